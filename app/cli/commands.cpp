@@ -1,0 +1,251 @@
+#include "commands.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "oddigit/error.h"
+#include "oddigit/idx.h"
+#include "oddigit/mnist.h"
+#include "oddigit/protocol.h"
+#include "terminal.h"
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+#include "oddigit/preprocess.h"
+#endif
+
+namespace oddigit::cli {
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::string model_or_default(const std::string& path) { return path.empty() ? default_model_path() : path; }
+
+std::string data_or_default(const std::string& dir) { return dir.empty() ? default_mnist_dir() : dir; }
+
+void write_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path);
+    out << text;
+    out.close();
+    if (!out) throw Error("cannot write '" + path + "'");
+}
+
+std::string progress_text(const TrainProgress& p) {
+    char text[256];
+    if (p.phase == TrainPhase::Gan)
+        std::snprintf(text, sizeof text, "[GAN %d/%d] step %d/%d  D %.3f  G %.3f  %.0f img/s  ETA %s", p.epoch,
+                      p.epochs, p.step, p.steps, p.discriminator_loss, p.generator_loss, p.images_per_second,
+                      format_duration(p.eta_seconds).c_str());
+    else
+        std::snprintf(text, sizeof text, "[encoder %d/%d] step %d/%d  loss %.4f  %.0f img/s  ETA %s", p.epoch,
+                      p.epochs, p.step, p.steps, p.encoder_loss, p.images_per_second,
+                      format_duration(p.eta_seconds).c_str());
+    return text;
+}
+
+TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
+    TrainCallbacks callbacks;
+    callbacks.on_progress = [&line, &last](const TrainProgress& p) {
+        last = p;
+        line.update(progress_text(p));
+    };
+    callbacks.on_epoch = [&line, &last](const EpochSummary& e) {
+        line.finish();
+        if (e.phase == TrainPhase::Gan)
+            std::printf("GAN epoch %d/%d: D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  (%.1f s)\n", e.epoch, e.epochs,
+                        last.discriminator_loss, last.generator_loss, last.d_real, last.d_fake, e.seconds);
+        else
+            std::printf("encoder epoch %d/%d: loss %.4f  validation %.4f  (%.1f s)\n", e.epoch, e.epochs,
+                        last.encoder_loss, e.validation_loss, e.seconds);
+        std::fflush(stdout);
+    };
+    return callbacks;
+}
+
+}  // namespace
+
+int run_train(const TrainOptions& options) {
+    TrainParams params = options.params;
+    params.normal_classes = ClassSet::parse(options.normal);
+    if (params.output_path.empty()) throw Error("--out is required");
+    const std::string data_dir = data_or_default(options.data_dir);
+    const MnistSet mnist = load_mnist(data_dir);
+    NormalSplit split = split_normal(mnist.train, params.normal_classes, options.validation_fraction, params.seed);
+    if (options.limit > 0 && split.train.size() > options.limit)
+        split.train.pixels.resize(static_cast<size_t>(options.limit) * kImagePixels);
+    std::printf("training on %lld images of classes %s (%lld held out for validation) from %s\n",
+                static_cast<long long>(split.train.size()), params.normal_classes.to_string().c_str(),
+                static_cast<long long>(split.validation.size()), data_dir.c_str());
+    std::fflush(stdout);
+
+    ProgressLine line;
+    TrainProgress last;
+    TrainResult result = train(split.train, split.validation, params, terminal_callbacks(line, last));
+    line.finish();
+    const ModelInfo& info = result.model.info();
+    std::printf("trained in %s (%.1f s); model saved to %s; threshold %.5f (%.0f%% of validation scores below)\n",
+                format_duration(result.seconds).c_str(), result.seconds, params.output_path.c_str(), info.threshold,
+                100.0 * info.threshold_quantile);
+    return 0;
+}
+
+int run_score(const ScoreOptions& options) {
+    const std::string model_path = model_or_default(options.model_path);
+    const AnomalyModel model = AnomalyModel::load(model_path);
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    const LoadedImages inputs = load_inputs(options.images_path);
+    const ImageBatch& images = inputs.images;
+    const std::vector<std::string>& names = inputs.names;
+#else
+    const ImageBatch images = read_idx_images(options.images_path);
+    std::vector<std::string> names;
+    for (int64_t i = 0; i < images.size(); ++i) names.push_back(options.images_path + "#" + std::to_string(i));
+#endif
+    const Clock::time_point start = Clock::now();
+    ProgressLine line;
+    std::vector<ImageScore> scores;
+    ScoreParams params = options.params;
+    // Chunks of the batch keep the progress line moving on large inputs.
+    const int64_t chunk = options.params.mode == ScoreMode::Encoder ? 2048 : 64;
+    for (int64_t begin = 0; begin < images.size(); begin += chunk) {
+        ImageBatch part;
+        const int64_t count = std::min(chunk, images.size() - begin);
+        part.pixels.assign(images.image(begin), images.image(begin) + count * kImagePixels);
+        std::vector<ImageScore> part_scores = model.score(part, params);
+        scores.insert(scores.end(), std::make_move_iterator(part_scores.begin()), std::make_move_iterator(part_scores.end()));
+        line.update("scored " + std::to_string(scores.size()) + "/" + std::to_string(images.size()));
+    }
+    line.finish();
+    const double seconds = seconds_since(start);
+
+    std::ofstream csv(options.csv_path);
+    if (!csv) throw Error("cannot write '" + options.csv_path + "'");
+    csv << "index,score,flagged,pixel_residual,feature_residual,validation_percentile,source\n";
+    int64_t flagged = 0;
+    const float threshold = model.info().threshold;
+    for (size_t i = 0; i < scores.size(); ++i) {
+        const bool is_flagged = scores[i].score >= threshold;
+        flagged += is_flagged;
+        std::string source = names[i];
+        if (source.find_first_of(",\"") != std::string::npos) source = "\"" + source + "\"";
+        csv << i << ',' << scores[i].score << ',' << (is_flagged ? 1 : 0) << ',' << scores[i].pixel_residual << ','
+            << scores[i].feature_residual << ',' << model.validation_percentile(scores[i].score) << ',' << source << '\n';
+    }
+    csv.close();
+    if (!csv) throw Error("cannot write '" + options.csv_path + "'");
+    if (!options.heatmaps_path.empty()) {
+        ImageBatch heatmaps;
+        for (const ImageScore& s : scores) heatmaps.append(s.heatmap.data());
+        write_idx_images(options.heatmaps_path, heatmaps);
+    }
+    std::printf("scored %zu images with %s in %.2f s (%.2f ms/image): %lld flagged at threshold %.5f\n", scores.size(),
+                model_path.c_str(), seconds, 1000.0 * seconds / std::max<size_t>(1, scores.size()),
+                static_cast<long long>(flagged), threshold);
+    return 0;
+}
+
+int run_eval(const EvalOptions& options) {
+    const std::string model_path = model_or_default(options.model_path);
+    const AnomalyModel model = AnomalyModel::load(model_path);
+    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
+    const Clock::time_point start = Clock::now();
+    const TestEvaluation evaluation = evaluate(model, mnist.test, options.params);
+    const double seconds = seconds_since(start);
+    const ModelInfo& info = model.info();
+    std::printf("model %s (normal classes: %s), %lld test images scored in %.2f s (%.0f images/s)\n",
+                model_path.c_str(), info.normal_classes.to_string().c_str(),
+                static_cast<long long>(mnist.test.images.size()), seconds, mnist.test.images.size() / seconds);
+    if (evaluation.auroc >= 0)
+        std::printf("AUROC %.4f; at threshold %.5f: %.1f%% of anomalies flagged, %.1f%% of normal images flagged\n",
+                    evaluation.auroc, info.threshold, 100 * evaluation.true_positive_rate,
+                    100 * evaluation.false_positive_rate);
+    else
+        std::printf("AUROC not defined: every test digit is a normal class of this model; at threshold %.5f, %.1f%% "
+                    "of test images are flagged\n",
+                    info.threshold, 100 * evaluation.false_positive_rate);
+    std::printf("mean score per digit:");
+    for (int d = 0; d < 10; ++d) std::printf(" %d:%.4f", d, evaluation.mean_score_per_digit[d]);
+    std::printf("\n");
+    if (!options.json_path.empty()) {
+        json out = {{"model", model_path},
+                    {"normal_classes", info.normal_classes.to_string()},
+                    {"threshold", info.threshold},
+                    {"auroc", evaluation.auroc >= 0 ? json(evaluation.auroc) : json(nullptr)},
+                    {"true_positive_rate", evaluation.true_positive_rate},
+                    {"false_positive_rate", evaluation.false_positive_rate},
+                    {"mean_score_per_digit", evaluation.mean_score_per_digit},
+                    {"seconds", seconds}};
+        write_text(options.json_path, out.dump(2) + "\n");
+    }
+    return 0;
+}
+
+int run_one_class_protocol(const ProtocolOptions& options) {
+    const ClassSet digit_set = ClassSet::parse(options.digits);
+    OneClassParams params;
+    params.digits.clear();
+    for (int d = 0; d < 10; ++d)
+        if (digit_set.contains(d)) params.digits.push_back(d);
+    params.seeds = options.seeds;
+    params.train = options.params;
+    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
+    std::printf("one-class protocol: %zu digits x %d seeds, %d GAN + %d encoder epochs each\n", params.digits.size(),
+                params.seeds, params.train.gan_epochs, params.train.encoder_epochs);
+    std::fflush(stdout);
+    ProgressLine line;
+    TrainCallbacks callbacks;
+    callbacks.on_progress = [&line](const TrainProgress& p) { line.update(progress_text(p)); };
+    const OneClassReport report = run_one_class(
+        mnist, params,
+        [&line](const std::string& message) {
+            line.finish();
+            std::printf("%s\n", message.c_str());
+            std::fflush(stdout);
+        },
+        callbacks);
+    line.finish();
+    std::printf("\n| digit | AUROC (mean ± std over %d seeds) |\n|---|---|\n", params.seeds);
+    json digits = json::array();
+    for (int d : params.digits) {
+        std::printf("| %d | %.4f ± %.4f |\n", d, report.mean_auroc(d), report.std_auroc(d));
+        json runs = json::array();
+        for (const OneClassRun& run : report.runs)
+            if (run.digit == d) runs.push_back({{"seed", run.seed}, {"auroc", run.auroc}, {"seconds", run.seconds}});
+        digits.push_back({{"digit", d}, {"mean", report.mean_auroc(d)}, {"std", report.std_auroc(d)}, {"runs", runs}});
+    }
+    std::printf("| mean | %.4f |\nwall time %s (%.0f s)\n", report.mean_auroc(), format_duration(report.seconds).c_str(),
+                report.seconds);
+    if (!options.json_path.empty()) {
+        json out = {{"protocol", "one-class (train on digit k, test on all 10,000 test images)"},
+                    {"seeds", params.seeds},
+                    {"digits", digits},
+                    {"mean_auroc", report.mean_auroc()},
+                    {"seconds", report.seconds}};
+        out["settings"] = {{"gan_epochs", params.train.gan_epochs}, {"encoder_epochs", params.train.encoder_epochs},
+                           {"batch_size", params.train.batch_size}, {"latent_dim", params.train.architecture.latent_dim},
+                           {"width", params.train.architecture.width}, {"kappa", params.train.kappa}};
+        write_text(options.json_path, out.dump(2) + "\n");
+    }
+    return 0;
+}
+
+int run_info(const std::string& model_path) {
+    const AnomalyModel model = AnomalyModel::load(model_path);
+    const ModelInfo& info = model.info();
+    std::printf("model:           %s\n", model_path.c_str());
+    std::printf("created by:      %s\n", info.created_by.c_str());
+    std::printf("architecture:    latent_dim %d, width %d\n", info.architecture.latent_dim, info.architecture.width);
+    std::printf("normal classes:  %s\n", info.normal_classes.to_string().c_str());
+    std::printf("kappa:           %g\n", info.kappa);
+    std::printf("threshold:       %.6f (quantile %.2f of %zu validation scores)\n", info.threshold,
+                info.threshold_quantile, info.validation_scores.size());
+    std::printf("training:        %s\n", info.training_json.c_str());
+    return 0;
+}
+
+}  // namespace oddigit::cli

@@ -1,0 +1,48 @@
+#pragma once
+// The subcommands of oddigit-cli. Each returns the process exit code and throws
+// oddigit::Error for bad input, which main() turns into a one-line message.
+#include <string>
+
+#include "oddigit/model.h"
+#include "oddigit/train.h"
+
+namespace oddigit::cli {
+
+struct TrainOptions {
+    std::string data_dir;
+    std::string normal = "all";
+    double validation_fraction = 0.1;
+    int64_t limit = 0;  // use at most this many normal training images (0: all)
+    TrainParams params;
+};
+int run_train(const TrainOptions& options);
+
+struct ScoreOptions {
+    std::string model_path;
+    std::string images_path;
+    std::string csv_path;
+    std::string heatmaps_path;
+    ScoreParams params;
+};
+int run_score(const ScoreOptions& options);
+
+struct EvalOptions {
+    std::string model_path;
+    std::string data_dir;
+    std::string json_path;
+    ScoreParams params;
+};
+int run_eval(const EvalOptions& options);
+
+struct ProtocolOptions {
+    std::string data_dir;
+    std::string digits = "0-9";
+    int seeds = 1;
+    std::string json_path;
+    TrainParams params;
+};
+int run_one_class_protocol(const ProtocolOptions& options);
+
+int run_info(const std::string& model_path);
+
+}  // namespace oddigit::cli

@@ -1,0 +1,129 @@
+// oddigit-cli: training, scoring, evaluation and protocols on the command line.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <map>
+
+#include "commands.h"
+#include "oddigit/error.h"
+#include "oddigit/runtime.h"
+
+namespace {
+
+using namespace oddigit;
+
+void add_train_settings(CLI::App& command, TrainParams& params) {
+    command.add_option("--epochs", params.gan_epochs, "GAN epochs")->check(CLI::Range(1, 100000))->capture_default_str();
+    command.add_option("--encoder-epochs", params.encoder_epochs, "encoder epochs")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    command.add_option("--batch-size", params.batch_size, "images per step")->check(CLI::Range(2, 65536))->capture_default_str();
+    command.add_option("--lr", params.gan_learning_rate, "GAN learning rate (Adam)")->check(CLI::PositiveNumber)->capture_default_str();
+    command.add_option("--encoder-lr", params.encoder_learning_rate, "encoder learning rate (Adam)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command.add_option("--kappa", params.kappa, "weight of the discriminator-feature residual")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    command.add_option("--latent-dim", params.architecture.latent_dim, "length of z")->check(CLI::Range(1, 1024))->capture_default_str();
+    command.add_option("--width", params.architecture.width, "channels of the first conv layer")
+        ->check(CLI::Range(1, 512))
+        ->capture_default_str();
+    command.add_option("--device", params.device, "cpu, cuda or auto")
+        ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+        ->capture_default_str();
+}
+
+const std::map<std::string, ScoreMode> kScoreModes = {{"encoder", ScoreMode::Encoder}, {"search", ScoreMode::LatentSearch}};
+
+void add_score_settings(CLI::App& command, ScoreParams& params) {
+    command.add_option("--mode", params.mode, "encoder (fast, f-AnoGAN) or search (AnoGAN latent search)")
+        ->transform(CLI::CheckedTransformer(kScoreModes, CLI::ignore_case));
+    command.add_option("--search-steps", params.search_steps, "latent-search iterations")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Oddigit: a GAN that learns handwritten digits and points at the odd strokes."};
+    app.require_subcommand(1);
+    int threads = 0;
+    app.add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+
+    cli::TrainOptions train;
+    CLI::App* train_command = app.add_subcommand("train", "train a model on normal MNIST digits");
+    train_command->add_option("--data", train.data_dir, "folder with the four MNIST files (default: " + default_mnist_dir() + ")");
+    train_command->add_option("--normal", train.normal, "normal classes: a digit, a list like 0,2,5, or all")->required();
+    train_command->add_option("--out", train.params.output_path, "model file to write (.safetensors)")->required();
+    train_command->add_option("--seed", train.params.seed, "random seed")->capture_default_str();
+    train_command->add_flag("--resume", train.params.resume, "continue from OUT's .resume.safetensors");
+    train_command->add_option("--validation-fraction", train.validation_fraction, "share of normal images held out")
+        ->check(CLI::Range(0.01, 0.5))
+        ->capture_default_str();
+    train_command->add_option("--limit", train.limit, "use at most this many training images")->check(CLI::NonNegativeNumber);
+    train_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_train_settings(*train_command, train.params);
+
+    cli::ScoreOptions score;
+    CLI::App* score_command = app.add_subcommand("score", "score images: an IDX file, a PNG/JPEG, or a folder of them");
+    score_command->add_option("--model", score.model_path, "model file (default: the bundled model)");
+    score_command->add_option("--images", score.images_path, "IDX file (plain or .gz), image file or folder")->required();
+    score_command->add_option("--csv", score.csv_path, "CSV to write: index,score,flagged,...")->required();
+    score_command->add_option("--heatmaps", score.heatmaps_path, "float32 IDX file of N x 28 x 28 heatmaps to write");
+    score_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_score_settings(*score_command, score.params);
+
+    cli::EvalOptions eval;
+    CLI::App* eval_command = app.add_subcommand("eval", "score the MNIST test set and report AUROC");
+    eval_command->add_option("--model", eval.model_path, "model file (default: the bundled model)");
+    eval_command->add_option("--data", eval.data_dir, "folder with the four MNIST files");
+    eval_command->add_option("--json", eval.json_path, "write the results as JSON");
+    eval_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_score_settings(*eval_command, eval.params);
+
+    cli::ProtocolOptions protocol;
+    CLI::App* protocol_command = app.add_subcommand("protocol", "run a standard evaluation protocol");
+    protocol_command->require_subcommand(1);
+    CLI::App* one_class = protocol_command->add_subcommand(
+        "one-class", "train on each digit alone, test on all 10,000 test images (others are anomalies)");
+    one_class->add_option("--data", protocol.data_dir, "folder with the four MNIST files");
+    one_class->add_option("--digits", protocol.digits, "digits to run, e.g. 0-9 or 1,3")->capture_default_str();
+    one_class->add_option("--seeds", protocol.seeds, "runs per digit")->check(CLI::Range(1, 100))->capture_default_str();
+    one_class->add_option("--json", protocol.json_path, "write the results as JSON");
+    one_class->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_train_settings(*one_class, protocol.params);
+
+    std::string info_path;
+    CLI::App* info_command = app.add_subcommand("info", "show what a model file holds");
+    info_command->add_option("model", info_path, "model file")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::CallForAllHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::ParseError& error) {
+        std::fprintf(stderr, "oddigit-cli: error: %s (see --help)\n", error.what());
+        return 2;
+    }
+
+    try {
+        set_thread_count(threads);
+        for (TrainParams* params : {&train.params, &protocol.params})
+            if (params->device == "auto") params->device = default_device();
+        if (*train_command) return cli::run_train(train);
+        if (*score_command) return cli::run_score(score);
+        if (*eval_command) return cli::run_eval(eval);
+        if (*one_class) return cli::run_one_class_protocol(protocol);
+        if (*info_command) return cli::run_info(info_path);
+    } catch (const Error& error) {
+        std::fprintf(stderr, "oddigit-cli: error: %s\n", error.what());
+        return 1;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "oddigit-cli: internal error: %s\n", error.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,126 @@
+#include "oddigit/preprocess.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "oddigit/error.h"
+#include "oddigit/idx.h"
+
+namespace oddigit {
+
+namespace {
+
+constexpr double kCentre = kImageSide / 2.0;
+// Decides light paper: the median brightness of the border, on the 0..255 scale.
+constexpr int kMidGrey = 128;
+
+bool light_paper(const cv::Mat& gray) {
+    std::vector<uint8_t> border;
+    for (int x = 0; x < gray.cols; ++x) {
+        border.push_back(gray.at<uint8_t>(0, x));
+        border.push_back(gray.at<uint8_t>(gray.rows - 1, x));
+    }
+    for (int y = 0; y < gray.rows; ++y) {
+        border.push_back(gray.at<uint8_t>(y, 0));
+        border.push_back(gray.at<uint8_t>(y, gray.cols - 1));
+    }
+    std::nth_element(border.begin(), border.begin() + border.size() / 2, border.end());
+    return border[border.size() / 2] >= kMidGrey;
+}
+
+bool has_image_extension(const std::filesystem::path& path) {
+    std::string extension = path.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+    for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".tif", ".tiff", ".webp"})
+        if (extension == known) return true;
+    return false;
+}
+
+}  // namespace
+
+Image28 to_mnist(const GrayImage& image, const PreprocessParams& params) {
+    if (image.width <= 0 || image.height <= 0 ||
+        image.pixels.size() != static_cast<size_t>(image.width) * image.height)
+        throw Error("image size " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                    " does not match its " + std::to_string(image.pixels.size()) + " pixels");
+    const cv::Mat gray(image.height, image.width, CV_8UC1, const_cast<uint8_t*>(image.pixels.data()));
+    cv::Mat ink;
+    gray.convertTo(ink, CV_32F, 1.0 / 255.0);
+    if (params.auto_invert && light_paper(gray)) ink = 1.0 - ink;
+
+    Image28 result{};
+    cv::Mat mask;
+    cv::compare(ink, params.ink_threshold, mask, cv::CMP_GT);
+    const cv::Rect box = cv::boundingRect(mask);
+    if (box.area() == 0) return result;
+
+    const cv::Mat crop = ink(box);
+    const double scale = static_cast<double>(params.fit_size) / std::max(box.width, box.height);
+    const cv::Size fitted(std::max(1, static_cast<int>(std::lround(box.width * scale))),
+                          std::max(1, static_cast<int>(std::lround(box.height * scale))));
+    cv::Mat scaled;
+    cv::resize(crop, scaled, fitted, 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+
+    const cv::Moments moments = cv::moments(scaled);
+    const double centre_x = moments.m00 > 0 ? moments.m10 / moments.m00 : scaled.cols / 2.0;
+    const double centre_y = moments.m00 > 0 ? moments.m01 / moments.m00 : scaled.rows / 2.0;
+    // Pixel centres sit at +0.5, so the mass centre lands on the middle of the 28x28 field.
+    const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, kCentre - 0.5 - centre_x, 0, 1, kCentre - 0.5 - centre_y);
+    cv::Mat placed(kImageSide, kImageSide, CV_32F, result.data());
+    cv::warpAffine(scaled, placed, shift, placed.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    for (float& pixel : result) pixel = std::clamp(pixel, 0.0f, 1.0f);
+    return result;
+}
+
+GrayImage load_gray_image(const std::string& path) {
+    cv::Mat gray;
+    try {
+        gray = cv::imread(path, cv::IMREAD_GRAYSCALE);
+    } catch (const cv::Exception& error) {
+        throw Error("cannot read '" + path + "' as an image: " + error.what());
+    }
+    if (gray.empty()) throw Error("cannot read '" + path + "' as an image (PNG, JPEG, BMP, ...)");
+    GrayImage image;
+    image.width = gray.cols;
+    image.height = gray.rows;
+    image.pixels.assign(gray.data, gray.data + gray.total());
+    if (!gray.isContinuous()) {
+        image.pixels.clear();
+        for (int y = 0; y < gray.rows; ++y) image.pixels.insert(image.pixels.end(), gray.ptr<uint8_t>(y), gray.ptr<uint8_t>(y) + gray.cols);
+    }
+    return image;
+}
+
+LoadedImages load_inputs(const std::string& path, const PreprocessParams& params) {
+    namespace fs = std::filesystem;
+    LoadedImages loaded;
+    std::error_code error;
+    if (fs::is_directory(path, error)) {
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(path, error))
+            if (entry.is_regular_file() && has_image_extension(entry.path())) files.push_back(entry.path());
+        std::sort(files.begin(), files.end());
+        if (files.empty()) throw Error("no image files (PNG, JPEG, ...) in the folder '" + path + "'");
+        for (const fs::path& file : files) {
+            const Image28 image = to_mnist(load_gray_image(file.string()), params);
+            loaded.images.append(image.data());
+            loaded.names.push_back(file.filename().string());
+        }
+        return loaded;
+    }
+    if (!fs::exists(path, error)) throw Error("'" + path + "' does not exist");
+    if (has_image_extension(path)) {
+        const Image28 image = to_mnist(load_gray_image(path), params);
+        loaded.images.append(image.data());
+        loaded.names.push_back(fs::path(path).filename().string());
+        return loaded;
+    }
+    loaded.images = read_idx_images(path);
+    const std::string name = fs::path(path).filename().string();
+    for (int64_t i = 0; i < loaded.images.size(); ++i) loaded.names.push_back(name + "#" + std::to_string(i));
+    return loaded;
+}
+
+}  // namespace oddigit

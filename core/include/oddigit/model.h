@@ -1,0 +1,112 @@
+#pragma once
+// A trained anomaly model: generator G, discriminator D (whose last hidden layer gives the
+// features f) and encoder E, plus its calibration. Holds no torch types in its interface,
+// so the GUI can include it freely.
+//
+// Score of an image x with reconstruction x' = G(E(x)) (f-AnoGAN, Schlegl et al. 2019):
+//   score(x) = mean_pixels (x - x')^2 + kappa * mean_features (f(x) - f(x'))^2
+// The heatmap is the per-pixel term (x - x')^2: its mean is the pixel part of the score.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "oddigit/image.h"
+#include "oddigit/mnist.h"
+
+namespace oddigit {
+
+// Network sizes. Changing them changes the tensor shapes in the file.
+struct Architecture {
+    int latent_dim = 64;  // length of z
+    int width = 32;       // channels of the first conv layer; the second has twice as many
+};
+
+struct ModelInfo {
+    Architecture architecture;
+    ClassSet normal_classes;
+    float kappa = 1.0f;               // weight of the feature residual in the score
+    float threshold = 0.0f;           // scores >= threshold are flagged anomalous
+    float threshold_quantile = 0.95f; // the quantile of validation scores the threshold sits at
+    std::vector<float> validation_scores;  // sorted scores of the held-out normal images
+    std::string training_json;        // the TrainParams and data sizes it was trained with
+    std::string created_by;           // "oddigit 0.1.0"
+};
+
+enum class ScoreMode {
+    Encoder,       // one forward pass: z = E(x)
+    LatentSearch,  // AnoGAN: z found by gradient descent on the residual loss
+};
+
+struct ScoreParams {
+    ScoreMode mode = ScoreMode::Encoder;
+    int batch_size = 256;
+    // Latent search (AnoGAN, Schlegl et al. 2017): loss (1 - lambda) * R + lambda * D,
+    // with R and D the L1 pixel and feature residuals.
+    int search_steps = 300;
+    float search_lambda = 0.1f;
+    float search_learning_rate = 0.05f;
+    uint64_t search_seed = 0;
+};
+
+struct ImageScore {
+    float score = 0.0f;
+    float pixel_residual = 0.0f;    // search mode: R, the L1 pixel residual
+    float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
+    Image28 heatmap{};              // (x - x')^2 per pixel
+    Image28 reconstruction{};       // x' in [0, 1]
+};
+
+class AnomalyModel {
+public:
+    // Loads a model saved by save() or by training. Throws Error for a file that is not a
+    // complete Oddigit model: unreadable, truncated, foreign, or with a missing, extra or
+    // misshapen tensor.
+    static AnomalyModel load(const std::string& path);
+
+    // A model with fresh random weights (seeded), for training and tests.
+    static AnomalyModel create(const Architecture& architecture, uint64_t seed);
+
+    AnomalyModel(AnomalyModel&&) noexcept;
+    AnomalyModel& operator=(AnomalyModel&&) noexcept;
+    ~AnomalyModel();
+
+    // A deep copy, e.g. a snapshot to score with while the original keeps training.
+    AnomalyModel clone() const;
+
+    // Saves atomically in safetensors format. Throws Error when the file cannot be written.
+    void save(const std::string& path) const;
+
+    const ModelInfo& info() const;
+    ModelInfo& info();
+
+    // Scores each image. Not safe to call from two threads at once on one model: clone().
+    std::vector<ImageScore> score(const ImageBatch& images, const ScoreParams& params = {}) const;
+    ImageScore score(const Image28& image, const ScoreParams& params = {}) const;
+
+    // Just the scores, cheaper than score() for large sets (no heatmaps kept).
+    std::vector<float> score_values(const ImageBatch& images, const ScoreParams& params = {}) const;
+
+    // Latent codes E(x), latent_dim floats per image.
+    std::vector<float> encode(const ImageBatch& images) const;
+
+    // Images G(z) for latent codes given as latent_dim floats per image.
+    // Throws Error when the length is not a multiple of latent_dim.
+    ImageBatch generate(const std::vector<float>& latents) const;
+
+    // Where a score sits among the validation scores: the fraction of them below it.
+    double validation_percentile(float score) const;
+
+    struct Impl;
+    Impl& impl() { return *impl_; }
+    const Impl& impl() const { return *impl_; }
+
+private:
+    explicit AnomalyModel(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// The bundled default model's path: $ODDIGIT_MODEL if set, else resources/ in the source
+// tree, else the installed copy. Throws Error when none exists.
+std::string default_model_path();
+
+}  // namespace oddigit

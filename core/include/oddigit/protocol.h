@@ -1,0 +1,53 @@
+#pragma once
+// The standard MNIST evaluation protocols.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "oddigit/mnist.h"
+#include "oddigit/train.h"
+
+namespace oddigit {
+
+// Scores of the test set with the model, and what they say about its normal classes.
+struct TestEvaluation {
+    std::vector<float> scores;   // one per test image
+    double auroc = -1;           // -1 when the test set has no anomalous (or no normal) image
+    double true_positive_rate = 0;   // anomalies flagged at the model's threshold
+    double false_positive_rate = 0;  // normal images flagged at the model's threshold
+    std::vector<double> mean_score_per_digit;  // 10 entries
+};
+
+TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test,
+                        const ScoreParams& score_params = {});
+
+// One-class protocol (Deep SVDD, OCGAN "protocol 2"): train on the training images of one
+// digit, score all 10,000 test images, the other nine digits are the anomalies.
+struct OneClassParams {
+    std::vector<int> digits = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    int seeds = 1;                    // runs per digit, seeds 1..seeds
+    double validation_fraction = 0.1; // of the digit's training images, for the threshold
+    TrainParams train;                // normal_classes, seed and output are set per run
+};
+
+struct OneClassRun {
+    int digit = 0;
+    uint64_t seed = 0;
+    double auroc = 0;
+    double seconds = 0;
+};
+
+struct OneClassReport {
+    std::vector<OneClassRun> runs;
+    double seconds = 0;
+    // Per digit over seeds, and over digits of the per-digit means.
+    double mean_auroc(int digit) const;
+    double std_auroc(int digit) const;
+    double mean_auroc() const;
+};
+
+OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params,
+                             const std::function<void(const std::string&)>& log = {},
+                             const TrainCallbacks& callbacks = {});
+
+}  // namespace oddigit

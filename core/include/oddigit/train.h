@@ -1,0 +1,111 @@
+#pragma once
+// Training: first the GAN (G and D) on normal images, then the encoder E with G and D
+// frozen (f-AnoGAN's izi_f), then the threshold on held-out normal images.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "oddigit/image.h"
+#include "oddigit/model.h"
+
+namespace oddigit {
+
+struct TrainParams {
+    Architecture architecture;
+    ClassSet normal_classes = ClassSet::all();  // recorded in the model; the data is chosen by the caller
+    int gan_epochs = 20;
+    int encoder_epochs = 20;
+    int batch_size = 64;
+    float gan_learning_rate = 2e-4f;
+    float encoder_learning_rate = 5e-4f;
+    float kappa = 1.0f;                // feature weight, in the encoder loss and in the score
+    float threshold_quantile = 0.95f;  // threshold = this quantile of validation scores
+    uint64_t seed = 1;
+    std::string device = "cpu";        // "cpu" or "cuda"
+    // Files. The model is saved after each encoder epoch, the resume state after each
+    // epoch of either phase; both atomically. Empty output_path: nothing is written.
+    std::string output_path;
+    bool resume = false;               // continue from resume_path(output_path)
+};
+
+// output_path with ".safetensors" replaced by ".resume.safetensors".
+std::string resume_path(const std::string& output_path);
+
+enum class TrainPhase { Gan, Encoder, Calibration, Done };
+const char* phase_name(TrainPhase phase);
+
+struct TrainProgress {
+    TrainPhase phase = TrainPhase::Gan;
+    int epoch = 0;             // 1-based, within the phase
+    int epochs = 0;            // in the phase
+    int step = 0;              // 1-based, within the epoch
+    int steps = 0;             // per epoch
+    int64_t global_step = 0;   // across both phases, for plotting
+    int64_t total_steps = 0;
+    double discriminator_loss = 0;  // GAN phase
+    double generator_loss = 0;      // GAN phase
+    double d_real = 0;              // mean D(x) logit on real images, GAN phase
+    double d_fake = 0;              // mean D(G(z)) logit, GAN phase
+    double encoder_loss = 0;        // encoder phase
+    double images_per_second = 0;
+    double eta_seconds = 0;
+};
+
+struct EpochSummary {
+    TrainPhase phase = TrainPhase::Gan;
+    int epoch = 0;
+    int epochs = 0;
+    ImageBatch samples;               // G(z) for a fixed set of z, the same every epoch
+    double validation_loss = 0;       // encoder phase: encoder loss on validation images
+    double seconds = 0;
+};
+
+// Pause, resume and cancel from another thread; the trainer obeys between steps.
+class TrainControl {
+public:
+    void pause();
+    void resume();
+    void cancel();
+    bool paused() const { return paused_; }
+    bool cancelled() const { return cancelled_; }
+    // Called by the trainer: blocks while paused. Returns false once cancelled.
+    bool wait_if_paused();
+
+private:
+    std::atomic<bool> paused_{false};
+    std::atomic<bool> cancelled_{false};
+    std::mutex mutex_;
+    std::condition_variable wake_;
+};
+
+struct TrainCallbacks {
+    std::function<void(const TrainProgress&)> on_progress;  // every few steps
+    std::function<void(const EpochSummary&)> on_epoch;      // after each epoch
+};
+
+enum class TrainOutcome { Finished, Cancelled };
+
+struct TrainResult {
+    TrainOutcome outcome = TrainOutcome::Finished;
+    double seconds = 0;
+    // The trained and calibrated model; when cancelled, the state at the last finished
+    // step (its encoder or threshold may be untrained).
+    AnomalyModel model;
+};
+
+// Trains on the normal training images; validation images (normal, held out) set the
+// threshold and the reported validation loss. Calls init_worker_thread() itself.
+// Throws Error when an input set is empty, a resume file is missing or belongs to other
+// settings, a loss becomes NaN or infinite (the last saved files are kept), or a file
+// cannot be written.
+TrainResult train(const ImageBatch& train_images, const ImageBatch& validation_images,
+                  const TrainParams& params, const TrainCallbacks& callbacks = {},
+                  TrainControl* control = nullptr);
+
+// Sets the model's threshold from the scores of normal validation images.
+void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile);
+
+}  // namespace oddigit

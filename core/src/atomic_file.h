@@ -1,0 +1,15 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace oddigit::detail {
+
+// Writes bytes to path atomically: a temporary file beside it, fsync, rename.
+// With gzip, the bytes are compressed. Throws Error when any step fails; the old file
+// under path, if any, stays untouched then.
+void write_file_atomically(const std::string& path, const std::vector<unsigned char>& bytes,
+                           bool gzip = false);
+
+bool ends_with(const std::string& text, const std::string& suffix);
+
+}  // namespace oddigit::detail

@@ -1,0 +1,432 @@
+#include "model_impl.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+
+#include "oddigit/error.h"
+#include "oddigit/train.h"
+
+namespace oddigit {
+
+namespace {
+
+constexpr const char* kFormatName = "oddigit-model";
+constexpr const char* kFormatVersion = "1";
+// Bounds on the architecture a file may ask for, so a hostile header cannot make us
+// allocate gigabytes before its tensor shapes are checked.
+constexpr int kMaxLatentDim = 1024;
+constexpr int kMaxWidth = 512;
+
+const std::pair<const char*, torch::nn::Module& (*)(AnomalyModel::Impl&)> kNetworks[] = {
+    {"generator", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.generator; }},
+    {"discriminator", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.discriminator; }},
+    {"encoder", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.encoder; }},
+};
+
+bool file_exists(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0;
+}
+
+float parse_float(const std::map<std::string, std::string>& metadata, const std::string& key,
+                  const std::string& path) {
+    const auto found = metadata.find(key);
+    if (found == metadata.end()) throw Error("'" + path + "' lacks the metadata '" + key + "'");
+    char* end = nullptr;
+    const float value = std::strtof(found->second.c_str(), &end);
+    if (found->second.empty() || *end != '\0' || !std::isfinite(value))
+        throw Error("'" + path + "': metadata '" + key + "' is not a number: '" + found->second + "'");
+    return value;
+}
+
+// Runs network forward passes in evaluation mode and restores the previous mode after.
+class EvalModeGuard {
+public:
+    explicit EvalModeGuard(AnomalyModel::Impl& model)
+        : model_(model),
+          was_training_{model.generator->is_training(), model.discriminator->is_training(),
+                        model.encoder->is_training()} {
+        model.generator->eval();
+        model.discriminator->eval();
+        model.encoder->eval();
+    }
+    ~EvalModeGuard() {
+        model_.generator->train(was_training_[0]);
+        model_.discriminator->train(was_training_[1]);
+        model_.encoder->train(was_training_[2]);
+    }
+
+private:
+    AnomalyModel::Impl& model_;
+    bool was_training_[3];
+};
+
+// Keeps a network's weights out of autograd for a scope, then restores their setting.
+class FrozenGuard {
+public:
+    explicit FrozenGuard(torch::nn::Module& network)
+        : network_(network), was_trainable_(network.parameters().front().requires_grad()) {
+        detail::set_trainable(network, false);
+    }
+    ~FrozenGuard() { detail::set_trainable(network_, was_trainable_); }
+
+private:
+    torch::nn::Module& network_;
+    bool was_trainable_;
+};
+
+// The L1 residuals of AnoGAN's latent search, per image.
+struct SearchLoss {
+    torch::Tensor pixel;    // R: sum |x - G(z)| on the [0, 1] scale
+    torch::Tensor feature;  // D: sum |f(x) - f(G(z))|
+};
+
+SearchLoss search_loss(detail::DiscriminatorImpl& discriminator, const torch::Tensor& images,
+                       const torch::Tensor& image_features, const torch::Tensor& generated) {
+    const torch::Tensor pixel = ((images - generated).abs() * 0.5).flatten(1).sum(1);
+    const torch::Tensor feature = (image_features - discriminator.forward(generated).features).abs().sum(1);
+    return {pixel, feature};
+}
+
+// Scores of a [N,1,28,28] chunk; pixel_map holds the heatmaps.
+struct ChunkScores {
+    torch::Tensor score, pixel, feature, pixel_map, reconstruction;
+};
+
+ChunkScores score_chunk(AnomalyModel::Impl& model, const torch::Tensor& images, const ScoreParams& params) {
+    if (params.mode == ScoreMode::Encoder) {
+        torch::NoGradGuard no_grad;
+        const torch::Tensor reconstruction = model.generator->forward(model.encoder->forward(images));
+        detail::Residuals r = detail::residuals(*model.discriminator, images, reconstruction, model.info.kappa);
+        return {r.score, r.pixel, r.feature, r.pixel_map, reconstruction};
+    }
+    // AnoGAN: gradient descent on z from a random start; G and D stay fixed.
+    FrozenGuard frozen_generator(*model.generator);
+    FrozenGuard frozen_discriminator(*model.discriminator);
+    torch::Tensor image_features;
+    {
+        torch::NoGradGuard no_grad;
+        image_features = model.discriminator->forward(images).features;
+    }
+    auto generator = at::detail::createCPUGenerator(params.search_seed);
+    torch::Tensor latent = torch::randn({images.size(0), model.info.architecture.latent_dim}, generator)
+                               .to(model.device)
+                               .requires_grad_(true);
+    torch::optim::Adam optimizer({latent}, torch::optim::AdamOptions(params.search_learning_rate));
+    const float lambda = params.search_lambda;
+    for (int step = 0; step < params.search_steps; ++step) {
+        SearchLoss loss = search_loss(*model.discriminator, images, image_features, model.generator->forward(latent));
+        optimizer.zero_grad();
+        ((1 - lambda) * loss.pixel + lambda * loss.feature).sum().backward();
+        optimizer.step();
+    }
+    torch::NoGradGuard no_grad;
+    const torch::Tensor reconstruction = model.generator->forward(latent);
+    SearchLoss loss = search_loss(*model.discriminator, images, image_features, reconstruction);
+    const torch::Tensor pixel_map = ((images - reconstruction) * 0.5).pow(2).flatten(1);
+    return {(1 - lambda) * loss.pixel + lambda * loss.feature, loss.pixel, loss.feature, pixel_map, reconstruction};
+}
+
+template <typename PerChunk>
+void for_each_chunk(AnomalyModel::Impl& model, const ImageBatch& images, const ScoreParams& params,
+                    PerChunk&& per_chunk) {
+    EvalModeGuard eval(model);
+    const int64_t chunk = std::max(1, params.batch_size);
+    for (int64_t begin = 0; begin < images.size(); begin += chunk) {
+        const int64_t count = std::min(chunk, images.size() - begin);
+        ChunkScores scores = score_chunk(model, detail::to_tensor(images, begin, count, model.device), params);
+        per_chunk(begin, count, scores);
+    }
+}
+
+std::vector<float> to_vector(const torch::Tensor& tensor) {
+    const torch::Tensor flat = tensor.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    return std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+}
+
+}  // namespace
+
+AnomalyModel::Impl::Impl(const Architecture& architecture, torch::Device device_)
+    : device(device_),
+      generator(architecture),
+      discriminator(architecture),
+      encoder(architecture) {
+    info.architecture = architecture;
+    to(device);
+}
+
+void AnomalyModel::Impl::to(torch::Device target) {
+    device = target;
+    generator->to(device);
+    discriminator->to(device);
+    encoder->to(device);
+}
+
+namespace detail {
+
+torch::Tensor to_tensor(const ImageBatch& images, int64_t begin, int64_t count, torch::Device device) {
+    const torch::Tensor pixels =
+        torch::from_blob(const_cast<float*>(images.image(begin)), {count, 1, kImageSide, kImageSide}, torch::kFloat);
+    return (pixels * 2 - 1).to(device);
+}
+
+ImageBatch to_images(const torch::Tensor& images) {
+    ImageBatch batch;
+    batch.pixels = to_vector(((images + 1) * 0.5).clamp(0, 1));
+    return batch;
+}
+
+Residuals residuals(DiscriminatorImpl& discriminator, const torch::Tensor& images,
+                    const torch::Tensor& reconstructions, float kappa) {
+    Residuals r;
+    r.pixel_map = ((images - reconstructions) * 0.5).pow(2).flatten(1);
+    r.pixel = r.pixel_map.mean(1);
+    const torch::Tensor real_features = discriminator.forward(images).features;
+    r.feature = (real_features.detach() - discriminator.forward(reconstructions).features).pow(2).mean(1);
+    r.score = r.pixel + kappa * r.feature;
+    return r;
+}
+
+void set_trainable(torch::nn::Module& network, bool trainable) {
+    for (torch::Tensor& parameter : network.parameters()) parameter.requires_grad_(trainable);
+}
+
+safetensors::Tensor to_safetensor(const torch::Tensor& tensor) {
+    const torch::Tensor cpu = tensor.detach().to(torch::kCPU).contiguous();
+    safetensors::Tensor result;
+    if (cpu.scalar_type() == torch::kFloat)
+        result.dtype = safetensors::DType::F32;
+    else if (cpu.scalar_type() == torch::kLong)
+        result.dtype = safetensors::DType::I64;
+    else if (cpu.scalar_type() == torch::kByte)
+        result.dtype = safetensors::DType::U8;
+    else
+        throw Error(std::string("cannot store a tensor of type ") + c10::toString(cpu.scalar_type()));
+    result.shape = cpu.sizes().vec();
+    result.bytes.resize(cpu.nbytes());
+    std::memcpy(result.bytes.data(), cpu.data_ptr(), cpu.nbytes());
+    return result;
+}
+
+torch::Tensor from_safetensor(const safetensors::Tensor& tensor) {
+    const auto type = tensor.dtype == safetensors::DType::F32   ? torch::kFloat
+                      : tensor.dtype == safetensors::DType::I64 ? torch::kLong
+                                                                : torch::kByte;
+    torch::Tensor result = torch::empty(tensor.shape, type);
+    std::memcpy(result.data_ptr(), tensor.bytes.data(), tensor.bytes.size());
+    return result;
+}
+
+safetensors::File to_file(const AnomalyModel& model) {
+    AnomalyModel::Impl& impl = const_cast<AnomalyModel::Impl&>(model.impl());
+    safetensors::File file;
+    for (const auto& [prefix, network] : kNetworks) {
+        torch::nn::Module& module = network(impl);
+        for (const auto& item : module.named_parameters()) file.tensors[std::string(prefix) + "." + item.key()] = to_safetensor(item.value());
+        for (const auto& item : module.named_buffers()) file.tensors[std::string(prefix) + "." + item.key()] = to_safetensor(item.value());
+    }
+    const ModelInfo& info = model.info();
+    file.tensors["calibration.validation_scores"] =
+        safetensors::from_floats(info.validation_scores, {static_cast<int64_t>(info.validation_scores.size())});
+    file.metadata = {
+        {"oddigit.format", kFormatName},
+        {"oddigit.format_version", kFormatVersion},
+        {"oddigit.latent_dim", std::to_string(info.architecture.latent_dim)},
+        {"oddigit.width", std::to_string(info.architecture.width)},
+        {"oddigit.normal_classes", info.normal_classes.to_string()},
+        {"oddigit.kappa", std::to_string(info.kappa)},
+        {"oddigit.threshold", std::to_string(info.threshold)},
+        {"oddigit.threshold_quantile", std::to_string(info.threshold_quantile)},
+        {"oddigit.training", info.training_json},
+        {"oddigit.created_by", info.created_by},
+    };
+    return file;
+}
+
+AnomalyModel from_file(const safetensors::File& file, const std::string& path,
+                       const std::set<std::string>& extra_prefixes) {
+    const auto& metadata = file.metadata;
+    const auto format = metadata.find("oddigit.format");
+    if (format == metadata.end() || format->second != kFormatName)
+        throw Error("'" + path + "' is a safetensors file but not an Oddigit model (no oddigit.format metadata)");
+    const auto version = metadata.find("oddigit.format_version");
+    if (version == metadata.end() || version->second != kFormatVersion)
+        throw Error("'" + path + "' has model format version '" +
+                    (version == metadata.end() ? std::string("none") : version->second) + "'; this build reads " +
+                    kFormatVersion);
+    Architecture architecture;
+    const float latent_dim = parse_float(metadata, "oddigit.latent_dim", path);
+    const float width = parse_float(metadata, "oddigit.width", path);
+    if (latent_dim < 1 || latent_dim > kMaxLatentDim || width < 1 || width > kMaxWidth ||
+        latent_dim != std::floor(latent_dim) || width != std::floor(width))
+        throw Error("'" + path + "': unsupported architecture (latent_dim " + std::to_string(latent_dim) + ", width " +
+                    std::to_string(width) + ")");
+    architecture.latent_dim = static_cast<int>(latent_dim);
+    architecture.width = static_cast<int>(width);
+
+    AnomalyModel model = AnomalyModel::create(architecture, 0);
+    AnomalyModel::Impl& impl = model.impl();
+    std::set<std::string> used;
+    torch::NoGradGuard no_grad;
+    for (const auto& [prefix, network] : kNetworks) {
+        torch::nn::Module& module = network(impl);
+        auto load = [&](const std::string& key, torch::Tensor& target) {
+            const std::string name = std::string(prefix) + "." + key;
+            const auto found = file.tensors.find(name);
+            if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + "'");
+            const torch::Tensor value = from_safetensor(found->second);
+            if (value.sizes() != target.sizes() || value.scalar_type() != target.scalar_type())
+                throw Error("'" + path + "': tensor '" + name + "' has shape " + c10::str(value.sizes()) + " " +
+                            c10::toString(value.scalar_type()) + ", expected " + c10::str(target.sizes()) + " " +
+                            c10::toString(target.scalar_type()));
+            target.copy_(value);
+            used.insert(name);
+        };
+        for (auto& item : module.named_parameters()) load(item.key(), item.value());
+        for (auto& item : module.named_buffers()) load(item.key(), item.value());
+    }
+    const auto scores = file.tensors.find("calibration.validation_scores");
+    if (scores == file.tensors.end() || scores->second.dtype != safetensors::DType::F32 ||
+        scores->second.shape.size() != 1)
+        throw Error("'" + path + "' lacks the 1-D float tensor 'calibration.validation_scores'");
+    used.insert(scores->first);
+    for (const auto& [name, tensor] : file.tensors) {
+        const bool extra = std::any_of(extra_prefixes.begin(), extra_prefixes.end(),
+                                       [&](const std::string& p) { return name.rfind(p, 0) == 0; });
+        if (!used.count(name) && !extra) throw Error("'" + path + "' holds an unexpected tensor '" + name + "'");
+    }
+
+    ModelInfo& info = impl.info;
+    info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
+    info.kappa = parse_float(metadata, "oddigit.kappa", path);
+    info.threshold = parse_float(metadata, "oddigit.threshold", path);
+    info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path);
+    info.validation_scores = safetensors::to_floats(scores->second);
+    std::sort(info.validation_scores.begin(), info.validation_scores.end());
+    if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");
+    if (metadata.count("oddigit.created_by")) info.created_by = metadata.at("oddigit.created_by");
+    return model;
+}
+
+}  // namespace detail
+
+AnomalyModel::AnomalyModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AnomalyModel::AnomalyModel(AnomalyModel&&) noexcept = default;
+AnomalyModel& AnomalyModel::operator=(AnomalyModel&&) noexcept = default;
+AnomalyModel::~AnomalyModel() = default;
+
+AnomalyModel AnomalyModel::create(const Architecture& architecture, uint64_t seed) {
+    torch::manual_seed(seed);
+    auto impl = std::make_unique<Impl>(architecture, torch::Device(torch::kCPU));
+    impl->info.created_by = std::string("oddigit ") + ODDIGIT_VERSION;
+    return AnomalyModel(std::move(impl));
+}
+
+AnomalyModel AnomalyModel::load(const std::string& path) {
+    try {
+        return detail::from_file(safetensors::read(path), path);
+    } catch (const c10::Error& error) {
+        throw Error("cannot load the model '" + path + "': " + error.what_without_backtrace());
+    }
+}
+
+AnomalyModel AnomalyModel::clone() const {
+    AnomalyModel copy = create(impl_->info.architecture, 0);
+    copy.impl_->info = impl_->info;
+    torch::NoGradGuard no_grad;
+    for (const auto& [prefix, network] : kNetworks) {
+        torch::nn::Module& source = network(*impl_);
+        torch::nn::Module& target = network(*copy.impl_);
+        auto source_parameters = source.named_parameters();
+        for (auto& item : target.named_parameters()) item.value().copy_(source_parameters[item.key()]);
+        auto source_buffers = source.named_buffers();
+        for (auto& item : target.named_buffers()) item.value().copy_(source_buffers[item.key()]);
+        target.train(source.is_training());
+    }
+    return copy;
+}
+
+void AnomalyModel::save(const std::string& path) const {
+    safetensors::write(path, detail::to_file(*this));
+}
+
+const ModelInfo& AnomalyModel::info() const { return impl_->info; }
+ModelInfo& AnomalyModel::info() { return impl_->info; }
+
+std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const ScoreParams& params) const {
+    std::vector<ImageScore> results(images.size());
+    for_each_chunk(*impl_, images, params, [&](int64_t begin, int64_t count, const ChunkScores& chunk) {
+        const std::vector<float> score = to_vector(chunk.score), pixel = to_vector(chunk.pixel),
+                                 feature = to_vector(chunk.feature), heat = to_vector(chunk.pixel_map);
+        const ImageBatch reconstruction = detail::to_images(chunk.reconstruction);
+        for (int64_t i = 0; i < count; ++i) {
+            ImageScore& result = results[begin + i];
+            result.score = score[i];
+            result.pixel_residual = pixel[i];
+            result.feature_residual = feature[i];
+            std::copy_n(heat.begin() + i * kImagePixels, kImagePixels, result.heatmap.begin());
+            result.reconstruction = reconstruction.at(i);
+        }
+    });
+    return results;
+}
+
+ImageScore AnomalyModel::score(const Image28& image, const ScoreParams& params) const {
+    ImageBatch batch;
+    batch.append(image.data());
+    return std::move(score(batch, params).front());
+}
+
+std::vector<float> AnomalyModel::score_values(const ImageBatch& images, const ScoreParams& params) const {
+    std::vector<float> scores;
+    scores.reserve(images.size());
+    for_each_chunk(*impl_, images, params, [&](int64_t, int64_t, const ChunkScores& chunk) {
+        const std::vector<float> values = to_vector(chunk.score);
+        scores.insert(scores.end(), values.begin(), values.end());
+    });
+    return scores;
+}
+
+std::vector<float> AnomalyModel::encode(const ImageBatch& images) const {
+    EvalModeGuard eval(*impl_);
+    torch::NoGradGuard no_grad;
+    std::vector<float> latents;
+    constexpr int64_t kChunk = 1024;
+    for (int64_t begin = 0; begin < images.size(); begin += kChunk) {
+        const int64_t count = std::min(kChunk, images.size() - begin);
+        const std::vector<float> codes = to_vector(impl_->encoder->forward(detail::to_tensor(images, begin, count, impl_->device)));
+        latents.insert(latents.end(), codes.begin(), codes.end());
+    }
+    return latents;
+}
+
+ImageBatch AnomalyModel::generate(const std::vector<float>& latents) const {
+    const int64_t dim = impl_->info.architecture.latent_dim;
+    if (latents.size() % dim != 0)
+        throw Error("latent codes must come in groups of " + std::to_string(dim) + " values");
+    EvalModeGuard eval(*impl_);
+    torch::NoGradGuard no_grad;
+    const torch::Tensor z = torch::from_blob(const_cast<float*>(latents.data()),
+                                             {static_cast<int64_t>(latents.size()) / dim, dim}, torch::kFloat)
+                                .to(impl_->device);
+    return detail::to_images(impl_->generator->forward(z));
+}
+
+double AnomalyModel::validation_percentile(float score) const {
+    const auto& scores = impl_->info.validation_scores;
+    if (scores.empty()) return 0.0;
+    return static_cast<double>(std::lower_bound(scores.begin(), scores.end(), score) - scores.begin()) / scores.size();
+}
+
+std::string default_model_path() {
+    if (const char* path = std::getenv("ODDIGIT_MODEL"); path && *path) return path;
+    for (const std::string dir : {ODDIGIT_SOURCE_RESOURCES, ODDIGIT_INSTALL_RESOURCES}) {
+        const std::string path = dir + "/default.safetensors";
+        if (file_exists(path)) return path;
+    }
+    throw Error("the bundled default model (resources/default.safetensors) was not found; pass --model");
+}
+
+}  // namespace oddigit

@@ -1,0 +1,104 @@
+#include "networks.h"
+
+#include <torch/nn/functional.h>
+
+namespace oddigit::detail {
+
+namespace F = torch::nn::functional;
+
+namespace {
+// Slope of the leaky ReLU in D and E, as in DCGAN.
+constexpr double kLeakySlope = 0.2;
+// Keeps the power iteration away from dividing by zero.
+constexpr double kNormEpsilon = 1e-12;
+}  // namespace
+
+SpectralNormImpl::SpectralNormImpl(int64_t output_count) {
+    left_singular_ = register_buffer("u", F::normalize(torch::randn({output_count}),
+                                                       F::NormalizeFuncOptions().dim(0).eps(kNormEpsilon)));
+}
+
+torch::Tensor SpectralNormImpl::normalized(const torch::Tensor& weight) {
+    const torch::Tensor matrix = weight.reshape({weight.size(0), -1});
+    const auto unit = F::NormalizeFuncOptions().dim(0).eps(kNormEpsilon);
+    torch::Tensor left, right;
+    {
+        torch::NoGradGuard no_grad;
+        if (is_training())
+            left_singular_.copy_(F::normalize(torch::mv(matrix, F::normalize(torch::mv(matrix.t(), left_singular_), unit)), unit));
+        // Copies: a later forward pass updates u in place while this one's graph still needs it.
+        left = left_singular_.clone();
+        right = F::normalize(torch::mv(matrix.t(), left), unit);
+    }
+    const torch::Tensor sigma = torch::dot(left, torch::mv(matrix, right));
+    return weight / sigma;
+}
+
+SNConv2dImpl::SNConv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride,
+                           int64_t padding)
+    : stride_(stride), padding_(padding) {
+    conv_ = register_module(
+        "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel).stride(stride).padding(padding)));
+    norm_ = register_module("sn", SpectralNorm(out_channels));
+}
+
+torch::Tensor SNConv2dImpl::forward(const torch::Tensor& input) {
+    return F::conv2d(input, norm_->normalized(conv_->weight),
+                     F::Conv2dFuncOptions().bias(conv_->bias).stride(stride_).padding(padding_));
+}
+
+SNLinearImpl::SNLinearImpl(int64_t in_features, int64_t out_features) {
+    linear_ = register_module("linear", torch::nn::Linear(in_features, out_features));
+    norm_ = register_module("sn", SpectralNorm(out_features));
+}
+
+torch::Tensor SNLinearImpl::forward(const torch::Tensor& input) {
+    return F::linear(input, norm_->normalized(linear_->weight), linear_->bias);
+}
+
+GeneratorImpl::GeneratorImpl(const Architecture& architecture) : channels_(2 * architecture.width) {
+    project_ = register_module("project", torch::nn::Linear(architecture.latent_dim, channels_ * 7 * 7));
+    project_norm_ = register_module("project_norm", torch::nn::BatchNorm1d(channels_ * 7 * 7));
+    up14_ = register_module("up14", torch::nn::ConvTranspose2d(
+                                        torch::nn::ConvTranspose2dOptions(channels_, architecture.width, 4).stride(2).padding(1)));
+    up14_norm_ = register_module("up14_norm", torch::nn::BatchNorm2d(architecture.width));
+    up28_ = register_module(
+        "up28", torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(architecture.width, 1, 4).stride(2).padding(1)));
+}
+
+torch::Tensor GeneratorImpl::forward(const torch::Tensor& latent) {
+    torch::Tensor x = torch::relu(project_norm_(project_(latent))).view({-1, channels_, 7, 7});
+    x = torch::relu(up14_norm_(up14_(x)));
+    return torch::tanh(up28_(x));
+}
+
+DiscriminatorImpl::DiscriminatorImpl(const Architecture& architecture) {
+    const int64_t width = architecture.width;
+    down14_ = register_module("down14", SNConv2d(1, width, 4, 2, 1));
+    down7_ = register_module("down7", SNConv2d(width, 2 * width, 4, 2, 1));
+    classify_ = register_module("classify", SNLinear(2 * width * 7 * 7, 1));
+}
+
+Critique DiscriminatorImpl::forward(const torch::Tensor& image) {
+    torch::Tensor x = F::leaky_relu(down14_(image), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
+    x = F::leaky_relu(down7_(x), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
+    torch::Tensor features = x.flatten(1);
+    return {classify_(features).squeeze(1), features};
+}
+
+EncoderImpl::EncoderImpl(const Architecture& architecture) {
+    const int64_t width = architecture.width;
+    down14_ = register_module("down14", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, width, 4).stride(2).padding(1)));
+    down7_ = register_module("down7",
+                             torch::nn::Conv2d(torch::nn::Conv2dOptions(width, 2 * width, 4).stride(2).padding(1)));
+    down7_norm_ = register_module("down7_norm", torch::nn::BatchNorm2d(2 * width));
+    project_ = register_module("project", torch::nn::Linear(2 * width * 7 * 7, architecture.latent_dim));
+}
+
+torch::Tensor EncoderImpl::forward(const torch::Tensor& image) {
+    torch::Tensor x = F::leaky_relu(down14_(image), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
+    x = F::leaky_relu(down7_norm_(down7_(x)), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
+    return project_(x.flatten(1));
+}
+
+}  // namespace oddigit::detail

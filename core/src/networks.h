@@ -1,0 +1,97 @@
+#pragma once
+// The three networks, DCGAN-shaped for 28x28 images in [-1, 1].
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+
+#include "oddigit/model.h"
+
+namespace oddigit::detail {
+
+// Spectral normalisation (Miyato et al. 2018): the weight is divided by its largest
+// singular value, estimated with one power-iteration step per training forward pass.
+// It keeps the discriminator 1-Lipschitz, so the hinge-loss GAN trains stably with one
+// D step per G step, without WGAN-GP's double backward (3-5x the cost on a CPU).
+class SpectralNormImpl : public torch::nn::Module {
+public:
+    explicit SpectralNormImpl(int64_t output_count);
+    torch::Tensor normalized(const torch::Tensor& weight);
+
+private:
+    torch::Tensor left_singular_;  // u, persisted so evaluation is deterministic
+};
+TORCH_MODULE(SpectralNorm);
+
+class SNConv2dImpl : public torch::nn::Module {
+public:
+    SNConv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding);
+    torch::Tensor forward(const torch::Tensor& input);
+
+private:
+    int64_t stride_;
+    int64_t padding_;
+    torch::nn::Conv2d conv_{nullptr};
+    SpectralNorm norm_{nullptr};
+};
+TORCH_MODULE(SNConv2d);
+
+class SNLinearImpl : public torch::nn::Module {
+public:
+    SNLinearImpl(int64_t in_features, int64_t out_features);
+    torch::Tensor forward(const torch::Tensor& input);
+
+private:
+    torch::nn::Linear linear_{nullptr};
+    SpectralNorm norm_{nullptr};
+};
+TORCH_MODULE(SNLinear);
+
+// z [N, latent] -> image [N, 1, 28, 28] in [-1, 1].
+class GeneratorImpl : public torch::nn::Module {
+public:
+    explicit GeneratorImpl(const Architecture& architecture);
+    torch::Tensor forward(const torch::Tensor& latent);
+
+private:
+    int64_t channels_;
+    torch::nn::Linear project_{nullptr};
+    torch::nn::BatchNorm1d project_norm_{nullptr};
+    torch::nn::ConvTranspose2d up14_{nullptr};
+    torch::nn::BatchNorm2d up14_norm_{nullptr};
+    torch::nn::ConvTranspose2d up28_{nullptr};
+};
+TORCH_MODULE(Generator);
+
+struct Critique {
+    torch::Tensor logits;    // [N], large = looks real
+    torch::Tensor features;  // [N, F], the last hidden layer: f(x) in the anomaly score
+};
+
+class DiscriminatorImpl : public torch::nn::Module {
+public:
+    explicit DiscriminatorImpl(const Architecture& architecture);
+    Critique forward(const torch::Tensor& image);
+
+private:
+    SNConv2d down14_{nullptr};
+    SNConv2d down7_{nullptr};
+    SNLinear classify_{nullptr};
+};
+TORCH_MODULE(Discriminator);
+
+// image [N, 1, 28, 28] in [-1, 1] -> z [N, latent].
+class EncoderImpl : public torch::nn::Module {
+public:
+    explicit EncoderImpl(const Architecture& architecture);
+    torch::Tensor forward(const torch::Tensor& image);
+
+private:
+    torch::nn::Conv2d down14_{nullptr};
+    torch::nn::Conv2d down7_{nullptr};
+    torch::nn::BatchNorm2d down7_norm_{nullptr};
+    torch::nn::Linear project_{nullptr};
+};
+TORCH_MODULE(Encoder);
+
+}  // namespace oddigit::detail

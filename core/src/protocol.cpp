@@ -1,0 +1,106 @@
+#include "oddigit/protocol.h"
+
+#include <chrono>
+#include <algorithm>
+#include <cmath>
+
+#include "oddigit/error.h"
+#include "oddigit/metrics.h"
+
+namespace oddigit {
+
+TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, const ScoreParams& score_params) {
+    TestEvaluation evaluation;
+    evaluation.scores = model.score_values(test.images, score_params);
+    const ClassSet& normal = model.info().normal_classes;
+    const float threshold = model.info().threshold;
+    std::vector<bool> anomalous(test.labels.size());
+    std::vector<double> sum(10, 0.0);
+    std::vector<int64_t> count(10, 0);
+    int64_t anomalies = 0, anomalies_flagged = 0, normals_flagged = 0;
+    for (size_t i = 0; i < test.labels.size(); ++i) {
+        const int label = test.labels[i];
+        anomalous[i] = !normal.contains(label);
+        const bool flagged = evaluation.scores[i] >= threshold;
+        anomalies += anomalous[i];
+        anomalies_flagged += anomalous[i] && flagged;
+        normals_flagged += !anomalous[i] && flagged;
+        sum[label] += evaluation.scores[i];
+        ++count[label];
+    }
+    const int64_t normals = static_cast<int64_t>(test.labels.size()) - anomalies;
+    if (anomalies > 0 && normals > 0) evaluation.auroc = auroc(evaluation.scores, anomalous);
+    evaluation.true_positive_rate = anomalies ? static_cast<double>(anomalies_flagged) / anomalies : 0.0;
+    evaluation.false_positive_rate = normals ? static_cast<double>(normals_flagged) / normals : 0.0;
+    for (int d = 0; d < 10; ++d) evaluation.mean_score_per_digit.push_back(count[d] ? sum[d] / count[d] : 0.0);
+    return evaluation;
+}
+
+namespace {
+
+std::vector<double> digit_aurocs(const OneClassReport& report, int digit) {
+    std::vector<double> values;
+    for (const OneClassRun& run : report.runs)
+        if (run.digit == digit) values.push_back(run.auroc);
+    return values;
+}
+
+}  // namespace
+
+double OneClassReport::mean_auroc(int digit) const {
+    const std::vector<double> values = digit_aurocs(*this, digit);
+    if (values.empty()) return 0.0;
+    double sum = 0;
+    for (double v : values) sum += v;
+    return sum / values.size();
+}
+
+double OneClassReport::std_auroc(int digit) const {
+    const std::vector<double> values = digit_aurocs(*this, digit);
+    if (values.size() < 2) return 0.0;
+    const double mean = mean_auroc(digit);
+    double squares = 0;
+    for (double v : values) squares += (v - mean) * (v - mean);
+    return std::sqrt(squares / (values.size() - 1));
+}
+
+double OneClassReport::mean_auroc() const {
+    std::vector<int> digits;
+    for (const OneClassRun& run : runs)
+        if (std::find(digits.begin(), digits.end(), run.digit) == digits.end()) digits.push_back(run.digit);
+    if (digits.empty()) return 0.0;
+    double sum = 0;
+    for (int d : digits) sum += mean_auroc(d);
+    return sum / digits.size();
+}
+
+OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params,
+                             const std::function<void(const std::string&)>& log, const TrainCallbacks& callbacks) {
+    if (params.digits.empty() || params.seeds < 1) throw Error("the protocol needs at least one digit and one seed");
+    const auto start = std::chrono::steady_clock::now();
+    OneClassReport report;
+    for (int digit : params.digits) {
+        for (int seed = 1; seed <= params.seeds; ++seed) {
+            const auto run_start = std::chrono::steady_clock::now();
+            TrainParams train_params = params.train;
+            train_params.normal_classes = ClassSet::single(digit);
+            train_params.seed = static_cast<uint64_t>(seed);
+            train_params.output_path.clear();
+            train_params.resume = false;
+            const NormalSplit split =
+                split_normal(mnist.train, train_params.normal_classes, params.validation_fraction, seed);
+            TrainResult result = train(split.train, split.validation, train_params, callbacks);
+            const TestEvaluation evaluation = evaluate(result.model, mnist.test);
+            OneClassRun run{digit, static_cast<uint64_t>(seed), evaluation.auroc,
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()};
+            report.runs.push_back(run);
+            if (log)
+                log("digit " + std::to_string(digit) + " seed " + std::to_string(seed) + ": AUROC " +
+                    std::to_string(run.auroc) + " (" + std::to_string(static_cast<int>(run.seconds)) + " s)");
+        }
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+}
+
+}  // namespace oddigit

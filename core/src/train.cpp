@@ -1,0 +1,455 @@
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "model_impl.h"
+#include "oddigit/error.h"
+#include "oddigit/metrics.h"
+#include "oddigit/runtime.h"
+#include "oddigit/train.h"
+
+namespace oddigit {
+
+namespace {
+
+// Adam's momentum terms for the GAN, as in DCGAN (Radford et al. 2016).
+constexpr double kGanBeta1 = 0.5;
+constexpr double kGanBeta2 = 0.999;
+// Latent vectors behind the per-epoch sample grid.
+constexpr int kSampleCount = 64;
+// Progress is reported every this many steps.
+constexpr int kProgressInterval = 5;
+// Weight of the newest measurement in the smoothed seconds-per-step.
+constexpr double kRateSmoothing = 0.1;
+// Until the encoder phase has been timed, its step is taken to cost this share of a GAN step.
+constexpr double kEncoderStepCostGuess = 0.7;
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The settings a resumed run must share with the run that wrote the resume file.
+json fixed_settings(const TrainParams& params, int64_t train_count) {
+    return {{"latent_dim", params.architecture.latent_dim}, {"width", params.architecture.width},
+            {"normal_classes", params.normal_classes.to_string()}, {"batch_size", params.batch_size},
+            {"seed", params.seed}, {"train_images", train_count}};
+}
+
+json describe(const TrainParams& params, int64_t train_count, int64_t validation_count) {
+    json settings = fixed_settings(params, train_count);
+    settings.update({{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
+                     {"gan_learning_rate", params.gan_learning_rate},
+                     {"encoder_learning_rate", params.encoder_learning_rate}, {"kappa", params.kappa},
+                     {"threshold_quantile", params.threshold_quantile}, {"validation_images", validation_count},
+                     {"objective", "hinge loss, spectral-norm discriminator"}});
+    return settings;
+}
+
+std::string optimizer_key(const torch::Tensor& parameter) {
+    return c10::guts::to_string(parameter.unsafeGetTensorImpl());
+}
+
+void put_optimizer(safetensors::File& file, const std::string& prefix, torch::optim::Adam& optimizer,
+                   torch::nn::Module& network) {
+    for (const auto& item : network.named_parameters()) {
+        const auto found = optimizer.state().find(optimizer_key(item.value()));
+        if (found == optimizer.state().end()) continue;
+        const auto& state = static_cast<const torch::optim::AdamParamState&>(*found->second);
+        const std::string name = prefix + item.key();
+        file.tensors[name + ".exp_avg"] = detail::to_safetensor(state.exp_avg());
+        file.tensors[name + ".exp_avg_sq"] = detail::to_safetensor(state.exp_avg_sq());
+        file.tensors[name + ".step"] = detail::to_safetensor(torch::tensor({state.step()}, torch::kLong));
+    }
+}
+
+void take_optimizer(const safetensors::File& file, const std::string& prefix, torch::optim::Adam& optimizer,
+                    torch::nn::Module& network, const std::string& path) {
+    for (const auto& item : network.named_parameters()) {
+        const std::string name = prefix + item.key();
+        if (!file.tensors.count(name + ".exp_avg")) continue;
+        auto take = [&](const std::string& suffix, c10::IntArrayRef shape) {
+            const auto found = file.tensors.find(name + suffix);
+            if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + suffix + "'");
+            torch::Tensor value = detail::from_safetensor(found->second);
+            if (value.sizes() != shape) throw Error("'" + path + "': tensor '" + name + suffix + "' has the wrong shape");
+            return value;
+        };
+        auto state = std::make_unique<torch::optim::AdamParamState>();
+        const torch::Tensor& parameter = item.value();
+        state->exp_avg(take(".exp_avg", parameter.sizes()).to(parameter.device()));
+        state->exp_avg_sq(take(".exp_avg_sq", parameter.sizes()).to(parameter.device()));
+        state->step(take(".step", {1}).item<int64_t>());
+        optimizer.state()[optimizer_key(parameter)] = std::move(state);
+    }
+}
+
+class Trainer {
+public:
+    Trainer(const ImageBatch& train_images, const ImageBatch& validation_images, const TrainParams& params,
+            const TrainCallbacks& callbacks, TrainControl* control)
+        : params_(params),
+          callbacks_(callbacks),
+          control_(control),
+          validation_images_(validation_images),
+          model_(AnomalyModel::create(params.architecture, params.seed)),
+          device_(params.device),
+          noise_(at::detail::createCPUGenerator(params.seed + 1)) {
+        if (train_images.size() < 2 || validation_images.empty())
+            throw Error("training needs at least 2 training images and 1 validation image");
+        if (params.batch_size < 2) throw Error("the batch size must be at least 2");
+        if (params.gan_epochs < 1 || params.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
+        model_.impl().to(device_);
+        ModelInfo& info = model_.info();
+        info.normal_classes = params.normal_classes;
+        info.kappa = params.kappa;
+        info.threshold_quantile = params.threshold_quantile;
+        info.training_json = describe(params, train_images.size(), validation_images.size()).dump();
+
+        train_count_ = train_images.size();
+        images_ = detail::to_tensor(train_images, 0, train_images.size(), device_);
+        steps_ = static_cast<int>(std::max<int64_t>(1, train_count_ / params.batch_size));
+        fixed_noise_ = torch::randn({kSampleCount, params.architecture.latent_dim},
+                                    at::detail::createCPUGenerator(params.seed + 2))
+                           .to(device_);
+        auto& impl = model_.impl();
+        const auto gan_options = torch::optim::AdamOptions(params.gan_learning_rate).betas({kGanBeta1, kGanBeta2});
+        generator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.generator->parameters(), gan_options);
+        discriminator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.discriminator->parameters(), gan_options);
+        encoder_optimizer_ = std::make_unique<torch::optim::Adam>(
+            impl.encoder->parameters(), torch::optim::AdamOptions(params.encoder_learning_rate));
+        if (params.resume) load_resume();
+    }
+
+    TrainResult run() {
+        const Clock::time_point start = Clock::now();
+        auto& impl = model_.impl();
+        bool cancelled = false;
+        for (int epoch = gan_epochs_done_ + 1; epoch <= params_.gan_epochs && !cancelled; ++epoch) {
+            cancelled = !gan_epoch(epoch);
+            if (!cancelled) {
+                gan_epochs_done_ = epoch;
+                save_resume();
+            }
+        }
+        if (!cancelled) {
+            // G and D are frozen from here on: only E learns (izi_f).
+            impl.generator->eval();
+            impl.discriminator->eval();
+            detail::set_trainable(*impl.generator, false);
+            detail::set_trainable(*impl.discriminator, false);
+        }
+        for (int epoch = encoder_epochs_done_ + 1; epoch <= params_.encoder_epochs && !cancelled; ++epoch) {
+            cancelled = !encoder_epoch(epoch);
+            if (!cancelled) {
+                encoder_epochs_done_ = epoch;
+                if (!params_.output_path.empty()) model_.save(params_.output_path);
+                save_resume();
+            }
+        }
+        if (!cancelled && encoder_epochs_done_ == params_.encoder_epochs && params_.encoder_epochs > 0 &&
+            model_.info().validation_scores.empty()) {
+            // A resumed run that had already finished: nothing left to train.
+            calibrate(model_, validation_images_, params_.threshold_quantile);
+        }
+        detail::set_trainable(*impl.generator, true);
+        detail::set_trainable(*impl.discriminator, true);
+        impl.to(torch::kCPU);
+        return TrainResult{cancelled ? TrainOutcome::Cancelled : TrainOutcome::Finished, seconds_since(start),
+                           std::move(model_)};
+    }
+
+private:
+    // Returns false when cancelled.
+    bool gan_epoch(int epoch) {
+        auto& impl = model_.impl();
+        impl.generator->train();
+        impl.discriminator->train();
+        const Clock::time_point epoch_start = Clock::now();
+        const torch::Tensor order = epoch_order(TrainPhase::Gan, epoch);
+        for (int step = 1; step <= steps_; ++step) {
+            if (control_ && !control_->wait_if_paused()) return false;
+            const Clock::time_point step_start = Clock::now();
+            const torch::Tensor real = batch(order, step);
+            const torch::Tensor noise =
+                torch::randn({real.size(0), params_.architecture.latent_dim}, noise_).to(device_);
+
+            // 1. Discriminator: hinge loss on real images and on G(z).
+            const torch::Tensor fake = impl.generator->forward(noise);
+            const torch::Tensor real_logits = impl.discriminator->forward(real).logits;
+            const torch::Tensor fake_logits = impl.discriminator->forward(fake.detach()).logits;
+            const torch::Tensor discriminator_loss =
+                torch::relu(1 - real_logits).mean() + torch::relu(1 + fake_logits).mean();
+            discriminator_optimizer_->zero_grad();
+            discriminator_loss.backward();
+            discriminator_optimizer_->step();
+
+            // 2. Generator: raise D's opinion of G(z).
+            const torch::Tensor generator_loss = -impl.discriminator->forward(fake).logits.mean();
+            generator_optimizer_->zero_grad();
+            generator_loss.backward();
+            generator_optimizer_->step();
+
+            TrainProgress progress = base_progress(TrainPhase::Gan, epoch, params_.gan_epochs, step);
+            progress.discriminator_loss = discriminator_loss.item<double>();
+            progress.generator_loss = generator_loss.item<double>();
+            progress.d_real = real_logits.mean().item<double>();
+            progress.d_fake = fake_logits.mean().item<double>();
+            check_finite(progress.discriminator_loss, "discriminator", progress);
+            check_finite(progress.generator_loss, "generator", progress);
+            gan_step_seconds_ = smooth(gan_step_seconds_, seconds_since(step_start));
+            report(progress, real.size(0), gan_step_seconds_);
+        }
+        EpochSummary summary{TrainPhase::Gan, epoch, params_.gan_epochs, samples(), 0.0, seconds_since(epoch_start)};
+        if (callbacks_.on_epoch) callbacks_.on_epoch(summary);
+        return true;
+    }
+
+    bool encoder_epoch(int epoch) {
+        auto& impl = model_.impl();
+        impl.encoder->train();
+        const Clock::time_point epoch_start = Clock::now();
+        const torch::Tensor order = epoch_order(TrainPhase::Encoder, epoch);
+        for (int step = 1; step <= steps_; ++step) {
+            if (control_ && !control_->wait_if_paused()) return false;
+            const Clock::time_point step_start = Clock::now();
+            const torch::Tensor real = batch(order, step);
+
+            // izi_f: reconstruct x through G(E(x)); residuals in pixels and in D's features.
+            const torch::Tensor reconstruction = impl.generator->forward(impl.encoder->forward(real));
+            const torch::Tensor loss =
+                detail::residuals(*impl.discriminator, real, reconstruction, params_.kappa).score.mean();
+            encoder_optimizer_->zero_grad();
+            loss.backward();
+            encoder_optimizer_->step();
+
+            TrainProgress progress = base_progress(TrainPhase::Encoder, epoch, params_.encoder_epochs, step);
+            progress.encoder_loss = loss.item<double>();
+            check_finite(progress.encoder_loss, "encoder", progress);
+            encoder_step_seconds_ = smooth(encoder_step_seconds_, seconds_since(step_start));
+            report(progress, real.size(0), encoder_step_seconds_);
+        }
+        calibrate(model_, validation_images_, params_.threshold_quantile);
+        const std::vector<float>& scores = model_.info().validation_scores;
+        double validation_loss = 0;
+        for (float s : scores) validation_loss += s;
+        validation_loss /= static_cast<double>(scores.size());
+        impl.encoder->train();
+        EpochSummary summary{TrainPhase::Encoder, epoch, params_.encoder_epochs, samples(), validation_loss,
+                             seconds_since(epoch_start)};
+        if (callbacks_.on_epoch) callbacks_.on_epoch(summary);
+        return true;
+    }
+
+    // A fixed permutation per (seed, phase, epoch), so a resumed run sees the same batches.
+    torch::Tensor epoch_order(TrainPhase phase, int epoch) const {
+        const uint64_t stream = params_.seed * 1000003ull + static_cast<uint64_t>(phase) * 10007ull + epoch;
+        return torch::randperm(train_count_, at::detail::createCPUGenerator(stream), torch::kLong).to(device_);
+    }
+
+    torch::Tensor batch(const torch::Tensor& order, int step) const {
+        const int64_t size = std::min<int64_t>(params_.batch_size, train_count_);
+        return images_.index_select(0, order.narrow(0, (step - 1) * size, size));
+    }
+
+    ImageBatch samples() {
+        auto& generator = *model_.impl().generator;
+        const bool was_training = generator.is_training();
+        generator.eval();
+        torch::NoGradGuard no_grad;
+        ImageBatch images = detail::to_images(generator.forward(fixed_noise_));
+        generator.train(was_training);
+        return images;
+    }
+
+    TrainProgress base_progress(TrainPhase phase, int epoch, int epochs, int step) const {
+        TrainProgress progress;
+        progress.phase = phase;
+        progress.epoch = epoch;
+        progress.epochs = epochs;
+        progress.step = step;
+        progress.steps = steps_;
+        const int64_t phase_offset = phase == TrainPhase::Gan ? 0 : int64_t{params_.gan_epochs} * steps_;
+        progress.global_step = phase_offset + int64_t{epoch - 1} * steps_ + step;
+        progress.total_steps = int64_t{params_.gan_epochs + params_.encoder_epochs} * steps_;
+        return progress;
+    }
+
+    void report(TrainProgress& progress, int64_t batch_images, double step_seconds) {
+        progress.images_per_second = step_seconds > 0 ? batch_images / step_seconds : 0;
+        const int64_t gan_total = int64_t{params_.gan_epochs} * steps_;
+        const int64_t gan_left = std::max<int64_t>(0, gan_total - progress.global_step);
+        const int64_t encoder_left = progress.total_steps - std::max(progress.global_step, gan_total);
+        const double encoder_seconds =
+            encoder_step_seconds_ > 0 ? encoder_step_seconds_ : gan_step_seconds_ * kEncoderStepCostGuess;
+        progress.eta_seconds = gan_left * gan_step_seconds_ + encoder_left * encoder_seconds;
+        if (callbacks_.on_progress && (progress.step % kProgressInterval == 0 || progress.step == progress.steps))
+            callbacks_.on_progress(progress);
+    }
+
+    static double smooth(double average, double sample) {
+        return average <= 0 ? sample : (1 - kRateSmoothing) * average + kRateSmoothing * sample;
+    }
+
+    void check_finite(double loss, const char* which, const TrainProgress& at) const {
+        if (std::isfinite(loss)) return;
+        std::string kept = params_.output_path.empty()
+                               ? std::string("nothing was saved")
+                               : "the files saved after the last finished epoch are kept ('" +
+                                     resume_path(params_.output_path) + "'); resume from them, e.g. with a lower learning rate";
+        throw Error(std::string("training diverged: the ") + which + " loss became " + std::to_string(loss) + " in " +
+                    phase_name(at.phase) + " epoch " + std::to_string(at.epoch) + ", step " + std::to_string(at.step) +
+                    "; " + kept);
+    }
+
+    void save_resume() {
+        if (params_.output_path.empty()) return;
+        safetensors::File file = detail::to_file(model_);
+        auto& impl = model_.impl();
+        put_optimizer(file, "optimizer.generator.", *generator_optimizer_, *impl.generator);
+        put_optimizer(file, "optimizer.discriminator.", *discriminator_optimizer_, *impl.discriminator);
+        put_optimizer(file, "optimizer.encoder.", *encoder_optimizer_, *impl.encoder);
+        file.tensors["rng.noise"] = detail::to_safetensor(noise_.get_state());
+        file.metadata["oddigit.resume.settings"] = fixed_settings(params_, train_count_).dump();
+        file.metadata["oddigit.resume.gan_epochs_done"] = std::to_string(gan_epochs_done_);
+        file.metadata["oddigit.resume.encoder_epochs_done"] = std::to_string(encoder_epochs_done_);
+        safetensors::write(resume_path(params_.output_path), file);
+    }
+
+    void load_resume() {
+        if (params_.output_path.empty()) throw Error("resuming needs the output path of the earlier run");
+        const std::string path = resume_path(params_.output_path);
+        const safetensors::File file = safetensors::read(path);
+        const auto settings = file.metadata.find("oddigit.resume.settings");
+        if (settings == file.metadata.end())
+            throw Error("'" + path + "' is not a resume file (it has no oddigit.resume.settings)");
+        json saved;
+        try {
+            saved = json::parse(settings->second);
+        } catch (const json::exception&) {
+            throw Error("'" + path + "': damaged oddigit.resume.settings");
+        }
+        const json wanted = fixed_settings(params_, train_count_);
+        if (saved != wanted)
+            throw Error("'" + path + "' was written with other settings (" + saved.dump() + ") than this run (" +
+                        wanted.dump() + ")");
+        AnomalyModel saved_model = detail::from_file(file, path, {"optimizer.", "rng."});
+        const std::string training_json = model_.info().training_json;
+        model_ = std::move(saved_model);
+        model_.info().training_json = training_json;
+        model_.impl().to(device_);
+        auto& impl = model_.impl();
+        // The optimizers hold the old parameter tensors: rebuild them on the loaded ones.
+        const auto gan_options =
+            torch::optim::AdamOptions(params_.gan_learning_rate).betas({kGanBeta1, kGanBeta2});
+        generator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.generator->parameters(), gan_options);
+        discriminator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.discriminator->parameters(), gan_options);
+        encoder_optimizer_ = std::make_unique<torch::optim::Adam>(
+            impl.encoder->parameters(), torch::optim::AdamOptions(params_.encoder_learning_rate));
+        take_optimizer(file, "optimizer.generator.", *generator_optimizer_, *impl.generator, path);
+        take_optimizer(file, "optimizer.discriminator.", *discriminator_optimizer_, *impl.discriminator, path);
+        take_optimizer(file, "optimizer.encoder.", *encoder_optimizer_, *impl.encoder, path);
+        const auto rng = file.tensors.find("rng.noise");
+        if (rng == file.tensors.end()) throw Error("'" + path + "' lacks the tensor 'rng.noise'");
+        try {
+            noise_.set_state(detail::from_safetensor(rng->second));
+        } catch (const c10::Error&) {
+            throw Error("'" + path + "': the tensor 'rng.noise' is not a random generator state");
+        }
+        gan_epochs_done_ = std::stoi(file.metadata.at("oddigit.resume.gan_epochs_done"));
+        encoder_epochs_done_ = std::stoi(file.metadata.at("oddigit.resume.encoder_epochs_done"));
+        if (encoder_epochs_done_ > 0 && params_.gan_epochs > gan_epochs_done_)
+            throw Error("'" + path + "': the GAN phase ended after " + std::to_string(gan_epochs_done_) +
+                        " epochs and the encoder was trained on it; it cannot be extended to " +
+                        std::to_string(params_.gan_epochs));
+        gan_epochs_done_ = std::min(gan_epochs_done_, params_.gan_epochs);
+    }
+
+    TrainParams params_;
+    TrainCallbacks callbacks_;
+    TrainControl* control_;
+    const ImageBatch& validation_images_;
+    AnomalyModel model_;
+    torch::Device device_;
+    at::Generator noise_;
+    torch::Tensor images_;
+    torch::Tensor fixed_noise_;
+    int64_t train_count_ = 0;
+    int steps_ = 0;
+    int gan_epochs_done_ = 0;
+    int encoder_epochs_done_ = 0;
+    double gan_step_seconds_ = 0;
+    double encoder_step_seconds_ = 0;
+    std::unique_ptr<torch::optim::Adam> generator_optimizer_;
+    std::unique_ptr<torch::optim::Adam> discriminator_optimizer_;
+    std::unique_ptr<torch::optim::Adam> encoder_optimizer_;
+};
+
+}  // namespace
+
+std::string resume_path(const std::string& output_path) {
+    const std::string suffix = ".safetensors";
+    if (output_path.size() > suffix.size() &&
+        output_path.compare(output_path.size() - suffix.size(), suffix.size(), suffix) == 0)
+        return output_path.substr(0, output_path.size() - suffix.size()) + ".resume.safetensors";
+    return output_path + ".resume.safetensors";
+}
+
+const char* phase_name(TrainPhase phase) {
+    switch (phase) {
+        case TrainPhase::Gan: return "GAN";
+        case TrainPhase::Encoder: return "encoder";
+        case TrainPhase::Calibration: return "calibration";
+        case TrainPhase::Done: return "done";
+    }
+    return "?";
+}
+
+void TrainControl::pause() { paused_ = true; }
+
+void TrainControl::resume() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        paused_ = false;
+    }
+    wake_.notify_all();
+}
+
+void TrainControl::cancel() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        cancelled_ = true;
+    }
+    wake_.notify_all();
+}
+
+bool TrainControl::wait_if_paused() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [this] { return !paused_ || cancelled_; });
+    return !cancelled_;
+}
+
+TrainResult train(const ImageBatch& train_images, const ImageBatch& validation_images, const TrainParams& params,
+                  const TrainCallbacks& callbacks, TrainControl* control) {
+    init_worker_thread();
+    try {
+        Trainer trainer(train_images, validation_images, params, callbacks, control);
+        return trainer.run();
+    } catch (const c10::Error& error) {
+        throw Error(std::string("training failed: ") + error.what_without_backtrace());
+    }
+}
+
+void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile_level) {
+    if (validation_images.empty()) throw Error("calibration needs validation images");
+    std::vector<float> scores = model.score_values(validation_images);
+    std::sort(scores.begin(), scores.end());
+    ModelInfo& info = model.info();
+    info.threshold = quantile(scores, quantile_level);
+    info.threshold_quantile = quantile_level;
+    info.validation_scores = std::move(scores);
+}
+
+}  // namespace oddigit
