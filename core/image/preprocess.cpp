@@ -12,7 +12,7 @@ namespace oddigit {
 
 namespace {
 
-constexpr double kCentre = kImageSide / 2.0;
+constexpr double kCentre = kImageSide / 2;
 // Decides light paper: the median brightness of the border, on the 0..255 scale.
 constexpr int kMidGrey = 128;
 
@@ -66,8 +66,8 @@ Image28 to_mnist(const GrayImage& image, const PreprocessParams& params) {
     const cv::Moments moments = cv::moments(scaled);
     const double centre_x = moments.m00 > 0 ? moments.m10 / moments.m00 : scaled.cols / 2.0;
     const double centre_y = moments.m00 > 0 ? moments.m01 / moments.m00 : scaled.rows / 2.0;
-    // Pixel centres sit at +0.5, so the mass centre lands on the middle of the 28x28 field.
-    const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, kCentre - 0.5 - centre_x, 0, 1, kCentre - 0.5 - centre_y);
+    // MNIST puts the centre of mass on pixel (14, 14), measured in pixel indices.
+    const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, kCentre - centre_x, 0, 1, kCentre - centre_y);
     cv::Mat placed(kImageSide, kImageSide, CV_32F, result.data());
     cv::warpAffine(scaled, placed, shift, placed.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
     for (float& pixel : result) pixel = std::clamp(pixel, 0.0f, 1.0f);

@@ -1,0 +1,141 @@
+#include "oddigit/model.h"
+
+#include <gtest/gtest.h>
+
+#include "oddigit/error.h"
+#include "oddigit/metrics.h"
+#include "test_support.h"
+
+namespace oddigit {
+namespace {
+
+const AnomalyModel& fixture() {
+    static const AnomalyModel model = AnomalyModel::load(test::fixture_model_path());
+    return model;
+}
+
+TEST(Model, ScoreIsPixelPlusKappaFeatureAndHeatmapAveragesToThePixelPart) {
+    const ImageBatch images = test::test_digits(ClassSet::all(), 20);
+    const auto scores = fixture().score(images);
+    ASSERT_EQ(scores.size(), 20u);
+    for (const ImageScore& s : scores) {
+        EXPECT_NEAR(s.score, s.pixel_residual + fixture().info().kappa * s.feature_residual, 1e-5);
+        double heat = 0;
+        for (float h : s.heatmap) {
+            EXPECT_GE(h, 0.0f);
+            heat += h;
+        }
+        EXPECT_NEAR(heat / kImagePixels, s.pixel_residual, 1e-5);
+        for (float p : s.reconstruction) EXPECT_TRUE(p >= 0.0f && p <= 1.0f);
+    }
+}
+
+TEST(Model, BatchedSingleAndValueOnlyScoresAgree) {
+    const ImageBatch images = test::test_digits(ClassSet::all(), 10);
+    ScoreParams small_batches;
+    small_batches.batch_size = 3;
+    const auto batched = fixture().score(images);
+    const auto chunked = fixture().score_values(images, small_batches);
+    for (int64_t i = 0; i < images.size(); ++i) {
+        EXPECT_NEAR(fixture().score(images.at(i)).score, batched[i].score, 1e-5);
+        EXPECT_NEAR(chunked[i], batched[i].score, 1e-5);
+    }
+}
+
+TEST(Model, SavedAndClonedModelsScoreTheSame) {
+    const std::string path = test::scratch_dir() + "/copy.safetensors";
+    fixture().save(path);
+    const AnomalyModel loaded = AnomalyModel::load(path);
+    const AnomalyModel cloned = fixture().clone();
+    const ImageBatch images = test::test_digits(ClassSet::all(), 10);
+    const auto expected = fixture().score_values(images);
+    EXPECT_EQ(loaded.score_values(images), expected);
+    EXPECT_EQ(cloned.score_values(images), expected);
+    EXPECT_EQ(loaded.info().threshold, fixture().info().threshold);
+    EXPECT_EQ(loaded.info().validation_scores, fixture().info().validation_scores);
+    EXPECT_EQ(loaded.info().normal_classes, fixture().info().normal_classes);
+}
+
+TEST(Model, ForeignStrokeRaisesTheScoreAndLightsUpTheHeatmap) {
+    const ImageBatch clean = test::test_digits(ClassSet::all(), 100);
+    ImageBatch stroked = clean;
+    std::vector<Image28> masks;
+    for (int64_t i = 0; i < stroked.size(); ++i) masks.push_back(test::add_stroke(stroked.image(i), 1, 1, 8, 24));
+    const auto clean_scores = fixture().score(clean);
+    const auto stroked_scores = fixture().score(stroked);
+    int raised = 0;
+    double inside = 0, outside = 0, inside_pixels = 0, outside_pixels = 0;
+    for (int64_t i = 0; i < clean.size(); ++i) {
+        raised += stroked_scores[i].score > clean_scores[i].score;
+        for (int p = 0; p < kImagePixels; ++p) {
+            (masks[i][p] > 0 ? inside : outside) += stroked_scores[i].heatmap[p];
+            (masks[i][p] > 0 ? inside_pixels : outside_pixels) += 1;
+        }
+    }
+    EXPECT_GE(raised, 95);
+    // The stroke's pixels carry far more residual per pixel than the rest of the image.
+    EXPECT_GT(inside / inside_pixels, 5 * outside / outside_pixels);
+    std::vector<float> scores;
+    std::vector<bool> anomalous;
+    for (int64_t i = 0; i < clean.size(); ++i) {
+        scores.push_back(clean_scores[i].score);
+        anomalous.push_back(false);
+        scores.push_back(stroked_scores[i].score);
+        anomalous.push_back(true);
+    }
+    EXPECT_GT(auroc(scores, anomalous), 0.9);
+}
+
+TEST(Model, LatentSearchRanksForeignImagesAboveDigits) {
+    ScoreParams search;
+    search.mode = ScoreMode::LatentSearch;
+    search.search_steps = 60;
+    const ImageBatch digits = test::test_digits(ClassSet::all(), 15);
+    const ImageBatch foreign = test::foreign_images(15, 5);
+    const auto digit_scores = fixture().score(digits, search);
+    const auto foreign_scores = fixture().score_values(foreign, search);
+    std::vector<float> scores;
+    std::vector<bool> anomalous;
+    for (const ImageScore& s : digit_scores) {
+        EXPECT_NEAR(s.score, 0.9f * s.pixel_residual + 0.1f * s.feature_residual, 1e-3 * s.score + 1e-5);
+        scores.push_back(s.score);
+        anomalous.push_back(false);
+    }
+    for (float s : foreign_scores) {
+        scores.push_back(s);
+        anomalous.push_back(true);
+    }
+    EXPECT_GT(auroc(scores, anomalous), 0.9);
+    // More search steps fit the digits at least as well on average.
+    search.search_steps = 5;
+    double short_search = 0, long_search = 0;
+    const auto rough = fixture().score(digits, search);
+    for (size_t i = 0; i < rough.size(); ++i) {
+        short_search += rough[i].pixel_residual;
+        long_search += digit_scores[i].pixel_residual;
+    }
+    EXPECT_LT(long_search, short_search);
+}
+
+TEST(Model, ValidationPercentileAndGenerate) {
+    const AnomalyModel& model = fixture();
+    const auto& validation = model.info().validation_scores;
+    ASSERT_FALSE(validation.empty());
+    EXPECT_TRUE(std::is_sorted(validation.begin(), validation.end()));
+    EXPECT_EQ(model.validation_percentile(validation.front() - 1), 0.0);
+    EXPECT_EQ(model.validation_percentile(validation.back() + 1), 1.0);
+    EXPECT_NEAR(model.validation_percentile(model.info().threshold), model.info().threshold_quantile, 0.02);
+
+    const ImageBatch digits = test::test_digits(ClassSet::all(), 4);
+    const std::vector<float> codes = model.encode(digits);
+    ASSERT_EQ(codes.size(), 4u * model.info().architecture.latent_dim);
+    const ImageBatch generated = model.generate(codes);
+    ASSERT_EQ(generated.size(), 4);
+    // G(E(x)) from generate() is the reconstruction score() reports.
+    const auto scores = model.score(digits);
+    for (int p = 0; p < kImagePixels; ++p) EXPECT_NEAR(generated.image(2)[p], scores[2].reconstruction[p], 1e-5);
+    EXPECT_THROW(model.generate({1.0f, 2.0f, 3.0f}), Error);
+}
+
+}  // namespace
+}  // namespace oddigit

@@ -1,0 +1,110 @@
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+namespace oddigit::test {
+
+const MnistSet& mnist() {
+    static const std::unique_ptr<MnistSet> set = [] {
+        try {
+            return std::make_unique<MnistSet>(load_mnist(default_mnist_dir()));
+        } catch (const std::exception& error) {
+            ADD_FAILURE() << error.what() << " (run scripts/fetch-mnist.sh)";
+            throw;
+        }
+    }();
+    return *set;
+}
+
+std::string scratch_dir() {
+    namespace fs = std::filesystem;
+    struct Folder {
+        fs::path path;
+        Folder() {
+            std::string pattern = (fs::temp_directory_path() / "oddigit-test-XXXXXX").string();
+            path = ::mkdtemp(pattern.data());
+        }
+        ~Folder() {
+            std::error_code ignored;
+            fs::remove_all(path, ignored);
+        }
+    };
+    static Folder folder;
+    static int counter = 0;
+    const fs::path dir = folder.path / std::to_string(counter++);
+    fs::create_directories(dir);
+    return dir.string();
+}
+
+ImageBatch test_digits(const ClassSet& digits, int64_t count) {
+    const LabelledImages& test = mnist().test;
+    ImageBatch batch;
+    for (int64_t i = 0; i < test.images.size() && batch.size() < count; ++i)
+        if (digits.contains(test.labels[i])) batch.append(test.images.image(i));
+    return batch;
+}
+
+}  // namespace oddigit::test
+
+#include <cmath>
+#include <random>
+
+namespace oddigit::test {
+
+ImageBatch foreign_images(int count, uint64_t seed) {
+    std::mt19937_64 random(seed);
+    std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+    std::uniform_int_distribution<int> position(2, 20);
+    ImageBatch batch;
+    for (int k = 0; k < count; ++k) {
+        Image28 image{};
+        const int x0 = position(random), y0 = position(random);
+        for (int y = 0; y < kImageSide; ++y) {
+            for (int x = 0; x < kImageSide; ++x) {
+                float& p = image[y * kImageSide + x];
+                switch (k % 5) {
+                    case 0: p = unit(random); break;                                                  // noise
+                    case 1: p = (x >= x0 / 2 && x < x0 / 2 + 14 && y >= y0 / 2 && y < y0 / 2 + 12); break;  // block
+                    case 2: p = ((y + x0) / 3) % 2; break;                                             // stripes
+                    case 3: p = (x % 6 < 2) || (y % 6 < 2); break;                                     // grid
+                    case 4: {                                                                          // ring
+                        const float r = std::hypot(x - 13.5f, y - 13.5f);
+                        p = std::abs(r - 4.0f - x0 / 4.0f) < 1.5f;
+                        break;
+                    }
+                }
+            }
+        }
+        batch.append(image.data());
+    }
+    return batch;
+}
+
+Image28 add_stroke(float* image, int x0, int y0, int x1, int y1) {
+    Image28 mask{};
+    const int steps = 4 * std::max(std::abs(x1 - x0), std::abs(y1 - y0)) + 1;
+    for (int s = 0; s <= steps; ++s) {
+        const float t = static_cast<float>(s) / steps;
+        const int x = static_cast<int>(std::lround(x0 + t * (x1 - x0)));
+        const int y = static_cast<int>(std::lround(y0 + t * (y1 - y0)));
+        for (int dy = 0; dy < 2; ++dy)
+            for (int dx = 0; dx < 2; ++dx)
+                if (x + dx < kImageSide && y + dy < kImageSide) {
+                    image[(y + dy) * kImageSide + x + dx] = 1.0f;
+                    mask[(y + dy) * kImageSide + x + dx] = 1.0f;
+                }
+    }
+    return mask;
+}
+
+std::string fixture_model_path() {
+    const char* path = std::getenv("ODDIGIT_TEST_MODEL");
+    if (!path || !*path) ADD_FAILURE() << "ODDIGIT_TEST_MODEL is not set: run the tests through ctest";
+    return path ? path : "";
+}
+
+}  // namespace oddigit::test

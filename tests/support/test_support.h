@@ -1,0 +1,33 @@
+#pragma once
+// Shared by the test programs: the real MNIST data and scratch folders.
+#include <string>
+
+#include "oddigit/mnist.h"
+
+namespace oddigit::test {
+
+// MNIST from the default folder, loaded once per process. The test command fetches it
+// first (scripts/fetch-mnist.sh); a missing file fails the calling test with that hint.
+const MnistSet& mnist();
+
+// A fresh empty folder under the system temp dir, removed when the process ends.
+std::string scratch_dir();
+
+// The first count test images of the given digits, in test-set order.
+ImageBatch test_digits(const ClassSet& digits, int64_t count);
+
+}  // namespace oddigit::test
+
+namespace oddigit::test {
+
+// Images that are clearly not digits: noise, filled blocks, stripes, grids, rings.
+ImageBatch foreign_images(int count, uint64_t seed);
+
+// Draws a straight 2-pixel-wide foreign stroke from (x0, y0) to (x1, y1) into image and
+// returns its mask (1 where the stroke is).
+Image28 add_stroke(float* image, int x0, int y0, int x1, int y1);
+
+// The model trained by the test fixture (the ODDIGIT_TEST_MODEL environment variable).
+std::string fixture_model_path();
+
+}  // namespace oddigit::test
