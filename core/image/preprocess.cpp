@@ -40,7 +40,7 @@ bool has_image_extension(const std::filesystem::path& path) {
 
 }  // namespace
 
-Image28 to_mnist(const GrayImage& image, const PreprocessParams& params) {
+Image28 to_mnist(const GrayImage& image, const PreprocessParams& params, MnistPlacement* placement) {
     if (image.width <= 0 || image.height <= 0 ||
         image.pixels.size() != static_cast<size_t>(image.width) * image.height)
         throw Error("image size " + std::to_string(image.width) + "x" + std::to_string(image.height) +
@@ -54,7 +54,10 @@ Image28 to_mnist(const GrayImage& image, const PreprocessParams& params) {
     cv::Mat mask;
     cv::compare(ink, params.ink_threshold, mask, cv::CMP_GT);
     const cv::Rect box = cv::boundingRect(mask);
-    if (box.area() == 0) return result;
+    if (box.area() == 0) {
+        if (placement) *placement = MnistPlacement{};
+        return result;
+    }
 
     const cv::Mat crop = ink(box);
     const double scale = static_cast<double>(params.fit_size) / std::max(box.width, box.height);
@@ -68,6 +71,11 @@ Image28 to_mnist(const GrayImage& image, const PreprocessParams& params) {
     const double centre_y = moments.m00 > 0 ? moments.m01 / moments.m00 : scaled.rows / 2.0;
     // MNIST puts the centre of mass on pixel (14, 14), measured in pixel indices.
     const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, kCentre - centre_x, 0, 1, kCentre - centre_y);
+    if (placement) {
+        placement->scale = static_cast<double>(fitted.width) / box.width;
+        placement->offset_x = kCentre - centre_x - box.x * placement->scale;
+        placement->offset_y = kCentre - centre_y - box.y * placement->scale;
+    }
     cv::Mat placed(kImageSide, kImageSide, CV_32F, result.data());
     cv::warpAffine(scaled, placed, shift, placed.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
     for (float& pixel : result) pixel = std::clamp(pixel, 0.0f, 1.0f);

@@ -24,9 +24,18 @@ struct PreprocessParams {
     float ink_threshold = 0.1f;  // ink darker than this (0..1) does not count for the crop
 };
 
+// Where the source image landed in the 28x28 field: source pixel (x, y) maps to
+// (x * scale + offset_x, y * scale + offset_y). Lets a heatmap be drawn back over the source.
+struct MnistPlacement {
+    double scale = 0;  // 0 when the image had no ink
+    double offset_x = 0;
+    double offset_y = 0;
+};
+
 // Returns the image in MNIST format. An image without ink gives a blank (all-zero) image.
+// When placement is given, it receives where the source went.
 // Throws Error when the size does not match the pixel count.
-Image28 to_mnist(const GrayImage& image, const PreprocessParams& params = {});
+Image28 to_mnist(const GrayImage& image, const PreprocessParams& params = {}, MnistPlacement* placement = nullptr);
 
 // Reads a PNG, JPEG, BMP or other image OpenCV decodes, as grayscale.
 // Throws Error when the file is missing or is not an image.

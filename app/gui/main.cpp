@@ -1,0 +1,48 @@
+// oddigit: the desktop application.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include "main_window.h"
+#include "oddigit/model.h"
+#include "oddigit/runtime.h"
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName("Oddigit");
+    QApplication::setOrganizationName("Oddigit");
+    QApplication::setApplicationVersion(ODDIGIT_VERSION);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Draw a digit and see which strokes look anomalous.");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption modelOption("model", "Model file to open (default: the bundled model).", "file");
+    QCommandLineOption screenshotOption("screenshot", "Save a screenshot of the window to file and quit.", "file");
+    parser.addOption(modelOption);
+    parser.addOption(screenshotOption);
+    parser.addPositionalArgument("image", "An image to score on start.", "[image]");
+    parser.process(app);
+
+    oddigit::set_thread_count();
+    MainWindow window;
+    QString model = parser.value(modelOption);
+    if (model.isEmpty()) {
+        try {
+            model = QString::fromStdString(oddigit::default_model_path());
+        } catch (const std::exception&) {
+            // No bundled model: the window says so and offers File > Open Model.
+        }
+    }
+    if (!model.isEmpty()) window.openModel(model);
+    if (!parser.positionalArguments().isEmpty()) window.openImage(parser.positionalArguments().first());
+    window.show();
+    if (parser.isSet(screenshotOption)) {
+        const QString path = parser.value(screenshotOption);
+        QTimer::singleShot(1500, &window, [&window, path] {
+            window.grab().save(path);
+            QApplication::quit();
+        });
+    }
+    return app.exec();
+}

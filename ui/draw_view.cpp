@@ -1,0 +1,234 @@
+#include "draw_view.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include "drawing_canvas.h"
+#include "image_conversions.h"
+#include "score_gauge.h"
+
+namespace {
+// A pixel whose squared residual is this many thresholds gets the colormap's full colour.
+// Tied to the threshold, so equal colours mean equal evidence across drawings and models.
+constexpr double kHeatFullScaleInThresholds = 10.0;
+// Side of the 28x28 previews on screen.
+constexpr int kPreviewSide = 112;
+// A stroke whose removal lowers the score by less than this share is not called odd.
+constexpr double kMinimumOddShare = 0.05;
+
+const QList<QPair<QString, QCPColorGradient::GradientPreset>> kColormaps = {
+    {"Hot", QCPColorGradient::gpHot},     {"Thermal", QCPColorGradient::gpThermal},
+    {"Jet", QCPColorGradient::gpJet},     {"Candy", QCPColorGradient::gpCandy},
+    {"Grayscale", QCPColorGradient::gpGrayscale}};
+
+QLabel* previewLabel(const QString& tip) {
+    auto* label = new QLabel;
+    label->setFixedSize(kPreviewSide, kPreviewSide);
+    label->setFrameShape(QFrame::StyledPanel);
+    label->setAlignment(Qt::AlignCenter);
+    label->setToolTip(tip);
+    return label;
+}
+
+QPixmap enlarged(const QImage& image) {
+    return QPixmap::fromImage(image.scaled(kPreviewSide, kPreviewSide, Qt::IgnoreAspectRatio, Qt::FastTransformation));
+}
+
+QWidget* captioned(QWidget* widget, const QString& caption) {
+    auto* box = new QWidget;
+    auto* layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(widget, 0, Qt::AlignHCenter);
+    auto* label = new QLabel(caption);
+    label->setAlignment(Qt::AlignHCenter);
+    layout->addWidget(label);
+    return box;
+}
+
+}  // namespace
+
+DrawView::DrawView(QWidget* parent) : QWidget(parent) {
+    canvas_ = new DrawingCanvas;
+    gauge_ = new ScoreGauge;
+    verdict_ = new QLabel(tr("Draw a digit"));
+    QFont big = verdict_->font();
+    big.setPointSizeF(big.pointSizeF() * 1.6);
+    big.setBold(true);
+    verdict_->setFont(big);
+    details_ = new QLabel;
+    details_->setWordWrap(true);
+    strokeNote_ = new QLabel;
+    strokeNote_->setWordWrap(true);
+    input_ = previewLabel(tr("What the model sees: the drawing after MNIST-style preprocessing"));
+    reconstruction_ = previewLabel(tr("G(E(x)): the closest digit the generator can make"));
+    heat_ = previewLabel(tr("Per-pixel residual (x - G(E(x)))²"));
+
+    colormap_ = new QComboBox;
+    for (const auto& [name, preset] : kColormaps) colormap_->addItem(name, static_cast<int>(preset));
+    opacity_ = new QSlider(Qt::Horizontal);
+    opacity_->setRange(0, 100);
+    opacity_->setValue(65);
+    penWidth_ = new QSpinBox;
+    penWidth_->setRange(4, 60);
+    penWidth_->setValue(static_cast<int>(canvas_->penWidth()));
+    penWidth_->setSuffix(tr(" px"));
+    auto* clear = new QPushButton(tr("Clear"));
+    auto* undo = new QPushButton(tr("Undo"));
+    auto* redo = new QPushButton(tr("Redo"));
+    connect(canvas_->undoStack(), &QUndoStack::canUndoChanged, undo, &QWidget::setEnabled);
+    connect(canvas_->undoStack(), &QUndoStack::canRedoChanged, redo, &QWidget::setEnabled);
+    undo->setEnabled(false);
+    redo->setEnabled(false);
+
+    auto* previews = new QHBoxLayout;
+    previews->addWidget(captioned(input_, tr("Model input")));
+    previews->addWidget(captioned(reconstruction_, tr("Reconstruction")));
+    previews->addWidget(captioned(heat_, tr("Heatmap")));
+
+    auto* overlay = new QFormLayout;
+    overlay->addRow(tr("Colormap"), colormap_);
+    overlay->addRow(tr("Overlay opacity"), opacity_);
+    overlay->addRow(tr("Pen width"), penWidth_);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(undo);
+    buttons->addWidget(redo);
+    buttons->addWidget(clear);
+    overlay->addRow(buttons);
+    auto* overlayBox = new QGroupBox(tr("Canvas"));
+    overlayBox->setLayout(overlay);
+
+    auto* side = new QVBoxLayout;
+    side->addWidget(verdict_);
+    side->addWidget(gauge_);
+    side->addWidget(details_);
+    side->addLayout(previews);
+    side->addWidget(strokeNote_);
+    side->addStretch(1);
+    side->addWidget(overlayBox);
+    auto* sideWidget = new QWidget;
+    sideWidget->setLayout(side);
+    sideWidget->setMaximumWidth(420);
+
+    auto* layout = new QHBoxLayout(this);
+    layout->addWidget(canvas_, 1);
+    layout->addWidget(sideWidget);
+
+    connect(canvas_, &DrawingCanvas::drawingChanged, this,
+            [this] { scorer_.submit(canvas_->currentStrokes(), canvas_->background()); });
+    connect(canvas_, &DrawingCanvas::strokeHovered, this, &DrawView::onStrokeHovered);
+    connect(&scorer_, &LiveScorer::scored, this, &DrawView::onScored);
+    connect(colormap_, &QComboBox::currentIndexChanged, this, &DrawView::refreshHeat);
+    connect(opacity_, &QSlider::valueChanged, this, [this](int value) { canvas_->setHeatOpacity(value / 100.0); });
+    connect(penWidth_, &QSpinBox::valueChanged, this, [this](int value) { canvas_->setPenWidth(value); });
+    connect(clear, &QPushButton::clicked, canvas_, &DrawingCanvas::clear);
+    connect(undo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::undo);
+    connect(redo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::redo);
+    clearVerdict();
+}
+
+void DrawView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
+    model_ = std::move(model);
+    scorer_.setModel(model_);
+    if (model_) gauge_->setThreshold(model_->info().threshold);
+    scorer_.submit(canvas_->currentStrokes(), canvas_->background());
+}
+
+void DrawView::showImage(const QImage& image) {
+    canvas_->undoStack()->clear();
+    canvas_->setStrokes({});
+    canvas_->setBackground(image);
+}
+
+QImage DrawView::overlayImage() const { return canvas_->snapshot(); }
+
+void DrawView::clearVerdict() {
+    verdict_->setText(model_ ? tr("Draw a digit") : tr("No model loaded"));
+    verdict_->setStyleSheet({});
+    gauge_->setScore(-1);
+    details_->clear();
+    strokeNote_->clear();
+    for (QLabel* label : {input_, reconstruction_, heat_}) label->clear();
+    canvas_->setHeat({}, {});
+    canvas_->setStrokeVerdict(-1, {});
+}
+
+QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const {
+    oddStroke = -1;
+    shares.clear();
+    if (result.scoreWithout.isEmpty()) return {};
+    double totalDrop = 0;
+    QVector<double> drops;
+    for (float without : result.scoreWithout) {
+        drops.append(std::max(0.0, static_cast<double>(result.score.score - without)));
+        totalDrop += drops.back();
+    }
+    for (double drop : drops) shares.append(totalDrop > 0 ? drop / totalDrop : 0.0);
+    const int best = static_cast<int>(std::max_element(drops.begin(), drops.end()) - drops.begin());
+    if (drops[best] < kMinimumOddShare * result.score.score) return {};
+    oddStroke = best;
+    const double without = result.scoreWithout[best];
+    const double threshold = model_->info().threshold;
+    QString note = result.flagged ? tr("Stroke %1 looks odd: without it the score falls from %2 to %3")
+                                  : tr("Stroke %1 weighs most: without it the score falls from %2 to %3");
+    note = note.arg(best + 1).arg(result.score.score, 0, 'g', 3).arg(without, 0, 'g', 3);
+    if (result.flagged) note += without < threshold ? tr(", under the threshold.") : tr(", still over the threshold.");
+    return note;
+}
+
+void DrawView::onScored(const DrawingScore& result) {
+    last_ = result;
+    if (!model_ || result.blank) {
+        clearVerdict();
+        emit scoredDrawing(result);
+        return;
+    }
+    const double score = result.score.score;
+    gauge_->setScore(score);
+    verdict_->setText(result.flagged ? tr("Anomalous") : tr("Normal"));
+    verdict_->setStyleSheet(result.flagged ? "color: rgb(215, 58, 73)" : "color: rgb(46, 160, 67)");
+    details_->setText(tr("Score %1 (pixels %2 + κ·features %3)\nHigher than %4% of normal validation digits · %5 ms")
+                          .arg(score, 0, 'g', 4)
+                          .arg(result.score.pixel_residual, 0, 'g', 3)
+                          .arg(model_->info().kappa * result.score.feature_residual, 0, 'g', 3)
+                          .arg(100.0 * result.percentile, 0, 'f', 1)
+                          .arg(result.milliseconds, 0, 'f', 1));
+    input_->setPixmap(enlarged(image_conversions::toQImage(result.input)));
+    reconstruction_->setPixmap(enlarged(image_conversions::toQImage(result.score.reconstruction)));
+    int oddStroke = -1;
+    QVector<double> shares;
+    strokeNote_->setText(strokeVerdict(result, oddStroke, shares));
+    canvas_->setStrokeVerdict(oddStroke, shares);
+    refreshHeat();
+    emit scoredDrawing(result);
+}
+
+void DrawView::refreshHeat() {
+    if (!model_ || last_.blank) return;
+    const QCPColorGradient gradient(static_cast<QCPColorGradient::GradientPreset>(colormap_->currentData().toInt()));
+    const double fullScale = kHeatFullScaleInThresholds * model_->info().threshold;
+    const QImage heat = image_conversions::heatImage(last_.score.heatmap, fullScale, gradient);
+    QImage preview(heat.size(), QImage::Format_ARGB32);
+    preview.fill(Qt::black);
+    QPainter(&preview).drawImage(0, 0, heat);
+    heat_->setPixmap(enlarged(preview));
+    canvas_->setHeat(heat, last_.gridToLogical);
+}
+
+void DrawView::onStrokeHovered(int index, double share) {
+    if (index < 0 || last_.scoreWithout.isEmpty()) {
+        canvas_->setToolTip({});
+        return;
+    }
+    canvas_->setToolTip(tr("Stroke %1: %2% of the evidence (score without it: %3)")
+                            .arg(index + 1)
+                            .arg(100.0 * share, 0, 'f', 0)
+                            .arg(index < last_.scoreWithout.size() ? last_.scoreWithout[index] : 0.0f, 0, 'g', 3));
+}

@@ -1,0 +1,56 @@
+#pragma once
+// The first view: draw a digit and watch the model judge it, stroke by stroke.
+#include <QWidget>
+#include <memory>
+
+#include "live_scorer.h"
+#include "oddigit/model.h"
+
+class DrawingCanvas;
+class QComboBox;
+class QLabel;
+class QSlider;
+class QSpinBox;
+class ScoreGauge;
+
+class DrawView : public QWidget {
+    Q_OBJECT
+public:
+    explicit DrawView(QWidget* parent = nullptr);
+
+    void setModel(std::shared_ptr<const oddigit::AnomalyModel> model);
+    DrawingCanvas* canvas() const { return canvas_; }
+    // Shows an image (e.g. a dropped file) on the canvas and scores it like a drawing.
+    void showImage(const QImage& image);
+    // The canvas with its overlay, for File > Save overlay.
+    QImage overlayImage() const;
+    // The newest result, for tests and the status bar.
+    const DrawingScore& lastScore() const { return last_; }
+
+signals:
+    void scoredDrawing(const DrawingScore& result);
+
+private slots:
+    void onScored(const DrawingScore& result);
+    void onStrokeHovered(int index, double share);
+    void refreshHeat();
+
+private:
+    void clearVerdict();
+    QString strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const;
+
+    std::shared_ptr<const oddigit::AnomalyModel> model_;
+    LiveScorer scorer_;
+    DrawingScore last_;
+    DrawingCanvas* canvas_ = nullptr;
+    ScoreGauge* gauge_ = nullptr;
+    QLabel* verdict_ = nullptr;
+    QLabel* details_ = nullptr;
+    QLabel* strokeNote_ = nullptr;
+    QLabel* input_ = nullptr;
+    QLabel* reconstruction_ = nullptr;
+    QLabel* heat_ = nullptr;
+    QComboBox* colormap_ = nullptr;
+    QSlider* opacity_ = nullptr;
+    QSpinBox* penWidth_ = nullptr;
+};

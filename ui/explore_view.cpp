@@ -1,0 +1,467 @@
+#include "explore_view.h"
+
+#include <QComboBox>
+#include <QDialog>
+#include <QFile>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListView>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSlider>
+#include <QSplitter>
+#include <QTextStream>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+#include <qcustomplot.h>
+
+#include "image_conversions.h"
+#include "oddigit/latent.h"
+#include "oddigit/metrics.h"
+#include "oddigit/runtime.h"
+
+namespace {
+// Test images scored per chunk of the background pass (one progress update each).
+constexpr int64_t kChunk = 500;
+// Steps of the threshold slider.
+constexpr int kSliderSteps = 1000;
+// Bins of the score histogram.
+constexpr int kHistogramBins = 60;
+// Neighbours shown in the detail window.
+constexpr int kNeighbours = 8;
+// Images along an interpolation line.
+constexpr int kInterpolationSteps = 10;
+// Thumbnail zoom in the gallery.
+constexpr int kThumbnailZoom = 2;
+
+const QColor kDigitColours[10] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
+                                  QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
+                                  QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
+                                  QColor(23, 190, 207)};
+
+QPixmap thumbnail(const float* pixels, int zoom) {
+    return QPixmap::fromImage(image_conversions::toQImage(pixels).scaled(28 * zoom, 28 * zoom));
+}
+}  // namespace
+
+void FlaggedListModel::setContents(const oddigit::LabelledImages* images, const std::vector<float>* scores,
+                                   std::vector<int> rows) {
+    beginResetModel();
+    images_ = images;
+    scores_ = scores;
+    rows_ = std::move(rows);
+    endResetModel();
+}
+
+int FlaggedListModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+QVariant FlaggedListModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || !images_) return {};
+    const int image = rows_[index.row()];
+    switch (role) {
+        case Qt::DecorationRole: return thumbnail(images_->images.image(image), kThumbnailZoom);
+        case Qt::DisplayRole: return QString("%1 · %2").arg(images_->labels[image]).arg((*scores_)[image], 0, 'g', 3);
+        case Qt::ToolTipRole:
+            return QObject::tr("test image %1, label %2, score %3").arg(image).arg(images_->labels[image]).arg((*scores_)[image]);
+        default: return {};
+    }
+}
+
+ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
+    scoreButton_ = new QPushButton(tr("Score the MNIST test set"));
+    cancelButton_ = new QPushButton(tr("Cancel"));
+    cancelButton_->setEnabled(false);
+    progress_ = new QProgressBar;
+    progress_->setRange(0, 10000);
+    colourBy_ = new QComboBox;
+    colourBy_->addItems({tr("Colour by label"), tr("Colour by score")});
+    labelFilter_ = new QComboBox;
+    labelFilter_->addItem(tr("All labels"), -1);
+    for (int d = 0; d < 10; ++d) labelFilter_->addItem(tr("Label %1").arg(d), d);
+    thresholdSlider_ = new QSlider(Qt::Horizontal);
+    thresholdSlider_->setRange(0, kSliderSteps);
+    thresholdLabel_ = new QLabel;
+    auto* exportButton = new QPushButton(tr("Export flagged…"));
+    auto* interpolateButton = new QPushButton(tr("Interpolate two selected"));
+    summary_ = new QLabel;
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(scoreButton_);
+    top->addWidget(progress_, 1);
+    top->addWidget(cancelButton_);
+    auto* filters = new QHBoxLayout;
+    filters->addWidget(new QLabel(tr("Threshold")));
+    filters->addWidget(thresholdSlider_, 1);
+    filters->addWidget(thresholdLabel_);
+    filters->addWidget(labelFilter_);
+    filters->addWidget(colourBy_);
+    filters->addWidget(exportButton);
+    filters->addWidget(interpolateButton);
+
+    map_ = new QCustomPlot;
+    map_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    map_->xAxis->setLabel(tr("latent PC 1"));
+    map_->yAxis->setLabel(tr("latent PC 2"));
+    map_->legend->setVisible(true);
+    map_->setMouseTracking(true);
+    hoverPreview_ = new QLabel;
+    hoverPreview_->setMinimumHeight(64);
+    galleryView_ = new QListView;
+    galleryView_->setViewMode(QListView::IconMode);
+    galleryView_->setUniformItemSizes(true);
+    galleryView_->setResizeMode(QListView::Adjust);
+    galleryView_->setMovement(QListView::Static);
+    galleryView_->setLayoutMode(QListView::Batched);
+    galleryView_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    galleryView_->setModel(&gallery_);
+    histogram_ = new QCustomPlot;
+    histogram_->xAxis->setLabel(tr("score"));
+    histogram_->yAxis->setLabel(tr("images"));
+    roc_ = new QCustomPlot;
+    roc_->xAxis->setLabel(tr("false positive rate"));
+    roc_->yAxis->setLabel(tr("true positive rate"));
+    interpolation_ = new QLabel;
+    interpolation_->setAlignment(Qt::AlignCenter);
+
+    auto* mapPanel = new QWidget;
+    auto* mapLayout = new QVBoxLayout(mapPanel);
+    mapLayout->setContentsMargins(0, 0, 0, 0);
+    mapLayout->addWidget(map_, 1);
+    mapLayout->addWidget(hoverPreview_);
+    auto* chartPanel = new QWidget;
+    auto* chartLayout = new QVBoxLayout(chartPanel);
+    chartLayout->setContentsMargins(0, 0, 0, 0);
+    chartLayout->addWidget(histogram_, 1);
+    chartLayout->addWidget(roc_, 1);
+    auto* splitter = new QSplitter;
+    splitter->addWidget(mapPanel);
+    splitter->addWidget(galleryView_);
+    splitter->addWidget(chartPanel);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 3);
+    splitter->setStretchFactor(2, 2);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addLayout(filters);
+    layout->addWidget(summary_);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(interpolation_);
+
+    connect(scoreButton_, &QPushButton::clicked, this, &ExploreView::scoreTestSet);
+    connect(cancelButton_, &QPushButton::clicked, this, &ExploreView::cancelScoring);
+    connect(&watcher_, &QFutureWatcher<TestSetScores>::finished, this, &ExploreView::onScored);
+    connect(thresholdSlider_, &QSlider::valueChanged, this, [this](int value) {
+        threshold_ = sliderMin_ + (sliderMax_ - sliderMin_) * value / kSliderSteps;
+        refreshFlagged();
+    });
+    connect(labelFilter_, &QComboBox::currentIndexChanged, this, &ExploreView::refreshFlagged);
+    connect(colourBy_, &QComboBox::currentIndexChanged, this, &ExploreView::refreshMap);
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export flagged images"), "flagged.csv", tr("CSV (*.csv)"));
+        if (path.isEmpty()) return;
+        const QString error = exportFlagged(path);
+        if (!error.isEmpty()) QMessageBox::critical(this, tr("Export failed"), error);
+    });
+    connect(interpolateButton, &QPushButton::clicked, this, &ExploreView::interpolateSelection);
+    connect(galleryView_, &QListView::activated, this,
+            [this](const QModelIndex& index) { showDetail(gallery_.imageIndex(index.row())); });
+    connect(map_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
+        const int index = nearestOnMap(event->position());
+        if (index < 0) return;
+        hoverPreview_->setPixmap(thumbnail(mnist_->test.images.image(index), 2));
+        hoverPreview_->setToolTip(tr("test image %1 · label %2 · score %3")
+                                      .arg(index).arg(mnist_->test.labels[index]).arg(results_.scores[index], 0, 'g', 3));
+        emit statusMessage(hoverPreview_->toolTip());
+    });
+    connect(map_, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent* event) {
+        const int index = nearestOnMap(event->position());
+        if (index >= 0) showDetail(index);
+    });
+}
+
+ExploreView::~ExploreView() {
+    cancelScoring();
+    watcher_.waitForFinished();
+}
+
+void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
+    cancelScoring();
+    watcher_.waitForFinished();
+    model_ = std::move(model);
+    results_ = {};
+    gallery_.setContents(nullptr, nullptr, {});
+    map_->clearGraphs();
+    map_->replot();
+    histogram_->clearPlottables();
+    histogram_->clearItems();
+    histogram_->replot();
+    roc_->clearGraphs();
+    roc_->replot();
+    summary_->setText(model_ ? tr("Score the test set to explore it with this model.") : tr("No model loaded."));
+    scoreButton_->setEnabled(model_ != nullptr);
+}
+
+void ExploreView::scoreTestSet() {
+    if (!model_ || watcher_.isRunning()) return;
+    if (!mnist_) {
+        try {
+            mnist_ = std::make_unique<oddigit::MnistSet>(oddigit::load_mnist(oddigit::default_mnist_dir()));
+        } catch (const std::exception& error) {
+            QMessageBox::critical(this, tr("MNIST not found"), QString::fromStdString(error.what()));
+            return;
+        }
+    }
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    scoreButton_->setEnabled(false);
+    cancelButton_->setEnabled(true);
+    progress_->setValue(0);
+    const auto model = model_;
+    const oddigit::MnistSet* mnist = mnist_.get();
+    const auto cancel = cancel_;
+    QPointer<QProgressBar> progress = progress_;
+    watcher_.setFuture(QtConcurrent::run([model, mnist, cancel, progress] {
+        oddigit::init_worker_thread();
+        TestSetScores out;
+        try {
+            const oddigit::AnomalyModel copy = model->clone();
+            const oddigit::ImageBatch& images = mnist->test.images;
+            out.latentDim = copy.info().architecture.latent_dim;
+            for (int64_t begin = 0; begin < images.size(); begin += kChunk) {
+                if (*cancel) {
+                    out.cancelled = true;
+                    return out;
+                }
+                oddigit::ImageBatch chunk;
+                chunk.pixels.assign(images.image(begin), images.image(std::min(begin + kChunk, images.size())));
+                const std::vector<float> scores = copy.score_values(chunk);
+                const std::vector<float> codes = copy.encode(chunk);
+                out.scores.insert(out.scores.end(), scores.begin(), scores.end());
+                out.codes.insert(out.codes.end(), codes.begin(), codes.end());
+                const int done = static_cast<int>(out.scores.size());
+                QMetaObject::invokeMethod(progress, [progress, done] { if (progress) progress->setValue(done); },
+                                          Qt::QueuedConnection);
+            }
+            out.map = oddigit::principal_components_2d(out.codes, out.latentDim);
+        } catch (const std::exception& error) {
+            out.error = QString::fromStdString(error.what());
+        }
+        return out;
+    }));
+    emit statusMessage(tr("Scoring the test set…"));
+}
+
+void ExploreView::cancelScoring() {
+    if (cancel_) *cancel_ = true;
+}
+
+void ExploreView::onScored() {
+    scoreButton_->setEnabled(model_ != nullptr);
+    cancelButton_->setEnabled(false);
+    TestSetScores results = watcher_.result();
+    if (!results.error.isEmpty()) {
+        QMessageBox::critical(this, tr("Scoring failed"), results.error);
+        return;
+    }
+    if (results.cancelled) {
+        emit statusMessage(tr("Scoring cancelled."));
+        return;
+    }
+    results_ = std::move(results);
+    progress_->setValue(progress_->maximum());
+    const auto [low, high] = std::minmax_element(results_.scores.begin(), results_.scores.end());
+    sliderMin_ = *low;
+    sliderMax_ = *high;
+    setThreshold(model_->info().threshold);
+    refreshMap();
+    plotHistogram();
+    plotRoc();
+    emit statusMessage(tr("Test set scored."));
+    emit scoringFinished();
+}
+
+void ExploreView::setThreshold(double threshold) {
+    threshold_ = threshold;
+    const QSignalBlocker block(thresholdSlider_);
+    thresholdSlider_->setValue(static_cast<int>(kSliderSteps * (threshold - sliderMin_) / std::max(1e-12, sliderMax_ - sliderMin_)));
+    refreshFlagged();
+}
+
+void ExploreView::refreshFlagged() {
+    if (results_.scores.empty()) return;
+    const int label = labelFilter_->currentData().toInt();
+    std::vector<int> rows;
+    for (int i = 0; i < static_cast<int>(results_.scores.size()); ++i)
+        if (results_.scores[i] >= threshold_ && (label < 0 || mnist_->test.labels[i] == label)) rows.push_back(i);
+    std::sort(rows.begin(), rows.end(), [this](int a, int b) { return results_.scores[a] > results_.scores[b]; });
+    gallery_.setContents(&mnist_->test, &results_.scores, std::move(rows));
+    thresholdLabel_->setText(QString::number(threshold_, 'g', 4));
+    summary_->setText(tr("%1 of %2 test images flagged at threshold %3 (the model's own: %4)")
+                          .arg(gallery_.rows().size()).arg(results_.scores.size()).arg(threshold_, 0, 'g', 4)
+                          .arg(model_->info().threshold, 0, 'g', 4));
+    if (histogram_->itemCount() > 0) {
+        auto* line = static_cast<QCPItemStraightLine*>(histogram_->item(0));
+        line->point1->setCoords(threshold_, 0);
+        line->point2->setCoords(threshold_, 1);
+        histogram_->replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+void ExploreView::refreshMap() {
+    map_->clearGraphs();
+    if (results_.map.empty()) return;
+    const bool byScore = colourBy_->currentIndex() == 1;
+    const int groups = 10;
+    std::vector<float> sorted = results_.scores;
+    std::sort(sorted.begin(), sorted.end());
+    QVector<QVector<double>> xs(groups), ys(groups);
+    for (size_t i = 0; i < results_.scores.size(); ++i) {
+        int group = mnist_->test.labels[i];
+        if (byScore)
+            group = std::min(groups - 1, static_cast<int>(groups * (std::lower_bound(sorted.begin(), sorted.end(), results_.scores[i]) - sorted.begin()) / sorted.size()));
+        xs[group].append(results_.map[2 * i]);
+        ys[group].append(results_.map[2 * i + 1]);
+    }
+    QCPColorGradient gradient(QCPColorGradient::gpThermal);
+    for (int g = 0; g < groups; ++g) {
+        QCPGraph* graph = map_->addGraph();
+        const QColor colour = byScore ? gradient.color(g / (groups - 1.0), QCPRange(0, 1)) : kDigitColours[g];
+        graph->setLineStyle(QCPGraph::lsNone);
+        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 3));
+        graph->setData(xs[g], ys[g]);
+        graph->setName(byScore ? tr("score decile %1").arg(g + 1) : tr("digit %1").arg(g));
+        graph->setAdaptiveSampling(true);
+    }
+    map_->rescaleAxes();
+    map_->replot();
+}
+
+void ExploreView::plotHistogram() {
+    histogram_->clearPlottables();
+    histogram_->clearItems();
+    const double width = (sliderMax_ - sliderMin_) / kHistogramBins;
+    QVector<double> centres(kHistogramBins), counts(kHistogramBins, 0);
+    for (int b = 0; b < kHistogramBins; ++b) centres[b] = sliderMin_ + (b + 0.5) * width;
+    for (float s : results_.scores) counts[std::min(kHistogramBins - 1, static_cast<int>((s - sliderMin_) / width))] += 1;
+    auto* bars = new QCPBars(histogram_->xAxis, histogram_->yAxis);
+    bars->setData(centres, counts);
+    bars->setWidth(width);
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(QColor(31, 119, 180, 170));
+    auto* line = new QCPItemStraightLine(histogram_);
+    line->setPen(QPen(QColor(215, 58, 73), 2));
+    line->point1->setCoords(threshold_, 0);
+    line->point2->setCoords(threshold_, 1);
+    histogram_->rescaleAxes();
+    histogram_->replot();
+}
+
+void ExploreView::plotRoc() {
+    roc_->clearGraphs();
+    roc_->plotLayout()->setAutoMargins(QCP::msAll);
+    const oddigit::ClassSet& normal = model_->info().normal_classes;
+    std::vector<bool> anomalous;
+    for (uint8_t label : mnist_->test.labels) anomalous.push_back(!normal.contains(label));
+    if (normal.is_all()) {
+        roc_->xAxis->setLabel(tr("no ROC: every digit is normal for this model"));
+        roc_->replot();
+        return;
+    }
+    const auto curve = oddigit::roc_curve(results_.scores, anomalous);
+    QVector<double> x, y;
+    for (const auto& point : curve) {
+        x.append(point.false_positive_rate);
+        y.append(point.true_positive_rate);
+    }
+    QCPGraph* graph = roc_->addGraph();
+    graph->setData(x, y, true);
+    graph->setPen(QPen(QColor(31, 119, 180), 2));
+    roc_->xAxis->setRange(0, 1);
+    roc_->yAxis->setRange(0, 1);
+    roc_->xAxis->setLabel(tr("false positive rate · AUROC %1").arg(oddigit::auroc(results_.scores, anomalous), 0, 'f', 4));
+    roc_->replot();
+}
+
+int ExploreView::nearestOnMap(const QPointF& pixel) const {
+    if (results_.map.empty()) return -1;
+    int best = -1;
+    double bestDistance = 12 * 12;  // pixels
+    for (size_t i = 0; i < results_.scores.size(); ++i) {
+        const double dx = map_->xAxis->coordToPixel(results_.map[2 * i]) - pixel.x();
+        const double dy = map_->yAxis->coordToPixel(results_.map[2 * i + 1]) - pixel.y();
+        if (dx * dx + dy * dy < bestDistance) {
+            bestDistance = dx * dx + dy * dy;
+            best = static_cast<int>(i);
+        }
+    }
+    return best;
+}
+
+QString ExploreView::exportFlagged(const QString& path) const {
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write %1: %2").arg(path, file.errorString());
+    QTextStream out(&file);
+    out << "test_index,label,score\n";
+    for (int image : gallery_.rows()) out << image << ',' << mnist_->test.labels[image] << ',' << results_.scores[image] << '\n';
+    out.flush();
+    return file.error() == QFile::NoError ? QString() : file.errorString();
+}
+
+void ExploreView::showDetail(int index) {
+    if (!model_ || !mnist_ || results_.scores.empty()) return;
+    const oddigit::AnomalyModel& model = *model_;
+    const oddigit::ImageScore detail = model.score(mnist_->test.images.at(index));
+    auto* dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Test image %1").arg(index));
+    auto* grid = new QGridLayout(dialog);
+    const QCPColorGradient hot(QCPColorGradient::gpHot);
+    QImage heat(28, 28, QImage::Format_ARGB32);
+    heat.fill(Qt::black);
+    QPainter(&heat).drawImage(0, 0, image_conversions::heatImage(detail.heatmap, 10.0 * model.info().threshold, hot));
+    const QList<QPair<QString, QPixmap>> panels = {
+        {tr("Original"), thumbnail(mnist_->test.images.image(index), 5)},
+        {tr("Reconstruction"), QPixmap::fromImage(image_conversions::toQImage(detail.reconstruction).scaled(140, 140))},
+        {tr("Heatmap"), QPixmap::fromImage(heat.scaled(140, 140))}};
+    for (int i = 0; i < panels.size(); ++i) {
+        auto* picture = new QLabel;
+        picture->setPixmap(panels[i].second);
+        grid->addWidget(picture, 0, i);
+        grid->addWidget(new QLabel(panels[i].first), 1, i, Qt::AlignHCenter);
+    }
+    grid->addWidget(new QLabel(tr("Label %1 · score %2 · %3")
+                                   .arg(mnist_->test.labels[index]).arg(detail.score, 0, 'g', 4)
+                                   .arg(detail.score >= model.info().threshold ? tr("flagged") : tr("not flagged"))),
+                    2, 0, 1, 3);
+    auto* neighbours = new QHBoxLayout;
+    for (int n : oddigit::nearest_codes(results_.codes, results_.latentDim, index, kNeighbours)) {
+        auto* picture = new QLabel;
+        picture->setPixmap(thumbnail(mnist_->test.images.image(n), 2));
+        picture->setToolTip(tr("test image %1 · label %2 · score %3").arg(n).arg(mnist_->test.labels[n]).arg(results_.scores[n], 0, 'g', 3));
+        neighbours->addWidget(picture);
+    }
+    grid->addWidget(new QLabel(tr("Nearest in latent space:")), 3, 0, 1, 3);
+    grid->addLayout(neighbours, 4, 0, 1, 3);
+    dialog->show();
+}
+
+void ExploreView::interpolateSelection() {
+    const QModelIndexList selected = galleryView_->selectionModel()->selectedIndexes();
+    if (selected.size() != 2 || !model_) {
+        interpolation_->setText(tr("Select exactly two images in the gallery (Ctrl+click) to interpolate."));
+        return;
+    }
+    const int dim = results_.latentDim;
+    const int a = gallery_.imageIndex(selected[0].row()), b = gallery_.imageIndex(selected[1].row());
+    std::vector<float> codes;
+    for (int step = 0; step < kInterpolationSteps; ++step) {
+        const float t = static_cast<float>(step) / (kInterpolationSteps - 1);
+        for (int i = 0; i < dim; ++i)
+            codes.push_back((1 - t) * results_.codes[static_cast<size_t>(a) * dim + i] + t * results_.codes[static_cast<size_t>(b) * dim + i]);
+    }
+    interpolation_->setPixmap(QPixmap::fromImage(image_conversions::grid(model_->generate(codes), kInterpolationSteps, 3)));
+}

@@ -1,0 +1,105 @@
+#pragma once
+// Explore the MNIST test set through the model: a latent map, the flagged gallery, the
+// score histogram, the ROC curve, per-image details and latent interpolation.
+#include <QAbstractListModel>
+#include <QFutureWatcher>
+#include <QWidget>
+#include <atomic>
+#include <memory>
+
+#include "oddigit/mnist.h"
+#include "oddigit/model.h"
+
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QListView;
+class QProgressBar;
+class QPushButton;
+class QSlider;
+
+// Everything the background pass computes for the test set.
+struct TestSetScores {
+    std::vector<float> scores;
+    std::vector<float> codes;   // latent codes, latent_dim each
+    std::vector<float> map;     // 2-D PCA of the codes
+    int latentDim = 0;
+    bool cancelled = false;
+    QString error;
+};
+
+// The flagged images, most anomalous first, for the gallery.
+class FlaggedListModel : public QAbstractListModel {
+    Q_OBJECT
+public:
+    using QAbstractListModel::QAbstractListModel;
+    void setContents(const oddigit::LabelledImages* images, const std::vector<float>* scores, std::vector<int> rows);
+    int rowCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    int imageIndex(int row) const { return rows_[row]; }
+    const std::vector<int>& rows() const { return rows_; }
+
+private:
+    const oddigit::LabelledImages* images_ = nullptr;
+    const std::vector<float>* scores_ = nullptr;
+    std::vector<int> rows_;
+};
+
+class ExploreView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ExploreView(QWidget* parent = nullptr);
+    ~ExploreView() override;
+
+    void setModel(std::shared_ptr<const oddigit::AnomalyModel> model);
+    // Scores the test set in the background (loads MNIST first if needed).
+    void scoreTestSet();
+    void cancelScoring();
+    bool isScoring() const { return watcher_.isRunning(); }
+    int flaggedCount() const { return static_cast<int>(gallery_.rows().size()); }
+    double currentThreshold() const { return threshold_; }
+    void setThreshold(double threshold);
+    // Writes the flagged list as CSV. Returns an empty string or the error.
+    QString exportFlagged(const QString& path) const;
+    // The detail window of test image `index`.
+    void showDetail(int index);
+
+signals:
+    void statusMessage(const QString& text);
+    void scoringFinished();
+
+private slots:
+    void onScored();
+    void refreshFlagged();
+    void refreshMap();
+    void interpolateSelection();
+
+private:
+    void plotHistogram();
+    void plotRoc();
+    int nearestOnMap(const QPointF& pixel) const;
+
+    std::shared_ptr<const oddigit::AnomalyModel> model_;
+    std::unique_ptr<oddigit::MnistSet> mnist_;
+    TestSetScores results_;
+    QFutureWatcher<TestSetScores> watcher_;
+    std::shared_ptr<std::atomic<bool>> cancel_;
+    double threshold_ = 0;
+    double sliderMin_ = 0, sliderMax_ = 1;
+    FlaggedListModel gallery_;
+
+    QPushButton* scoreButton_ = nullptr;
+    QPushButton* cancelButton_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QComboBox* colourBy_ = nullptr;
+    QComboBox* labelFilter_ = nullptr;
+    QSlider* thresholdSlider_ = nullptr;
+    QLabel* thresholdLabel_ = nullptr;
+    QLabel* summary_ = nullptr;
+    QCustomPlot* map_ = nullptr;
+    QCustomPlot* histogram_ = nullptr;
+    QCustomPlot* roc_ = nullptr;
+    QListView* galleryView_ = nullptr;
+    QLabel* hoverPreview_ = nullptr;
+    QLabel* interpolation_ = nullptr;
+};

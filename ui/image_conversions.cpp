@@ -1,0 +1,58 @@
+#include "image_conversions.h"
+
+#include <QPainter>
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+namespace image_conversions {
+
+QImage toQImage(const float* pixels) {
+    QImage image(oddigit::kImageSide, oddigit::kImageSide, QImage::Format_Grayscale8);
+    for (int y = 0; y < oddigit::kImageSide; ++y) {
+        uchar* line = image.scanLine(y);
+        for (int x = 0; x < oddigit::kImageSide; ++x)
+            line[x] = static_cast<uchar>(255.0f * std::clamp(pixels[y * oddigit::kImageSide + x], 0.0f, 1.0f) + 0.5f);
+    }
+    return image;
+}
+
+QImage toQImage(const oddigit::Image28& image) { return toQImage(image.data()); }
+
+QImage heatImage(const oddigit::Image28& heat, double fullScale, QCPColorGradient gradient) {
+    QImage image(oddigit::kImageSide, oddigit::kImageSide, QImage::Format_ARGB32);
+    const QCPRange range(0.0, 1.0);
+    for (int y = 0; y < oddigit::kImageSide; ++y) {
+        auto* line = reinterpret_cast<QRgb*>(image.scanLine(y));
+        for (int x = 0; x < oddigit::kImageSide; ++x) {
+            const double level = std::clamp(heat[y * oddigit::kImageSide + x] / fullScale, 0.0, 1.0);
+            QColor colour = gradient.color(level, range);
+            colour.setAlphaF(static_cast<float>(level));
+            line[x] = colour.rgba();
+        }
+    }
+    return image;
+}
+
+oddigit::GrayImage toGray(const QImage& image) {
+    const QImage gray = image.convertToFormat(QImage::Format_Grayscale8);
+    oddigit::GrayImage result{gray.width(), gray.height(), {}};
+    result.pixels.resize(static_cast<size_t>(gray.width()) * gray.height());
+    for (int y = 0; y < gray.height(); ++y)
+        std::copy_n(gray.constScanLine(y), gray.width(), result.pixels.begin() + static_cast<ptrdiff_t>(y) * gray.width());
+    return result;
+}
+
+QImage grid(const oddigit::ImageBatch& images, int columns, int zoom) {
+    const int count = static_cast<int>(images.size());
+    const int rows = std::max(1, (count + columns - 1) / columns);
+    const int cell = oddigit::kImageSide * zoom;
+    QImage sheet(columns * cell, rows * cell, QImage::Format_Grayscale8);
+    sheet.fill(0);
+    QPainter painter(&sheet);
+    for (int i = 0; i < count; ++i)
+        painter.drawImage(QRect((i % columns) * cell, (i / columns) * cell, cell, cell), toQImage(images.image(i)));
+    return sheet;
+}
+
+}  // namespace image_conversions

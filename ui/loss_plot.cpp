@@ -1,0 +1,175 @@
+#include "loss_plot.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSlider>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+namespace {
+// Shortest time between two replots: about 30 frames a second.
+constexpr int kReplotIntervalMs = 33;
+// Opacity of the raw (unsmoothed) lines.
+constexpr int kRawAlpha = 60;
+
+struct SeriesStyle {
+    const char* name;
+    QColor colour;
+};
+const SeriesStyle kStyles[LossPlot::SeriesCount] = {
+    {"D loss", QColor(31, 119, 180)},   {"G loss", QColor(255, 127, 14)}, {"E loss", QColor(44, 160, 44)},
+    {"D(x)", QColor(148, 103, 189)},   {"D(G(z))", QColor(140, 86, 75)},
+};
+}  // namespace
+
+LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
+    plot_ = new QCustomPlot;
+    plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    plot_->setNoAntialiasingOnDrag(true);
+    plot_->legend->setVisible(true);
+    plot_->xAxis->setLabel(tr("step"));
+    plot_->yAxis->setLabel(tr("loss"));
+    for (int s = 0; s < SeriesCount; ++s) {
+        QColor faint = kStyles[s].colour;
+        faint.setAlpha(kRawAlpha);
+        rawGraphs_[s] = plot_->addGraph();
+        rawGraphs_[s]->setPen(QPen(faint, 1));
+        rawGraphs_[s]->removeFromLegend();
+        smoothGraphs_[s] = plot_->addGraph();
+        smoothGraphs_[s]->setPen(QPen(kStyles[s].colour, 2));
+        smoothGraphs_[s]->setName(kStyles[s].name);
+        const bool logit = s == RealLogit || s == FakeLogit;
+        rawGraphs_[s]->setVisible(!logit);
+        smoothGraphs_[s]->setVisible(!logit);
+        if (logit) smoothGraphs_[s]->removeFromLegend();
+    }
+
+    smoothing_ = new QSlider(Qt::Horizontal);
+    smoothing_->setRange(0, 99);
+    smoothing_->setValue(90);
+    smoothing_->setToolTip(tr("Exponential moving average weight of the past"));
+    logY_ = new QCheckBox(tr("Log y"));
+    follow_ = new QCheckBox(tr("Follow latest"));
+    follow_->setChecked(true);
+    logits_ = new QCheckBox(tr("D(x), D(G(z))"));
+    xAxis_ = new QComboBox;
+    xAxis_->addItems({tr("x: step"), tr("x: epoch")});
+    readout_ = new QLabel;
+    readout_->setTextFormat(Qt::RichText);
+
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Smoothing")));
+    controls->addWidget(smoothing_, 1);
+    controls->addWidget(logY_);
+    controls->addWidget(logits_);
+    controls->addWidget(xAxis_);
+    controls->addWidget(follow_);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(plot_, 1);
+    layout->addWidget(readout_);
+
+    replotTimer_.setInterval(kReplotIntervalMs);
+    connect(&replotTimer_, &QTimer::timeout, this, [this] {
+        if (!dirty_) return;
+        dirty_ = false;
+        if (follow_->isChecked()) plot_->rescaleAxes(true);
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+    });
+    replotTimer_.start();
+    connect(smoothing_, &QSlider::valueChanged, this, &LossPlot::rebuild);
+    connect(xAxis_, &QComboBox::currentIndexChanged, this, &LossPlot::rebuild);
+    connect(logY_, &QCheckBox::toggled, this, [this](bool on) {
+        plot_->yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+        if (on)
+            plot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+        else
+            plot_->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        resetView();
+    });
+    connect(logits_, &QCheckBox::toggled, this, [this](bool on) {
+        for (Series s : {RealLogit, FakeLogit}) {
+            rawGraphs_[s]->setVisible(on);
+            smoothGraphs_[s]->setVisible(on);
+            if (on)
+                smoothGraphs_[s]->addToLegend();
+            else
+                smoothGraphs_[s]->removeFromLegend();
+        }
+        resetView();
+    });
+    connect(plot_, &QCustomPlot::mouseDoubleClick, this, &LossPlot::resetView);
+    connect(plot_, &QCustomPlot::mouseMove, this, &LossPlot::showReadout);
+    // Zooming or dragging by hand stops following the newest point.
+    connect(plot_, &QCustomPlot::mouseWheel, this, [this] { follow_->setChecked(false); });
+    connect(plot_, &QCustomPlot::mousePress, this, [this] { follow_->setChecked(false); });
+}
+
+double LossPlot::xOf(const Point& point) const { return xAxis_->currentIndex() == 0 ? point.step : point.epoch; }
+
+void LossPlot::addPoint(Series series, double step, double epoch, double value) {
+    const Point point{step, epoch, value};
+    const double weight = smoothing_->value() / 100.0;
+    smoothed_[series] = raw_[series].isEmpty() ? value : weight * smoothed_[series] + (1 - weight) * value;
+    raw_[series].append(point);
+    // Points arrive in x order: sorted appends keep QCustomPlot's data cheap.
+    rawGraphs_[series]->addData(QVector<double>{xOf(point)}, QVector<double>{value}, true);
+    smoothGraphs_[series]->addData(QVector<double>{xOf(point)}, QVector<double>{smoothed_[series]}, true);
+    scheduleReplot();
+}
+
+void LossPlot::clear() {
+    for (int s = 0; s < SeriesCount; ++s) {
+        raw_[s].clear();
+        rawGraphs_[s]->data()->clear();
+        smoothGraphs_[s]->data()->clear();
+    }
+    follow_->setChecked(true);
+    scheduleReplot();
+}
+
+void LossPlot::rebuild() {
+    const double weight = smoothing_->value() / 100.0;
+    for (int s = 0; s < SeriesCount; ++s) {
+        QVector<double> x, rawY, smoothY;
+        double smoothed = 0;
+        for (int i = 0; i < raw_[s].size(); ++i) {
+            const Point& p = raw_[s][i];
+            smoothed = i == 0 ? p.value : weight * smoothed + (1 - weight) * p.value;
+            x.append(xOf(p));
+            rawY.append(p.value);
+            smoothY.append(smoothed);
+        }
+        smoothed_[s] = smoothed;
+        rawGraphs_[s]->setData(x, rawY, true);
+        smoothGraphs_[s]->setData(x, smoothY, true);
+    }
+    plot_->xAxis->setLabel(xAxis_->currentIndex() == 0 ? tr("step") : tr("epoch"));
+    resetView();
+}
+
+void LossPlot::resetView() {
+    plot_->rescaleAxes(true);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void LossPlot::scheduleReplot() { dirty_ = true; }
+
+void LossPlot::showReadout(QMouseEvent* event) {
+    const double x = plot_->xAxis->pixelToCoord(event->position().x());
+    QStringList parts;
+    for (int s = 0; s < SeriesCount; ++s) {
+        if (!smoothGraphs_[s]->visible() || smoothGraphs_[s]->data()->isEmpty()) continue;
+        auto it = smoothGraphs_[s]->data()->findBegin(x);
+        if (it == smoothGraphs_[s]->data()->constEnd()) continue;
+        const auto raw = rawGraphs_[s]->data()->findBegin(x);
+        parts << QString("<span style='color:%1'>%2</span> %3 (raw %4)")
+                     .arg(kStyles[s].colour.name(), kStyles[s].name)
+                     .arg(it->value, 0, 'g', 4)
+                     .arg(raw->value, 0, 'g', 4);
+    }
+    readout_->setText(parts.isEmpty() ? QString() : QString("%1 %2: ").arg(plot_->xAxis->label()).arg(x, 0, 'f', 1) + parts.join(" · "));
+}

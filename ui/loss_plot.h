@@ -1,0 +1,53 @@
+#pragma once
+// Live training curves: each series drawn faint as measured and bold as an exponential
+// moving average. Replots are queued and capped at about 30 per second.
+#include <QTimer>
+#include <QVector>
+#include <QWidget>
+
+class QCheckBox;
+class QCustomPlot;
+class QCPGraph;
+class QComboBox;
+class QLabel;
+class QSlider;
+
+class LossPlot : public QWidget {
+    Q_OBJECT
+public:
+    enum Series { Discriminator, Generator, Encoder, RealLogit, FakeLogit, SeriesCount };
+
+    explicit LossPlot(QWidget* parent = nullptr);
+
+    // Adds one measurement; step increases from call to call.
+    void addPoint(Series series, double step, double epoch, double value);
+    void clear();
+    int pointCount(Series series) const { return static_cast<int>(raw_[series].size()); }
+    QCustomPlot* plot() const { return plot_; }
+
+private slots:
+    void rebuild();
+    void resetView();
+    void showReadout(QMouseEvent* event);
+
+private:
+    struct Point {
+        double step, epoch, value;
+    };
+    double xOf(const Point& point) const;
+    void scheduleReplot();
+
+    QCustomPlot* plot_ = nullptr;
+    QCPGraph* rawGraphs_[SeriesCount] = {};
+    QCPGraph* smoothGraphs_[SeriesCount] = {};
+    QVector<Point> raw_[SeriesCount];
+    double smoothed_[SeriesCount] = {};
+    QSlider* smoothing_ = nullptr;
+    QCheckBox* logY_ = nullptr;
+    QCheckBox* follow_ = nullptr;
+    QCheckBox* logits_ = nullptr;
+    QComboBox* xAxis_ = nullptr;
+    QLabel* readout_ = nullptr;
+    QTimer replotTimer_;
+    bool dirty_ = false;
+};

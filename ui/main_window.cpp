@@ -1,0 +1,178 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+#include "draw_view.h"
+#include "drawing_canvas.h"
+#include "explore_view.h"
+#include "image_conversions.h"
+#include "model_store.h"
+#include "oddigit/preprocess.h"
+#include "train_view.h"
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    store_ = new ModelStore(this);
+    tabs_ = new QTabWidget;
+    draw_ = new DrawView;
+    train_ = new TrainView;
+    explore_ = new ExploreView;
+    tabs_->addTab(draw_, tr("&Draw"));
+    tabs_->addTab(train_, tr("&Train"));
+    tabs_->addTab(explore_, tr("&Explore"));
+    setCentralWidget(tabs_);
+    setAcceptDrops(true);
+    modelLabel_ = new QLabel;
+    statusBar()->addPermanentWidget(modelLabel_);
+    createMenus();
+
+    connect(store_, &ModelStore::modelChanged, this, &MainWindow::onModelChanged);
+    connect(train_, &TrainView::modelReady, this, [this](const QString& path) {
+        if (openModel(path)) tabs_->setCurrentWidget(draw_);
+    });
+    connect(train_, &TrainView::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 5000); });
+    connect(explore_, &ExploreView::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 5000); });
+    connect(draw_, &DrawView::scoredDrawing, this, [this](const DrawingScore& result) {
+        if (!result.blank) statusBar()->showMessage(tr("Scored in %1 ms").arg(result.milliseconds, 0, 'f', 1), 3000);
+    });
+
+    const QSettings settings;
+    if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1280, 800);
+    tabs_->setCurrentIndex(settings.value("window/tab", 0).toInt());
+    onModelChanged();
+}
+
+void MainWindow::createMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* openModelAction = file->addAction(tr("Open &Model…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), QFileInfo(store_->path()).path(),
+                                                          tr("Oddigit models (*.safetensors)"));
+        if (!path.isEmpty()) openModel(path);
+    });
+    openModelAction->setShortcut(QKeySequence::Open);
+    recentMenu_ = file->addMenu(tr("&Recent Models"));
+    QAction* openImageAction = file->addAction(tr("Open &Image…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp)"));
+        if (!path.isEmpty()) openImage(path);
+    });
+    openImageAction->setShortcut(QKeySequence(tr("Ctrl+I")));
+    QAction* saveOverlayAction = file->addAction(tr("&Save Overlay as PNG…"), this, &MainWindow::saveOverlay);
+    saveOverlayAction->setShortcut(QKeySequence::Save);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = draw_->canvas()->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = draw_->canvas()->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcuts({QKeySequence::Redo, QKeySequence(tr("Ctrl+Shift+Z"))});
+    edit->addAction(undo);
+    edit->addAction(redo);
+    QAction* clear = edit->addAction(tr("&Clear Canvas"), draw_->canvas(), &DrawingCanvas::clear);
+    clear->setShortcut(QKeySequence(tr("Ctrl+Backspace")));
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Oddigit"), this, [this] {
+        QMessageBox::about(this, tr("About Oddigit"),
+                           tr("<h3>Oddigit %1</h3><p>A GAN trained on handwritten digits scores how odd a digit "
+                              "looks and shows which strokes make it so (f-AnoGAN: reconstruction residual plus "
+                              "κ times the discriminator-feature residual).</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+    connect(file, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    for (const QString& path : store_->recentModels())
+        recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })->setToolTip(path);
+    recentMenu_->setEnabled(!recentMenu_->isEmpty());
+}
+
+bool MainWindow::openModel(const QString& path, bool quiet) {
+    const QString error = store_->load(path);
+    if (error.isEmpty()) return true;
+    showError(tr("Cannot open the model"), error, quiet);
+    return false;
+}
+
+bool MainWindow::openImage(const QString& path, bool quiet) {
+    try {
+        const oddigit::GrayImage gray = oddigit::load_gray_image(path.toStdString());
+        QImage image(gray.pixels.data(), gray.width, gray.height, gray.width, QImage::Format_Grayscale8);
+        draw_->showImage(image.copy());
+        tabs_->setCurrentWidget(draw_);
+        statusBar()->showMessage(tr("Scoring %1").arg(QFileInfo(path).fileName()), 3000);
+        return true;
+    } catch (const std::exception& error) {
+        showError(tr("Cannot open the image"), QString::fromStdString(error.what()), quiet);
+        return false;
+    }
+}
+
+void MainWindow::showError(const QString& title, const QString& message, bool quiet) {
+    lastError_ = message;
+    statusBar()->showMessage(message, 8000);
+    if (!quiet) QMessageBox::critical(this, title, message);
+}
+
+void MainWindow::onModelChanged() {
+    const auto model = store_->model();
+    draw_->setModel(model);
+    explore_->setModel(model);
+    const QString name = model ? QFileInfo(store_->path()).fileName() : tr("no model");
+    setWindowTitle(tr("%1 — Oddigit").arg(name));
+    modelLabel_->setText(model ? tr("%1 · %2 · threshold %3").arg(name, store_->normalClassesText()).arg(model->info().threshold, 0, 'g', 3)
+                               : tr("No model: File > Open Model"));
+}
+
+void MainWindow::saveOverlay() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save overlay"), "oddigit-overlay.png", tr("PNG (*.png)"));
+    if (path.isEmpty()) return;
+    if (!draw_->overlayImage().save(path, "PNG")) showError(tr("Cannot save"), tr("Could not write %1").arg(path), false);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (train_->isTraining()) {
+        const auto answer = QMessageBox::question(
+            this, tr("Training is running"),
+            tr("Stop training and quit? The last finished epoch is saved and can be resumed later."));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        train_->stopTraining();
+    }
+    explore_->cancelScoring();
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/tab", tabs_->currentIndex());
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+    const QString path = urls.first().toLocalFile();
+    if (path.endsWith(".safetensors", Qt::CaseInsensitive))
+        openModel(path);
+    else
+        openImage(path);
+    event->acceptProposedAction();
+}

@@ -1,0 +1,52 @@
+#pragma once
+// The application window: Draw, Train and Explore tabs over one shared model.
+#include <QMainWindow>
+
+class DrawView;
+class ExploreView;
+class ModelStore;
+class QLabel;
+class QMenu;
+class QTabWidget;
+class TrainView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+
+    // Opens a model; on failure shows the reason in a dialog (unless quiet) and keeps the
+    // current model. Returns whether it loaded.
+    bool openModel(const QString& path, bool quiet = false);
+    // Opens an image file onto the Draw canvas; errors as for openModel.
+    bool openImage(const QString& path, bool quiet = false);
+
+    DrawView* drawView() const { return draw_; }
+    TrainView* trainView() const { return train_; }
+    ExploreView* exploreView() const { return explore_; }
+    ModelStore* modelStore() const { return store_; }
+    QTabWidget* tabs() const { return tabs_; }
+    // The last error a dialog showed (for tests).
+    QString lastError() const { return lastError_; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createMenus();
+    void rebuildRecentMenu();
+    void onModelChanged();
+    void showError(const QString& title, const QString& message, bool quiet);
+    void saveOverlay();
+
+    ModelStore* store_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    DrawView* draw_ = nullptr;
+    TrainView* train_ = nullptr;
+    ExploreView* explore_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QLabel* modelLabel_ = nullptr;
+    QString lastError_;
+};

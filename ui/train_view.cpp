@@ -1,0 +1,251 @@
+#include "train_view.h"
+
+#include <QCheckBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QVBoxLayout>
+
+#include "image_conversions.h"
+#include "loss_plot.h"
+#include "oddigit/mnist.h"
+
+namespace {
+// The sample grid: 8 x 8 generator samples, each shown at this zoom.
+constexpr int kSampleColumns = 8;
+constexpr int kSampleZoom = 2;
+
+QString formatEta(double seconds) {
+    const int total = static_cast<int>(seconds + 0.5);
+    if (total >= 3600) return QString("%1h %2m").arg(total / 3600).arg(total % 3600 / 60, 2, 10, QChar('0'));
+    if (total >= 60) return QString("%1m %2s").arg(total / 60).arg(total % 60, 2, 10, QChar('0'));
+    return QString("%1s").arg(total);
+}
+}  // namespace
+
+TrainView::TrainView(QWidget* parent) : QWidget(parent) {
+    const oddigit::TrainParams defaults;
+    auto* digitRow = new QGridLayout;
+    for (int d = 0; d < 10; ++d) {
+        digits_[d] = new QCheckBox(QString::number(d));
+        digits_[d]->setChecked(true);
+        digitRow->addWidget(digits_[d], d / 5, d % 5);
+    }
+    auto* all = new QPushButton(tr("All"));
+    auto* none = new QPushButton(tr("None"));
+    digitRow->addWidget(all, 0, 5);
+    digitRow->addWidget(none, 1, 5);
+    connect(all, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(true); });
+    connect(none, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(false); });
+
+    ganEpochs_ = new QSpinBox;
+    ganEpochs_->setRange(1, 10000);
+    ganEpochs_->setValue(defaults.gan_epochs);
+    encoderEpochs_ = new QSpinBox;
+    encoderEpochs_->setRange(1, 10000);
+    encoderEpochs_->setValue(defaults.encoder_epochs);
+    batchSize_ = new QSpinBox;
+    batchSize_->setRange(2, 4096);
+    batchSize_->setValue(defaults.batch_size);
+    learningRate_ = new QDoubleSpinBox;
+    learningRate_->setDecimals(5);
+    learningRate_->setRange(1e-5, 1e-1);
+    learningRate_->setSingleStep(1e-4);
+    learningRate_->setValue(defaults.gan_learning_rate);
+    kappa_ = new QDoubleSpinBox;
+    kappa_->setRange(0, 100);
+    kappa_->setValue(defaults.kappa);
+    seed_ = new QSpinBox;
+    seed_->setRange(0, 1 << 30);
+    seed_->setValue(static_cast<int>(defaults.seed));
+    output_ = new QLineEdit(QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+                                .filePath("models/my-model.safetensors"));
+    auto* browse = new QPushButton(tr("…"));
+    resume_ = new QCheckBox(tr("Resume from this checkpoint"));
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Model file"), output_->text(),
+                                                          tr("Models (*.safetensors)"), nullptr,
+                                                          QFileDialog::DontConfirmOverwrite);
+        if (!path.isEmpty()) output_->setText(path);
+    });
+    auto* outputRow = new QHBoxLayout;
+    outputRow->addWidget(output_, 1);
+    outputRow->addWidget(browse);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Normal digits"), digitRow);
+    form->addRow(tr("GAN epochs"), ganEpochs_);
+    form->addRow(tr("Encoder epochs"), encoderEpochs_);
+    form->addRow(tr("Batch size"), batchSize_);
+    form->addRow(tr("Learning rate"), learningRate_);
+    form->addRow(tr("κ (feature weight)"), kappa_);
+    form->addRow(tr("Seed"), seed_);
+    form->addRow(tr("Save to"), outputRow);
+    form->addRow(resume_);
+
+    start_ = new QPushButton(tr("Start"));
+    pause_ = new QPushButton(tr("Pause"));
+    cancel_ = new QPushButton(tr("Cancel"));
+    load_ = new QPushButton(tr("Use the trained model"));
+    auto* buttons = new QHBoxLayout;
+    for (auto* b : {start_, pause_, cancel_}) buttons->addWidget(b);
+    form->addRow(buttons);
+    form->addRow(load_);
+    auto* settings = new QGroupBox(tr("Training"));
+    settings->setLayout(form);
+
+    samples_ = new QLabel;
+    samples_->setAlignment(Qt::AlignCenter);
+    samples_->setMinimumSize(kSampleColumns * 28 * kSampleZoom, kSampleColumns * 28 * kSampleZoom);
+    samples_->setToolTip(tr("G(z) for the same 64 latent vectors after each epoch"));
+    auto* samplesBox = new QGroupBox(tr("Generator samples"));
+    auto* samplesLayout = new QVBoxLayout(samplesBox);
+    samplesLayout->addWidget(samples_);
+
+    auto* left = new QVBoxLayout;
+    left->addWidget(settings);
+    left->addWidget(samplesBox);
+    left->addStretch(1);
+
+    plot_ = new LossPlot;
+    progress_ = new QProgressBar;
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    progress_->setFormat(tr("idle"));
+    status_ = new QLabel;
+    auto* right = new QVBoxLayout;
+    right->addWidget(plot_, 1);
+    right->addWidget(progress_);
+    right->addWidget(status_);
+
+    auto* layout = new QHBoxLayout(this);
+    auto* leftWidget = new QWidget;
+    leftWidget->setLayout(left);
+    leftWidget->setMaximumWidth(480);
+    layout->addWidget(leftWidget);
+    layout->addLayout(right, 1);
+
+    connect(start_, &QPushButton::clicked, this, &TrainView::start);
+    connect(pause_, &QPushButton::clicked, this, [this] {
+        if (worker_.paused()) {
+            worker_.resume();
+            pause_->setText(tr("Pause"));
+        } else {
+            worker_.pause();
+            pause_->setText(tr("Resume"));
+            progress_->setFormat(tr("paused at %p%"));
+        }
+    });
+    connect(cancel_, &QPushButton::clicked, this, [this] { worker_.cancel(); });
+    connect(load_, &QPushButton::clicked, this, [this] { emit modelReady(finishedModel_); });
+    connect(&worker_, &TrainingWorker::progressed, this, &TrainView::onProgress, Qt::QueuedConnection);
+    connect(&worker_, &TrainingWorker::epochDone, this, &TrainView::onEpoch, Qt::QueuedConnection);
+    connect(&worker_, &TrainingWorker::finished, this, &TrainView::onFinished, Qt::QueuedConnection);
+    setRunning(false);
+    load_->setEnabled(false);
+}
+
+void TrainView::setOutputPath(const QString& path) { output_->setText(path); }
+
+void TrainView::setEpochs(int ganEpochs, int encoderEpochs) {
+    ganEpochs_->setValue(ganEpochs);
+    encoderEpochs_->setValue(encoderEpochs);
+}
+
+void TrainView::setNormalClasses(const QString& classes) {
+    const oddigit::ClassSet set = oddigit::ClassSet::parse(classes.toStdString());
+    for (int d = 0; d < 10; ++d) digits_[d]->setChecked(set.contains(d));
+}
+
+QString TrainView::normalClassesText() const {
+    QStringList chosen;
+    for (int d = 0; d < 10; ++d)
+        if (digits_[d]->isChecked()) chosen << QString::number(d);
+    return chosen.size() == 10 ? "all" : chosen.join(',');
+}
+
+void TrainView::start() {
+    if (normalClassesText().isEmpty()) {
+        status_->setText(tr("Choose at least one normal digit."));
+        return;
+    }
+    TrainJob job;
+    job.dataDir = QString::fromStdString(oddigit::default_mnist_dir());
+    job.params.normal_classes = oddigit::ClassSet::parse(normalClassesText().toStdString());
+    job.params.gan_epochs = ganEpochs_->value();
+    job.params.encoder_epochs = encoderEpochs_->value();
+    job.params.batch_size = batchSize_->value();
+    job.params.gan_learning_rate = static_cast<float>(learningRate_->value());
+    job.params.kappa = static_cast<float>(kappa_->value());
+    job.params.seed = static_cast<uint64_t>(seed_->value());
+    job.params.output_path = output_->text().toStdString();
+    job.params.resume = resume_->isChecked();
+    job.trainLimit = limit_;
+    QDir().mkpath(QFileInfo(output_->text()).absolutePath());
+    if (!job.params.resume) plot_->clear();
+    if (!worker_.start(job)) return;
+    finishedModel_.clear();
+    load_->setEnabled(false);
+    setRunning(true);
+    progress_->setFormat(tr("loading MNIST…"));
+    status_->setText(tr("Training on digits %1").arg(normalClassesText()));
+}
+
+void TrainView::setRunning(bool running) {
+    start_->setEnabled(!running);
+    pause_->setEnabled(running);
+    cancel_->setEnabled(running);
+    pause_->setText(tr("Pause"));
+}
+
+void TrainView::onProgress(const oddigit::TrainProgress& p) {
+    const double step = static_cast<double>(p.global_step);
+    const double epoch = (p.phase == oddigit::TrainPhase::Gan ? 0 : ganEpochs_->value()) + (p.epoch - 1) +
+                         static_cast<double>(p.step) / p.steps;
+    if (p.phase == oddigit::TrainPhase::Gan) {
+        plot_->addPoint(LossPlot::Discriminator, step, epoch, p.discriminator_loss);
+        plot_->addPoint(LossPlot::Generator, step, epoch, p.generator_loss);
+        plot_->addPoint(LossPlot::RealLogit, step, epoch, p.d_real);
+        plot_->addPoint(LossPlot::FakeLogit, step, epoch, p.d_fake);
+    } else {
+        plot_->addPoint(LossPlot::Encoder, step, epoch, p.encoder_loss);
+    }
+    progress_->setValue(static_cast<int>(1000.0 * p.global_step / std::max<int64_t>(1, p.total_steps)));
+    const QString text = tr("%1 epoch %2/%3 · %4 img/s · ETA %5")
+                             .arg(oddigit::phase_name(p.phase))
+                             .arg(p.epoch)
+                             .arg(p.epochs)
+                             .arg(p.images_per_second, 0, 'f', 0)
+                             .arg(formatEta(p.eta_seconds));
+    if (!worker_.paused()) progress_->setFormat(text + "  (%p%)");
+    emit statusMessage(tr("Training: ") + text);
+}
+
+void TrainView::onEpoch(const oddigit::EpochSummary& summary) {
+    samples_->setPixmap(QPixmap::fromImage(image_conversions::grid(summary.samples, kSampleColumns, kSampleZoom)));
+    QString text = tr("%1 epoch %2/%3 done in %4 s").arg(oddigit::phase_name(summary.phase)).arg(summary.epoch).arg(summary.epochs).arg(summary.seconds, 0, 'f', 1);
+    if (summary.phase == oddigit::TrainPhase::Encoder) text += tr(" · validation loss %1").arg(summary.validation_loss, 0, 'g', 4);
+    status_->setText(text);
+}
+
+void TrainView::onFinished(bool ok, const QString& modelPath, const QString& message) {
+    setRunning(false);
+    progress_->setFormat(ok ? tr("done") : tr("stopped"));
+    if (ok) progress_->setValue(progress_->maximum());
+    status_->setText(message);
+    emit statusMessage(tr("Training %1").arg(message));
+    if (ok) {
+        finishedModel_ = modelPath;
+        load_->setEnabled(true);
+    }
+}

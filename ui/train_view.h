@@ -1,0 +1,70 @@
+#pragma once
+// The training dashboard: settings, start/pause/cancel, live curves, samples, progress.
+#include <QElapsedTimer>
+#include <QWidget>
+
+#include "training_worker.h"
+
+class LossPlot;
+class QCheckBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+class TrainView : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainView(QWidget* parent = nullptr);
+
+    bool isTraining() const { return worker_.running(); }
+    // Cancels a running training and waits for it; its last finished epoch stays on disk.
+    void stopTraining() { worker_.stopAndWait(); }
+    TrainingWorker& worker() { return worker_; }
+    LossPlot* lossPlot() const { return plot_; }
+    // Fills the form (used by tests and by File > Train from checkpoint).
+    void setOutputPath(const QString& path);
+    void setEpochs(int ganEpochs, int encoderEpochs);
+    void setNormalClasses(const QString& classes);
+    void setTrainingLimit(int images) { limit_ = images; }
+
+public slots:
+    void start();
+
+signals:
+    // A training run has finished and its model can be opened.
+    void modelReady(const QString& path);
+    void statusMessage(const QString& text);
+
+private slots:
+    void onProgress(const oddigit::TrainProgress& progress);
+    void onEpoch(const oddigit::EpochSummary& summary);
+    void onFinished(bool ok, const QString& modelPath, const QString& message);
+
+private:
+    void setRunning(bool running);
+    QString normalClassesText() const;
+
+    TrainingWorker worker_;
+    LossPlot* plot_ = nullptr;
+    QCheckBox* digits_[10] = {};
+    QSpinBox* ganEpochs_ = nullptr;
+    QSpinBox* encoderEpochs_ = nullptr;
+    QSpinBox* batchSize_ = nullptr;
+    QDoubleSpinBox* learningRate_ = nullptr;
+    QDoubleSpinBox* kappa_ = nullptr;
+    QSpinBox* seed_ = nullptr;
+    QLineEdit* output_ = nullptr;
+    QCheckBox* resume_ = nullptr;
+    QPushButton* start_ = nullptr;
+    QPushButton* pause_ = nullptr;
+    QPushButton* cancel_ = nullptr;
+    QPushButton* load_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QLabel* status_ = nullptr;
+    QLabel* samples_ = nullptr;
+    QString finishedModel_;
+    int limit_ = 0;
+};

@@ -1,0 +1,48 @@
+#pragma once
+// Runs oddigit::train in its own thread and reports through queued signals.
+#include <QImage>
+#include <QObject>
+#include <QString>
+#include <QThread>
+
+#include "oddigit/train.h"
+
+struct TrainJob {
+    QString dataDir;
+    double validationFraction = 0.1;
+    int trainLimit = 0;  // use at most this many training images (0: all), for quick runs
+    oddigit::TrainParams params;
+};
+
+class TrainingWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit TrainingWorker(QObject* parent = nullptr);
+    ~TrainingWorker() override;
+
+    // Starts training in the worker thread; false when a run is already going.
+    bool start(const TrainJob& job);
+    bool running() const { return running_; }
+    void pause() { control_->pause(); }
+    void resume() { control_->resume(); }
+    void cancel() { control_->cancel(); }
+    bool paused() const { return control_->paused(); }
+    // Cancels and waits for the thread: the last finished epoch's files stay.
+    void stopAndWait();
+
+signals:
+    void progressed(const oddigit::TrainProgress& progress);
+    void epochDone(const oddigit::EpochSummary& summary);
+    // outcome: "finished", "cancelled" or the error message.
+    void finished(bool ok, const QString& modelPath, const QString& message);
+
+private:
+    void run(TrainJob job);
+
+    QThread* thread_ = nullptr;
+    std::unique_ptr<oddigit::TrainControl> control_;
+    std::atomic<bool> running_{false};
+};
+
+Q_DECLARE_METATYPE(oddigit::TrainProgress)
+Q_DECLARE_METATYPE(oddigit::EpochSummary)
