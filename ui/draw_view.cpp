@@ -16,9 +16,6 @@
 #include "score_gauge.h"
 
 namespace {
-// A pixel whose squared residual is this many thresholds gets the colormap's full colour.
-// Tied to the threshold, so equal colours mean equal evidence across drawings and models.
-constexpr double kHeatFullScaleInThresholds = 10.0;
 // Side of the 28x28 previews on screen.
 constexpr int kPreviewSide = 112;
 // A stroke whose removal lowers the score by less than this share is not called odd.
@@ -213,7 +210,7 @@ void DrawView::onScored(const DrawingScore& result) {
 void DrawView::refreshHeat() {
     if (!model_ || last_.blank) return;
     const QCPColorGradient gradient(static_cast<QCPColorGradient::GradientPreset>(colormap_->currentData().toInt()));
-    const double fullScale = kHeatFullScaleInThresholds * model_->info().threshold;
+    const double fullScale = oddigit::kHeatFullScaleInThresholds * model_->info().threshold;
     const QImage heat = image_conversions::heatImage(last_.score.heatmap, fullScale, gradient);
     QImage preview(heat.size(), QImage::Format_ARGB32);
     preview.fill(Qt::black);

@@ -66,10 +66,15 @@ void DrawingCanvas::clear() {
 
 QImage DrawingCanvas::render(const StrokeList& strokes, const QImage& background, int skipStroke) {
     QImage image(kLogicalSize, kLogicalSize, QImage::Format_Grayscale8);
-    image.fill(Qt::white);
     QPainter painter(&image);
+    paintPaper(painter, strokes, background, skipStroke);
+    return image;
+}
+
+void DrawingCanvas::paintPaper(QPainter& painter, const StrokeList& strokes, const QImage& background, int skipStroke) {
     painter.setRenderHint(QPainter::Antialiasing);
     painter.setRenderHint(QPainter::SmoothPixmapTransform);
+    painter.fillRect(QRectF(0, 0, kLogicalSize, kLogicalSize), Qt::white);
     if (!background.isNull()) {
         const QSize fitted = background.size().scaled(kLogicalSize, kLogicalSize, Qt::KeepAspectRatio);
         painter.drawImage(QRect(QPoint((kLogicalSize - fitted.width()) / 2, (kLogicalSize - fitted.height()) / 2), fitted),
@@ -80,7 +85,6 @@ QImage DrawingCanvas::render(const StrokeList& strokes, const QImage& background
         painter.setPen(QPen(Qt::black, strokes[i].width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
         painter.drawPath(strokes[i].path);
     }
-    return image;
 }
 
 QImage DrawingCanvas::snapshot() { return grab().toImage(); }
@@ -102,7 +106,11 @@ void DrawingCanvas::paintEvent(QPaintEvent*) {
     painter.setRenderHint(QPainter::SmoothPixmapTransform);
     painter.setTransform(logicalToWidget());
     const QRectF paper(0, 0, kLogicalSize, kLogicalSize);
-    painter.drawImage(paper, render(currentStrokes(), background_));
+    // Vector strokes straight onto the widget: sharp at any size and device pixel ratio.
+    painter.save();
+    painter.setClipRect(paper);
+    paintPaper(painter, currentStrokes(), background_);
+    painter.restore();
 
     if (!heat_.isNull()) {
         painter.save();

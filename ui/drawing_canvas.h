@@ -2,6 +2,7 @@
 // The drawing surface: strokes with the mouse or a tablet, undo/redo of whole strokes,
 // and the model's view of the drawing painted over it (heatmap, the odd stroke).
 #include <QImage>
+#include <QPainter>
 #include <QTransform>
 #include <QUndoStack>
 #include <QVector>
@@ -60,6 +61,8 @@ protected:
     void leaveEvent(QEvent* event) override;
 
 private:
+    // Paper, background and strokes in logical coordinates: shared by render() and the screen.
+    static void paintPaper(QPainter& painter, const StrokeList& strokes, const QImage& background, int skipStroke = -1);
     QTransform logicalToWidget() const;
     QPointF toLogical(const QPointF& widgetPoint) const;
     void beginStroke(const QPointF& logical);

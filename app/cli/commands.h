@@ -4,6 +4,7 @@
 #include <string>
 
 #include "oddigit/model.h"
+#include "oddigit/protocol.h"
 #include "oddigit/train.h"
 
 namespace oddigit::cli {
@@ -22,6 +23,7 @@ struct ScoreOptions {
     std::string images_path;
     std::string csv_path;
     std::string heatmaps_path;
+    std::string pictures_dir;  // one PNG per image: input | reconstruction | heatmap
     ScoreParams params;
 };
 int run_score(const ScoreOptions& options);
@@ -42,6 +44,16 @@ struct ProtocolOptions {
     TrainParams params;
 };
 int run_one_class_protocol(const ProtocolOptions& options);
+
+struct LocalizationOptions {
+    std::string model_path;
+    std::string data_dir;
+    std::string json_path;
+    std::string pictures_dir;  // PNGs of the first examples: input | reconstruction | heatmap
+    int examples = 8;
+    LocalizationParams params;
+};
+int run_localization_protocol(const LocalizationOptions& options);
 
 int run_info(const std::string& model_path);
 

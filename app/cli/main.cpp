@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
     score_command->add_option("--images", score.images_path, "IDX file (plain or .gz), image file or folder")->required();
     score_command->add_option("--csv", score.csv_path, "CSV to write: index,score,flagged,...")->required();
     score_command->add_option("--heatmaps", score.heatmaps_path, "float32 IDX file of N x 28 x 28 heatmaps to write");
+    score_command->add_option("--pictures", score.pictures_dir, "folder to write one PNG per image into: input, reconstruction, heatmap")
+        ->check(CLI::ExistingDirectory);
     score_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
     add_score_settings(*score_command, score.params);
 
@@ -93,6 +95,20 @@ int main(int argc, char** argv) {
     one_class->add_option("--json", protocol.json_path, "write the results as JSON");
     one_class->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
     add_train_settings(*one_class, protocol.params);
+
+    cli::LocalizationOptions localization;
+    CLI::App* localization_command = protocol_command->add_subcommand(
+        "localization", "add a random foreign stroke to test digits; how well do heatmaps find it?");
+    localization_command->add_option("--model", localization.model_path, "model file (default: the bundled model)");
+    localization_command->add_option("--data", localization.data_dir, "folder with the four MNIST files");
+    localization_command->add_option("--images", localization.params.images, "stroked test digits")
+        ->check(CLI::Range(1, 10000))
+        ->capture_default_str();
+    localization_command->add_option("--seed", localization.params.seed, "random seed of the strokes")->capture_default_str();
+    localization_command->add_option("--json", localization.json_path, "write the results as JSON");
+    localization_command->add_option("--pictures", localization.pictures_dir, "folder for example PNGs (clean and stroked)")
+        ->check(CLI::ExistingDirectory);
+    localization_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
 
     std::string info_path;
     CLI::App* info_command = app.add_subcommand("info", "show what a model file holds");
@@ -117,6 +133,7 @@ int main(int argc, char** argv) {
         if (*score_command) return cli::run_score(score);
         if (*eval_command) return cli::run_eval(eval);
         if (*one_class) return cli::run_one_class_protocol(protocol);
+        if (*localization_command) return cli::run_localization_protocol(localization);
         if (*info_command) return cli::run_info(info_path);
     } catch (const Error& error) {
         std::fprintf(stderr, "oddigit-cli: error: %s\n", error.what());

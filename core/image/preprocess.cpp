@@ -131,4 +131,31 @@ LoadedImages load_inputs(const std::string& path, const PreprocessParams& params
     return loaded;
 }
 
+void write_score_picture(const std::string& path, const Image28& input, const ImageScore& score, float threshold) {
+    // Each 28x28 panel is drawn this many times larger.
+    constexpr int kZoom = 6;
+    const auto gray = [](const Image28& image) {
+        cv::Mat pixels(kImageSide, kImageSide, CV_32F, const_cast<float*>(image.data()));
+        cv::Mat bytes, large, colour;
+        pixels.convertTo(bytes, CV_8U, 255.0);
+        cv::resize(bytes, large, {}, kZoom, kZoom, cv::INTER_NEAREST);
+        cv::cvtColor(large, colour, cv::COLOR_GRAY2BGR);
+        return colour;
+    };
+    cv::Mat heat(kImageSide, kImageSide, CV_32F, const_cast<float*>(score.heatmap.data()));
+    cv::Mat heat_bytes, heat_large, heat_colour;
+    heat.convertTo(heat_bytes, CV_8U, 255.0 / (kHeatFullScaleInThresholds * threshold));
+    cv::resize(heat_bytes, heat_large, {}, kZoom, kZoom, cv::INTER_NEAREST);
+    cv::applyColorMap(heat_large, heat_colour, cv::COLORMAP_HOT);
+    cv::Mat picture;
+    cv::hconcat(std::vector<cv::Mat>{gray(input), gray(score.reconstruction), heat_colour}, picture);
+    bool written = false;
+    try {
+        written = cv::imwrite(path, picture);
+    } catch (const cv::Exception& error) {
+        throw Error("cannot write '" + path + "': " + error.what());
+    }
+    if (!written) throw Error("cannot write '" + path + "'");
+}
+
 }  // namespace oddigit

@@ -6,6 +6,7 @@
 
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
+#include "oddigit/strokes.h"
 
 namespace oddigit {
 
@@ -100,6 +101,44 @@ OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params
         }
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+}
+
+LocalizationReport run_localization(const AnomalyModel& model, const LabelledImages& test,
+                                    const LocalizationParams& params) {
+    LocalizationReport report;
+    std::vector<Image28> masks;
+    for (int64_t i = 0; i < test.images.size() && report.clean.size() < params.images; ++i) {
+        if (!model.info().normal_classes.contains(test.labels[i])) continue;
+        report.clean.append(test.images.image(i));
+        report.stroked.append(test.images.image(i));
+        float* stroked = report.stroked.image(report.stroked.size() - 1);
+        const Image28 covered = draw_random_stroke(stroked, params.seed * 1000003 + static_cast<uint64_t>(i));
+        // Only the ink the stroke adds counts: where it crosses the digit, nothing changed.
+        Image28 added{};
+        for (int p = 0; p < kImagePixels; ++p) added[p] = covered[p] > 0 && test.images.image(i)[p] < 0.5f;
+        masks.push_back(added);
+    }
+    if (report.clean.empty()) throw Error("no test images of the model's normal classes");
+    report.images = static_cast<int>(report.clean.size());
+    const std::vector<float> clean_scores = model.score_values(report.clean);
+    const std::vector<ImageScore> stroked_scores = model.score(report.stroked);
+    std::vector<float> pixel_heat, image_scores;
+    std::vector<bool> pixel_in_stroke, image_stroked;
+    for (int n = 0; n < report.images; ++n) {
+        for (int p = 0; p < kImagePixels; ++p) {
+            pixel_heat.push_back(stroked_scores[n].heatmap[p]);
+            pixel_in_stroke.push_back(masks[n][p] > 0);
+        }
+        image_scores.push_back(clean_scores[n]);
+        image_stroked.push_back(false);
+        image_scores.push_back(stroked_scores[n].score);
+        image_stroked.push_back(true);
+        report.mean_clean_score += clean_scores[n] / report.images;
+        report.mean_stroked_score += stroked_scores[n].score / report.images;
+    }
+    report.pixel_auroc = auroc(pixel_heat, pixel_in_stroke);
+    report.image_auroc = auroc(image_scores, image_stroked);
     return report;
 }
 

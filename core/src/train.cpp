@@ -114,12 +114,7 @@ public:
         fixed_noise_ = torch::randn({kSampleCount, params.architecture.latent_dim},
                                     at::detail::createCPUGenerator(params.seed + 2))
                            .to(device_);
-        auto& impl = model_.impl();
-        const auto gan_options = torch::optim::AdamOptions(params.gan_learning_rate).betas({kGanBeta1, kGanBeta2});
-        generator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.generator->parameters(), gan_options);
-        discriminator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.discriminator->parameters(), gan_options);
-        encoder_optimizer_ = std::make_unique<torch::optim::Adam>(
-            impl.encoder->parameters(), torch::optim::AdamOptions(params.encoder_learning_rate));
+        make_optimizers();
         if (params.resume) load_resume();
     }
 
@@ -162,6 +157,15 @@ public:
     }
 
 private:
+    void make_optimizers() {
+        auto& impl = model_.impl();
+        const auto gan_options = torch::optim::AdamOptions(params_.gan_learning_rate).betas({kGanBeta1, kGanBeta2});
+        generator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.generator->parameters(), gan_options);
+        discriminator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.discriminator->parameters(), gan_options);
+        encoder_optimizer_ = std::make_unique<torch::optim::Adam>(
+            impl.encoder->parameters(), torch::optim::AdamOptions(params_.encoder_learning_rate));
+    }
+
     // Returns false when cancelled.
     bool gan_epoch(int epoch) {
         auto& impl = model_.impl();
@@ -342,12 +346,7 @@ private:
         model_.impl().to(device_);
         auto& impl = model_.impl();
         // The optimizers hold the old parameter tensors: rebuild them on the loaded ones.
-        const auto gan_options =
-            torch::optim::AdamOptions(params_.gan_learning_rate).betas({kGanBeta1, kGanBeta2});
-        generator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.generator->parameters(), gan_options);
-        discriminator_optimizer_ = std::make_unique<torch::optim::Adam>(impl.discriminator->parameters(), gan_options);
-        encoder_optimizer_ = std::make_unique<torch::optim::Adam>(
-            impl.encoder->parameters(), torch::optim::AdamOptions(params_.encoder_learning_rate));
+        make_optimizers();
         take_optimizer(file, "optimizer.generator.", *generator_optimizer_, *impl.generator, path);
         take_optimizer(file, "optimizer.discriminator.", *discriminator_optimizer_, *impl.discriminator, path);
         take_optimizer(file, "optimizer.encoder.", *encoder_optimizer_, *impl.encoder, path);

@@ -4,6 +4,8 @@
 
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
+#include "oddigit/protocol.h"
+#include "oddigit/strokes.h"
 #include "test_support.h"
 
 namespace oddigit {
@@ -60,7 +62,7 @@ TEST(Model, ForeignStrokeRaisesTheScoreAndLightsUpTheHeatmap) {
     const ImageBatch clean = test::test_digits(ClassSet::all(), 100);
     ImageBatch stroked = clean;
     std::vector<Image28> masks;
-    for (int64_t i = 0; i < stroked.size(); ++i) masks.push_back(test::add_stroke(stroked.image(i), 1, 1, 8, 24));
+    for (int64_t i = 0; i < stroked.size(); ++i) masks.push_back(draw_stroke(stroked.image(i), 1, 1, 8, 24));
     const auto clean_scores = fixture().score(clean);
     const auto stroked_scores = fixture().score(stroked);
     int raised = 0;
@@ -84,6 +86,21 @@ TEST(Model, ForeignStrokeRaisesTheScoreAndLightsUpTheHeatmap) {
         anomalous.push_back(true);
     }
     EXPECT_GT(auroc(scores, anomalous), 0.9);
+}
+
+TEST(Model, LocalizationFindsRandomForeignStrokes) {
+    LocalizationParams params;
+    params.images = 300;
+    const LocalizationReport report = run_localization(fixture(), test::mnist().test, params);
+    EXPECT_EQ(report.images, 300);
+    EXPECT_GT(report.mean_stroked_score, report.mean_clean_score);
+    EXPECT_GT(report.pixel_auroc, 0.9);
+    EXPECT_GT(report.image_auroc, 0.75);
+    // Each stroked digit differs from its clean twin only where the stroke went.
+    int changed = 0;
+    for (size_t i = 0; i < report.clean.pixels.size(); ++i) changed += report.clean.pixels[i] != report.stroked.pixels[i];
+    EXPECT_GT(changed, 300 * 4);
+    EXPECT_LT(changed, 300 * 2 * 2 * 20);
 }
 
 TEST(Model, LatentSearchRanksForeignImagesAboveDigits) {

@@ -84,23 +84,6 @@ ImageBatch foreign_images(int count, uint64_t seed) {
     return batch;
 }
 
-Image28 add_stroke(float* image, int x0, int y0, int x1, int y1) {
-    Image28 mask{};
-    const int steps = 4 * std::max(std::abs(x1 - x0), std::abs(y1 - y0)) + 1;
-    for (int s = 0; s <= steps; ++s) {
-        const float t = static_cast<float>(s) / steps;
-        const int x = static_cast<int>(std::lround(x0 + t * (x1 - x0)));
-        const int y = static_cast<int>(std::lround(y0 + t * (y1 - y0)));
-        for (int dy = 0; dy < 2; ++dy)
-            for (int dx = 0; dx < 2; ++dx)
-                if (x + dx < kImageSide && y + dy < kImageSide) {
-                    image[(y + dy) * kImageSide + x + dx] = 1.0f;
-                    mask[(y + dy) * kImageSide + x + dx] = 1.0f;
-                }
-    }
-    return mask;
-}
-
 std::string fixture_model_path() {
     const char* path = std::getenv("ODDIGIT_TEST_MODEL");
     if (!path || !*path) ADD_FAILURE() << "ODDIGIT_TEST_MODEL is not set: run the tests through ctest";

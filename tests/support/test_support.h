@@ -23,10 +23,6 @@ namespace oddigit::test {
 // Images that are clearly not digits: noise, filled blocks, stripes, grids, rings.
 ImageBatch foreign_images(int count, uint64_t seed);
 
-// Draws a straight 2-pixel-wide foreign stroke from (x0, y0) to (x1, y1) into image and
-// returns its mask (1 where the stroke is).
-Image28 add_stroke(float* image, int x0, int y0, int x1, int y1);
-
 // The model trained by the test fixture (the ODDIGIT_TEST_MODEL environment variable).
 std::string fixture_model_path();
 

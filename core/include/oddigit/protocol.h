@@ -50,4 +50,25 @@ OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params
                              const std::function<void(const std::string&)>& log = {},
                              const TrainCallbacks& callbacks = {});
 
+// Localization: real test digits of the model's normal classes, each with one random
+// foreign stroke added. Pixel AUROC: how well the heatmap separates the stroke's new ink
+// from every other pixel; image AUROC: stroked versus the same digits clean.
+struct LocalizationParams {
+    int images = 2000;  // stroked digits (the first of the normal classes in the test set)
+    uint64_t seed = 1;
+};
+
+struct LocalizationReport {
+    int images = 0;
+    double pixel_auroc = 0;
+    double image_auroc = 0;
+    double mean_clean_score = 0;
+    double mean_stroked_score = 0;
+    ImageBatch clean;    // the digits used, and the same with their strokes
+    ImageBatch stroked;
+};
+
+LocalizationReport run_localization(const AnomalyModel& model, const LabelledImages& test,
+                                    const LocalizationParams& params = {});
+
 }  // namespace oddigit

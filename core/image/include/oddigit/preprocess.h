@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "oddigit/image.h"
+#include "oddigit/model.h"
 
 namespace oddigit {
 
@@ -50,5 +51,10 @@ struct LoadedImages {
 // (preprocessed), or a folder of image files (preprocessed, in name order).
 // Throws Error when nothing can be read; a folder with no image in it is an Error too.
 LoadedImages load_inputs(const std::string& path, const PreprocessParams& params = {});
+
+// Writes a PNG of three panels, each scaled up: the input, the reconstruction, and the
+// heatmap in the "hot" colormap on the fixed scale of kHeatFullScaleInThresholds.
+// Throws Error when the file cannot be written.
+void write_score_picture(const std::string& path, const Image28& input, const ImageScore& score, float threshold);
 
 }  // namespace oddigit
