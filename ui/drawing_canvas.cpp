@@ -10,6 +10,8 @@
 namespace {
 // Colour of the outline around the odd stroke.
 const QColor kOddStrokeColour(0, 170, 255);
+// On screen the ink is grey, so the heat colours stay readable on top of it.
+const QColor kScreenInk(85, 85, 85);
 // Extra logical units around a stroke that still count as hovering it.
 constexpr qreal kHoverSlack = 4;
 }  // namespace
@@ -67,11 +69,12 @@ void DrawingCanvas::clear() {
 QImage DrawingCanvas::render(const StrokeList& strokes, const QImage& background, int skipStroke) {
     QImage image(kLogicalSize, kLogicalSize, QImage::Format_Grayscale8);
     QPainter painter(&image);
-    paintPaper(painter, strokes, background, skipStroke);
+    paintPaper(painter, strokes, background, Qt::black, skipStroke);
     return image;
 }
 
-void DrawingCanvas::paintPaper(QPainter& painter, const StrokeList& strokes, const QImage& background, int skipStroke) {
+void DrawingCanvas::paintPaper(QPainter& painter, const StrokeList& strokes, const QImage& background,
+                               const QColor& ink, int skipStroke) {
     painter.setRenderHint(QPainter::Antialiasing);
     painter.setRenderHint(QPainter::SmoothPixmapTransform);
     painter.fillRect(QRectF(0, 0, kLogicalSize, kLogicalSize), Qt::white);
@@ -82,7 +85,7 @@ void DrawingCanvas::paintPaper(QPainter& painter, const StrokeList& strokes, con
     }
     for (int i = 0; i < strokes.size(); ++i) {
         if (i == skipStroke) continue;
-        painter.setPen(QPen(Qt::black, strokes[i].width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        painter.setPen(QPen(ink, strokes[i].width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
         painter.drawPath(strokes[i].path);
     }
 }
@@ -109,7 +112,7 @@ void DrawingCanvas::paintEvent(QPaintEvent*) {
     // Vector strokes straight onto the widget: sharp at any size and device pixel ratio.
     painter.save();
     painter.setClipRect(paper);
-    paintPaper(painter, currentStrokes(), background_);
+    paintPaper(painter, currentStrokes(), background_, kScreenInk);
     painter.restore();
 
     if (!heat_.isNull()) {

@@ -62,7 +62,8 @@ protected:
 
 private:
     // Paper, background and strokes in logical coordinates: shared by render() and the screen.
-    static void paintPaper(QPainter& painter, const StrokeList& strokes, const QImage& background, int skipStroke = -1);
+    static void paintPaper(QPainter& painter, const StrokeList& strokes, const QImage& background, const QColor& ink,
+                           int skipStroke = -1);
     QTransform logicalToWidget() const;
     QPointF toLogical(const QPointF& widgetPoint) const;
     void beginStroke(const QPointF& logical);

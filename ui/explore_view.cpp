@@ -120,6 +120,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     galleryView_->setModel(&gallery_);
     histogram_ = new QCustomPlot;
     histogram_->xAxis->setLabel(tr("score"));
+    histogram_->xAxis->ticker()->setTickCount(3);
     histogram_->yAxis->setLabel(tr("images"));
     roc_ = new QCustomPlot;
     roc_->xAxis->setLabel(tr("false positive rate"));
@@ -141,9 +142,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     splitter->addWidget(mapPanel);
     splitter->addWidget(galleryView_);
     splitter->addWidget(chartPanel);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 3);
-    splitter->setStretchFactor(2, 2);
+    splitter->setSizes({520, 460, 320});
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -367,7 +366,7 @@ void ExploreView::plotRoc() {
     std::vector<bool> anomalous;
     for (uint8_t label : mnist_->test.labels) anomalous.push_back(!normal.contains(label));
     if (normal.is_all()) {
-        roc_->xAxis->setLabel(tr("no ROC: every digit is normal for this model"));
+        roc_->xAxis->setLabel(tr("no ROC: all digits normal"));
         roc_->replot();
         return;
     }

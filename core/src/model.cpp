@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <sys/stat.h>
 
 #include "oddigit/error.h"
@@ -318,6 +319,10 @@ AnomalyModel& AnomalyModel::operator=(AnomalyModel&&) noexcept = default;
 AnomalyModel::~AnomalyModel() = default;
 
 AnomalyModel AnomalyModel::create(const Architecture& architecture, uint64_t seed) {
+    // Module construction draws initial weights from LibTorch's global generator: one
+    // model at a time, so a copy made in another thread cannot disturb a seeded start.
+    static std::mutex construction;
+    std::lock_guard<std::mutex> lock(construction);
     torch::manual_seed(seed);
     auto impl = std::make_unique<Impl>(architecture, torch::Device(torch::kCPU));
     impl->info.created_by = std::string("oddigit ") + ODDIGIT_VERSION;

@@ -57,6 +57,15 @@ const QList<QPointF> kSevenStem = {{200, 60}, {160, 140}, {125, 225}};
 const QList<QPointF> kScribble = {{40, 250}, {70, 215}, {90, 265}, {115, 215}, {140, 265},
                                   {165, 215}, {190, 265}, {215, 215}, {240, 265}};
 
+// With ODDIGIT_SCREENSHOT_DIR set, the test saves what the window shows at its key moments
+// (the README's screenshots come from here).
+void screenshot(QWidget* window, const QString& name) {
+    const QString dir = qEnvironmentVariable("ODDIGIT_SCREENSHOT_DIR");
+    if (dir.isEmpty()) return;
+    QTest::qWait(200);
+    window->grab().save(dir + "/" + name + ".png");
+}
+
 }  // namespace
 
 class MainWindowTest : public QObject {
@@ -106,14 +115,14 @@ private slots:
         drawStroke(view->canvas(), kSevenTop);
         drawStroke(view->canvas(), kSevenStem);
         const DrawingScore clean = settle(view);
-        view->canvas()->setPenWidth(30);
         drawStroke(view->canvas(), kScribble);
-        view->canvas()->setPenWidth(18);
         const DrawingScore odd = settle(view);
         qInfo("clean seven %g, with the scribble %g", clean.score.score, odd.score.score);
         QVERIFY2(odd.score.score > clean.score.score, qPrintable(QString("%1 vs %2").arg(odd.score.score).arg(clean.score.score)));
         QCOMPARE(odd.scoreWithout.size(), 3);
         QCOMPARE(view->canvas()->oddStroke(), 2);
+        window_->tabs()->setCurrentWidget(view);
+        screenshot(window_.get(), "draw");
     }
 
     void undoRestoresThePreviousScore() {
@@ -153,8 +162,10 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > 0, 60000);
         clock.start();
         probe.start();
+        window_->tabs()->setCurrentWidget(view);
         QTest::qWait(3000);
         probe.stop();
+        screenshot(window_.get(), "train");
         const int points = view->lossPlot()->pointCount(LossPlot::Discriminator);
         QTest::qWait(300);
         QVERIFY(view->lossPlot()->pointCount(LossPlot::Discriminator) > points);
@@ -173,6 +184,8 @@ private slots:
         QSignalSpy done(view, &ExploreView::scoringFinished);
         view->scoreTestSet();
         QVERIFY(done.wait(120000));
+        window_->tabs()->setCurrentWidget(view);
+        screenshot(window_.get(), "explore");
         const int flagged = view->flaggedCount();
         QVERIFY2(flagged > 100 && flagged < 5000, qPrintable(QString::number(flagged)));
         view->setThreshold(view->currentThreshold() * 1000);

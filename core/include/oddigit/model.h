@@ -18,7 +18,7 @@ namespace oddigit {
 // Heatmaps are drawn on a fixed scale tied to the model's threshold: a pixel whose
 // squared residual reaches this many thresholds gets the colormap's full colour, so equal
 // colours mean equal evidence across images, and a clean image is not "hot".
-constexpr double kHeatFullScaleInThresholds = 10.0;
+constexpr double kHeatFullScaleInThresholds = 4.0;
 
 // Network sizes. Changing them changes the tensor shapes in the file.
 struct Architecture {
