@@ -6,6 +6,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -118,13 +119,30 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(canvas_, 1);
     layout->addWidget(sideWidget);
 
+    // Preferences persist between sessions.
+    const QSettings settings;
+    colormap_->setCurrentIndex(std::max(0, colormap_->findText(settings.value("draw/colormap", "Hot").toString())));
+    opacity_->setValue(settings.value("draw/opacity", 65).toInt());
+    penWidth_->setValue(settings.value("draw/penWidth", 18).toInt());
+    canvas_->setHeatOpacity(opacity_->value() / 100.0);
+    canvas_->setPenWidth(penWidth_->value());
+
     connect(canvas_, &DrawingCanvas::drawingChanged, this,
             [this] { scorer_.submit(canvas_->currentStrokes(), canvas_->background()); });
     connect(canvas_, &DrawingCanvas::strokeHovered, this, &DrawView::onStrokeHovered);
     connect(&scorer_, &LiveScorer::scored, this, &DrawView::onScored);
-    connect(colormap_, &QComboBox::currentIndexChanged, this, &DrawView::refreshHeat);
-    connect(opacity_, &QSlider::valueChanged, this, [this](int value) { canvas_->setHeatOpacity(value / 100.0); });
-    connect(penWidth_, &QSpinBox::valueChanged, this, [this](int value) { canvas_->setPenWidth(value); });
+    connect(colormap_, &QComboBox::currentIndexChanged, this, [this] {
+        QSettings().setValue("draw/colormap", colormap_->currentText());
+        refreshHeat();
+    });
+    connect(opacity_, &QSlider::valueChanged, this, [this](int value) {
+        QSettings().setValue("draw/opacity", value);
+        canvas_->setHeatOpacity(value / 100.0);
+    });
+    connect(penWidth_, &QSpinBox::valueChanged, this, [this](int value) {
+        QSettings().setValue("draw/penWidth", value);
+        canvas_->setPenWidth(value);
+    });
     connect(clear, &QPushButton::clicked, canvas_, &DrawingCanvas::clear);
     connect(undo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::undo);
     connect(redo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::redo);

@@ -177,7 +177,10 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
                                       .arg(index).arg(mnist_->test.labels[index]).arg(results_.scores[index], 0, 'g', 3));
         emit statusMessage(hoverPreview_->toolTip());
     });
-    connect(map_, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent* event) {
+    // A click (a press and release without dragging) opens the detail of the nearest image.
+    connect(map_, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) { mapPressedAt_ = event->position(); });
+    connect(map_, &QCustomPlot::mouseRelease, this, [this](QMouseEvent* event) {
+        if (QLineF(mapPressedAt_, event->position()).length() > 3) return;
         const int index = nearestOnMap(event->position());
         if (index >= 0) showDetail(index);
     });

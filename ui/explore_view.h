@@ -85,6 +85,7 @@ private:
     QFutureWatcher<TestSetScores> watcher_;
     std::shared_ptr<std::atomic<bool>> cancel_;
     double threshold_ = 0;
+    QPointF mapPressedAt_;
     double sliderMin_ = 0, sliderMax_ = 1;
     FlaggedListModel gallery_;
 

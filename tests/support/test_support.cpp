@@ -67,15 +67,11 @@ ImageBatch foreign_images(int count, uint64_t seed) {
             for (int x = 0; x < kImageSide; ++x) {
                 float& p = image[y * kImageSide + x];
                 switch (k % 5) {
-                    case 0: p = unit(random); break;                                                  // noise
-                    case 1: p = (x >= x0 / 2 && x < x0 / 2 + 14 && y >= y0 / 2 && y < y0 / 2 + 12); break;  // block
-                    case 2: p = ((y + x0) / 3) % 2; break;                                             // stripes
-                    case 3: p = (x % 6 < 2) || (y % 6 < 2); break;                                     // grid
-                    case 4: {                                                                          // ring
-                        const float r = std::hypot(x - 13.5f, y - 13.5f);
-                        p = std::abs(r - 4.0f - x0 / 4.0f) < 1.5f;
-                        break;
-                    }
+                    case 0: p = unit(random); break;                          // noise
+                    case 1: p = ((x + x0) / 2 + (y + y0) / 2) % 2; break;     // checkerboard
+                    case 2: p = ((y + x0) / 3) % 2; break;                     // stripes
+                    case 3: p = (x % 6 < 2) || (y % 6 < 2); break;             // grid
+                    case 4: p = unit(random) < 0.12f; break;                   // scattered dots
                 }
             }
         }

@@ -20,7 +20,8 @@ ImageBatch test_digits(const ClassSet& digits, int64_t count);
 
 namespace oddigit::test {
 
-// Images that are clearly not digits: noise, filled blocks, stripes, grids, rings.
+// Images that are clearly not digits: noise, checkerboards, stripes, grids, scattered dots.
+// (Filled blocks and rings are left out on purpose: a ring is a zero.)
 ImageBatch foreign_images(int count, uint64_t seed);
 
 // The model trained by the test fixture (the ODDIGIT_TEST_MODEL environment variable).
