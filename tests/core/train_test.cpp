@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "oddigit/error.h"
@@ -118,17 +119,29 @@ TEST(Train, PauseHoldsTheTrainerAndCancelEndsIt) {
     TrainCallbacks callbacks;
     callbacks.on_progress = [&](const TrainProgress& p) { step = p.global_step; };
     TrainOutcome outcome = TrainOutcome::Finished;
-    std::thread worker([&] { outcome = train(split.train, split.validation, params, callbacks, &control).outcome; });
-    while (step < 10) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::atomic<bool> done{false};
+    std::thread worker([&] {
+        outcome = train(split.train, split.validation, params, callbacks, &control).outcome;
+        done = true;
+    });
+    // Waits for a condition, at most a minute, so a broken trainer fails instead of hanging.
+    const auto wait_for = [&](const std::function<bool()>& condition) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+        while (!condition() && !done && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return condition();
+    };
+    ASSERT_TRUE(wait_for([&] { return step >= 10; })) << "training did not start";
     control.pause();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const int64_t paused_at = step;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_EQ(step, paused_at) << "steps went on while paused";
     control.resume();
-    while (step < paused_at + 10) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const bool resumed = wait_for([&] { return step >= paused_at + 10; });
     control.cancel();
     worker.join();
+    EXPECT_TRUE(resumed) << "no progress after resume";
     EXPECT_EQ(outcome, TrainOutcome::Cancelled);
     EXPECT_LT(step, 50 * 20);
 }
