@@ -340,9 +340,12 @@ private:
             throw Error("'" + path + "' was written with other settings (" + saved.dump() + ") than this run (" +
                         wanted.dump() + ")");
         AnomalyModel saved_model = detail::from_file(file, path, {"optimizer.", "rng."});
-        const std::string training_json = model_.info().training_json;
+        // Settings that may change on resume (kappa, the threshold quantile) follow this run.
+        const ModelInfo wanted_info = model_.info();
         model_ = std::move(saved_model);
-        model_.info().training_json = training_json;
+        model_.info().training_json = wanted_info.training_json;
+        model_.info().kappa = wanted_info.kappa;
+        model_.info().threshold_quantile = wanted_info.threshold_quantile;
         model_.impl().to(device_);
         auto& impl = model_.impl();
         // The optimizers hold the old parameter tensors: rebuild them on the loaded ones.
