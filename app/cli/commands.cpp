@@ -288,6 +288,43 @@ int run_localization_protocol(const LocalizationOptions& options) {
     return 0;
 }
 
+int run_search_comparison_protocol(const SearchComparisonOptions& options) {
+    SearchComparisonParams params = options.params;
+    params.digits.clear();
+    const ClassSet digit_set = ClassSet::parse(options.digits);
+    for (int d = 0; d < 10; ++d)
+        if (digit_set.contains(d)) params.digits.push_back(d);
+    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
+    std::printf("AnoGAN latent search (%d steps) vs encoder: %zu digits, %d random test images each\n",
+                params.search.search_steps, params.digits.size(), params.test_images);
+    std::fflush(stdout);
+    const Clock::time_point start = Clock::now();
+    const std::vector<SearchComparisonRun> runs = run_search_comparison(mnist, params, [](const std::string& message) {
+        std::printf("%s\n", message.c_str());
+        std::fflush(stdout);
+    });
+    std::printf("\n| digit | encoder AUROC | ms/image | latent search AUROC | ms/image |\n|---|---|---|---|---|\n");
+    json rows = json::array();
+    for (const SearchComparisonRun& run : runs) {
+        std::printf("| %d | %.4f | %.2f | %.4f | %.1f |\n", run.digit, run.encoder_auroc, run.encoder_ms_per_image,
+                    run.search_auroc, run.search_ms_per_image);
+        rows.push_back({{"digit", run.digit}, {"encoder_auroc", run.encoder_auroc},
+                        {"encoder_ms_per_image", run.encoder_ms_per_image}, {"search_auroc", run.search_auroc},
+                        {"search_ms_per_image", run.search_ms_per_image}});
+    }
+    const double seconds = seconds_since(start);
+    std::printf("wall time %s (%.0f s)\n", format_duration(seconds).c_str(), seconds);
+    if (!options.json_path.empty()) {
+        json out = {{"protocol", "AnoGAN latent search vs encoder, one-class"},
+                    {"test_images", params.test_images},
+                    {"search_steps", params.search.search_steps},
+                    {"digits", rows},
+                    {"seconds", seconds}};
+        write_text(options.json_path, out.dump(2) + "\n");
+    }
+    return 0;
+}
+
 int run_info(const std::string& model_path) {
     const AnomalyModel model = AnomalyModel::load(model_path);
     const ModelInfo& info = model.info();

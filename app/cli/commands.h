@@ -55,6 +55,14 @@ struct LocalizationOptions {
 };
 int run_localization_protocol(const LocalizationOptions& options);
 
+struct SearchComparisonOptions {
+    std::string data_dir;
+    std::string digits = "1,4,8";
+    std::string json_path;
+    SearchComparisonParams params;
+};
+int run_search_comparison_protocol(const SearchComparisonOptions& options);
+
 int run_info(const std::string& model_path);
 
 }  // namespace oddigit::cli

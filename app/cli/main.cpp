@@ -110,6 +110,21 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingDirectory);
     localization_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
 
+    cli::SearchComparisonOptions comparison;
+    CLI::App* comparison_command = protocol_command->add_subcommand(
+        "search-vs-encoder", "one-class models scored with AnoGAN's latent search and with the encoder");
+    comparison_command->add_option("--data", comparison.data_dir, "folder with the four MNIST files");
+    comparison_command->add_option("--digits", comparison.digits, "digits to run")->capture_default_str();
+    comparison_command->add_option("--test-images", comparison.params.test_images, "random test images scored")
+        ->check(CLI::Range(2, 10000))
+        ->capture_default_str();
+    comparison_command->add_option("--json", comparison.json_path, "write the results as JSON");
+    comparison_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_train_settings(*comparison_command, comparison.params.train);
+    comparison_command->add_option("--search-steps", comparison.params.search.search_steps, "latent-search iterations")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+
     std::string info_path;
     CLI::App* info_command = app.add_subcommand("info", "show what a model file holds");
     info_command->add_option("model", info_path, "model file")->required();
@@ -127,12 +142,13 @@ int main(int argc, char** argv) {
 
     try {
         set_thread_count(threads);
-        for (TrainParams* params : {&train.params, &protocol.params})
+        for (TrainParams* params : {&train.params, &protocol.params, &comparison.params.train})
             if (params->device == "auto") params->device = default_device();
         if (*train_command) return cli::run_train(train);
         if (*score_command) return cli::run_score(score);
         if (*eval_command) return cli::run_eval(eval);
         if (*one_class) return cli::run_one_class_protocol(protocol);
+        if (*comparison_command) return cli::run_search_comparison_protocol(comparison);
         if (*localization_command) return cli::run_localization_protocol(localization);
         if (*info_command) return cli::run_info(info_path);
     } catch (const Error& error) {

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
 
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
@@ -102,6 +104,53 @@ OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
+}
+
+std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, const SearchComparisonParams& params,
+                                                       const std::function<void(const std::string&)>& log) {
+    using Clock = std::chrono::steady_clock;
+    const auto milliseconds_per_image = [](Clock::time_point start, int64_t images) {
+        return 1000.0 * std::chrono::duration<double>(Clock::now() - start).count() / static_cast<double>(images);
+    };
+    // The same random subset of test images for every digit and both modes.
+    std::vector<int64_t> order(mnist.test.images.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(params.train.seed));
+    order.resize(std::min<size_t>(order.size(), static_cast<size_t>(std::max(1, params.test_images))));
+    ImageBatch subset;
+    std::vector<uint8_t> labels;
+    for (int64_t i : order) {
+        subset.append(mnist.test.images.image(i));
+        labels.push_back(mnist.test.labels[i]);
+    }
+    std::vector<SearchComparisonRun> runs;
+    for (int digit : params.digits) {
+        TrainParams train_params = params.train;
+        train_params.normal_classes = ClassSet::single(digit);
+        train_params.output_path.clear();
+        train_params.resume = false;
+        const NormalSplit split =
+            split_normal(mnist.train, train_params.normal_classes, params.validation_fraction, train_params.seed);
+        const AnomalyModel model = train(split.train, split.validation, train_params).model;
+        std::vector<bool> anomalous;
+        for (uint8_t label : labels) anomalous.push_back(label != digit);
+        SearchComparisonRun run;
+        run.digit = digit;
+        Clock::time_point start = Clock::now();
+        run.encoder_auroc = auroc(model.score_values(subset), anomalous);
+        run.encoder_ms_per_image = milliseconds_per_image(start, subset.size());
+        ScoreParams search = params.search;
+        search.mode = ScoreMode::LatentSearch;
+        start = Clock::now();
+        run.search_auroc = auroc(model.score_values(subset, search), anomalous);
+        run.search_ms_per_image = milliseconds_per_image(start, subset.size());
+        runs.push_back(run);
+        if (log)
+            log("digit " + std::to_string(digit) + ": encoder AUROC " + std::to_string(run.encoder_auroc) + " (" +
+                std::to_string(run.encoder_ms_per_image) + " ms/image), latent search AUROC " +
+                std::to_string(run.search_auroc) + " (" + std::to_string(run.search_ms_per_image) + " ms/image)");
+    }
+    return runs;
 }
 
 LocalizationReport run_localization(const AnomalyModel& model, const LabelledImages& test,

@@ -50,6 +50,27 @@ OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params
                              const std::function<void(const std::string&)>& log = {},
                              const TrainCallbacks& callbacks = {});
 
+// AnoGAN's latent search against the encoder on the one-class protocol: for each digit one
+// model (default recipe) scores the same random subset of the test set both ways.
+struct SearchComparisonParams {
+    std::vector<int> digits = {1, 4, 8};
+    int test_images = 1000;           // random subset of the 10,000 (the search is ~150 ms/image)
+    double validation_fraction = 0.1;
+    TrainParams train;
+    ScoreParams search;               // mode is set to LatentSearch
+};
+
+struct SearchComparisonRun {
+    int digit = 0;
+    double encoder_auroc = 0;
+    double search_auroc = 0;
+    double encoder_ms_per_image = 0;
+    double search_ms_per_image = 0;
+};
+
+std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, const SearchComparisonParams& params,
+                                                       const std::function<void(const std::string&)>& log = {});
+
 // Localization: real test digits of the model's normal classes, each with one random
 // foreign stroke added. Pixel AUROC: how well the heatmap separates the stroke's new ink
 // from every other pixel; image AUROC: stroked versus the same digits clean.
