@@ -25,12 +25,6 @@ namespace {
 constexpr int kSampleColumns = 8;
 constexpr int kSampleZoom = 2;
 
-QString formatEta(double seconds) {
-    const int total = static_cast<int>(seconds + 0.5);
-    if (total >= 3600) return QString("%1h %2m").arg(total / 3600).arg(total % 3600 / 60, 2, 10, QChar('0'));
-    if (total >= 60) return QString("%1m %2s").arg(total / 60).arg(total % 60, 2, 10, QChar('0'));
-    return QString("%1s").arg(total);
-}
 }  // namespace
 
 TrainView::TrainView(QWidget* parent) : QWidget(parent) {
@@ -226,7 +220,7 @@ void TrainView::onProgress(const oddigit::TrainProgress& p) {
                              .arg(p.epoch)
                              .arg(p.epochs)
                              .arg(p.images_per_second, 0, 'f', 0)
-                             .arg(formatEta(p.eta_seconds));
+                             .arg(QString::fromStdString(oddigit::format_duration(p.eta_seconds)));
     if (!worker_.paused()) progress_->setFormat(text + "  (%p%)");
     emit statusMessage(tr("Training: ") + text);
 }

@@ -21,7 +21,4 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
-// "1h 02m", "3m 07s", "12s".
-std::string format_duration(double seconds);
-
 }  // namespace oddigit::cli

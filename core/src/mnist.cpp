@@ -1,12 +1,12 @@
 #include "oddigit/mnist.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <cstdlib>
 #include <numeric>
 #include <random>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "oddigit/error.h"
 #include "oddigit/idx.h"
@@ -15,17 +15,12 @@ namespace oddigit {
 
 namespace {
 
-bool file_exists(const std::string& path) {
-    struct stat info {};
-    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-}
-
 // MNIST's file names, accepting both the original "-idx3-ubyte" and the ".idx3-ubyte" spelling.
 std::string find_file(const std::string& dir, const std::string& stem, const std::string& kind) {
     for (const std::string& name : {stem + "-" + kind, stem + "." + kind}) {
         for (const std::string& suffix : {std::string(), std::string(".gz")}) {
             const std::string path = dir + "/" + name + suffix;
-            if (file_exists(path)) return path;
+            if (std::filesystem::is_regular_file(path)) return path;
         }
     }
     throw Error("MNIST file '" + stem + "-" + kind + "' (or .gz) not found in '" + dir +

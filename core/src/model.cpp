@@ -1,10 +1,10 @@
 #include "model_impl.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <sys/stat.h>
 
 #include "oddigit/error.h"
 #include "oddigit/train.h"
@@ -25,11 +25,6 @@ const std::pair<const char*, torch::nn::Module& (*)(AnomalyModel::Impl&)> kNetwo
     {"discriminator", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.discriminator; }},
     {"encoder", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.encoder; }},
 };
-
-bool file_exists(const std::string& path) {
-    struct stat info {};
-    return ::stat(path.c_str(), &info) == 0;
-}
 
 float parse_float(const std::map<std::string, std::string>& metadata, const std::string& key,
                   const std::string& path) {
@@ -429,7 +424,7 @@ std::string default_model_path() {
     if (const char* path = std::getenv("ODDIGIT_MODEL"); path && *path) return path;
     for (const std::string dir : {ODDIGIT_SOURCE_RESOURCES, ODDIGIT_INSTALL_RESOURCES}) {
         const std::string path = dir + "/default.safetensors";
-        if (file_exists(path)) return path;
+        if (std::filesystem::is_regular_file(path)) return path;
     }
     throw Error("the bundled default model (resources/default.safetensors) was not found; pass --model");
 }

@@ -1,7 +1,9 @@
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "atomic_file.h"
 #include "model_impl.h"
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
@@ -393,10 +395,21 @@ private:
 
 std::string resume_path(const std::string& output_path) {
     const std::string suffix = ".safetensors";
-    if (output_path.size() > suffix.size() &&
-        output_path.compare(output_path.size() - suffix.size(), suffix.size(), suffix) == 0)
+    if (output_path.size() > suffix.size() && detail::ends_with(output_path, suffix))
         return output_path.substr(0, output_path.size() - suffix.size()) + ".resume.safetensors";
     return output_path + ".resume.safetensors";
+}
+
+std::string format_duration(double seconds) {
+    const long total = static_cast<long>(seconds + 0.5);
+    char text[32];
+    if (total >= 3600)
+        std::snprintf(text, sizeof text, "%ldh %02ldm", total / 3600, total % 3600 / 60);
+    else if (total >= 60)
+        std::snprintf(text, sizeof text, "%ldm %02lds", total / 60, total % 60);
+    else
+        std::snprintf(text, sizeof text, "%lds", total);
+    return text;
 }
 
 const char* phase_name(TrainPhase phase) {

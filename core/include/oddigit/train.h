@@ -31,6 +31,9 @@ struct TrainParams {
     bool resume = false;               // continue from resume_path(output_path)
 };
 
+// A duration for people: "1h 02m", "3m 07s", "12s" (e.g. TrainProgress::eta_seconds).
+std::string format_duration(double seconds);
+
 // output_path with ".safetensors" replaced by ".resume.safetensors".
 std::string resume_path(const std::string& output_path);
 
