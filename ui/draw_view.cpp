@@ -230,10 +230,7 @@ void DrawView::refreshHeat() {
     const QCPColorGradient gradient(static_cast<QCPColorGradient::GradientPreset>(colormap_->currentData().toInt()));
     const double fullScale = oddigit::kHeatFullScaleInThresholds * model_->info().threshold;
     const QImage heat = image_conversions::heatImage(last_.score.heatmap, fullScale, gradient);
-    QImage preview(heat.size(), QImage::Format_ARGB32);
-    preview.fill(Qt::black);
-    QPainter(&preview).drawImage(0, 0, heat);
-    heat_->setPixmap(enlarged(preview));
+    heat_->setPixmap(enlarged(image_conversions::overBlack(heat)));
     canvas_->setHeat(heat, last_.gridToLogical);
 }
 

@@ -422,9 +422,8 @@ void ExploreView::showDetail(int index) {
     dialog->setWindowTitle(tr("Test image %1").arg(index));
     auto* grid = new QGridLayout(dialog);
     const QCPColorGradient hot(QCPColorGradient::gpHot);
-    QImage heat(28, 28, QImage::Format_ARGB32);
-    heat.fill(Qt::black);
-    QPainter(&heat).drawImage(0, 0, image_conversions::heatImage(detail.heatmap, oddigit::kHeatFullScaleInThresholds * model.info().threshold, hot));
+    const QImage heat = image_conversions::overBlack(
+        image_conversions::heatImage(detail.heatmap, oddigit::kHeatFullScaleInThresholds * model.info().threshold, hot));
     const QList<QPair<QString, QPixmap>> panels = {
         {tr("Original"), thumbnail(mnist_->test.images.image(index), 5)},
         {tr("Reconstruction"), QPixmap::fromImage(image_conversions::toQImage(detail.reconstruction).scaled(140, 140))},

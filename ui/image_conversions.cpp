@@ -34,6 +34,13 @@ QImage heatImage(const oddigit::Image28& heat, double fullScale, QCPColorGradien
     return image;
 }
 
+QImage overBlack(const QImage& image) {
+    QImage result(image.size(), QImage::Format_ARGB32);
+    result.fill(Qt::black);
+    QPainter(&result).drawImage(0, 0, image);
+    return result;
+}
+
 oddigit::GrayImage toGray(const QImage& image) {
     const QImage gray = image.convertToFormat(QImage::Format_Grayscale8);
     oddigit::GrayImage result{gray.width(), gray.height(), {}};

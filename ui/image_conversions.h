@@ -17,6 +17,9 @@ QImage toQImage(const oddigit::Image28& image);
 // zero is transparent, so a cold picture adds nothing to what it is drawn over.
 QImage heatImage(const oddigit::Image28& heat, double fullScale, QCPColorGradient gradient);
 
+// A transparent image composited over black, for previews of heatImage().
+QImage overBlack(const QImage& image);
+
 // Any QImage as the engine's 8-bit grayscale.
 oddigit::GrayImage toGray(const QImage& image);
 

@@ -109,14 +109,13 @@ int run_score(const ScoreOptions& options) {
     const Clock::time_point start = Clock::now();
     ProgressLine line;
     std::vector<ImageScore> scores;
-    ScoreParams params = options.params;
     // Chunks of the batch keep the progress line moving on large inputs.
     const int64_t chunk = options.params.mode == ScoreMode::Encoder ? 2048 : 64;
     for (int64_t begin = 0; begin < images.size(); begin += chunk) {
         ImageBatch part;
         const int64_t count = std::min(chunk, images.size() - begin);
         part.pixels.assign(images.image(begin), images.image(begin) + count * kImagePixels);
-        std::vector<ImageScore> part_scores = model.score(part, params);
+        std::vector<ImageScore> part_scores = model.score(part, options.params);
         scores.insert(scores.end(), std::make_move_iterator(part_scores.begin()), std::make_move_iterator(part_scores.end()));
         line.update("scored " + std::to_string(scores.size()) + "/" + std::to_string(images.size()));
     }

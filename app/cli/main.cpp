@@ -33,6 +33,11 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
         ->capture_default_str();
 }
 
+// Accepted before the subcommand and after it, as users type it either way.
+void add_threads_option(CLI::App& command, int& threads) {
+    command.add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+}
+
 const std::map<std::string, ScoreMode> kScoreModes = {{"encoder", ScoreMode::Encoder}, {"search", ScoreMode::LatentSearch}};
 
 void add_score_settings(CLI::App& command, ScoreParams& params) {
@@ -49,7 +54,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Oddigit: a GAN that learns handwritten digits and points at the odd strokes."};
     app.require_subcommand(1);
     int threads = 0;
-    app.add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_threads_option(app, threads);
 
     cli::TrainOptions train;
     CLI::App* train_command = app.add_subcommand("train", "train a model on normal MNIST digits");
@@ -62,7 +67,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.01, 0.5))
         ->capture_default_str();
     train_command->add_option("--limit", train.limit, "use at most this many training images")->check(CLI::NonNegativeNumber);
-    train_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_threads_option(*train_command, threads);
     add_train_settings(*train_command, train.params);
 
     cli::ScoreOptions score;
@@ -73,7 +78,7 @@ int main(int argc, char** argv) {
     score_command->add_option("--heatmaps", score.heatmaps_path, "float32 IDX file of N x 28 x 28 heatmaps to write");
     score_command->add_option("--pictures", score.pictures_dir, "folder to write one PNG per image into: input, reconstruction, heatmap")
         ->check(CLI::ExistingDirectory);
-    score_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_threads_option(*score_command, threads);
     add_score_settings(*score_command, score.params);
 
     cli::EvalOptions eval;
@@ -81,7 +86,7 @@ int main(int argc, char** argv) {
     eval_command->add_option("--model", eval.model_path, "model file (default: the bundled model)");
     eval_command->add_option("--data", eval.data_dir, "folder with the four MNIST files");
     eval_command->add_option("--json", eval.json_path, "write the results as JSON");
-    eval_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_threads_option(*eval_command, threads);
     add_score_settings(*eval_command, eval.params);
 
     cli::ProtocolOptions protocol;
@@ -93,7 +98,7 @@ int main(int argc, char** argv) {
     one_class->add_option("--digits", protocol.digits, "digits to run, e.g. 0-9 or 1,3")->capture_default_str();
     one_class->add_option("--seeds", protocol.seeds, "runs per digit")->check(CLI::Range(1, 100))->capture_default_str();
     one_class->add_option("--json", protocol.json_path, "write the results as JSON");
-    one_class->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_threads_option(*one_class, threads);
     add_train_settings(*one_class, protocol.params);
 
     cli::LocalizationOptions localization;
@@ -108,7 +113,7 @@ int main(int argc, char** argv) {
     localization_command->add_option("--json", localization.json_path, "write the results as JSON");
     localization_command->add_option("--pictures", localization.pictures_dir, "folder for example PNGs (clean and stroked)")
         ->check(CLI::ExistingDirectory);
-    localization_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_threads_option(*localization_command, threads);
 
     cli::SearchComparisonOptions comparison;
     CLI::App* comparison_command = protocol_command->add_subcommand(
@@ -119,7 +124,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(2, 10000))
         ->capture_default_str();
     comparison_command->add_option("--json", comparison.json_path, "write the results as JSON");
-    comparison_command->add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    add_threads_option(*comparison_command, threads);
     add_train_settings(*comparison_command, comparison.params.train);
     comparison_command->add_option("--search-steps", comparison.params.search.search_steps, "latent-search iterations")
         ->check(CLI::Range(1, 100000))

@@ -41,6 +41,17 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, c
 
 namespace {
 
+// A model of one digit from the training set, with nothing written to disk.
+AnomalyModel train_one_class(const MnistSet& mnist, int digit, TrainParams params, uint64_t seed,
+                             double validation_fraction, const TrainCallbacks& callbacks = {}) {
+    params.normal_classes = ClassSet::single(digit);
+    params.seed = seed;
+    params.output_path.clear();
+    params.resume = false;
+    const NormalSplit split = split_normal(mnist.train, params.normal_classes, validation_fraction, seed);
+    return train(split.train, split.validation, params, callbacks).model;
+}
+
 std::vector<double> digit_aurocs(const OneClassReport& report, int digit) {
     std::vector<double> values;
     for (const OneClassRun& run : report.runs)
@@ -85,15 +96,9 @@ OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params
     for (int digit : params.digits) {
         for (int seed = 1; seed <= params.seeds; ++seed) {
             const auto run_start = std::chrono::steady_clock::now();
-            TrainParams train_params = params.train;
-            train_params.normal_classes = ClassSet::single(digit);
-            train_params.seed = static_cast<uint64_t>(seed);
-            train_params.output_path.clear();
-            train_params.resume = false;
-            const NormalSplit split =
-                split_normal(mnist.train, train_params.normal_classes, params.validation_fraction, seed);
-            TrainResult result = train(split.train, split.validation, train_params, callbacks);
-            const TestEvaluation evaluation = evaluate(result.model, mnist.test);
+            const AnomalyModel model = train_one_class(mnist, digit, params.train, static_cast<uint64_t>(seed),
+                                                       params.validation_fraction, callbacks);
+            const TestEvaluation evaluation = evaluate(model, mnist.test);
             OneClassRun run{digit, static_cast<uint64_t>(seed), evaluation.auroc,
                             std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()};
             report.runs.push_back(run);
@@ -125,13 +130,8 @@ std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, co
     }
     std::vector<SearchComparisonRun> runs;
     for (int digit : params.digits) {
-        TrainParams train_params = params.train;
-        train_params.normal_classes = ClassSet::single(digit);
-        train_params.output_path.clear();
-        train_params.resume = false;
-        const NormalSplit split =
-            split_normal(mnist.train, train_params.normal_classes, params.validation_fraction, train_params.seed);
-        const AnomalyModel model = train(split.train, split.validation, train_params).model;
+        const AnomalyModel model =
+            train_one_class(mnist, digit, params.train, params.train.seed, params.validation_fraction);
         std::vector<bool> anomalous;
         for (uint8_t label : labels) anomalous.push_back(label != digit);
         SearchComparisonRun run;
