@@ -204,8 +204,8 @@ int run_one_class_protocol(const ProtocolOptions& options) {
     params.seeds = options.seeds;
     params.train = options.params;
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    std::printf("one-class protocol: %zu digits x %d seeds, %d GAN + %d encoder epochs each\n", params.digits.size(),
-                params.seeds, params.train.gan_epochs, params.train.encoder_epochs);
+    std::printf("one-class protocol: %zu digits x %zu seeds, %d GAN + %d encoder epochs each\n", params.digits.size(),
+                params.seeds.size(), params.train.gan_epochs, params.train.encoder_epochs);
     std::fflush(stdout);
     ProgressLine line;
     TrainCallbacks callbacks;
@@ -219,7 +219,7 @@ int run_one_class_protocol(const ProtocolOptions& options) {
         },
         callbacks);
     line.finish();
-    std::printf("\n| digit | AUROC (mean ± std over %d seeds) |\n|---|---|\n", params.seeds);
+    std::printf("\n| digit | AUROC (mean ± std over %zu seeds) |\n|---|---|\n", params.seeds.size());
     json digits = json::array();
     for (int d : params.digits) {
         std::printf("| %d | %.4f ± %.4f |\n", d, report.mean_auroc(d), report.std_auroc(d));

@@ -39,7 +39,7 @@ int run_eval(const EvalOptions& options);
 struct ProtocolOptions {
     std::string data_dir;
     std::string digits = "0-9";
-    int seeds = 1;
+    std::vector<int> seeds = {1};
     std::string json_path;
     TrainParams params;
 };

@@ -96,7 +96,10 @@ int main(int argc, char** argv) {
         "one-class", "train on each digit alone, test on all 10,000 test images (others are anomalies)");
     one_class->add_option("--data", protocol.data_dir, "folder with the four MNIST files");
     one_class->add_option("--digits", protocol.digits, "digits to run, e.g. 0-9 or 1,3")->capture_default_str();
-    one_class->add_option("--seeds", protocol.seeds, "runs per digit")->check(CLI::Range(1, 100))->capture_default_str();
+    one_class->add_option("--seeds", protocol.seeds, "seeds to run for each digit, e.g. 1,2,3")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
     one_class->add_option("--json", protocol.json_path, "write the results as JSON");
     add_threads_option(*one_class, threads);
     add_train_settings(*one_class, protocol.params);

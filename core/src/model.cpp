@@ -6,6 +6,8 @@
 #include <cstring>
 #include <mutex>
 
+#include <torch/nn/functional.h>
+
 #include "oddigit/error.h"
 #include "oddigit/train.h"
 
@@ -121,8 +123,8 @@ ChunkScores score_chunk(AnomalyModel::Impl& model, const torch::Tensor& images, 
     torch::NoGradGuard no_grad;
     const torch::Tensor reconstruction = model.generator->forward(latent);
     SearchLoss loss = search_loss(*model.discriminator, images, image_features, reconstruction);
-    const torch::Tensor pixel_map = ((images - reconstruction) * 0.5).pow(2).flatten(1);
-    return {(1 - lambda) * loss.pixel + lambda * loss.feature, loss.pixel, loss.feature, pixel_map, reconstruction};
+    return {(1 - lambda) * loss.pixel + lambda * loss.feature, loss.pixel, loss.feature,
+            detail::heatmaps(images, reconstruction), reconstruction};
 }
 
 template <typename PerChunk>
@@ -174,11 +176,19 @@ ImageBatch to_images(const torch::Tensor& images) {
     return batch;
 }
 
+torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconstructions) {
+    // Binomial taps (sigma about 1 pixel), summing to 1 so the heat keeps the residual's total.
+    const torch::Tensor taps = torch::tensor({1.0f, 4.0f, 6.0f, 4.0f, 1.0f}, images.options()) / 16;
+    const torch::Tensor kernel = torch::outer(taps, taps).view({1, 1, 5, 5});
+    const torch::Tensor squared = ((images - reconstructions) * 0.5).pow(2);
+    return torch::nn::functional::conv2d(squared, kernel, torch::nn::functional::Conv2dFuncOptions().padding(2)).flatten(1);
+}
+
 Residuals residuals(DiscriminatorImpl& discriminator, const torch::Tensor& images,
                     const torch::Tensor& reconstructions, float kappa) {
     Residuals r;
-    r.pixel_map = ((images - reconstructions) * 0.5).pow(2).flatten(1);
-    r.pixel = r.pixel_map.mean(1);
+    r.pixel_map = heatmaps(images, reconstructions);
+    r.pixel = ((images - reconstructions) * 0.5).pow(2).flatten(1).mean(1);
     const torch::Tensor real_features = discriminator.forward(images).features;
     r.feature = (real_features.detach() - discriminator.forward(reconstructions).features).pow(2).mean(1);
     r.score = r.pixel + kappa * r.feature;

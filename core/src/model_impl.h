@@ -27,10 +27,17 @@ torch::Tensor to_tensor(const ImageBatch& images, int64_t begin, int64_t count, 
 // A [N, 1, 28, 28] tensor in [-1, 1] back to images in [0, 1].
 ImageBatch to_images(const torch::Tensor& images);
 
+// Heatmaps [N, 784] of images x and reconstructions x' in [-1, 1]: (x - x')^2 on the [0, 1]
+// scale, smoothed with a 5x5 binomial kernel. A reconstruction always misses single pixels
+// of the digit's outline; smoothing lets a stroke's connected residual stand out from them
+// (pixel AUROC of foreign strokes on held-out training digits: 0.958 raw, 0.968 smoothed;
+// 3x3: 0.966, 7x7: 0.968).
+torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconstructions);
+
 // The anomaly score's parts for images x and their reconstructions x', both in [-1, 1].
 struct Residuals {
-    torch::Tensor pixel_map;  // [N, 784], (x - x')^2 on the [0, 1] scale
-    torch::Tensor pixel;      // [N], mean of pixel_map
+    torch::Tensor pixel_map;  // [N, 784], heatmaps(x, x')
+    torch::Tensor pixel;      // [N], mean (x - x')^2, unsmoothed
     torch::Tensor feature;    // [N], mean (f(x) - f(x'))^2
     torch::Tensor score;      // [N], pixel + kappa * feature
 };

@@ -90,11 +90,11 @@ double OneClassReport::mean_auroc() const {
 
 OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params,
                              const std::function<void(const std::string&)>& log, const TrainCallbacks& callbacks) {
-    if (params.digits.empty() || params.seeds < 1) throw Error("the protocol needs at least one digit and one seed");
+    if (params.digits.empty() || params.seeds.empty()) throw Error("the protocol needs at least one digit and one seed");
     const auto start = std::chrono::steady_clock::now();
     OneClassReport report;
     for (int digit : params.digits) {
-        for (int seed = 1; seed <= params.seeds; ++seed) {
+        for (int seed : params.seeds) {
             const auto run_start = std::chrono::steady_clock::now();
             const AnomalyModel model = train_one_class(mnist, digit, params.train, static_cast<uint64_t>(seed),
                                                        params.validation_fraction, callbacks);

