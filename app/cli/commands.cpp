@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -46,6 +47,35 @@ std::string progress_text(const TrainProgress& p) {
                       p.epochs, p.step, p.steps, p.encoder_loss, p.images_per_second,
                       format_duration(p.eta_seconds).c_str());
     return text;
+}
+
+std::vector<int> digit_list(const std::string& text) {
+    const ClassSet set = ClassSet::parse(text);
+    std::vector<int> digits;
+    for (int d = 0; d < 10; ++d)
+        if (set.contains(d)) digits.push_back(d);
+    return digits;
+}
+
+json recipe_json(const TrainParams& params) {
+    return {{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
+            {"batch_size", params.batch_size}, {"latent_dim", params.architecture.latent_dim},
+            {"width", params.architecture.width}, {"kappa", params.kappa}};
+}
+
+// A protocol's log: each message on its own line, after the training progress line.
+std::function<void(const std::string&)> protocol_log(ProgressLine& line) {
+    return [&line](const std::string& message) {
+        line.finish();
+        std::printf("%s\n", message.c_str());
+        std::fflush(stdout);
+    };
+}
+
+TrainCallbacks progress_callbacks(ProgressLine& line) {
+    TrainCallbacks callbacks;
+    callbacks.on_progress = [&line](const TrainProgress& p) { line.update(progress_text(p)); };
+    return callbacks;
 }
 
 TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
@@ -196,11 +226,8 @@ int run_eval(const EvalOptions& options) {
 }
 
 int run_one_class_protocol(const ProtocolOptions& options) {
-    const ClassSet digit_set = ClassSet::parse(options.digits);
     OneClassParams params;
-    params.digits.clear();
-    for (int d = 0; d < 10; ++d)
-        if (digit_set.contains(d)) params.digits.push_back(d);
+    params.digits = digit_list(options.digits);
     params.seeds = options.seeds;
     params.train = options.params;
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
@@ -208,16 +235,7 @@ int run_one_class_protocol(const ProtocolOptions& options) {
                 params.seeds.size(), params.train.gan_epochs, params.train.encoder_epochs);
     std::fflush(stdout);
     ProgressLine line;
-    TrainCallbacks callbacks;
-    callbacks.on_progress = [&line](const TrainProgress& p) { line.update(progress_text(p)); };
-    const OneClassReport report = run_one_class(
-        mnist, params,
-        [&line](const std::string& message) {
-            line.finish();
-            std::printf("%s\n", message.c_str());
-            std::fflush(stdout);
-        },
-        callbacks);
+    const OneClassReport report = run_one_class(mnist, params, protocol_log(line), progress_callbacks(line));
     line.finish();
     std::printf("\n| digit | AUROC (mean ± std over %zu seeds) |\n|---|---|\n", params.seeds.size());
     json digits = json::array();
@@ -236,9 +254,42 @@ int run_one_class_protocol(const ProtocolOptions& options) {
                     {"digits", digits},
                     {"mean_auroc", report.mean_auroc()},
                     {"seconds", report.seconds}};
-        out["settings"] = {{"gan_epochs", params.train.gan_epochs}, {"encoder_epochs", params.train.encoder_epochs},
-                           {"batch_size", params.train.batch_size}, {"latent_dim", params.train.architecture.latent_dim},
-                           {"width", params.train.architecture.width}, {"kappa", params.train.kappa}};
+        out["settings"] = recipe_json(params.train);
+        write_text(options.json_path, out.dump(2) + "\n");
+    }
+    return 0;
+}
+
+int run_leave_one_out_protocol(const LeaveOneOutOptions& options) {
+    LeaveOneOutParams params = options.params;
+    params.digits = digit_list(options.digits);
+    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
+    std::printf("leave-one-out protocol: %zu anomaly digits, seed %llu, %d GAN + %d encoder epochs each\n",
+                params.digits.size(), static_cast<unsigned long long>(params.seed), params.train.gan_epochs,
+                params.train.encoder_epochs);
+    std::fflush(stdout);
+    ProgressLine line;
+    const LeaveOneOutReport report = run_leave_one_out(mnist, params, protocol_log(line), progress_callbacks(line));
+    line.finish();
+    std::printf("\n| anomaly digit | AUROC | training images | test normal | test anomalous |\n|---|---|---|---|---|\n");
+    json rows = json::array();
+    for (const LeaveOneOutRun& run : report.runs) {
+        std::printf("| %d | %.4f | %lld | %lld | %lld |\n", run.digit, run.auroc, static_cast<long long>(run.train_images),
+                    static_cast<long long>(run.test_normal_images), static_cast<long long>(run.test_anomalous_images));
+        rows.push_back({{"digit", run.digit}, {"auroc", run.auroc}, {"train_images", run.train_images},
+                        {"test_normal_images", run.test_normal_images},
+                        {"test_anomalous_images", run.test_anomalous_images}, {"seconds", run.seconds}});
+    }
+    std::printf("| mean | %.4f |\nwall time %s (%.0f s)\n", report.mean_auroc(), format_duration(report.seconds).c_str(),
+                report.seconds);
+    if (!options.json_path.empty()) {
+        json out = {{"protocol", "leave-one-out (GANomaly split: digit k anomalous, the other nine normal, "
+                                 "train+test pooled and split 80/20)"},
+                    {"seed", params.seed},
+                    {"digits", rows},
+                    {"mean_auroc", report.mean_auroc()},
+                    {"seconds", report.seconds},
+                    {"settings", recipe_json(params.train)}};
         write_text(options.json_path, out.dump(2) + "\n");
     }
     return 0;
@@ -289,10 +340,7 @@ int run_localization_protocol(const LocalizationOptions& options) {
 
 int run_search_comparison_protocol(const SearchComparisonOptions& options) {
     SearchComparisonParams params = options.params;
-    params.digits.clear();
-    const ClassSet digit_set = ClassSet::parse(options.digits);
-    for (int d = 0; d < 10; ++d)
-        if (digit_set.contains(d)) params.digits.push_back(d);
+    params.digits = digit_list(options.digits);
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
     std::printf("AnoGAN latent search (%d steps) vs encoder: %zu digits, %d random test images each\n",
                 params.search.search_steps, params.digits.size(), params.test_images);

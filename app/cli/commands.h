@@ -45,6 +45,14 @@ struct ProtocolOptions {
 };
 int run_one_class_protocol(const ProtocolOptions& options);
 
+struct LeaveOneOutOptions {
+    std::string data_dir;
+    std::string digits = "0-9";
+    std::string json_path;
+    LeaveOneOutParams params;
+};
+int run_leave_one_out_protocol(const LeaveOneOutOptions& options);
+
 struct LocalizationOptions {
     std::string model_path;
     std::string data_dir;

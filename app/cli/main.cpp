@@ -104,6 +104,18 @@ int main(int argc, char** argv) {
     add_threads_option(*one_class, threads);
     add_train_settings(*one_class, protocol.params);
 
+    cli::LeaveOneOutOptions leave_one_out;
+    CLI::App* leave_one_out_command = protocol_command->add_subcommand(
+        "leave-one-out", "each digit in turn is the anomaly, the other nine are normal (GANomaly's split)");
+    leave_one_out_command->add_option("--data", leave_one_out.data_dir, "folder with the four MNIST files");
+    leave_one_out_command->add_option("--digits", leave_one_out.digits, "anomaly digits to run, e.g. 0-9 or 1,3")
+        ->capture_default_str();
+    leave_one_out_command->add_option("--seed", leave_one_out.params.seed, "random seed of the split and the training")
+        ->capture_default_str();
+    leave_one_out_command->add_option("--json", leave_one_out.json_path, "write the results as JSON");
+    add_threads_option(*leave_one_out_command, threads);
+    add_train_settings(*leave_one_out_command, leave_one_out.params.train);
+
     cli::LocalizationOptions localization;
     CLI::App* localization_command = protocol_command->add_subcommand(
         "localization", "add a random foreign stroke to test digits; how well do heatmaps find it?");
@@ -150,12 +162,13 @@ int main(int argc, char** argv) {
 
     try {
         set_thread_count(threads);
-        for (TrainParams* params : {&train.params, &protocol.params, &comparison.params.train})
+        for (TrainParams* params : {&train.params, &protocol.params, &leave_one_out.params.train, &comparison.params.train})
             if (params->device == "auto") params->device = default_device();
         if (*train_command) return cli::run_train(train);
         if (*score_command) return cli::run_score(score);
         if (*eval_command) return cli::run_eval(eval);
         if (*one_class) return cli::run_one_class_protocol(protocol);
+        if (*leave_one_out_command) return cli::run_leave_one_out_protocol(leave_one_out);
         if (*comparison_command) return cli::run_search_comparison_protocol(comparison);
         if (*localization_command) return cli::run_localization_protocol(localization);
         if (*info_command) return cli::run_info(info_path);

@@ -111,6 +111,78 @@ OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params
     return report;
 }
 
+double LeaveOneOutReport::mean_auroc() const {
+    if (runs.empty()) return 0.0;
+    double sum = 0;
+    for (const LeaveOneOutRun& run : runs) sum += run.auroc;
+    return sum / runs.size();
+}
+
+LeaveOneOutReport run_leave_one_out(const MnistSet& mnist, const LeaveOneOutParams& params,
+                                    const std::function<void(const std::string&)>& log,
+                                    const TrainCallbacks& callbacks) {
+    if (params.digits.empty()) throw Error("the protocol needs at least one digit");
+    if (!(params.test_fraction > 0 && params.test_fraction < 1)) throw Error("the test fraction must lie between 0 and 1");
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    // Both MNIST sets as one list, training set first.
+    const int64_t train_set_size = mnist.train.images.size();
+    const int64_t pooled_size = train_set_size + mnist.test.images.size();
+    const auto image_at = [&](int64_t i) {
+        return i < train_set_size ? mnist.train.images.image(i) : mnist.test.images.image(i - train_set_size);
+    };
+    const auto label_at = [&](int64_t i) {
+        return i < train_set_size ? mnist.train.labels[i] : mnist.test.labels[i - train_set_size];
+    };
+    LeaveOneOutReport report;
+    for (int digit : params.digits) {
+        const auto run_start = Clock::now();
+        ClassSet normal;
+        for (int d = 0; d < 10; ++d)
+            if (d != digit) normal.insert(d);
+        std::vector<int64_t> normal_indices;
+        LabelledImages test, learn;
+        for (int64_t i = 0; i < pooled_size; ++i) {
+            if (normal.contains(label_at(i))) {
+                normal_indices.push_back(i);
+            } else {
+                test.images.append(image_at(i));
+                test.labels.push_back(label_at(i));
+            }
+        }
+        std::shuffle(normal_indices.begin(), normal_indices.end(), std::mt19937_64(params.seed));
+        const auto test_count = static_cast<size_t>(std::llround(params.test_fraction * normal_indices.size()));
+        for (size_t n = 0; n < normal_indices.size(); ++n) {
+            LabelledImages& side = n < test_count ? test : learn;
+            side.images.append(image_at(normal_indices[n]));
+            side.labels.push_back(label_at(normal_indices[n]));
+        }
+        if (test_count == 0 || learn.labels.empty()) throw Error("the test fraction leaves no image on one side");
+
+        TrainParams train_params = params.train;
+        train_params.normal_classes = normal;
+        train_params.seed = params.seed;
+        train_params.output_path.clear();
+        train_params.resume = false;
+        const NormalSplit split = split_normal(learn, normal, params.validation_fraction, params.seed);
+        const AnomalyModel model = train(split.train, split.validation, train_params, callbacks).model;
+
+        LeaveOneOutRun run;
+        run.digit = digit;
+        run.auroc = evaluate(model, test).auroc;
+        run.train_images = split.train.size();
+        run.test_normal_images = static_cast<int64_t>(test_count);
+        run.test_anomalous_images = test.images.size() - run.test_normal_images;
+        run.seconds = std::chrono::duration<double>(Clock::now() - run_start).count();
+        report.runs.push_back(run);
+        if (log)
+            log("anomaly digit " + std::to_string(digit) + ": AUROC " + std::to_string(run.auroc) + " (" +
+                std::to_string(static_cast<int>(run.seconds)) + " s)");
+    }
+    report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return report;
+}
+
 std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, const SearchComparisonParams& params,
                                                        const std::function<void(const std::string&)>& log) {
     using Clock = std::chrono::steady_clock;
