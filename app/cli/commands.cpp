@@ -78,6 +78,22 @@ TrainCallbacks progress_callbacks(ProgressLine& line) {
     return callbacks;
 }
 
+// The normal images the model held out from training: its split rebuilt from the seed it
+// records, checked against the count it records.
+ImageBatch validation_images(const AnomalyModel& model, const std::string& model_path, const MnistSet& mnist,
+                             double validation_fraction) {
+    const json training = json::parse(model.info().training_json, nullptr, false);
+    if (training.is_discarded() || !training.contains("seed") || !training.contains("validation_images"))
+        throw Error("'" + model_path + "' does not record its training seed and validation set");
+    const NormalSplit split = split_normal(mnist.train, model.info().normal_classes, validation_fraction,
+                                           training.at("seed").get<uint64_t>());
+    if (split.validation.size() != training.at("validation_images").get<int64_t>())
+        throw Error("'" + model_path + "' held out " + training.at("validation_images").dump() +
+                    " images, this split has " + std::to_string(split.validation.size()) +
+                    ": pass the --validation-fraction it was trained with");
+    return split.validation;
+}
+
 TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
     TrainCallbacks callbacks;
     callbacks.on_progress = [&line, &last](const TrainProgress& p) {
@@ -299,11 +315,14 @@ int run_localization_protocol(const LocalizationOptions& options) {
     const std::string model_path = model_or_default(options.model_path);
     const AnomalyModel model = AnomalyModel::load(model_path);
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
+    const ImageBatch digits = options.on == "validation"
+                                  ? validation_images(model, model_path, mnist, options.validation_fraction)
+                                  : images_of(mnist.test, model.info().normal_classes);
     const Clock::time_point start = Clock::now();
-    const LocalizationReport report = run_localization(model, mnist.test, options.params);
+    const LocalizationReport report = run_localization(model, digits, options.params);
     const double seconds = seconds_since(start);
-    std::printf("localization with %s: %d test digits, each with one random foreign stroke\n", model_path.c_str(),
-                report.images);
+    std::printf("localization with %s: %d %s digits, each with one random foreign stroke\n", model_path.c_str(),
+                report.images, options.on.c_str());
     std::printf("pixel AUROC (heatmap vs the stroke's new ink) %.4f\n", report.pixel_auroc);
     std::printf("image AUROC (stroked vs clean)                 %.4f\n", report.image_auroc);
     std::printf("mean score: clean %.4f, stroked %.4f; %.1f s\n", report.mean_clean_score, report.mean_stroked_score,
@@ -325,8 +344,9 @@ int run_localization_protocol(const LocalizationOptions& options) {
 #endif
     }
     if (!options.json_path.empty()) {
-        json out = {{"protocol", "localization: one random foreign stroke per test digit"},
+        json out = {{"protocol", "localization: one random foreign stroke per digit"},
                     {"model", model_path},
+                    {"digits", options.on},
                     {"images", report.images},
                     {"pixel_auroc", report.pixel_auroc},
                     {"image_auroc", report.image_auroc},

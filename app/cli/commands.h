@@ -59,6 +59,8 @@ struct LocalizationOptions {
     std::string json_path;
     std::string pictures_dir;  // PNGs of the first examples: input | reconstruction | heatmap
     int examples = 8;
+    std::string on = "test";           // "test": test digits; "validation": the model's held-out images
+    double validation_fraction = 0.1;  // as given to train, to rebuild its split
     LocalizationParams params;
 };
 int run_localization_protocol(const LocalizationOptions& options);

@@ -125,6 +125,16 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 10000))
         ->capture_default_str();
     localization_command->add_option("--seed", localization.params.seed, "random seed of the strokes")->capture_default_str();
+    localization_command
+        ->add_option("--on", localization.on,
+                     "test: test digits of the model's classes; validation: the normal images it held out "
+                     "(no test labels: for choosing recipes)")
+        ->check(CLI::IsMember({"test", "validation"}))
+        ->capture_default_str();
+    localization_command
+        ->add_option("--validation-fraction", localization.validation_fraction, "with --on validation: as given to train")
+        ->check(CLI::Range(0.01, 0.5))
+        ->capture_default_str();
     localization_command->add_option("--json", localization.json_path, "write the results as JSON");
     localization_command->add_option("--pictures", localization.pictures_dir, "folder for example PNGs (clean and stroked)")
         ->check(CLI::ExistingDirectory);

@@ -110,6 +110,13 @@ std::string ClassSet::to_string() const {
     return text;
 }
 
+ImageBatch images_of(const LabelledImages& data, const ClassSet& classes) {
+    ImageBatch images;
+    for (int64_t i = 0; i < data.images.size(); ++i)
+        if (classes.contains(data.labels[i])) images.append(data.images.image(i));
+    return images;
+}
+
 NormalSplit split_normal(const LabelledImages& data, const ClassSet& normal, double validation_fraction,
                          uint64_t seed) {
     std::vector<int64_t> indices;

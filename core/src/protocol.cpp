@@ -225,22 +225,21 @@ std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, co
     return runs;
 }
 
-LocalizationReport run_localization(const AnomalyModel& model, const LabelledImages& test,
+LocalizationReport run_localization(const AnomalyModel& model, const ImageBatch& digits,
                                     const LocalizationParams& params) {
     LocalizationReport report;
     std::vector<Image28> masks;
-    for (int64_t i = 0; i < test.images.size() && report.clean.size() < params.images; ++i) {
-        if (!model.info().normal_classes.contains(test.labels[i])) continue;
-        report.clean.append(test.images.image(i));
-        report.stroked.append(test.images.image(i));
-        float* stroked = report.stroked.image(report.stroked.size() - 1);
+    for (int64_t i = 0; i < digits.size() && report.clean.size() < params.images; ++i) {
+        report.clean.append(digits.image(i));
+        report.stroked.append(digits.image(i));
+        float* stroked = report.stroked.image(i);
         const Image28 covered = draw_random_stroke(stroked, params.seed * 1000003 + static_cast<uint64_t>(i));
         // Only the ink the stroke adds counts: where it crosses the digit, nothing changed.
         Image28 added{};
-        for (int p = 0; p < kImagePixels; ++p) added[p] = covered[p] > 0 && test.images.image(i)[p] < 0.5f;
+        for (int p = 0; p < kImagePixels; ++p) added[p] = covered[p] > 0 && digits.image(i)[p] < 0.5f;
         masks.push_back(added);
     }
-    if (report.clean.empty()) throw Error("no test images of the model's normal classes");
+    if (report.clean.empty()) throw Error("localization needs at least one digit");
     report.images = static_cast<int>(report.clean.size());
     const std::vector<float> clean_scores = model.score_values(report.clean);
     const std::vector<ImageScore> stroked_scores = model.score(report.stroked);

@@ -65,6 +65,17 @@ TEST(Cli, RejectsBadFiles) {
     expect_one_line_error(cli("eval --model " + model + " --data " + dir), "not found");
 }
 
+TEST(Cli, LocalizationRunsOnTheModelsHeldOutImagesWithoutTestLabels) {
+    const std::string model = test::fixture_model_path();
+    const CliRun run = cli("protocol localization --model " + model + " --on validation --images 300");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find("300 validation digits"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("pixel AUROC"), std::string::npos) << run.out;
+    // A different fraction would rebuild a different split: refused, not silently used.
+    expect_one_line_error(cli("protocol localization --model " + model + " --on validation --validation-fraction 0.2"),
+                          "--validation-fraction");
+}
+
 TEST(Cli, ScoresAnIdxFileIntoCsvAndHeatmaps) {
     const std::string dir = test::scratch_dir();
     ImageBatch images = test::test_digits(ClassSet::all(), 12);

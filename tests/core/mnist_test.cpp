@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "oddigit/error.h"
@@ -39,6 +40,18 @@ TEST(SplitNormal, KeepsOnlyNormalClassesAndHoldsOutADisjointValidationSet) {
     // The same seed gives the same split; another seed a different one.
     EXPECT_EQ(split_normal(mnist.train, normal, 0.1, 42).validation.pixels, split.validation.pixels);
     EXPECT_NE(split_normal(mnist.train, normal, 0.1, 43).validation.pixels, split.validation.pixels);
+}
+
+TEST(ImagesOf, KeepsTheChosenClassesInOrder) {
+    const LabelledImages& test = test::mnist().test;
+    const ImageBatch threes = images_of(test, ClassSet::single(3));
+    std::vector<int64_t> expected;
+    for (int64_t i = 0; i < test.images.size(); ++i)
+        if (test.labels[i] == 3) expected.push_back(i);
+    ASSERT_EQ(threes.size(), static_cast<int64_t>(expected.size()));
+    for (int64_t k : {int64_t{0}, threes.size() - 1})
+        EXPECT_TRUE(std::equal(threes.image(k), threes.image(k) + kImagePixels, test.images.image(expected[k])));
+    EXPECT_TRUE(images_of(test, ClassSet()).empty());
 }
 
 TEST(SplitNormal, RejectsAnEmptySide) {

@@ -93,7 +93,7 @@ TEST(Model, ForeignStrokeRaisesTheScoreAndLightsUpTheHeatmap) {
 TEST(Model, LocalizationFindsRandomForeignStrokes) {
     LocalizationParams params;
     params.images = 300;
-    const LocalizationReport report = run_localization(fixture(), test::mnist().test, params);
+    const LocalizationReport report = run_localization(fixture(), images_of(test::mnist().test, ClassSet::all()), params);
     EXPECT_EQ(report.images, 300);
     EXPECT_GT(report.mean_stroked_score, report.mean_clean_score);
     EXPECT_GT(report.pixel_auroc, 0.9);

@@ -42,6 +42,9 @@ private:
     uint16_t mask_ = 0;
 };
 
+// The images of data whose label is one of classes, in their order.
+ImageBatch images_of(const LabelledImages& data, const ClassSet& classes);
+
 struct NormalSplit {
     ImageBatch train;       // normal images the networks learn from
     ImageBatch validation;  // normal images held out for the threshold and model choice

@@ -108,12 +108,14 @@ struct SearchComparisonRun {
 std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, const SearchComparisonParams& params,
                                                        const std::function<void(const std::string&)>& log = {});
 
-// Localization: real test digits of the model's normal classes, each with one random
-// foreign stroke added. Pixel AUROC: how well the heatmap separates the stroke's new ink
-// from every other pixel; image AUROC: stroked versus the same digits clean.
+// Localization: real digits of the model's normal classes, each with one random foreign
+// stroke added. Pixel AUROC: how well the heatmap separates the stroke's new ink from every
+// other pixel; image AUROC: stroked versus the same digits clean.
+// On test digits it is a benchmark. On the model's held-out validation images it needs no
+// label beyond "normal", so it is how recipes and settings are chosen without test labels.
 struct LocalizationParams {
-    int images = 2000;  // stroked digits (the first of the normal classes in the test set)
-    uint64_t seed = 1;
+    int images = 2000;  // stroked digits: the first this many of the given ones
+    uint64_t seed = 1;  // of the strokes
 };
 
 struct LocalizationReport {
@@ -126,7 +128,9 @@ struct LocalizationReport {
     ImageBatch stroked;
 };
 
-LocalizationReport run_localization(const AnomalyModel& model, const LabelledImages& test,
+// digits: images of the model's normal classes that it did not learn from.
+// Throws Error when digits is empty.
+LocalizationReport run_localization(const AnomalyModel& model, const ImageBatch& digits,
                                     const LocalizationParams& params = {});
 
 }  // namespace oddigit
