@@ -52,6 +52,44 @@ AnomalyModel train_one_class(const MnistSet& mnist, int digit, TrainParams param
     return train(split.train, split.validation, params, callbacks).model;
 }
 
+// GANomaly's split for one anomaly digit: the normal images of both MNIST sets pooled and
+// shuffled, test_fraction of them to test and the rest to learn from; every image of the
+// anomaly digit, from both sets, goes to test.
+struct PooledSplit {
+    ClassSet normal;
+    LabelledImages learn;
+    LabelledImages test;
+    int64_t test_normal_images = 0;
+};
+
+PooledSplit pooled_split(const MnistSet& mnist, int anomaly, double test_fraction, uint64_t seed) {
+    PooledSplit split;
+    for (int d = 0; d < 10; ++d)
+        if (d != anomaly) split.normal.insert(d);
+    std::vector<std::pair<const LabelledImages*, int64_t>> normal_images;
+    for (const LabelledImages* set : {&mnist.train, &mnist.test}) {
+        for (int64_t i = 0; i < set->images.size(); ++i) {
+            if (split.normal.contains(set->labels[i])) {
+                normal_images.emplace_back(set, i);
+            } else {
+                split.test.images.append(set->images.image(i));
+                split.test.labels.push_back(set->labels[i]);
+            }
+        }
+    }
+    std::shuffle(normal_images.begin(), normal_images.end(), std::mt19937_64(seed));
+    split.test_normal_images = std::llround(test_fraction * static_cast<double>(normal_images.size()));
+    if (split.test_normal_images == 0 || split.test_normal_images == static_cast<int64_t>(normal_images.size()))
+        throw Error("the test fraction leaves no normal image on one side");
+    for (size_t n = 0; n < normal_images.size(); ++n) {
+        const auto [set, i] = normal_images[n];
+        LabelledImages& side = static_cast<int64_t>(n) < split.test_normal_images ? split.test : split.learn;
+        side.images.append(set->images.image(i));
+        side.labels.push_back(set->labels[i]);
+    }
+    return split;
+}
+
 std::vector<double> digit_aurocs(const OneClassReport& report, int digit) {
     std::vector<double> values;
     for (const OneClassRun& run : report.runs)
@@ -125,54 +163,24 @@ LeaveOneOutReport run_leave_one_out(const MnistSet& mnist, const LeaveOneOutPara
     if (!(params.test_fraction > 0 && params.test_fraction < 1)) throw Error("the test fraction must lie between 0 and 1");
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    // Both MNIST sets as one list, training set first.
-    const int64_t train_set_size = mnist.train.images.size();
-    const int64_t pooled_size = train_set_size + mnist.test.images.size();
-    const auto image_at = [&](int64_t i) {
-        return i < train_set_size ? mnist.train.images.image(i) : mnist.test.images.image(i - train_set_size);
-    };
-    const auto label_at = [&](int64_t i) {
-        return i < train_set_size ? mnist.train.labels[i] : mnist.test.labels[i - train_set_size];
-    };
     LeaveOneOutReport report;
     for (int digit : params.digits) {
         const auto run_start = Clock::now();
-        ClassSet normal;
-        for (int d = 0; d < 10; ++d)
-            if (d != digit) normal.insert(d);
-        std::vector<int64_t> normal_indices;
-        LabelledImages test, learn;
-        for (int64_t i = 0; i < pooled_size; ++i) {
-            if (normal.contains(label_at(i))) {
-                normal_indices.push_back(i);
-            } else {
-                test.images.append(image_at(i));
-                test.labels.push_back(label_at(i));
-            }
-        }
-        std::shuffle(normal_indices.begin(), normal_indices.end(), std::mt19937_64(params.seed));
-        const auto test_count = static_cast<size_t>(std::llround(params.test_fraction * normal_indices.size()));
-        for (size_t n = 0; n < normal_indices.size(); ++n) {
-            LabelledImages& side = n < test_count ? test : learn;
-            side.images.append(image_at(normal_indices[n]));
-            side.labels.push_back(label_at(normal_indices[n]));
-        }
-        if (test_count == 0 || learn.labels.empty()) throw Error("the test fraction leaves no image on one side");
-
+        const PooledSplit split = pooled_split(mnist, digit, params.test_fraction, params.seed);
         TrainParams train_params = params.train;
-        train_params.normal_classes = normal;
+        train_params.normal_classes = split.normal;
         train_params.seed = params.seed;
         train_params.output_path.clear();
         train_params.resume = false;
-        const NormalSplit split = split_normal(learn, normal, params.validation_fraction, params.seed);
-        const AnomalyModel model = train(split.train, split.validation, train_params, callbacks).model;
+        const NormalSplit learn = split_normal(split.learn, split.normal, params.validation_fraction, params.seed);
+        const AnomalyModel model = train(learn.train, learn.validation, train_params, callbacks).model;
 
         LeaveOneOutRun run;
         run.digit = digit;
-        run.auroc = evaluate(model, test).auroc;
-        run.train_images = split.train.size();
-        run.test_normal_images = static_cast<int64_t>(test_count);
-        run.test_anomalous_images = test.images.size() - run.test_normal_images;
+        run.auroc = evaluate(model, split.test).auroc;
+        run.train_images = learn.train.size();
+        run.test_normal_images = split.test_normal_images;
+        run.test_anomalous_images = split.test.images.size() - split.test_normal_images;
         run.seconds = std::chrono::duration<double>(Clock::now() - run_start).count();
         report.runs.push_back(run);
         if (log)
