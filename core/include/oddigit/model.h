@@ -24,7 +24,10 @@ constexpr double kHeatFullScaleInThresholds = 4.0;
 
 // Network sizes. Changing them changes the tensor shapes in the file.
 struct Architecture {
-    int latent_dim = 16;  // length of z; small keeps G(E(x)) on the digit manifold (measured: better AUROC than 32 or 64)
+    // Length of z. Chosen without test labels: held-out digits of 2 and 8 against the same
+    // digits with a foreign stroke (protocol localization --on validation) separate better
+    // with 64 than with 16 (image AUROC 0.945 vs 0.892 and 0.919 vs 0.880).
+    int latent_dim = 64;
     int width = 32;       // channels of the first conv layer; the second has twice as many
 };
 
