@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
 
     cli::LocalizationOptions localization;
     CLI::App* localization_command = protocol_command->add_subcommand(
-        "localization", "add a random foreign stroke to test digits; how well do heatmaps find it?");
+        "localization", "add a random foreign stroke to digits the model knows; how well do heatmaps find it?");
     localization_command->add_option("--model", localization.model_path, "model file (default: the bundled model)");
     localization_command->add_option("--data", localization.data_dir, "folder with the four MNIST files");
     localization_command->add_option("--images", localization.params.images, "stroked test digits")
