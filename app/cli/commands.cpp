@@ -366,10 +366,8 @@ int run_search_comparison_protocol(const SearchComparisonOptions& options) {
                 params.search.search_steps, params.digits.size(), params.test_images);
     std::fflush(stdout);
     const Clock::time_point start = Clock::now();
-    const std::vector<SearchComparisonRun> runs = run_search_comparison(mnist, params, [](const std::string& message) {
-        std::printf("%s\n", message.c_str());
-        std::fflush(stdout);
-    });
+    ProgressLine line;
+    const std::vector<SearchComparisonRun> runs = run_search_comparison(mnist, params, protocol_log(line));
     std::printf("\n| digit | encoder AUROC | ms/image | latent search AUROC | ms/image |\n|---|---|---|---|---|\n");
     json rows = json::array();
     for (const SearchComparisonRun& run : runs) {

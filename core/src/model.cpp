@@ -176,19 +176,33 @@ ImageBatch to_images(const torch::Tensor& images) {
     return batch;
 }
 
-torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconstructions) {
+namespace {
+
+// (x - x')^2 on the [0, 1] scale, [N, 1, 28, 28].
+torch::Tensor squared_residual(const torch::Tensor& images, const torch::Tensor& reconstructions) {
+    return ((images - reconstructions) * 0.5).pow(2);
+}
+
+// The squared residual smoothed as heatmaps() says, flattened to [N, 784].
+torch::Tensor smoothed(const torch::Tensor& squared) {
     // Binomial taps (sigma about 1 pixel), summing to 1 so the heat keeps the residual's total.
-    const torch::Tensor taps = torch::tensor({1.0f, 4.0f, 6.0f, 4.0f, 1.0f}, images.options()) / 16;
+    const torch::Tensor taps = torch::tensor({1.0f, 4.0f, 6.0f, 4.0f, 1.0f}, squared.options()) / 16;
     const torch::Tensor kernel = torch::outer(taps, taps).view({1, 1, 5, 5});
-    const torch::Tensor squared = ((images - reconstructions) * 0.5).pow(2);
     return torch::nn::functional::conv2d(squared, kernel, torch::nn::functional::Conv2dFuncOptions().padding(2)).flatten(1);
+}
+
+}  // namespace
+
+torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconstructions) {
+    return smoothed(squared_residual(images, reconstructions));
 }
 
 Residuals residuals(DiscriminatorImpl& discriminator, const torch::Tensor& images,
                     const torch::Tensor& reconstructions, float kappa) {
     Residuals r;
-    r.pixel_map = heatmaps(images, reconstructions);
-    r.pixel = ((images - reconstructions) * 0.5).pow(2).flatten(1).mean(1);
+    const torch::Tensor squared = squared_residual(images, reconstructions);
+    r.pixel_map = smoothed(squared);
+    r.pixel = squared.flatten(1).mean(1);
     const torch::Tensor real_features = discriminator.forward(images).features;
     r.feature = (real_features.detach() - discriminator.forward(reconstructions).features).pow(2).mean(1);
     r.score = r.pixel + kappa * r.feature;

@@ -41,15 +41,27 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, c
 
 namespace {
 
-// A model of one digit from the training set, with nothing written to disk.
-AnomalyModel train_one_class(const MnistSet& mnist, int digit, TrainParams params, uint64_t seed,
-                             double validation_fraction, const TrainCallbacks& callbacks = {}) {
-    params.normal_classes = ClassSet::single(digit);
+// A model of the normal classes of data, validation_fraction of them held out for the
+// threshold, with nothing written to disk.
+struct NormalModel {
+    AnomalyModel model;
+    int64_t train_images = 0;
+};
+
+NormalModel train_normal(const LabelledImages& data, const ClassSet& normal, TrainParams params, uint64_t seed,
+                         double validation_fraction, const TrainCallbacks& callbacks = {}) {
+    params.normal_classes = normal;
     params.seed = seed;
     params.output_path.clear();
     params.resume = false;
-    const NormalSplit split = split_normal(mnist.train, params.normal_classes, validation_fraction, seed);
-    return train(split.train, split.validation, params, callbacks).model;
+    const NormalSplit split = split_normal(data, normal, validation_fraction, seed);
+    return {train(split.train, split.validation, params, callbacks).model, split.train.size()};
+}
+
+// A model of one digit from the training set.
+AnomalyModel train_one_class(const MnistSet& mnist, int digit, const TrainParams& params, uint64_t seed,
+                             double validation_fraction, const TrainCallbacks& callbacks = {}) {
+    return train_normal(mnist.train, ClassSet::single(digit), params, seed, validation_fraction, callbacks).model;
 }
 
 // GANomaly's split for one anomaly digit: the normal images of both MNIST sets pooled and
@@ -167,18 +179,13 @@ LeaveOneOutReport run_leave_one_out(const MnistSet& mnist, const LeaveOneOutPara
     for (int digit : params.digits) {
         const auto run_start = Clock::now();
         const PooledSplit split = pooled_split(mnist, digit, params.test_fraction, params.seed);
-        TrainParams train_params = params.train;
-        train_params.normal_classes = split.normal;
-        train_params.seed = params.seed;
-        train_params.output_path.clear();
-        train_params.resume = false;
-        const NormalSplit learn = split_normal(split.learn, split.normal, params.validation_fraction, params.seed);
-        const AnomalyModel model = train(learn.train, learn.validation, train_params, callbacks).model;
+        const NormalModel trained =
+            train_normal(split.learn, split.normal, params.train, params.seed, params.validation_fraction, callbacks);
 
         LeaveOneOutRun run;
         run.digit = digit;
-        run.auroc = evaluate(model, split.test).auroc;
-        run.train_images = learn.train.size();
+        run.auroc = evaluate(trained.model, split.test).auroc;
+        run.train_images = trained.train_images;
         run.test_normal_images = split.test_normal_images;
         run.test_anomalous_images = split.test.images.size() - split.test_normal_images;
         run.seconds = std::chrono::duration<double>(Clock::now() - run_start).count();
