@@ -56,8 +56,8 @@ OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params
 // digit k from both sets.
 struct LeaveOneOutParams {
     // The pooled normal set is about nine one-class sets: this many epochs per phase give
-    // slightly more steps than the one-class protocol's 20 (3 x 45k vs 20 x 5.4k images).
-    static constexpr int kEpochs = 3;
+    // slightly more steps than the one-class protocol's 40 (6 x 45k vs 40 x 5.4k images).
+    static constexpr int kEpochs = 6;
     LeaveOneOutParams() { train.gan_epochs = train.encoder_epochs = kEpochs; }
 
     std::vector<int> digits = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};

@@ -16,8 +16,8 @@ namespace oddigit {
 struct TrainParams {
     Architecture architecture;
     ClassSet normal_classes = ClassSet::all();  // recorded in the model; the data is chosen by the caller
-    int gan_epochs = 20;
-    int encoder_epochs = 20;
+    int gan_epochs = 40;
+    int encoder_epochs = 40;
     int batch_size = 64;
     float gan_learning_rate = 2e-4f;
     float encoder_learning_rate = 5e-4f;
