@@ -57,6 +57,23 @@ const QList<QPointF> kSevenStem = {{200, 60}, {160, 140}, {125, 225}};
 const QList<QPointF> kScribble = {{40, 250}, {70, 215}, {90, 265}, {115, 215}, {140, 265},
                                   {165, 215}, {190, 265}, {215, 215}, {240, 265}};
 
+struct SevenThenScribble {
+    DrawingScore seven;         // the two strokes of the seven
+    DrawingScore withScribble;  // the same with the scribble as a third stroke
+};
+
+// Draws the seven on a clean canvas, then the scribble, scoring each state.
+SevenThenScribble drawSevenThenScribble(DrawView* view) {
+    view->canvas()->clear();
+    drawStroke(view->canvas(), kSevenTop);
+    drawStroke(view->canvas(), kSevenStem);
+    SevenThenScribble scores;
+    scores.seven = settle(view);
+    drawStroke(view->canvas(), kScribble);
+    scores.withScribble = settle(view);
+    return scores;
+}
+
 // With ODDIGIT_SCREENSHOT_DIR set, the test saves what the window shows at its key moments
 // (the README's screenshots come from here).
 void screenshot(QWidget* window, const QString& name) {
@@ -111,12 +128,7 @@ private slots:
 
     void aForeignStrokeIsTheOneOutlined() {
         DrawView* view = window_->drawView();
-        view->canvas()->clear();
-        drawStroke(view->canvas(), kSevenTop);
-        drawStroke(view->canvas(), kSevenStem);
-        const DrawingScore clean = settle(view);
-        drawStroke(view->canvas(), kScribble);
-        const DrawingScore odd = settle(view);
+        const auto [clean, odd] = drawSevenThenScribble(view);
         qInfo("clean seven %g, with the scribble %g", clean.score.score, odd.score.score);
         QVERIFY2(odd.score.score > clean.score.score, qPrintable(QString("%1 vs %2").arg(odd.score.score).arg(clean.score.score)));
         QCOMPARE(odd.scoreWithout.size(), 3);
@@ -125,12 +137,7 @@ private slots:
 
     void undoRestoresThePreviousScore() {
         DrawView* view = window_->drawView();
-        view->canvas()->clear();
-        drawStroke(view->canvas(), kSevenTop);
-        drawStroke(view->canvas(), kSevenStem);
-        const DrawingScore before = settle(view);
-        drawStroke(view->canvas(), kScribble);
-        const DrawingScore after = settle(view);
+        const auto [before, after] = drawSevenThenScribble(view);
         QVERIFY(after.score.score != before.score.score);
         view->canvas()->undoStack()->undo();
         QCOMPARE(settle(view).score.score, before.score.score);
@@ -234,12 +241,7 @@ private slots:
     void theBundledModelFlagsTheZigzagNotTheSeven() {
         QVERIFY(window_->openModel(QString::fromStdString(oddigit::default_model_path()), true));
         DrawView* view = window_->drawView();
-        view->canvas()->clear();
-        drawStroke(view->canvas(), kSevenTop);
-        drawStroke(view->canvas(), kSevenStem);
-        const DrawingScore clean = settle(view);
-        drawStroke(view->canvas(), kScribble);
-        const DrawingScore odd = settle(view);
+        const auto [clean, odd] = drawSevenThenScribble(view);
         const float threshold = window_->modelStore()->model()->info().threshold;
         qInfo("bundled model: seven %g, with the zigzag %g, threshold %g", clean.score.score, odd.score.score, threshold);
         QVERIFY(!clean.flagged);
