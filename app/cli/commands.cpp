@@ -390,6 +390,19 @@ int run_search_comparison_protocol(const SearchComparisonOptions& options) {
     return 0;
 }
 
+int run_calibrate(const CalibrateOptions& options) {
+    AnomalyModel model = AnomalyModel::load(options.model_path, StaleCalibration::Drop);
+    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
+    const ImageBatch validation = validation_images(model, options.model_path, mnist, options.validation_fraction);
+    calibrate(model, validation, model.info().threshold_quantile);
+    const std::string output = options.output_path.empty() ? options.model_path : options.output_path;
+    model.save(output);
+    std::printf("calibrated on %lld held-out images; threshold %.5f (%.0f%% of validation scores below); saved to %s\n",
+                static_cast<long long>(validation.size()), model.info().threshold,
+                100.0 * model.info().threshold_quantile, output.c_str());
+    return 0;
+}
+
 int run_info(const std::string& model_path) {
     const AnomalyModel model = AnomalyModel::load(model_path);
     const ModelInfo& info = model.info();

@@ -73,6 +73,16 @@ struct SearchComparisonOptions {
 };
 int run_search_comparison_protocol(const SearchComparisonOptions& options);
 
+// Rescores the normal images a model held out (rebuilt from the seed it records) and saves
+// it with the new validation scores and threshold: for a model calibrated for an older score.
+struct CalibrateOptions {
+    std::string model_path;
+    std::string data_dir;
+    std::string output_path;           // default: overwrite the model (atomically)
+    double validation_fraction = 0.1;  // as given to train, to rebuild its split
+};
+int run_calibrate(const CalibrateOptions& options);
+
 int run_info(const std::string& model_path);
 
 }  // namespace oddigit::cli

@@ -155,6 +155,17 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
 
+    cli::CalibrateOptions calibration;
+    CLI::App* calibrate_command = app.add_subcommand(
+        "calibrate", "recompute a model's threshold on the images it held out (after the score changed)");
+    calibrate_command->add_option("--model", calibration.model_path, "model file")->required();
+    calibrate_command->add_option("--data", calibration.data_dir, "folder with the four MNIST files");
+    calibrate_command->add_option("--out", calibration.output_path, "write here instead of overwriting the model");
+    calibrate_command->add_option("--validation-fraction", calibration.validation_fraction, "as given to train")
+        ->check(CLI::Range(0.01, 0.5))
+        ->capture_default_str();
+    add_threads_option(*calibrate_command, threads);
+
     std::string info_path;
     CLI::App* info_command = app.add_subcommand("info", "show what a model file holds");
     info_command->add_option("model", info_path, "model file")->required();
@@ -181,6 +192,7 @@ int main(int argc, char** argv) {
         if (*leave_one_out_command) return cli::run_leave_one_out_protocol(leave_one_out);
         if (*comparison_command) return cli::run_search_comparison_protocol(comparison);
         if (*localization_command) return cli::run_localization_protocol(localization);
+        if (*calibrate_command) return cli::run_calibrate(calibration);
         if (*info_command) return cli::run_info(info_path);
     } catch (const Error& error) {
         std::fprintf(stderr, "oddigit-cli: error: %s\n", error.what());

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <mutex>
 
 #include <torch/nn/functional.h>
@@ -17,6 +19,9 @@ namespace {
 
 constexpr const char* kFormatName = "oddigit-model";
 constexpr const char* kFormatVersion = "1";
+// Names the score a file's threshold and validation scores were computed for. Change it
+// whenever the score changes, so older calibrations are not read on the wrong scale.
+constexpr const char* kScoreName = "hottest-20-heat-pixels + kappa * discriminator-features";
 // Bounds on the architecture a file may ask for, so a hostile header cannot make us
 // allocate gigabytes before its tensor shapes are checked.
 constexpr int kMaxLatentDim = 1024;
@@ -37,6 +42,13 @@ float parse_float(const std::map<std::string, std::string>& metadata, const std:
     if (found->second.empty() || *end != '\0' || !std::isfinite(value))
         throw Error("'" + path + "': metadata '" + key + "' is not a number: '" + found->second + "'");
     return value;
+}
+
+// Enough digits that parse_float() gives back the same float.
+std::string exact_text(float value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*g", std::numeric_limits<float>::max_digits10, value);
+    return text;
 }
 
 // Runs network forward passes in evaluation mode and restores the previous mode after.
@@ -183,30 +195,38 @@ torch::Tensor squared_residual(const torch::Tensor& images, const torch::Tensor&
     return ((images - reconstructions) * 0.5).pow(2);
 }
 
-// The squared residual smoothed as heatmaps() says, flattened to [N, 784].
-torch::Tensor smoothed(const torch::Tensor& squared) {
-    // Binomial taps (sigma about 1 pixel), summing to 1 so the heat keeps the residual's total.
-    const torch::Tensor taps = torch::tensor({1.0f, 4.0f, 6.0f, 4.0f, 1.0f}, squared.options()) / 16;
-    const torch::Tensor kernel = torch::outer(taps, taps).view({1, 1, 5, 5});
-    return torch::nn::functional::conv2d(squared, kernel, torch::nn::functional::Conv2dFuncOptions().padding(2)).flatten(1);
+// mean (f(x) - f(x'))^2 per image; f(x) is a fixed target, only x' carries gradients.
+torch::Tensor feature_residual(DiscriminatorImpl& discriminator, const torch::Tensor& images,
+                               const torch::Tensor& reconstructions) {
+    const torch::Tensor real_features = discriminator.forward(images).features.detach();
+    return (real_features - discriminator.forward(reconstructions).features).pow(2).mean(1);
 }
 
 }  // namespace
 
 torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconstructions) {
-    return smoothed(squared_residual(images, reconstructions));
+    // Binomial taps (sigma about 1 pixel), summing to 1 so the heat keeps the residual's total.
+    const torch::Tensor taps = torch::tensor({1.0f, 4.0f, 6.0f, 4.0f, 1.0f}, images.options()) / 16;
+    const torch::Tensor kernel = torch::outer(taps, taps).view({1, 1, 5, 5});
+    return torch::nn::functional::conv2d(squared_residual(images, reconstructions), kernel,
+                                         torch::nn::functional::Conv2dFuncOptions().padding(2))
+        .flatten(1);
 }
 
 Residuals residuals(DiscriminatorImpl& discriminator, const torch::Tensor& images,
                     const torch::Tensor& reconstructions, float kappa) {
     Residuals r;
-    const torch::Tensor squared = squared_residual(images, reconstructions);
-    r.pixel_map = smoothed(squared);
-    r.pixel = squared.flatten(1).mean(1);
-    const torch::Tensor real_features = discriminator.forward(images).features;
-    r.feature = (real_features.detach() - discriminator.forward(reconstructions).features).pow(2).mean(1);
+    r.pixel_map = heatmaps(images, reconstructions);
+    r.pixel = std::get<0>(r.pixel_map.topk(kHotPixels, 1)).mean(1);
+    r.feature = feature_residual(discriminator, images, reconstructions);
     r.score = r.pixel + kappa * r.feature;
     return r;
+}
+
+torch::Tensor izif_loss(DiscriminatorImpl& discriminator, const torch::Tensor& images,
+                        const torch::Tensor& reconstructions, float kappa) {
+    return squared_residual(images, reconstructions).flatten(1).mean(1) +
+           kappa * feature_residual(discriminator, images, reconstructions);
 }
 
 void set_trainable(torch::nn::Module& network, bool trainable) {
@@ -253,12 +273,13 @@ safetensors::File to_file(const AnomalyModel& model) {
     file.metadata = {
         {"oddigit.format", kFormatName},
         {"oddigit.format_version", kFormatVersion},
+        {"oddigit.score", kScoreName},
         {"oddigit.latent_dim", std::to_string(info.architecture.latent_dim)},
         {"oddigit.width", std::to_string(info.architecture.width)},
         {"oddigit.normal_classes", info.normal_classes.to_string()},
-        {"oddigit.kappa", std::to_string(info.kappa)},
-        {"oddigit.threshold", std::to_string(info.threshold)},
-        {"oddigit.threshold_quantile", std::to_string(info.threshold_quantile)},
+        {"oddigit.kappa", exact_text(info.kappa)},
+        {"oddigit.threshold", exact_text(info.threshold)},
+        {"oddigit.threshold_quantile", exact_text(info.threshold_quantile)},
         {"oddigit.training", info.training_json},
         {"oddigit.created_by", info.created_by},
     };
@@ -266,7 +287,7 @@ safetensors::File to_file(const AnomalyModel& model) {
 }
 
 AnomalyModel from_file(const safetensors::File& file, const std::string& path,
-                       const std::set<std::string>& extra_prefixes) {
+                       const std::set<std::string>& extra_prefixes, StaleCalibration stale) {
     const auto& metadata = file.metadata;
     const auto format = metadata.find("oddigit.format");
     if (format == metadata.end() || format->second != kFormatName)
@@ -325,6 +346,14 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path);
     info.validation_scores = safetensors::to_floats(scores->second);
     std::sort(info.validation_scores.begin(), info.validation_scores.end());
+    const auto score = metadata.find("oddigit.score");
+    if (score == metadata.end() || score->second != kScoreName) {
+        if (stale == StaleCalibration::Reject)
+            throw Error("'" + path + "' was calibrated for an older anomaly score; recalibrate it with "
+                        "'oddigit-cli calibrate --model " + path + "' (or train it again)");
+        info.threshold = 0.0f;
+        info.validation_scores.clear();
+    }
     if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");
     if (metadata.count("oddigit.created_by")) info.created_by = metadata.at("oddigit.created_by");
     return model;
@@ -348,9 +377,9 @@ AnomalyModel AnomalyModel::create(const Architecture& architecture, uint64_t see
     return AnomalyModel(std::move(impl));
 }
 
-AnomalyModel AnomalyModel::load(const std::string& path) {
+AnomalyModel AnomalyModel::load(const std::string& path, StaleCalibration stale) {
     try {
-        return detail::from_file(safetensors::read(path), path);
+        return detail::from_file(safetensors::read(path), path, {}, stale);
     } catch (const c10::Error& error) {
         throw Error("cannot load the model '" + path + "': " + error.what_without_backtrace());
     }

@@ -225,8 +225,7 @@ private:
 
             // izi_f: reconstruct x through G(E(x)); residuals in pixels and in D's features.
             const torch::Tensor reconstruction = impl.generator->forward(impl.encoder->forward(real));
-            const torch::Tensor loss =
-                detail::residuals(*impl.discriminator, real, reconstruction, params_.kappa).score.mean();
+            const torch::Tensor loss = detail::izif_loss(*impl.discriminator, real, reconstruction, params_.kappa).mean();
             encoder_optimizer_->zero_grad();
             loss.backward();
             encoder_optimizer_->step();
@@ -341,7 +340,8 @@ private:
         if (saved != wanted)
             throw Error("'" + path + "' was written with other settings (" + saved.dump() + ") than this run (" +
                         wanted.dump() + ")");
-        AnomalyModel saved_model = detail::from_file(file, path, {"optimizer.", "rng."});
+        // A calibration for an older score is dropped: the run calibrates again when it ends.
+        AnomalyModel saved_model = detail::from_file(file, path, {"optimizer.", "rng."}, StaleCalibration::Drop);
         // Settings that may change on resume (kappa, the threshold quantile) follow this run.
         const ModelInfo wanted_info = model_.info();
         model_ = std::move(saved_model);

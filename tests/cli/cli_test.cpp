@@ -76,6 +76,28 @@ TEST(Cli, LocalizationRunsOnTheModelsHeldOutImagesWithoutTestLabels) {
                           "--validation-fraction");
 }
 
+TEST(Cli, CalibratesAModelMadeForAnOlderScore) {
+    const std::string dir = test::scratch_dir();
+    const std::string model = dir + "/old.safetensors";
+    safetensors::File file = safetensors::read(test::fixture_model_path());
+    const std::string fixture_info = cli("info " + test::fixture_model_path()).out;
+    ASSERT_EQ(file.metadata.erase("oddigit.score"), 1u);  // as a build before the score changed wrote it
+    safetensors::write(model, file);
+
+    expect_one_line_error(cli("info " + model), "oddigit-cli calibrate --model " + model);
+    const CliRun run = cli("calibrate --model " + model);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find("calibrated on 6000 held-out images"), std::string::npos) << run.out;
+    // Rescoring the held-out images the fixture was calibrated on gives back its threshold.
+    const CliRun info = cli("info " + model);
+    ASSERT_EQ(info.exit_code, 0) << info.err;
+    const auto threshold_line = [](const std::string& text) {
+        const size_t begin = text.find("threshold:");
+        return text.substr(begin, text.find('\n', begin) - begin);
+    };
+    EXPECT_EQ(threshold_line(info.out), threshold_line(fixture_info));
+}
+
 TEST(Cli, ScoresAnIdxFileIntoCsvAndHeatmaps) {
     const std::string dir = test::scratch_dir();
     ImageBatch images = test::test_digits(ClassSet::all(), 12);

@@ -3,11 +3,11 @@
 // features f) and encoder E, plus its calibration. Holds no torch types in its interface,
 // so the GUI can include it freely.
 //
-// Score of an image x with reconstruction x' = G(E(x)) (f-AnoGAN, Schlegl et al. 2019):
-//   score(x) = mean_pixels (x - x')^2 + kappa * mean_features (f(x) - f(x'))^2
-// The heatmap is the per-pixel term (x - x')^2 smoothed over about one pixel, so a stroke
-// outshines the reconstruction's one-pixel misfits. Smoothing keeps the sum, so the heatmap's
-// mean is the pixel part of the score, less the little (~1%) that spills over the border.
+// Score of an image x with reconstruction x' = G(E(x)) (after f-AnoGAN, Schlegl et al. 2019):
+//   score(x) = mean of the 20 hottest heatmap pixels + kappa * mean_features (f(x) - f(x'))^2
+// The heatmap is (x - x')^2 per pixel smoothed over about one pixel, so a stroke outshines
+// the reconstruction's one-pixel misfits. Taking only its hottest pixels keeps a small odd
+// stroke from being averaged away by the hundreds of pixels that fit.
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,10 +17,11 @@
 
 namespace oddigit {
 
-// Heatmaps are drawn on a fixed scale tied to the model's threshold: a pixel whose
-// squared residual reaches this many thresholds gets the colormap's full colour, so equal
-// colours mean equal evidence across images, and a clean image is not "hot".
-constexpr double kHeatFullScaleInThresholds = 4.0;
+// Heatmaps are drawn on a fixed scale tied to the model's threshold: a pixel whose heat
+// reaches this many thresholds gets the colormap's full colour, so equal colours mean equal
+// evidence across images, and a clean image is not "hot". The score's pixel part is the mean
+// of the hottest pixels, so a drawing at the threshold has its hottest pixels near full colour.
+constexpr double kHeatFullScaleInThresholds = 1.0;
 
 // Network sizes. Changing them changes the tensor shapes in the file.
 struct Architecture {
@@ -60,18 +61,25 @@ struct ScoreParams {
 
 struct ImageScore {
     float score = 0.0f;
-    float pixel_residual = 0.0f;    // search mode: R, the L1 pixel residual
+    float pixel_residual = 0.0f;    // mean of the 20 hottest heatmap pixels; search mode: R, the L1 pixel residual
     float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
     Image28 heatmap{};              // (x - x')^2 per pixel, smoothed
     Image28 reconstruction{};       // x' in [0, 1]
+};
+
+// What load() does with a model whose threshold and validation scores were computed for
+// another anomaly score than this build's (a model saved before the score last changed).
+enum class StaleCalibration {
+    Reject,  // throw Error saying how to recalibrate it
+    Drop,    // load the networks with empty validation scores and threshold 0, for calibrate()
 };
 
 class AnomalyModel {
 public:
     // Loads a model saved by save() or by training. Throws Error for a file that is not a
     // complete Oddigit model: unreadable, truncated, foreign, or with a missing, extra or
-    // misshapen tensor.
-    static AnomalyModel load(const std::string& path);
+    // misshapen tensor; and for a stale calibration unless stale is Drop.
+    static AnomalyModel load(const std::string& path, StaleCalibration stale = StaleCalibration::Reject);
 
     // A model with fresh random weights (seeded), for training and tests.
     static AnomalyModel create(const Architecture& architecture, uint64_t seed);

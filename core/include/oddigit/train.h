@@ -108,7 +108,8 @@ TrainResult train(const ImageBatch& train_images, const ImageBatch& validation_i
                   const TrainParams& params, const TrainCallbacks& callbacks = {},
                   TrainControl* control = nullptr);
 
-// Sets the model's threshold from the scores of normal validation images.
+// Scores the normal validation images and sets the model's validation scores and its threshold
+// at their quantile. Throws Error when validation_images is empty.
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile);
 
 }  // namespace oddigit
