@@ -325,6 +325,7 @@ int run_localization_protocol(const LocalizationOptions& options) {
                 report.images, options.on.c_str());
     std::printf("pixel AUROC (heatmap vs the stroke's new ink) %.4f\n", report.pixel_auroc);
     std::printf("image AUROC (stroked vs clean)                 %.4f\n", report.image_auroc);
+    std::printf("image AUROC (mirrored vs clean)                %.4f\n", report.mirrored_image_auroc);
     std::printf("mean score: clean %.4f, stroked %.4f; %.1f s\n", report.mean_clean_score, report.mean_stroked_score,
                 seconds);
     if (!options.pictures_dir.empty()) {
@@ -350,6 +351,7 @@ int run_localization_protocol(const LocalizationOptions& options) {
                     {"images", report.images},
                     {"pixel_auroc", report.pixel_auroc},
                     {"image_auroc", report.image_auroc},
+                    {"mirrored_image_auroc", report.mirrored_image_auroc},
                     {"mean_clean_score", report.mean_clean_score},
                     {"mean_stroked_score", report.mean_stroked_score},
                     {"seconds", seconds}};

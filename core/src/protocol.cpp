@@ -256,7 +256,15 @@ LocalizationReport run_localization(const AnomalyModel& model, const ImageBatch&
     }
     if (report.clean.empty()) throw Error("localization needs at least one digit");
     report.images = static_cast<int>(report.clean.size());
+    ImageBatch mirrored;
+    for (int64_t n = 0; n < report.clean.size(); ++n) {
+        Image28 image = report.clean.at(n);
+        for (int row = 0; row < kImageSide; ++row)
+            std::reverse(image.begin() + row * kImageSide, image.begin() + (row + 1) * kImageSide);
+        mirrored.append(image.data());
+    }
     const std::vector<float> clean_scores = model.score_values(report.clean);
+    const std::vector<float> mirrored_scores = model.score_values(mirrored);
     const std::vector<ImageScore> stroked_scores = model.score(report.stroked);
     std::vector<float> pixel_heat, image_scores;
     std::vector<bool> pixel_in_stroke, image_stroked;
@@ -274,6 +282,11 @@ LocalizationReport run_localization(const AnomalyModel& model, const ImageBatch&
     }
     report.pixel_auroc = auroc(pixel_heat, pixel_in_stroke);
     report.image_auroc = auroc(image_scores, image_stroked);
+    std::vector<float> clean_and_mirrored = clean_scores;
+    clean_and_mirrored.insert(clean_and_mirrored.end(), mirrored_scores.begin(), mirrored_scores.end());
+    std::vector<bool> is_mirrored(clean_scores.size(), false);
+    is_mirrored.resize(clean_and_mirrored.size(), true);
+    report.mirrored_image_auroc = auroc(clean_and_mirrored, is_mirrored);
     return report;
 }
 

@@ -110,7 +110,9 @@ std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, co
 
 // Localization: real digits of the model's normal classes, each with one random foreign
 // stroke added. Pixel AUROC: how well the heatmap separates the stroke's new ink from every
-// other pixel; image AUROC: stroked versus the same digits clean.
+// other pixel; image AUROC: stroked versus the same digits clean. Beside it, the same digits
+// mirrored left to right versus clean: a whole-digit anomaly, so that a setting is not judged
+// only on small local ones.
 // On test digits it is a benchmark. On the model's held-out validation images it needs no
 // label beyond "normal", so it is how recipes and settings are chosen without test labels.
 struct LocalizationParams {
@@ -122,6 +124,7 @@ struct LocalizationReport {
     int images = 0;
     double pixel_auroc = 0;
     double image_auroc = 0;
+    double mirrored_image_auroc = 0;  // mirrored versus clean
     double mean_clean_score = 0;
     double mean_stroked_score = 0;
     ImageBatch clean;    // the digits used, and the same with their strokes
