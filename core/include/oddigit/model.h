@@ -61,7 +61,8 @@ struct ScoreParams {
 
 struct ImageScore {
     float score = 0.0f;
-    float pixel_residual = 0.0f;    // mean of the 20 hottest heatmap pixels; search mode: R, the L1 pixel residual
+    float pixel_residual = 0.0f;    // mean of the 20 hottest heatmap pixels;
+                                    // search mode: R, the L1 pixel residual
     float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
     Image28 heatmap{};              // (x - x')^2 per pixel, smoothed
     Image28 reconstruction{};       // x' in [0, 1]
