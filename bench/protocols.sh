@@ -3,7 +3,7 @@
 # bench/results/NAME.json (figures) and NAME.log (progress and the Markdown table).
 #   bench/protocols.sh one-class|leave-one-out|localization|search-vs-encoder|all
 # Wall times on this project's 2-core machine: one-class ~44 min per seed (3 seeds
-# ~2 h 15 min), leave-one-out ~65 min, localization 2 s, search-vs-encoder ~18 min.
+# ~2 h 15 min), leave-one-out ~60 min, localization 2 s, search-vs-encoder ~18 min.
 # Needs a build (scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
