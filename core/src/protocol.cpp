@@ -109,6 +109,26 @@ std::vector<double> digit_aurocs(const OneClassReport& report, int digit) {
     return values;
 }
 
+// The images mirrored left to right.
+ImageBatch mirrored(const ImageBatch& images) {
+    ImageBatch result = images;
+    for (int64_t n = 0; n < result.size(); ++n)
+        for (int row = 0; row < kImageSide; ++row) {
+            float* begin = result.image(n) + row * kImageSide;
+            std::reverse(begin, begin + kImageSide);
+        }
+    return result;
+}
+
+// AUROC of scores of altered images against the scores of the clean ones.
+double auroc_against_clean(const std::vector<float>& clean, const std::vector<float>& altered) {
+    std::vector<float> scores = clean;
+    scores.insert(scores.end(), altered.begin(), altered.end());
+    std::vector<bool> is_altered(clean.size(), false);
+    is_altered.resize(scores.size(), true);
+    return auroc(scores, is_altered);
+}
+
 }  // namespace
 
 double OneClassReport::mean_auroc(int digit) const {
@@ -256,37 +276,22 @@ LocalizationReport run_localization(const AnomalyModel& model, const ImageBatch&
     }
     if (report.clean.empty()) throw Error("localization needs at least one digit");
     report.images = static_cast<int>(report.clean.size());
-    ImageBatch mirrored;
-    for (int64_t n = 0; n < report.clean.size(); ++n) {
-        Image28 image = report.clean.at(n);
-        for (int row = 0; row < kImageSide; ++row)
-            std::reverse(image.begin() + row * kImageSide, image.begin() + (row + 1) * kImageSide);
-        mirrored.append(image.data());
-    }
     const std::vector<float> clean_scores = model.score_values(report.clean);
-    const std::vector<float> mirrored_scores = model.score_values(mirrored);
-    const std::vector<ImageScore> stroked_scores = model.score(report.stroked);
-    std::vector<float> pixel_heat, image_scores;
-    std::vector<bool> pixel_in_stroke, image_stroked;
+    const std::vector<ImageScore> stroked_results = model.score(report.stroked);
+    std::vector<float> stroked_scores, pixel_heat;
+    std::vector<bool> pixel_in_stroke;
     for (int n = 0; n < report.images; ++n) {
         for (int p = 0; p < kImagePixels; ++p) {
-            pixel_heat.push_back(stroked_scores[n].heatmap[p]);
+            pixel_heat.push_back(stroked_results[n].heatmap[p]);
             pixel_in_stroke.push_back(masks[n][p] > 0);
         }
-        image_scores.push_back(clean_scores[n]);
-        image_stroked.push_back(false);
-        image_scores.push_back(stroked_scores[n].score);
-        image_stroked.push_back(true);
+        stroked_scores.push_back(stroked_results[n].score);
         report.mean_clean_score += clean_scores[n] / report.images;
-        report.mean_stroked_score += stroked_scores[n].score / report.images;
+        report.mean_stroked_score += stroked_results[n].score / report.images;
     }
     report.pixel_auroc = auroc(pixel_heat, pixel_in_stroke);
-    report.image_auroc = auroc(image_scores, image_stroked);
-    std::vector<float> clean_and_mirrored = clean_scores;
-    clean_and_mirrored.insert(clean_and_mirrored.end(), mirrored_scores.begin(), mirrored_scores.end());
-    std::vector<bool> is_mirrored(clean_scores.size(), false);
-    is_mirrored.resize(clean_and_mirrored.size(), true);
-    report.mirrored_image_auroc = auroc(clean_and_mirrored, is_mirrored);
+    report.image_auroc = auroc_against_clean(clean_scores, stroked_scores);
+    report.mirrored_image_auroc = auroc_against_clean(clean_scores, model.score_values(mirrored(report.clean)));
     return report;
 }
 

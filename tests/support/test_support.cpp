@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "oddigit/safetensors.h"
+
 namespace oddigit::test {
 
 const MnistSet& mnist() {
@@ -84,6 +86,12 @@ std::string fixture_model_path() {
     const char* path = std::getenv("ODDIGIT_TEST_MODEL");
     if (!path || !*path) ADD_FAILURE() << "ODDIGIT_TEST_MODEL is not set: run the tests through ctest";
     return path ? path : "";
+}
+
+void copy_as_older_build(const std::string& source, const std::string& target) {
+    safetensors::File file = safetensors::read(source);
+    EXPECT_EQ(file.metadata.erase("oddigit.score"), 1u) << source << " names no score";
+    safetensors::write(target, file);
 }
 
 }  // namespace oddigit::test

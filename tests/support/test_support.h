@@ -27,4 +27,8 @@ ImageBatch foreign_images(int count, uint64_t seed);
 // The model trained by the test fixture (the ODDIGIT_TEST_MODEL environment variable).
 std::string fixture_model_path();
 
+// Copies the model file at source to target as a build before the score last changed wrote
+// it: without the "oddigit.score" metadata. Fails the calling test if source has none.
+void copy_as_older_build(const std::string& source, const std::string& target);
+
 }  // namespace oddigit::test
