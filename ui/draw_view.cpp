@@ -127,10 +127,10 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     canvas_->setHeatOpacity(opacity_->value() / 100.0);
     canvas_->setPenWidth(penWidth_->value());
 
-    connect(canvas_, &DrawingCanvas::drawingChanged, this,
-            [this] { scorer_.submit(canvas_->currentStrokes(), canvas_->background()); });
+    connect(canvas_, &DrawingCanvas::drawingChanged, this, &DrawView::rescore);
     connect(canvas_, &DrawingCanvas::strokeHovered, this, &DrawView::onStrokeHovered);
     connect(&scorer_, &LiveScorer::scored, this, &DrawView::onScored);
+    connect(&scorer_, &LiveScorer::failed, this, &DrawView::failed);
     connect(colormap_, &QComboBox::currentIndexChanged, this, [this] {
         QSettings().setValue("draw/colormap", colormap_->currentText());
         refreshHeat();
@@ -153,8 +153,11 @@ void DrawView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     model_ = std::move(model);
     scorer_.setModel(model_);
     if (model_) gauge_->setThreshold(model_->info().threshold);
-    scorer_.submit(canvas_->currentStrokes(), canvas_->background());
+    last_ = {};
+    rescore();
 }
+
+void DrawView::rescore() { latestRequest_ = scorer_.submit(canvas_->currentStrokes(), canvas_->background()); }
 
 void DrawView::showImage(const QImage& image) {
     canvas_->undoStack()->clear();
@@ -199,6 +202,8 @@ QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVec
 }
 
 void DrawView::onScored(const DrawingScore& result) {
+    // An answer to an older drawing than the one shown comes too late to show.
+    if (result.request < last_.request) return;
     last_ = result;
     if (!model_ || result.blank) {
         clearVerdict();

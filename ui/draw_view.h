@@ -24,11 +24,16 @@ public:
     void showImage(const QImage& image);
     // The canvas with its overlay, for File > Save overlay.
     QImage overlayImage() const;
-    // The newest result, for tests and the status bar.
+    // The newest result shown, for tests and the status bar.
     const DrawingScore& lastScore() const { return last_; }
+    // The request id of the newest drawing sent to the scorer: lastScore() answers it once
+    // lastScore().request equals it.
+    quint64 latestRequest() const { return latestRequest_; }
 
 signals:
     void scoredDrawing(const DrawingScore& result);
+    // Scoring failed in the background; the view keeps its last answer.
+    void failed(const QString& message);
 
 private slots:
     void onScored(const DrawingScore& result);
@@ -37,11 +42,13 @@ private slots:
 
 private:
     void clearVerdict();
+    void rescore();
     QString strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     LiveScorer scorer_;
     DrawingScore last_;
+    quint64 latestRequest_ = 0;
     DrawingCanvas* canvas_ = nullptr;
     ScoreGauge* gauge_ = nullptr;
     QLabel* verdict_ = nullptr;

@@ -14,7 +14,6 @@
 #include <QSplitter>
 #include <QTextStream>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 #include <qcustomplot.h>
 
 #include "image_conversions.h"
@@ -153,7 +152,12 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
 
     connect(scoreButton_, &QPushButton::clicked, this, &ExploreView::scoreTestSet);
     connect(cancelButton_, &QPushButton::clicked, this, &ExploreView::cancelScoring);
-    connect(&watcher_, &QFutureWatcher<TestSetScores>::finished, this, &ExploreView::onScored);
+    connect(&pass_, &BackgroundJob::progressed, progress_, [this](qint64 done) { progress_->setValue(static_cast<int>(done)); });
+    for (BackgroundJob* job : {&pass_, &detail_})
+        connect(job, &BackgroundJob::failed, this, [this](const QString& message) {
+            setScoring(false);
+            emit failed(message);
+        });
     connect(thresholdSlider_, &QSlider::valueChanged, this, [this](int value) {
         threshold_ = sliderMin_ + (sliderMax_ - sliderMin_) * value / kSliderSteps;
         refreshFlagged();
@@ -186,14 +190,12 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     });
 }
 
-ExploreView::~ExploreView() {
-    cancelScoring();
-    watcher_.waitForFinished();
-}
+ExploreView::~ExploreView() = default;
 
 void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
-    cancelScoring();
-    watcher_.waitForFinished();
+    pass_.cancel();
+    detail_.cancel();
+    setScoring(false);
     model_ = std::move(model);
     results_ = {};
     gallery_.setContents(nullptr, nullptr, {});
@@ -204,12 +206,18 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     histogram_->replot();
     roc_->clearGraphs();
     roc_->replot();
+    interpolation_->clear();
     summary_->setText(model_ ? tr("Score the test set to explore it with this model.") : tr("No model loaded."));
-    scoreButton_->setEnabled(model_ != nullptr);
+}
+
+void ExploreView::setScoring(bool scoring) {
+    scoring_ = scoring;
+    scoreButton_->setEnabled(model_ != nullptr && !scoring);
+    cancelButton_->setEnabled(scoring);
 }
 
 void ExploreView::scoreTestSet() {
-    if (!model_ || watcher_.isRunning()) return;
+    if (!model_ || scoring_) return;
     if (!mnist_) {
         try {
             mnist_ = std::make_unique<oddigit::MnistSet>(oddigit::load_mnist(oddigit::default_mnist_dir()));
@@ -218,61 +226,40 @@ void ExploreView::scoreTestSet() {
             return;
         }
     }
-    cancel_ = std::make_shared<std::atomic<bool>>(false);
-    scoreButton_->setEnabled(false);
-    cancelButton_->setEnabled(true);
+    setScoring(true);
     progress_->setValue(0);
-    const auto model = model_;
-    const oddigit::MnistSet* mnist = mnist_.get();
-    const auto cancel = cancel_;
-    QPointer<QProgressBar> progress = progress_;
-    watcher_.setFuture(QtConcurrent::run([model, mnist, cancel, progress] {
-        oddigit::init_worker_thread();
+    const oddigit::ImageBatch* images = &mnist_->test.images;
+    // The pass clones the model in its own thread and scores the copy; mnist_ is never
+    // replaced once loaded, so the pass may read it.
+    pass_.start([this, model = model_, images](JobContext& context) {
+        const oddigit::AnomalyModel copy = model->clone();
         TestSetScores out;
-        try {
-            const oddigit::AnomalyModel copy = model->clone();
-            const oddigit::ImageBatch& images = mnist->test.images;
-            out.latentDim = copy.info().architecture.latent_dim;
-            for (int64_t begin = 0; begin < images.size(); begin += kChunk) {
-                if (*cancel) {
-                    out.cancelled = true;
-                    return out;
-                }
-                oddigit::ImageBatch chunk;
-                chunk.pixels.assign(images.image(begin), images.image(std::min(begin + kChunk, images.size())));
-                const std::vector<float> scores = copy.score_values(chunk);
-                const std::vector<float> codes = copy.encode(chunk);
-                out.scores.insert(out.scores.end(), scores.begin(), scores.end());
-                out.codes.insert(out.codes.end(), codes.begin(), codes.end());
-                const int done = static_cast<int>(out.scores.size());
-                QMetaObject::invokeMethod(progress, [progress, done] { if (progress) progress->setValue(done); },
-                                          Qt::QueuedConnection);
-            }
-            out.map = oddigit::principal_components_2d(out.codes, out.latentDim);
-        } catch (const std::exception& error) {
-            out.error = QString::fromStdString(error.what());
+        out.latentDim = copy.info().architecture.latent_dim;
+        for (int64_t begin = 0; begin < images->size(); begin += kChunk) {
+            if (context.cancelled()) return;
+            oddigit::ImageBatch chunk;
+            chunk.pixels.assign(images->image(begin), images->image(std::min(begin + kChunk, images->size())));
+            const std::vector<float> scores = copy.score_values(chunk);
+            const std::vector<float> codes = copy.encode(chunk);
+            out.scores.insert(out.scores.end(), scores.begin(), scores.end());
+            out.codes.insert(out.codes.end(), codes.begin(), codes.end());
+            context.progress(static_cast<qint64>(out.scores.size()), images->size());
         }
-        return out;
-    }));
+        out.map = oddigit::principal_components_2d(out.codes, out.latentDim);
+        context.deliver([this, out = std::move(out)]() mutable { onScored(std::move(out)); });
+    });
     emit statusMessage(tr("Scoring the test set…"));
 }
 
 void ExploreView::cancelScoring() {
-    if (cancel_) *cancel_ = true;
+    if (!scoring_) return;
+    pass_.cancel();
+    setScoring(false);
+    emit statusMessage(tr("Scoring cancelled."));
 }
 
-void ExploreView::onScored() {
-    scoreButton_->setEnabled(model_ != nullptr);
-    cancelButton_->setEnabled(false);
-    TestSetScores results = watcher_.result();
-    if (!results.error.isEmpty()) {
-        QMessageBox::critical(this, tr("Scoring failed"), results.error);
-        return;
-    }
-    if (results.cancelled) {
-        emit statusMessage(tr("Scoring cancelled."));
-        return;
-    }
+void ExploreView::onScored(TestSetScores results) {
+    setScoring(false);
     results_ = std::move(results);
     progress_->setValue(progress_->maximum());
     const auto [low, high] = std::minmax_element(results_.scores.begin(), results_.scores.end());
@@ -415,8 +402,14 @@ QString ExploreView::exportFlagged(const QString& path) const {
 
 void ExploreView::showDetail(int index) {
     if (!model_ || !mnist_ || results_.scores.empty()) return;
+    detail_.start([this, model = model_, image = mnist_->test.images.at(index), index](JobContext& context) {
+        oddigit::ImageScore detail = detailSnapshot_.of(model).score(image);
+        context.deliver([this, index, detail = std::move(detail)] { openDetail(index, detail); });
+    });
+}
+
+void ExploreView::openDetail(int index, const oddigit::ImageScore& detail) {
     const oddigit::AnomalyModel& model = *model_;
-    const oddigit::ImageScore detail = model.score(mnist_->test.images.at(index));
     auto* dialog = new QDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setWindowTitle(tr("Test image %1").arg(index));
@@ -448,6 +441,7 @@ void ExploreView::showDetail(int index) {
     grid->addWidget(new QLabel(tr("Nearest in latent space:")), 3, 0, 1, 3);
     grid->addLayout(neighbours, 4, 0, 1, 3);
     dialog->show();
+    emit detailShown(dialog);
 }
 
 void ExploreView::interpolateSelection() {
@@ -464,5 +458,10 @@ void ExploreView::interpolateSelection() {
         for (int i = 0; i < dim; ++i)
             codes.push_back((1 - t) * results_.codes[static_cast<size_t>(a) * dim + i] + t * results_.codes[static_cast<size_t>(b) * dim + i]);
     }
-    interpolation_->setPixmap(QPixmap::fromImage(image_conversions::grid(model_->generate(codes), kInterpolationSteps, 3)));
+    detail_.start([this, model = model_, codes = std::move(codes)](JobContext& context) {
+        oddigit::ImageBatch line = detailSnapshot_.of(model).generate(codes);
+        context.deliver([this, line = std::move(line)] {
+            interpolation_->setPixmap(QPixmap::fromImage(image_conversions::grid(line, kInterpolationSteps, 3)));
+        });
+    });
 }

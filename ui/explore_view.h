@@ -2,15 +2,16 @@
 // Explore the MNIST test set through the model: a latent map, the flagged gallery, the
 // score histogram, the ROC curve, per-image details and latent interpolation.
 #include <QAbstractListModel>
-#include <QFutureWatcher>
 #include <QWidget>
-#include <atomic>
 #include <memory>
 
+#include "background_job.h"
+#include "model_snapshot.h"
 #include "oddigit/mnist.h"
 #include "oddigit/model.h"
 
 class QComboBox;
+class QDialog;
 class QCustomPlot;
 class QLabel;
 class QListView;
@@ -24,8 +25,6 @@ struct TestSetScores {
     std::vector<float> codes;   // latent codes, latent_dim each
     std::vector<float> map;     // 2-D PCA of the codes
     int latentDim = 0;
-    bool cancelled = false;
-    QString error;
 };
 
 // The flagged images, most anomalous first, for the gallery.
@@ -51,30 +50,38 @@ public:
     explicit ExploreView(QWidget* parent = nullptr);
     ~ExploreView() override;
 
+    // Switches to model: a pass or detail still running for the previous one is cancelled
+    // and whatever it was about to show is dropped.
     void setModel(std::shared_ptr<const oddigit::AnomalyModel> model);
     // Scores the test set in the background (loads MNIST first if needed).
     void scoreTestSet();
     void cancelScoring();
-    bool isScoring() const { return watcher_.isRunning(); }
+    bool isScoring() const { return scoring_; }
     int flaggedCount() const { return static_cast<int>(gallery_.rows().size()); }
     double currentThreshold() const { return threshold_; }
     void setThreshold(double threshold);
     // Writes the flagged list as CSV. Returns an empty string or the error.
     QString exportFlagged(const QString& path) const;
-    // The detail window of test image `index`.
+    // Opens the detail window of test image `index` once it is scored in the background.
     void showDetail(int index);
 
 signals:
     void statusMessage(const QString& text);
     void scoringFinished();
+    // A background pass or detail failed; the view keeps what it showed.
+    void failed(const QString& message);
+    // A detail window is open (tests).
+    void detailShown(QDialog* dialog);
 
 private slots:
-    void onScored();
+    void onScored(TestSetScores results);
     void refreshFlagged();
     void refreshMap();
     void interpolateSelection();
 
 private:
+    void setScoring(bool scoring);
+    void openDetail(int index, const oddigit::ImageScore& detail);
     void plotHistogram();
     void plotRoc();
     int nearestOnMap(const QPointF& pixel) const;
@@ -82,8 +89,7 @@ private:
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     std::unique_ptr<oddigit::MnistSet> mnist_;
     TestSetScores results_;
-    QFutureWatcher<TestSetScores> watcher_;
-    std::shared_ptr<std::atomic<bool>> cancel_;
+    bool scoring_ = false;
     double threshold_ = 0;
     QPointF mapPressedAt_;
     double sliderMin_ = 0, sliderMax_ = 1;
@@ -103,4 +109,9 @@ private:
     QListView* galleryView_ = nullptr;
     QLabel* hoverPreview_ = nullptr;
     QLabel* interpolation_ = nullptr;
+    // Only the detail job's thread touches its snapshot. Both declared last: the jobs stop
+    // their threads first when the view goes.
+    ModelSnapshot detailSnapshot_;
+    BackgroundJob pass_{"explore", JobKind::Batch};
+    BackgroundJob detail_{"explore-detail", JobKind::LiveScoring};
 };

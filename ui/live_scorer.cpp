@@ -6,47 +6,16 @@
 #include "image_conversions.h"
 #include "oddigit/runtime.h"
 
-void ScoringWorker::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    model_ = std::move(model);
-}
+namespace {
 
-bool ScoringWorker::offer(const StrokeList& strokes, const QImage& background, quint64 request) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const bool was_idle = !pending_.has_value();
-    pending_ = Request{strokes, background, request};
-    return was_idle;
-}
-
-void ScoringWorker::process() {
-    if (!threadReady_) {
-        oddigit::init_worker_thread();
-        threadReady_ = true;
-    }
-    Request request;
-    std::shared_ptr<const oddigit::AnomalyModel> model;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!pending_) return;
-        request = std::move(*pending_);
-        pending_.reset();
-        model = model_;
-    }
-    if (!model) return;
-    if (copied_from_ != model.get()) {
-        own_model_ = std::make_unique<oddigit::AnomalyModel>(model->clone());
-        copied_from_ = model.get();
-    }
-    emit scored(score(request, *own_model_));
-}
-
-DrawingScore ScoringWorker::score(const Request& request, const oddigit::AnomalyModel& model) const {
+DrawingScore scoreDrawing(const StrokeList& strokes, const QImage& background, quint64 request,
+                          const oddigit::AnomalyModel& model) {
     QElapsedTimer timer;
     timer.start();
     DrawingScore result;
-    result.request = request.id;
+    result.request = request;
     oddigit::MnistPlacement placement;
-    const QImage drawing = DrawingCanvas::render(request.strokes, request.background);
+    const QImage drawing = DrawingCanvas::render(strokes, background);
     result.input = oddigit::to_mnist(image_conversions::toGray(drawing), {}, &placement);
     result.blank = placement.scale == 0;
     if (result.blank) {
@@ -56,11 +25,11 @@ DrawingScore ScoringWorker::score(const Request& request, const oddigit::Anomaly
     // One batch: the drawing, then the drawing without each stroke in turn.
     oddigit::ImageBatch batch;
     batch.append(result.input.data());
-    const int strokes = request.background.isNull() ? static_cast<int>(request.strokes.size()) : 0;
-    if (strokes > 1) {
-        for (int i = 0; i < strokes; ++i) {
+    const int strokeCount = background.isNull() ? static_cast<int>(strokes.size()) : 0;
+    if (strokeCount > 1) {
+        for (int i = 0; i < strokeCount; ++i) {
             const oddigit::Image28 without = oddigit::to_mnist(
-                image_conversions::toGray(DrawingCanvas::render(request.strokes, request.background, i)));
+                image_conversions::toGray(DrawingCanvas::render(strokes, background, i)));
             batch.append(without.data());
         }
     }
@@ -78,23 +47,26 @@ DrawingScore ScoringWorker::score(const Request& request, const oddigit::Anomaly
     return result;
 }
 
-LiveScorer::LiveScorer(QObject* parent) : QObject(parent), worker_(new ScoringWorker) {
+}  // namespace
+
+LiveScorer::LiveScorer(QObject* parent) : QObject(parent) {
     qRegisterMetaType<DrawingScore>();
-    worker_->moveToThread(&thread_);
-    connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-    connect(worker_, &ScoringWorker::scored, this, &LiveScorer::scored, Qt::QueuedConnection);
-    thread_.setObjectName("live-scorer");
-    thread_.start();
+    connect(&job_, &BackgroundJob::failed, this, &LiveScorer::failed);
 }
 
-LiveScorer::~LiveScorer() {
-    thread_.quit();
-    thread_.wait();
+void LiveScorer::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
+    job_.cancel();
+    model_ = std::move(model);
 }
 
-void LiveScorer::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) { worker_->setModel(std::move(model)); }
-
-void LiveScorer::submit(const StrokeList& strokes, const QImage& background) {
-    if (worker_->offer(strokes, background, nextRequest_++))
-        QMetaObject::invokeMethod(worker_, &ScoringWorker::process, Qt::QueuedConnection);
+quint64 LiveScorer::submit(const StrokeList& strokes, const QImage& background) {
+    const quint64 request = nextRequest_++;
+    if (!model_) return request;
+    job_.offer([this, model = model_, strokes, background, request](JobContext& context) {
+        const oddigit::AnomalyModel& snapshot = snapshot_.of(model);
+        if (context.cancelled()) return;
+        DrawingScore result = scoreDrawing(strokes, background, request, snapshot);
+        context.deliver([this, result = std::move(result)] { emit scored(result); });
+    });
+    return request;
 }

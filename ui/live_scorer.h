@@ -1,15 +1,14 @@
 #pragma once
-// Scores the drawing in a worker thread while the user draws. Requests coalesce: only
-// the newest drawing waiting is scored, so a fast hand never builds a queue.
+// Scores the drawing in the background while the user draws. Requests coalesce: only the
+// newest drawing waiting is scored, so a fast hand never builds a queue.
 #include <QImage>
 #include <QObject>
-#include <QThread>
 #include <QTransform>
 #include <QVector>
 #include <memory>
-#include <mutex>
-#include <optional>
 
+#include "background_job.h"
+#include "model_snapshot.h"
 #include "oddigit/model.h"
 #include "oddigit/preprocess.h"
 #include "stroke.h"
@@ -26,51 +25,29 @@ struct DrawingScore {
     double milliseconds = 0;            // preprocessing and scoring
 };
 
-class ScoringWorker : public QObject {
-    Q_OBJECT
-public:
-    void setModel(std::shared_ptr<const oddigit::AnomalyModel> model);
-    // Stores the drawing as the newest request; returns true when no job was waiting.
-    bool offer(const StrokeList& strokes, const QImage& background, quint64 request);
-
-public slots:
-    void process();
-
-signals:
-    void scored(const DrawingScore& result);
-
-private:
-    struct Request {
-        StrokeList strokes;
-        QImage background;
-        quint64 id = 0;
-    };
-    DrawingScore score(const Request& request, const oddigit::AnomalyModel& model) const;
-
-    std::mutex mutex_;
-    std::optional<Request> pending_;
-    std::shared_ptr<const oddigit::AnomalyModel> model_;  // shared: set from the GUI thread
-    std::unique_ptr<oddigit::AnomalyModel> own_model_;    // this thread's copy
-    const oddigit::AnomalyModel* copied_from_ = nullptr;
-    bool threadReady_ = false;
-};
-
+// Scores drawings on its own BackgroundJob (kind LiveScoring) from a snapshot of the model,
+// so nothing scores the shared model and a model switch drops every answer for the old one.
 class LiveScorer : public QObject {
     Q_OBJECT
 public:
     explicit LiveScorer(QObject* parent = nullptr);
-    ~LiveScorer() override;
 
+    // Scores with this model from now on; answers still on their way for the previous
+    // model are dropped.
     void setModel(std::shared_ptr<const oddigit::AnomalyModel> model);
-    void submit(const StrokeList& strokes, const QImage& background);
+    // Queues the drawing and returns its request id (increasing). The drawing being scored
+    // still answers; a queued one not yet started is replaced.
+    quint64 submit(const StrokeList& strokes, const QImage& background);
 
 signals:
     void scored(const DrawingScore& result);
+    void failed(const QString& message);
 
 private:
-    QThread thread_;
-    ScoringWorker* worker_;
+    std::shared_ptr<const oddigit::AnomalyModel> model_;
     quint64 nextRequest_ = 1;
+    ModelSnapshot snapshot_;  // declared before job_, whose destructor stops its thread
+    BackgroundJob job_{"live-scorer", JobKind::LiveScoring};
 };
 
 Q_DECLARE_METATYPE(DrawingScore)

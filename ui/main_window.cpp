@@ -42,6 +42,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(train_, &TrainView::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 5000); });
     connect(explore_, &ExploreView::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 5000); });
+    connect(draw_, &DrawView::failed, this,
+            [this](const QString& message) { showError(tr("Scoring the drawing failed"), message, false); });
+    connect(explore_, &ExploreView::failed, this,
+            [this](const QString& message) { showError(tr("Exploring the test set failed"), message, false); });
     connect(draw_, &DrawView::scoredDrawing, this, [this](const DrawingScore& result) {
         if (!result.blank) statusBar()->showMessage(tr("Scored in %1 ms").arg(result.milliseconds, 0, 'f', 1), 3000);
     });

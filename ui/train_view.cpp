@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -67,9 +68,9 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     auto* browse = new QPushButton(tr("…"));
     resume_ = new QCheckBox(tr("Resume from this checkpoint"));
     connect(browse, &QPushButton::clicked, this, [this] {
+        // The Start button asks before a run replaces another, whatever path is chosen here.
         const QString path = QFileDialog::getSaveFileName(this, tr("Model file"), output_->text(),
-                                                          tr("Models (*.safetensors)"), nullptr,
-                                                          QFileDialog::DontConfirmOverwrite);
+                                                          tr("Models (*.safetensors)"));
         if (!path.isEmpty()) output_->setText(path);
     });
     auto* outputRow = new QHBoxLayout;
@@ -185,14 +186,51 @@ void TrainView::start() {
     job.params.output_path = output_->text().toStdString();
     job.params.resume = resume_->isChecked();
     job.trainLimit = limit_;
-    QDir().mkpath(QFileInfo(output_->text()).absolutePath());
-    if (!job.params.resume) plot_->clear();
+    if (!job.params.resume && !confirmNewRun(job)) return;
+    QDir().mkpath(QFileInfo(QString::fromStdString(job.params.output_path)).absolutePath());
     if (!worker_.start(job)) return;
+    run_ = job;
+    if (!job.params.resume) plot_->clear();
     finishedModel_.clear();
     load_->setEnabled(false);
     setRunning(true);
     progress_->setFormat(tr("loading MNIST…"));
     status_->setText(tr("Training on digits %1").arg(normalClassesText()));
+}
+
+bool TrainView::confirmNewRun(TrainJob& job) {
+    const QString path = QString::fromStdString(job.params.output_path);
+    const QString resumeFile = QString::fromStdString(oddigit::resume_path(job.params.output_path));
+    if (!QFileInfo::exists(path) && !QFileInfo::exists(resumeFile)) return true;
+    QMessageBox question(QMessageBox::Question, tr("A run is already there"),
+                         tr("%1 already holds a trained model or a run to resume. Starting afresh would "
+                            "replace it.").arg(QFileInfo(path).fileName()),
+                         QMessageBox::Cancel, this);
+    QPushButton* resume = QFileInfo::exists(resumeFile) ? question.addButton(tr("Resume it"), QMessageBox::AcceptRole) : nullptr;
+    QPushButton* newName = question.addButton(tr("Use a new name"), QMessageBox::AcceptRole);
+    QPushButton* replace = question.addButton(tr("Replace it"), QMessageBox::DestructiveRole);
+    question.setDefaultButton(newName);
+    question.exec();
+    if (question.clickedButton() == resume) {
+        job.params.resume = true;
+        resume_->setChecked(true);
+        return true;
+    }
+    if (question.clickedButton() == newName) {
+        job.params.output_path = freeModelPath(path).toStdString();
+        output_->setText(QString::fromStdString(job.params.output_path));
+        return true;
+    }
+    return question.clickedButton() == replace;
+}
+
+QString TrainView::freeModelPath(const QString& taken) {
+    const QFileInfo info(taken);
+    for (int n = 2;; ++n) {
+        const QString candidate = info.dir().filePath(QString("%1-%2.safetensors").arg(info.completeBaseName()).arg(n));
+        if (!QFileInfo::exists(candidate) && !QFileInfo::exists(QString::fromStdString(oddigit::resume_path(candidate.toStdString()))))
+            return candidate;
+    }
 }
 
 void TrainView::setRunning(bool running) {
@@ -204,7 +242,7 @@ void TrainView::setRunning(bool running) {
 
 void TrainView::onProgress(const oddigit::TrainProgress& p) {
     const double step = static_cast<double>(p.global_step);
-    const double epoch = (p.phase == oddigit::TrainPhase::Gan ? 0 : ganEpochs_->value()) + (p.epoch - 1) +
+    const double epoch = (p.phase == oddigit::TrainPhase::Gan ? 0 : run_.params.gan_epochs) + (p.epoch - 1) +
                          static_cast<double>(p.step) / p.steps;
     if (p.phase == oddigit::TrainPhase::Gan) {
         plot_->addPoint(LossPlot::Discriminator, step, epoch, p.discriminator_loss);
@@ -228,7 +266,7 @@ void TrainView::onProgress(const oddigit::TrainProgress& p) {
 void TrainView::onEpoch(const oddigit::EpochSummary& summary) {
     samples_->setPixmap(QPixmap::fromImage(image_conversions::grid(summary.samples, kSampleColumns, kSampleZoom)));
     QString text = tr("%1 epoch %2/%3 done in %4 s").arg(oddigit::phase_name(summary.phase)).arg(summary.epoch).arg(summary.epochs).arg(summary.seconds, 0, 'f', 1);
-    if (summary.phase == oddigit::TrainPhase::Encoder) text += tr(" · validation loss %1").arg(summary.validation_loss, 0, 'g', 4);
+    if (summary.phase == oddigit::TrainPhase::Encoder) text += tr(" · mean score of held-out digits %1").arg(summary.validation_mean_score, 0, 'g', 4);
     status_->setText(text);
 }
 

@@ -45,9 +45,15 @@ private slots:
 
 private:
     void setRunning(bool running);
+    // Before a new run replaces the files of an earlier one at the same path: asks whether
+    // to resume it, use a new name or replace it. False when the user cancels.
+    bool confirmNewRun(TrainJob& job);
+    // path-2.safetensors, path-3.safetensors, ...: the first with neither model nor resume file.
+    static QString freeModelPath(const QString& taken);
     QString normalClassesText() const;
 
     TrainingWorker worker_;
+    TrainJob run_;  // the settings of the current or last run, as started
     LossPlot* plot_ = nullptr;
     QCheckBox* digits_[10] = {};
     QSpinBox* ganEpochs_ = nullptr;

@@ -5,8 +5,7 @@
 
 #include "oddigit/mnist.h"
 
-TrainingWorker::TrainingWorker(QObject* parent)
-    : QObject(parent), control_(std::make_unique<oddigit::TrainControl>()) {
+TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
     qRegisterMetaType<oddigit::TrainProgress>();
     qRegisterMetaType<oddigit::EpochSummary>();
 }
@@ -15,28 +14,29 @@ TrainingWorker::~TrainingWorker() { stopAndWait(); }
 
 bool TrainingWorker::start(const TrainJob& job) {
     if (running_) return false;
-    if (thread_) {
-        thread_->wait();
-        delete thread_;
-    }
-    control_ = std::make_unique<oddigit::TrainControl>();
     running_ = true;
-    thread_ = QThread::create([this, job] { run(job); });
-    thread_->setObjectName("trainer");
-    thread_->start(QThread::LowPriority);
+    control_ = std::make_shared<oddigit::TrainControl>();
+    job_.start([this, job, control = control_](JobContext& context) {
+        ThreadBudget::setTrainingRunning(true);
+        run(job, *control, context);
+        ThreadBudget::setTrainingRunning(false);
+    });
     return true;
 }
 
 void TrainingWorker::stopAndWait() {
-    if (!thread_) return;
     control_->cancel();
-    thread_->wait();
-    delete thread_;
-    thread_ = nullptr;
+    job_.waitUntilIdle();
 }
 
-void TrainingWorker::run(TrainJob job) {
+void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, JobContext& context) {
     const QString modelPath = QString::fromStdString(job.params.output_path);
+    const auto report = [this, &context, &modelPath](bool ok, const QString& message) {
+        context.deliver([this, ok, modelPath, message] {
+            running_ = false;
+            emit finished(ok, modelPath, message);
+        });
+    };
     // Every measurement also goes to a CSV beside the checkpoint.
     QFile metrics(QString::fromStdString(job.params.output_path) + ".metrics.csv");
     const bool appendMetrics = job.params.resume && metrics.exists();
@@ -44,15 +44,15 @@ void TrainingWorker::run(TrainJob job) {
     QTextStream csv(&metrics);
     if (!appendMetrics) csv << "phase,epoch,step,global_step,d_loss,g_loss,d_real,d_fake,e_loss,images_per_second\n";
     oddigit::TrainCallbacks callbacks;
-    callbacks.on_progress = [this, &csv](const oddigit::TrainProgress& p) {
+    callbacks.on_progress = [this, &csv, &context](const oddigit::TrainProgress& p) {
         csv << oddigit::phase_name(p.phase) << ',' << p.epoch << ',' << p.step << ',' << p.global_step << ','
             << p.discriminator_loss << ',' << p.generator_loss << ',' << p.d_real << ',' << p.d_fake << ','
             << p.encoder_loss << ',' << p.images_per_second << '\n';
-        emit progressed(p);
+        context.deliver([this, p] { emit progressed(p); });
     };
-    callbacks.on_epoch = [this, &csv](const oddigit::EpochSummary& summary) {
+    callbacks.on_epoch = [this, &csv, &context](const oddigit::EpochSummary& summary) {
         csv.flush();
-        emit epochDone(summary);
+        context.deliver([this, summary] { emit epochDone(summary); });
     };
     try {
         const oddigit::MnistSet mnist = oddigit::load_mnist(job.dataDir.toStdString());
@@ -60,14 +60,11 @@ void TrainingWorker::run(TrainJob job) {
                                                            job.validationFraction, job.params.seed);
         if (job.trainLimit > 0 && split.train.size() > job.trainLimit)
             split.train.pixels.resize(static_cast<size_t>(job.trainLimit) * oddigit::kImagePixels);
-        const oddigit::TrainResult result = oddigit::train(split.train, split.validation, job.params, callbacks,
-                                                           control_.get());
-        running_ = false;
+        const oddigit::TrainResult result = oddigit::train(split.train, split.validation, job.params, callbacks, &control);
         const bool finished = result.outcome == oddigit::TrainOutcome::Finished;
-        emit this->finished(finished, modelPath, finished ? tr("finished in %1 s").arg(result.seconds, 0, 'f', 0)
-                                                           : tr("cancelled; the last finished epoch is saved"));
+        report(finished, finished ? tr("finished in %1 s").arg(result.seconds, 0, 'f', 0)
+                                  : tr("cancelled; the last finished epoch is saved"));
     } catch (const std::exception& error) {
-        running_ = false;
-        emit this->finished(false, modelPath, QString::fromStdString(error.what()));
+        report(false, QString::fromStdString(error.what()));
     }
 }

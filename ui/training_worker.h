@@ -1,9 +1,12 @@
 #pragma once
-// Runs oddigit::train in its own thread and reports through queued signals.
+// Runs oddigit::train on a BackgroundJob (kind Training) and reports through signals on the
+// GUI thread.
 #include <QImage>
 #include <QObject>
 #include <QString>
-#include <QThread>
+#include <memory>
+
+#include "background_job.h"
 
 #include "oddigit/train.h"
 
@@ -20,14 +23,15 @@ public:
     explicit TrainingWorker(QObject* parent = nullptr);
     ~TrainingWorker() override;
 
-    // Starts training in the worker thread; false when a run is already going.
+    // Starts training in the background; false when a run is already going.
     bool start(const TrainJob& job);
+    // From start() until finished() has been emitted.
     bool running() const { return running_; }
     void pause() { control_->pause(); }
     void resume() { control_->resume(); }
     void cancel() { control_->cancel(); }
     bool paused() const { return control_->paused(); }
-    // Cancels and waits for the thread: the last finished epoch's files stay.
+    // Cancels and waits for the training to stop: the last finished epoch's files stay.
     void stopAndWait();
 
 signals:
@@ -37,11 +41,11 @@ signals:
     void finished(bool ok, const QString& modelPath, const QString& message);
 
 private:
-    void run(TrainJob job);
+    void run(const TrainJob& job, oddigit::TrainControl& control, JobContext& context);
 
-    QThread* thread_ = nullptr;
-    std::unique_ptr<oddigit::TrainControl> control_;
-    std::atomic<bool> running_{false};
+    std::shared_ptr<oddigit::TrainControl> control_ = std::make_shared<oddigit::TrainControl>();
+    bool running_ = false;
+    BackgroundJob job_{"trainer", JobKind::Training};
 };
 
 Q_DECLARE_METATYPE(oddigit::TrainProgress)

@@ -106,8 +106,8 @@ TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
             std::printf("GAN epoch %d/%d: D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  (%.1f s)\n", e.epoch, e.epochs,
                         last.discriminator_loss, last.generator_loss, last.d_real, last.d_fake, e.seconds);
         else
-            std::printf("encoder epoch %d/%d: loss %.4f  validation %.4f  (%.1f s)\n", e.epoch, e.epochs,
-                        last.encoder_loss, e.validation_loss, e.seconds);
+            std::printf("encoder epoch %d/%d: loss %.4f  held-out mean score %.4f  (%.1f s)\n", e.epoch, e.epochs,
+                        last.encoder_loss, e.validation_mean_score, e.seconds);
         std::fflush(stdout);
     };
     return callbacks;

@@ -35,7 +35,7 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
 
 // Accepted before the subcommand and after it, as users type it either way.
 void add_threads_option(CLI::App& command, int& threads) {
-    command.add_option("--threads", threads, "CPU threads for LibTorch (0: all cores)")->check(CLI::NonNegativeNumber);
+    command.add_option("--threads", threads, "CPU threads for LibTorch (0: $OMP_NUM_THREADS if set, else all cores)")->check(CLI::NonNegativeNumber);
 }
 
 const std::map<std::string, ScoreMode> kScoreModes = {{"encoder", ScoreMode::Encoder}, {"search", ScoreMode::LatentSearch}};

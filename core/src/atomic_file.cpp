@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "oddigit/error.h"
@@ -29,6 +30,14 @@ std::string temporary_name(const std::string& path) {
     throw Error("cannot write '" + path + "': " + what);
 }
 
+// Flushes an open file to the disk and closes it, on every path. Throws on failure.
+void sync_and_close(int fd, const std::string& path) {
+    const int sync_error = ::fsync(fd) != 0 ? errno : 0;
+    const int close_error = ::close(fd) != 0 ? errno : 0;
+    if (sync_error) fail(path, std::strerror(sync_error));
+    if (close_error) fail(path, std::strerror(close_error));
+}
+
 void write_plain(const std::string& temporary, const std::string& path,
                  const std::vector<unsigned char>& bytes) {
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -44,7 +53,7 @@ void write_plain(const std::string& temporary, const std::string& path,
         }
         written += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) fail(path, std::strerror(errno));
+    sync_and_close(fd, path);
 }
 
 void write_gzip(const std::string& temporary, const std::string& path,
@@ -62,11 +71,18 @@ void write_gzip(const std::string& temporary, const std::string& path,
         written += chunk;
     }
     if (gzclose(file) != Z_OK) fail(path, "gzip close failed");
+    // zlib cannot fsync: reopen the finished file to flush it.
     const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
+    if (fd < 0) fail(path, std::strerror(errno));
+    sync_and_close(fd, path);
+}
+
+// Makes a rename inside the folder survive a power cut.
+void sync_folder_of(const std::string& path) {
+    const std::string folder = std::filesystem::path(path).parent_path().string();
+    const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail(path, "cannot open its folder to sync it: " + std::string(std::strerror(errno)));
+    sync_and_close(fd, path);
 }
 
 }  // namespace
@@ -87,6 +103,7 @@ void write_file_atomically(const std::string& path, const std::vector<unsigned c
         std::remove(temporary.c_str());
         fail(path, reason);
     }
+    sync_folder_of(path);
 }
 
 }  // namespace oddigit::detail

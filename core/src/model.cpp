@@ -33,17 +33,6 @@ const std::pair<const char*, torch::nn::Module& (*)(AnomalyModel::Impl&)> kNetwo
     {"encoder", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.encoder; }},
 };
 
-float parse_float(const std::map<std::string, std::string>& metadata, const std::string& key,
-                  const std::string& path) {
-    const auto found = metadata.find(key);
-    if (found == metadata.end()) throw Error("'" + path + "' lacks the metadata '" + key + "'");
-    char* end = nullptr;
-    const float value = std::strtof(found->second.c_str(), &end);
-    if (found->second.empty() || *end != '\0' || !std::isfinite(value))
-        throw Error("'" + path + "': metadata '" + key + "' is not a number: '" + found->second + "'");
-    return value;
-}
-
 // Enough digits that parse_float() gives back the same float.
 std::string exact_text(float value) {
     char text[32];
@@ -176,6 +165,28 @@ void AnomalyModel::Impl::to(torch::Device target) {
 
 namespace detail {
 
+float parse_float(const std::map<std::string, std::string>& metadata, const std::string& key,
+                  const std::string& path, float lowest, float highest) {
+    const auto found = metadata.find(key);
+    if (found == metadata.end()) throw Error("'" + path + "' lacks the metadata '" + key + "'");
+    char* end = nullptr;
+    const float value = std::strtof(found->second.c_str(), &end);
+    if (found->second.empty() || *end != '\0' || !std::isfinite(value))
+        throw Error("'" + path + "': metadata '" + key + "' is not a number: '" + found->second + "'");
+    if (value < lowest || value > highest)
+        throw Error("'" + path + "': metadata '" + key + "' is " + found->second + ", outside [" +
+                    exact_text(lowest) + ", " + exact_text(highest) + "]");
+    return value;
+}
+
+int parse_int(const std::map<std::string, std::string>& metadata, const std::string& key, const std::string& path,
+              int lowest, int highest) {
+    const float value = parse_float(metadata, key, path, static_cast<float>(lowest), static_cast<float>(highest));
+    if (value != std::floor(value))
+        throw Error("'" + path + "': metadata '" + key + "' is not a whole number: '" + metadata.at(key) + "'");
+    return static_cast<int>(value);
+}
+
 torch::Tensor to_tensor(const ImageBatch& images, int64_t begin, int64_t count, torch::Device device) {
     const torch::Tensor pixels =
         torch::from_blob(const_cast<float*>(images.image(begin)), {count, 1, kImageSide, kImageSide}, torch::kFloat);
@@ -298,14 +309,8 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
                     (version == metadata.end() ? std::string("none") : version->second) + "'; this build reads " +
                     kFormatVersion);
     Architecture architecture;
-    const float latent_dim = parse_float(metadata, "oddigit.latent_dim", path);
-    const float width = parse_float(metadata, "oddigit.width", path);
-    if (latent_dim < 1 || latent_dim > kMaxLatentDim || width < 1 || width > kMaxWidth ||
-        latent_dim != std::floor(latent_dim) || width != std::floor(width))
-        throw Error("'" + path + "': unsupported architecture (latent_dim " + std::to_string(latent_dim) + ", width " +
-                    std::to_string(width) + ")");
-    architecture.latent_dim = static_cast<int>(latent_dim);
-    architecture.width = static_cast<int>(width);
+    architecture.latent_dim = parse_int(metadata, "oddigit.latent_dim", path, 1, kMaxLatentDim);
+    architecture.width = parse_int(metadata, "oddigit.width", path, 1, kMaxWidth);
 
     AnomalyModel model = AnomalyModel::create(architecture, 0);
     AnomalyModel::Impl& impl = model.impl();
@@ -341,9 +346,9 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
 
     ModelInfo& info = impl.info;
     info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
-    info.kappa = parse_float(metadata, "oddigit.kappa", path);
+    info.kappa = parse_float(metadata, "oddigit.kappa", path, 0.0f);
     info.threshold = parse_float(metadata, "oddigit.threshold", path);
-    info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path);
+    info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, 0.0f, 1.0f);
     info.validation_scores = safetensors::to_floats(scores->second);
     std::sort(info.validation_scores.begin(), info.validation_scores.end());
     const auto score = metadata.find("oddigit.score");

@@ -1,5 +1,7 @@
 #pragma once
 // Internal: the torch side of AnomalyModel, shared by model.cpp and train.cpp.
+#include <limits>
+#include <map>
 #include <set>
 #include <string>
 
@@ -60,6 +62,14 @@ torch::Tensor izif_loss(DiscriminatorImpl& discriminator, const torch::Tensor& i
 
 // Turns every parameter or buffer of the network on (true) or off (false) for gradients.
 void set_trainable(torch::nn::Module& network, bool trainable);
+
+// A number from a file's metadata. Throws Error naming the file and key when the key is
+// missing, the text is not a finite number (or not a whole one), or it lies outside
+// [lowest, highest].
+float parse_float(const std::map<std::string, std::string>& metadata, const std::string& key, const std::string& path,
+                  float lowest = std::numeric_limits<float>::lowest(), float highest = std::numeric_limits<float>::max());
+int parse_int(const std::map<std::string, std::string>& metadata, const std::string& key, const std::string& path,
+              int lowest, int highest);
 
 safetensors::Tensor to_safetensor(const torch::Tensor& tensor);
 torch::Tensor from_safetensor(const safetensors::Tensor& tensor);

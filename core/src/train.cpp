@@ -23,6 +23,8 @@ constexpr int kSampleCount = 64;
 constexpr int kProgressInterval = 5;
 // Weight of the newest measurement in the smoothed seconds-per-step.
 constexpr double kRateSmoothing = 0.1;
+// Bound on the epoch counts a resume file may claim.
+constexpr int kMaxEpochs = 1000000;
 // Until the encoder phase has been timed, its step is taken to cost this share of a GAN step.
 constexpr double kEncoderStepCostGuess = 0.7;
 
@@ -138,18 +140,22 @@ public:
             detail::set_trainable(*impl.generator, false);
             detail::set_trainable(*impl.discriminator, false);
         }
+        bool trained_encoder = false;
         for (int epoch = encoder_epochs_done_ + 1; epoch <= params_.encoder_epochs && !cancelled; ++epoch) {
             cancelled = !encoder_epoch(epoch);
             if (!cancelled) {
+                trained_encoder = true;
                 encoder_epochs_done_ = epoch;
                 if (!params_.output_path.empty()) model_.save(params_.output_path);
                 save_resume();
             }
         }
-        if (!cancelled && encoder_epochs_done_ == params_.encoder_epochs && params_.encoder_epochs > 0 &&
-            model_.info().validation_scores.empty()) {
-            // A resumed run that had already finished: nothing left to train.
+        if (!cancelled && !trained_encoder) {
+            // A resumed run that had already finished: nothing left to train, but kappa or the
+            // threshold quantile may have changed, or the calibration may be for an older score.
             calibrate(model_, validation_images_, params_.threshold_quantile);
+            if (!params_.output_path.empty()) model_.save(params_.output_path);
+            save_resume();
         }
         detail::set_trainable(*impl.generator, true);
         detail::set_trainable(*impl.discriminator, true);
@@ -238,11 +244,11 @@ private:
         }
         calibrate(model_, validation_images_, params_.threshold_quantile);
         const std::vector<float>& scores = model_.info().validation_scores;
-        double validation_loss = 0;
-        for (float s : scores) validation_loss += s;
-        validation_loss /= static_cast<double>(scores.size());
+        double validation_mean_score = 0;
+        for (float s : scores) validation_mean_score += s;
+        validation_mean_score /= static_cast<double>(scores.size());
         impl.encoder->train();
-        EpochSummary summary{TrainPhase::Encoder, epoch, params_.encoder_epochs, samples(), validation_loss,
+        EpochSummary summary{TrainPhase::Encoder, epoch, params_.encoder_epochs, samples(), validation_mean_score,
                              seconds_since(epoch_start)};
         if (callbacks_.on_epoch) callbacks_.on_epoch(summary);
         return true;
@@ -339,7 +345,8 @@ private:
         const json wanted = fixed_settings(params_, train_count_);
         if (saved != wanted)
             throw Error("'" + path + "' was written with other settings (" + saved.dump() + ") than this run (" +
-                        wanted.dump() + ")");
+                        wanted.dump() + "); a resumed run may change the epochs, learning rates, kappa and "
+                        "threshold quantile, not these");
         // A calibration for an older score is dropped: the run calibrates again when it ends.
         AnomalyModel saved_model = detail::from_file(file, path, {"optimizer.", "rng."}, StaleCalibration::Drop);
         // Settings that may change on resume (kappa, the threshold quantile) follow this run.
@@ -362,8 +369,9 @@ private:
         } catch (const c10::Error&) {
             throw Error("'" + path + "': the tensor 'rng.noise' is not a random generator state");
         }
-        gan_epochs_done_ = std::stoi(file.metadata.at("oddigit.resume.gan_epochs_done"));
-        encoder_epochs_done_ = std::stoi(file.metadata.at("oddigit.resume.encoder_epochs_done"));
+        gan_epochs_done_ = detail::parse_int(file.metadata, "oddigit.resume.gan_epochs_done", path, 0, kMaxEpochs);
+        encoder_epochs_done_ =
+            detail::parse_int(file.metadata, "oddigit.resume.encoder_epochs_done", path, 0, kMaxEpochs);
         if (encoder_epochs_done_ > 0 && params_.gan_epochs > gan_epochs_done_)
             throw Error("'" + path + "': the GAN phase ended after " + std::to_string(gan_epochs_done_) +
                         " epochs and the encoder was trained on it; it cannot be extended to " +

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -25,11 +26,15 @@ TrainParams quick_params(int gan_epochs, int encoder_epochs) {
     TrainParams params;
     params.gan_epochs = gan_epochs;
     params.encoder_epochs = encoder_epochs;
-    params.seed = 11;
+    params.seed = test::training_seed(11);
     return params;
 }
 
-TEST(Train, ShortRunHasFiniteLossesAndRanksForeignInputsAboveHeldOutDigits) {
+// A short run's weights differ from one CPU to the next, and its quality from one seed to the
+// next (3 + 3 epochs on 3000 images: foreign-image AUROC from 0.53 to 0.98 over seeds 1-4):
+// it asserts what every run does. The committed model's quality is tested in model_test.cpp,
+// training quality in the benchmarks' protocols.
+TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
     const NormalSplit split = subset(ClassSet::all(), 3000);
     TrainParams params = quick_params(3, 3);
     std::vector<TrainProgress> progress;
@@ -49,22 +54,25 @@ TEST(Train, ShortRunHasFiniteLossesAndRanksForeignInputsAboveHeldOutDigits) {
     EXPECT_EQ(progress.back().global_step, progress.back().total_steps);
     ASSERT_EQ(epochs.size(), 6u);
     EXPECT_EQ(epochs.front().samples.size(), 64);
-    // The encoder learns: validation loss falls from the first to the last encoder epoch.
-    EXPECT_LT(epochs.back().validation_loss, epochs[3].validation_loss);
+
+    // The encoder learns: its loss over the last encoder epoch is below that over the first,
+    // which starts from a random encoder.
+    const auto mean_encoder_loss = [&](int epoch) {
+        double sum = 0;
+        int count = 0;
+        for (const TrainProgress& p : progress)
+            if (p.phase == TrainPhase::Encoder && p.epoch == epoch) sum += p.encoder_loss, ++count;
+        return sum / std::max(1, count);
+    };
+    const double learnt = mean_encoder_loss(3) / mean_encoder_loss(1);
+    test::print_measured("encoder loss, last / first encoder epoch", learnt);
+    EXPECT_LT(learnt, 0.9);
 
     const ModelInfo& info = result.model.info();
     EXPECT_EQ(info.validation_scores.size(), static_cast<size_t>(split.validation.size()));
     EXPECT_NEAR(result.model.validation_percentile(info.threshold), 0.95, 0.01);
-
-    const ImageBatch digits = test::test_digits(ClassSet::all(), 200);
-    const ImageBatch foreign = test::foreign_images(100, 3);
-    std::vector<float> scores = result.model.score_values(digits);
-    std::vector<bool> anomalous(scores.size(), false);
-    for (float s : result.model.score_values(foreign)) {
-        scores.push_back(s);
-        anomalous.push_back(true);
-    }
-    EXPECT_GT(auroc(scores, anomalous), 0.9);
+    const std::vector<float> held_out = result.model.score_values(split.validation);
+    EXPECT_EQ(*std::max_element(held_out.begin(), held_out.end()), info.validation_scores.back());
 }
 
 std::vector<float> tensor_values(const std::string& path, const std::string& name) {
@@ -168,6 +176,58 @@ TEST(Train, NanInTheDataStopsWithAClearErrorAndKeepsTheLastCheckpoint) {
     const auto kept = safetensors::read(resume_path(params.output_path));
     EXPECT_EQ(kept.metadata.at("oddigit.resume.gan_epochs_done"), "1");
     EXPECT_EQ(kept.tensors.at("generator.up28.weight").bytes, saved.tensors.at("generator.up28.weight").bytes);
+}
+
+TEST(Train, ResumingAFinishedRunAppliesTheNewKappaAndRecalibrates) {
+    const std::string dir = test::scratch_dir();
+    const NormalSplit split = subset(ClassSet::single(5), 320);
+    TrainParams params = quick_params(1, 1);
+    params.output_path = dir + "/m.safetensors";
+    const float first_threshold = train(split.train, split.validation, params).model.info().threshold;
+
+    params.resume = true;
+    params.kappa = 5.0f;
+    const TrainResult resumed = train(split.train, split.validation, params);
+    const AnomalyModel saved = AnomalyModel::load(params.output_path);
+    EXPECT_EQ(saved.info().kappa, 5.0f);
+    EXPECT_EQ(resumed.model.info().kappa, 5.0f);
+    EXPECT_GT(saved.info().threshold, first_threshold) << "a larger feature weight raises every score";
+    EXPECT_EQ(saved.info().threshold, resumed.model.info().threshold);
+    EXPECT_EQ(saved.info().validation_scores, resumed.model.info().validation_scores);
+}
+
+TEST(Train, AResumeFileWithADamagedEpochCountIsRefusedWithTheReason) {
+    const std::string dir = test::scratch_dir();
+    const NormalSplit split = subset(ClassSet::single(3), 320);
+    TrainParams params = quick_params(2, 1);
+    params.output_path = dir + "/m.safetensors";
+    TrainControl control;
+    TrainCallbacks stop_after_first_epoch;
+    stop_after_first_epoch.on_epoch = [&](const EpochSummary&) { control.cancel(); };
+    train(split.train, split.validation, params, stop_after_first_epoch, &control);
+    const safetensors::File good = safetensors::read(resume_path(params.output_path));
+    params.resume = true;
+
+    const std::pair<const char*, const char*> damages[] = {
+        {nullptr, "lacks the metadata 'oddigit.resume.gan_epochs_done'"},
+        {"many", "'oddigit.resume.gan_epochs_done' is not a number"},
+        {"-3", "'oddigit.resume.gan_epochs_done' is -3, outside"},
+        {"1.5", "not a whole number"},
+        {"99999999999", "outside"}};
+    for (const auto& [value, reason] : damages) {
+        safetensors::File damaged = good;
+        if (value)
+            damaged.metadata["oddigit.resume.gan_epochs_done"] = value;
+        else
+            damaged.metadata.erase("oddigit.resume.gan_epochs_done");
+        safetensors::write(resume_path(params.output_path), damaged);
+        try {
+            train(split.train, split.validation, params);
+            ADD_FAILURE() << "resumed from gan_epochs_done = " << (value ? value : "(missing)");
+        } catch (const Error& error) {
+            EXPECT_NE(std::string(error.what()).find(reason), std::string::npos) << error.what();
+        }
+    }
 }
 
 TEST(Train, RejectsUnusableInput) {

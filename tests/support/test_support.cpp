@@ -53,6 +53,7 @@ ImageBatch test_digits(const ClassSet& digits, int64_t count) {
 }  // namespace oddigit::test
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 namespace oddigit::test {
@@ -82,10 +83,16 @@ ImageBatch foreign_images(int count, uint64_t seed) {
     return batch;
 }
 
-std::string fixture_model_path() {
-    const char* path = std::getenv("ODDIGIT_TEST_MODEL");
-    if (!path || !*path) ADD_FAILURE() << "ODDIGIT_TEST_MODEL is not set: run the tests through ctest";
-    return path ? path : "";
+std::string fixture_model_path() { return ODDIGIT_TEST_MODEL; }
+
+uint64_t training_seed(uint64_t fallback) {
+    const char* seed = std::getenv("ODDIGIT_TEST_SEED");
+    return seed && *seed ? std::strtoull(seed, nullptr, 10) : fallback;
+}
+
+void print_measured(const std::string& name, double value) {
+    std::printf("[ measured ] %s: %.4f\n", name.c_str(), value);
+    std::fflush(stdout);
 }
 
 void copy_as_older_build(const std::string& source, const std::string& target) {

@@ -24,8 +24,17 @@ namespace oddigit::test {
 // (Filled blocks and rings are left out on purpose: a ring is a zero.)
 ImageBatch foreign_images(int count, uint64_t seed);
 
-// The model trained by the test fixture (the ODDIGIT_TEST_MODEL environment variable).
+// The committed model the tests score with, the bundled one: the same weights on every
+// machine.
 std::string fixture_model_path();
+
+// The seed of the tests that train: $ODDIGIT_TEST_SEED when set, else fallback.
+// scripts/check-test-margins.sh runs them over many seeds and CPU kernels.
+uint64_t training_seed(uint64_t fallback);
+
+// Prints a figure a training test asserts a margin on, as "[ measured ] name: value", so
+// scripts/check-test-margins.sh can collect it over seeds and CPU kernels.
+void print_measured(const std::string& name, double value);
 
 // Copies the model file at source to target as a build before the score last changed wrote
 // it: without the "oddigit.score" metadata. Fails the calling test if source has none.

@@ -4,11 +4,17 @@
 
 namespace oddigit {
 
-// Sets the number of CPU threads LibTorch uses; 0 means every core the process may use
-// (LibTorch's own default is half of them). Returns the count in effect.
+// The cores this process may use: $OMP_NUM_THREADS when it is set to a positive number (so
+// a test runner or a batch system can share the cores out), else the CPU affinity's count.
+int available_cores();
+
+// Sets the number of CPU threads LibTorch uses in the calling thread and in threads started
+// after it; 0 means available_cores() (LibTorch's own default is half of them). Returns the
+// count in effect.
 int set_thread_count(int threads = 0);
 
-// Prepares the calling thread for tensor work; call it first in every worker thread.
+// Prepares the calling thread for tensor work; call it first in every worker thread. Later
+// calls in the same thread do nothing, so they keep a thread count set after the first.
 void init_worker_thread();
 
 // "cuda" when a CUDA device is usable, else "cpu".

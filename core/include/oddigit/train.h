@@ -62,7 +62,7 @@ struct EpochSummary {
     int epoch = 0;
     int epochs = 0;
     ImageBatch samples;               // G(z) for a fixed set of z, the same every epoch
-    double validation_loss = 0;       // encoder phase: encoder loss on validation images
+    double validation_mean_score = 0; // encoder phase: mean anomaly score of the held-out normal images
     double seconds = 0;
 };
 
