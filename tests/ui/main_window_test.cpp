@@ -1,9 +1,14 @@
 // The desktop app driven like a user would: mouse strokes, undo, a training run, the
 // explorer, and a bad file dropped on the window.
+#include <QAbstractButton>
 #include <QApplication>
+#include <QDialog>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -70,6 +75,16 @@ SevenThenScribble drawSevenThenScribble(DrawView* view) {
     drawStroke(view->canvas(), kScribble);
     scores.withScribble = settle(view);
     return scores;
+}
+
+// The bundled model saved under another name with another threshold: a second model that
+// scores the same but flags differently.
+QString bundledWithThreshold(const QTemporaryDir& dir, float threshold) {
+    oddigit::AnomalyModel model = oddigit::AnomalyModel::load(oddigit::test::fixture_model_path());
+    model.info().threshold = threshold;
+    const QString path = dir.filePath(QString("threshold-%1.safetensors").arg(threshold));
+    model.save(path.toStdString());
+    return path;
 }
 
 // With ODDIGIT_SCREENSHOT_DIR set, the test saves what the window shows at its key moments
@@ -223,6 +238,99 @@ private slots:
         view->canvas()->clear();
         drawStroke(view->canvas(), kSevenTop);
         QVERIFY(!settle(view).blank);
+    }
+
+    // A model switch while a drawing is being scored: no answer computed for the old model
+    // shows under the new one (here one that flags everything).
+    void aModelSwitchDropsAnswersForTheOldModel() {
+        QTemporaryDir dir;
+        const QString original = window_->modelStore()->path();
+        DrawView* view = window_->drawView();
+        view->canvas()->clear();
+        settle(view);
+        QList<bool> verdictsAfterSwitch;
+        QSignalSpy spy(view, &DrawView::scoredDrawing);
+        drawStroke(view->canvas(), kSevenTop);
+        drawStroke(view->canvas(), kSevenStem);
+        QVERIFY(window_->openModel(bundledWithThreshold(dir, 0.0f), true));
+        spy.clear();
+        settle(view);
+        QTest::qWait(200);
+        QVERIFY(spy.count() > 0);
+        for (const QList<QVariant>& answer : spy) QVERIFY(answer.at(0).value<DrawingScore>().flagged);
+        QVERIFY(window_->openModel(original, true));
+    }
+
+    // The pass over the test set has scored its last image when the model changes: what it
+    // computed for the old model is dropped, not shown under the new model's threshold.
+    void explorerDropsAPassForAModelNoLongerOpen() {
+        QTemporaryDir dir;
+        const QString original = window_->modelStore()->path();
+        const QString other = bundledWithThreshold(dir, 123.0f);
+        ExploreView* view = window_->exploreView();
+        auto* progress = view->findChild<QProgressBar*>();
+        QVERIFY(progress);
+        QSignalSpy finished(view, &ExploreView::scoringFinished);
+        bool switched = false;
+        const auto connection = connect(progress, &QProgressBar::valueChanged, this, [&](int value) {
+            if (value < 10000 || switched) return;
+            switched = true;
+            QVERIFY(window_->openModel(other, true));
+        });
+        view->scoreTestSet();
+        QTRY_VERIFY_WITH_TIMEOUT(switched, 120000);
+        disconnect(connection);
+        QTest::qWait(1000);
+        QCOMPARE(finished.count(), 0);
+        QCOMPARE(view->flaggedCount(), 0);
+        QVERIFY(!view->isScoring());
+        QVERIFY(window_->openModel(original, true));
+    }
+
+    // The detail window is scored in the background and opens when ready.
+    void explorerDetailOpensForAnImage() {
+        ExploreView* view = window_->exploreView();
+        QSignalSpy done(view, &ExploreView::scoringFinished);
+        view->scoreTestSet();
+        QVERIFY(done.wait(120000));
+        QSignalSpy shown(view, &ExploreView::detailShown);
+        view->showDetail(7);
+        QVERIFY(shown.wait(10000));
+        auto* dialog = view->findChild<QDialog*>();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->windowTitle(), QString("Test image 7"));
+        dialog->close();
+    }
+
+    // Start with the path of an earlier run asks first; "Use a new name" leaves that run be.
+    void startingOverAnEarlierRunAsksAndCanUseANewName() {
+        QTemporaryDir dir;
+        const QString earlier = dir.filePath("earlier.safetensors");
+        QVERIFY(QFile::copy(QString::fromStdString(oddigit::test::fixture_model_path()), earlier));
+        const QByteArray before = [&] { QFile f(earlier); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        TrainView* view = window_->trainView();
+        view->setOutputPath(earlier);
+        view->setEpochs(1, 1);
+        view->setNormalClasses("1");
+        view->setTrainingLimit(256);
+        bool asked = false;
+        QTimer::singleShot(300, [&] {
+            auto* question = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!question) return;
+            asked = true;
+            for (QAbstractButton* button : question->buttons())
+                if (button->text() == "Use a new name") button->click();
+        });
+        view->start();
+        QVERIFY(asked);
+        QVERIFY(view->isTraining());
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.first().at(1).toString(), dir.filePath("earlier-2.safetensors"));
+        QVERIFY(QFile::exists(dir.filePath("earlier-2.safetensors")));
+        QFile kept(earlier);
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        QCOMPARE(kept.readAll(), before);
     }
 
     // The model users get first (the committed bundled model, the same on every machine): it
