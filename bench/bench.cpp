@@ -1,10 +1,16 @@
 // oddigit-bench: training speed, scoring latency and throughput, latent-search cost.
 #include <CLI/CLI.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "oddigit/error.h"
 #include "oddigit/mnist.h"
@@ -20,12 +26,88 @@ using namespace oddigit;
 constexpr int kLatencyRuns = 500;
 // Images in the latent-search timing.
 constexpr int kSearchImages = 32;
+// Training steps timed for a rate, after warm-up steps that are not.
+constexpr int kWarmUpSteps = 10;
+constexpr int kTimedSteps = 60;
+// The Draw view scores the drawing and the drawing without each stroke: a three-stroke
+// drawing is a batch of four, at most one per 16 ms frame.
+constexpr int kDrawingBatch = 4;
+constexpr auto kFrame = std::chrono::milliseconds(16);
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 double percentile(std::vector<double> values, double q) {
     std::sort(values.begin(), values.end());
     return values[static_cast<size_t>(q * (values.size() - 1))];
+}
+
+// GAN-phase training rate in images/s with `threads` LibTorch threads, timed over
+// kTimedSteps steps after kWarmUpSteps.
+double training_rate(const NormalSplit& split, int threads) {
+    init_worker_thread();
+    set_thread_count(threads);
+    TrainParams params;
+    params.gan_epochs = 1;
+    params.encoder_epochs = 1;
+    TrainControl control;
+    Clock::time_point start;
+    double rate = 0;
+    TrainCallbacks callbacks;
+    callbacks.on_progress = [&](const TrainProgress& p) {
+        if (p.step == kWarmUpSteps) start = Clock::now();
+        if (p.step == kWarmUpSteps + kTimedSteps) {
+            rate = kTimedSteps * params.batch_size / seconds_since(start);
+            control.cancel();
+        }
+    };
+    train(split.train, split.validation, params, callbacks, &control);
+    return rate;
+}
+
+struct SharedRun {
+    double training_images_per_second = 0;
+    double drawing_ms_p50 = 0, drawing_ms_p95 = 0;
+};
+
+// Trains with training_threads while another thread scores a drawing every frame with one
+// thread, as the app does when the user draws during a training run.
+SharedRun train_while_drawing(const NormalSplit& split, const AnomalyModel& model, const ImageBatch& drawings,
+                              int training_threads) {
+    std::atomic<bool> training{true};
+    std::vector<double> latencies;
+    std::thread drawer([&] {
+        init_worker_thread();
+        set_thread_count(1);
+        const AnomalyModel copy = model.clone();
+        for (int64_t i = 0; training; i = (i + kDrawingBatch) % (drawings.size() - kDrawingBatch)) {
+            const Clock::time_point frame = Clock::now();
+            ImageBatch batch;
+            batch.pixels.assign(drawings.image(i), drawings.image(i + kDrawingBatch));
+            copy.score(batch);
+            latencies.push_back(1000 * seconds_since(frame));
+            std::this_thread::sleep_until(frame + kFrame);
+        }
+    });
+    SharedRun run;
+    run.training_images_per_second = training_rate(split, training_threads);
+    training = false;
+    drawer.join();
+    run.drawing_ms_p50 = percentile(latencies, 0.5);
+    run.drawing_ms_p95 = percentile(latencies, 0.95);
+    return run;
+}
+
+// Trains with `threads` while a child process keeps one core busy.
+double training_rate_beside_busy_process(const NormalSplit& split, int threads) {
+    const pid_t busy = fork();
+    if (busy == 0) {
+        for (volatile uint64_t spin = 0;; spin = spin + 1) {
+        }
+    }
+    const double rate = training_rate(split, threads);
+    kill(busy, SIGKILL);
+    waitpid(busy, nullptr, 0);
+    return rate;
 }
 
 }  // namespace
@@ -95,6 +177,34 @@ int main(int argc, char** argv) {
         figures["latent_search_steps"] = search.search_steps;
         std::printf("AnoGAN     latent search, %d steps: %.1f ms per image (batch of %d)\n", search.search_steps,
                     per_image, kSearchImages);
+
+        // Sharing the machine. The app's budget gives training every core but one (see
+        // ui/background_job.h); the figures compare it with training on every core.
+        const int cores = available_cores();
+        const int budget = std::max(1, cores - 1);
+        const double idle_all = training_rate(split, cores);
+        const double idle_budget = training_rate(split, budget);
+        std::printf("sharing    training alone: %.0f img/s on %d threads, %.0f img/s on %d\n", idle_all, cores,
+                    idle_budget, budget);
+        for (const int threads : {cores, budget}) {
+            const SharedRun run = train_while_drawing(split, model, test, threads);
+            std::printf("sharing    drawing scored every %lld ms while training on %d threads: drawing p50 %.1f ms, "
+                        "p95 %.1f ms; training %.0f img/s (%.0f %% of alone on %d)\n",
+                        static_cast<long long>(kFrame.count()), threads, run.drawing_ms_p50, run.drawing_ms_p95,
+                        run.training_images_per_second, 100 * run.training_images_per_second / idle_all, cores);
+            const std::string key = "while_drawing_" + std::to_string(threads) + "_threads_";
+            figures[key + "drawing_ms_p95"] = run.drawing_ms_p95;
+            figures[key + "training_images_per_second"] = run.training_images_per_second;
+        }
+        for (const int threads : {cores, budget}) {
+            const double rate = training_rate_beside_busy_process(split, threads);
+            std::printf("sharing    one busy process beside training on %d threads: %.0f img/s (%.0f %% of alone on %d)\n",
+                        threads, rate, 100 * rate / idle_all, cores);
+            figures["beside_busy_process_" + std::to_string(threads) + "_threads_images_per_second"] = rate;
+        }
+        figures["alone_" + std::to_string(cores) + "_threads_images_per_second"] = idle_all;
+        figures["alone_" + std::to_string(budget) + "_threads_images_per_second"] = idle_budget;
+
         if (!json_path.empty()) std::ofstream(json_path) << figures.dump(2) << "\n";
     } catch (const Error& error) {
         std::fprintf(stderr, "oddigit-bench: error: %s\n", error.what());

@@ -23,6 +23,8 @@ public:
     void addPoint(Series series, double step, double epoch, double value);
     void clear();
     int pointCount(Series series) const { return static_cast<int>(raw_[series].size()); }
+    // The epoch position of the newest point of a series (0 when it has none).
+    double lastEpoch(Series series) const { return raw_[series].isEmpty() ? 0 : raw_[series].back().epoch; }
     QCustomPlot* plot() const { return plot_; }
 
 private slots:

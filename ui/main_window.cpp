@@ -5,6 +5,7 @@
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QImageReader>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -20,6 +21,11 @@
 #include "model_store.h"
 #include "oddigit/preprocess.h"
 #include "train_view.h"
+
+namespace {
+// Largest image opened, in pixels: far beyond any scan or photo of a digit.
+constexpr qint64 kMaxImagePixels = 100'000'000;
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     store_ = new ModelStore(this);
@@ -113,6 +119,16 @@ bool MainWindow::openModel(const QString& path, bool quiet) {
 }
 
 bool MainWindow::openImage(const QString& path, bool quiet) {
+    // The header alone tells the size: a file that claims more pixels than any drawing has
+    // is refused before anything decodes it.
+    const QSize size = QImageReader(path).size();
+    if (qint64{size.width()} * size.height() > kMaxImagePixels) {
+        showError(tr("Cannot open the image"),
+                  tr("'%1' is too large: %2 x %3 pixels (at most %4 million)")
+                      .arg(path).arg(size.width()).arg(size.height()).arg(kMaxImagePixels / 1000000),
+                  quiet);
+        return false;
+    }
     try {
         const oddigit::GrayImage gray = oddigit::load_gray_image(path.toStdString());
         QImage image(gray.pixels.data(), gray.width, gray.height, gray.width, QImage::Format_Grayscale8);

@@ -1,13 +1,21 @@
 // Runs the real oddigit-cli binary as a user would.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
+#include <thread>
 #include <sstream>
 
 #include "oddigit/idx.h"
+#include "oddigit/safetensors.h"
 #include "test_support.h"
 
 namespace oddigit {
@@ -152,6 +160,79 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("AUROC"), std::string::npos);
     EXPECT_NE(slurp(dir + "/eval.json").find("\"auroc\""), std::string::npos);
+}
+
+
+// Starts `oddigit-cli arguments`, waits until it reports a finished epoch, then kills it with
+// SIGKILL after `delay` more. Returns true when the process finished by itself first.
+bool run_and_kill(const std::string& arguments, std::chrono::milliseconds delay) {
+    const std::string log = test::scratch_dir() + "/out";
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const std::string command = std::string("exec ") + ODDIGIT_CLI + " " + arguments + " >" + log + " 2>&1 </dev/null";
+        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = 0;
+    const auto exited = [&] { return waitpid(pid, &status, WNOHANG) == pid; };
+    const auto poll = std::chrono::milliseconds(5);
+    while (slurp(log).find(" epoch ") == std::string::npos) {
+        if (exited()) return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        std::this_thread::sleep_for(poll);
+    }
+    for (const auto until = std::chrono::steady_clock::now() + delay; std::chrono::steady_clock::now() < until;) {
+        if (exited()) return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        std::this_thread::sleep_for(poll);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return false;
+}
+
+std::map<std::string, std::vector<unsigned char>> tensor_bytes(const std::string& path) {
+    std::map<std::string, std::vector<unsigned char>> bytes;
+    for (const auto& [name, tensor] : safetensors::read(path).tensors) bytes[name] = tensor.bytes;
+    return bytes;
+}
+
+// A training run killed with SIGKILL at random moments, and resumed each time, ends with
+// exactly the model of a run never interrupted; every file it left at each kill is whole.
+TEST(Cli, TrainingKilledAtRandomMomentsAndResumedEndsWithTheUninterruptedModel) {
+    const std::string dir = test::scratch_dir();
+    const std::string settings = "train --normal 0,6 --limit 320 --epochs 3 --encoder-epochs 2 --batch-size 32 --threads 1";
+    const CliRun straight = cli(settings + " --out " + dir + "/straight.safetensors");
+    ASSERT_EQ(straight.exit_code, 0) << straight.err;
+
+    const std::string model = dir + "/killed.safetensors";
+    const std::string resume = dir + "/killed.resume.safetensors";
+    std::mt19937 random(test::training_seed(5));
+    // Each kill falls at a random moment after the run's first finished epoch: inside an
+    // epoch, inside a save, or between the two.
+    std::uniform_int_distribution<int> delay_ms(0, 400);
+    int kills = 0, resumed = 0;
+    bool finished = false;
+    while (!finished && kills < 4) {
+        const bool resumable = std::filesystem::exists(resume);
+        resumed += resumable;
+        finished = run_and_kill(settings + " --out " + model + (resumable ? " --resume" : ""),
+                                std::chrono::milliseconds(delay_ms(random)));
+        if (finished) break;
+        ++kills;
+        for (const std::string& written : {model, resume})
+            if (std::filesystem::exists(written)) EXPECT_NO_THROW(safetensors::read(written)) << "torn after kill " << kills;
+    }
+    if (!finished) {
+        const CliRun last = cli(settings + " --out " + model + (std::filesystem::exists(resume) ? " --resume" : ""));
+        ASSERT_EQ(last.exit_code, 0) << last.err;
+    }
+    test::print_measured("kills before the run finished", kills);
+    test::print_measured("runs that resumed", resumed);
+    EXPECT_GE(kills, 3) << "the run finished before it could be killed often enough";
+    EXPECT_GE(resumed, 2) << "too few kills fell after the first epoch";
+    EXPECT_EQ(tensor_bytes(model), tensor_bytes(dir + "/straight.safetensors"));
+    const CliRun a = cli("info " + model), b = cli("info " + dir + "/straight.safetensors");
+    const auto threshold_line = [](const std::string& text) { return text.substr(text.find("threshold:"), 40); };
+    EXPECT_EQ(threshold_line(a.out), threshold_line(b.out));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <QAbstractButton>
 #include <QApplication>
 #include <QDialog>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMessageBox>
@@ -209,31 +210,63 @@ private slots:
         QCOMPARE(csv.readAll().count('\n'), flagged + 1);
     }
 
-    void droppingANonImageShowsAnErrorAndKeepsTheApp() {
+    // Hostile files dropped on the window: each gives an error dialog naming the file, and the
+    // model open before keeps working.
+    void droppingHostileFilesShowsAnErrorAndKeepsTheModel_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("text named .png") << "notes.png" << QByteArray("this is not a picture") << "cannot read";
+        QFile bundled(QString::fromStdString(oddigit::test::fixture_model_path()));
+        QVERIFY(bundled.open(QIODevice::ReadOnly));
+        const QByteArray model = bundled.readAll();
+        QTest::newRow("truncated model") << "half.safetensors" << model.left(model.size() / 2) << "half.safetensors";
+        QTest::newRow("foreign safetensors") << "foreign.safetensors"
+                                             << QByteArray::fromHex("0e00000000000000") + QByteArray("{\"a\":\"b\"}  ")
+                                             << "foreign.safetensors";
+        // A PNG header that claims 100000 x 100000 pixels and holds none.
+        QTest::newRow("huge image") << "huge.png"
+                                    << QByteArray::fromHex("89504e470d0a1a0a0000000d49484452000186a0000186a008000000008d395414"
+                                                          "0000000b49444154789c63604005000010000139bd8f65"
+                                                          "0000000049454e44ae426082")
+                                    << "too large";
+        QTest::newRow("folder") << "a-folder" << QByteArray() << "a-folder";
+    }
+
+    void droppingHostileFilesShowsAnErrorAndKeepsTheModel() {
+        QFETCH(QString, name);
+        QFETCH(QByteArray, content);
+        QFETCH(QString, reason);
         QTemporaryDir dir;
-        const QString fake = dir.filePath("notes.png");
-        QFile file(fake);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("this is not a picture");
-        file.close();
+        const QString path = dir.filePath(name);
+        if (name == "a-folder") {
+            QVERIFY(QDir().mkdir(path));
+        } else {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(content);
+        }
+        const auto before = window_->modelStore()->model();
         QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(fake)});
-        // The error dialog is modal: close it as a user would.
-        QTimer::singleShot(300, [] {
-            if (QWidget* dialog = QApplication::activeModalWidget()) dialog->close();
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        // The error dialog is modal: close it as a user would, and check it was shown.
+        bool dialogShown = false;
+        QTimer::singleShot(300, [&] {
+            if (QWidget* dialog = QApplication::activeModalWidget()) {
+                dialogShown = true;
+                dialog->close();
+            }
         });
         QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(window_.get(), &enter);
         QVERIFY(enter.isAccepted());
         QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(window_.get(), &drop);
-        QVERIFY2(window_->lastError().contains("notes.png"), qPrintable(window_->lastError()));
+        QVERIFY(dialogShown);
+        QVERIFY2(window_->lastError().contains(reason), qPrintable(window_->lastError()));
         QVERIFY(window_->isVisible());
-
-        const auto before = window_->modelStore()->model();
-        QVERIFY(!window_->openModel(fake, true));
         QCOMPARE(window_->modelStore()->model(), before);
-        // The app still scores after the errors.
+        // The app still scores after the error.
         DrawView* view = window_->drawView();
         view->canvas()->clear();
         drawStroke(view->canvas(), kSevenTop);
@@ -331,6 +364,32 @@ private slots:
         QFile kept(earlier);
         QVERIFY(kept.open(QIODevice::ReadOnly));
         QCOMPARE(kept.readAll(), before);
+    }
+
+    // A run plots with the settings it started with, whatever the form says later, and a
+    // second Start while it runs neither starts nor clears anything.
+    void aRunKeepsTheSettingsItStartedWith() {
+        QTemporaryDir dir;
+        TrainView* view = window_->trainView();
+        view->setOutputPath(dir.filePath("snapshot.safetensors"));
+        view->setEpochs(1, 1);
+        view->setNormalClasses("1");
+        view->setTrainingLimit(640);
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        view->start();
+        QVERIFY(view->isTraining());
+        view->setEpochs(50, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > 0, 60000);
+        const int points = view->lossPlot()->pointCount(LossPlot::Discriminator);
+        view->start();
+        QVERIFY(view->lossPlot()->pointCount(LossPlot::Discriminator) >= points);
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.count(), 1);
+        QVERIFY(finished.first().at(0).toBool());
+        QVERIFY(view->lossPlot()->pointCount(LossPlot::Encoder) > 0);
+        // One GAN epoch, then the encoder's: its points lie between epochs 1 and 2.
+        QVERIFY2(view->lossPlot()->lastEpoch(LossPlot::Encoder) <= 2.0,
+                 qPrintable(QString::number(view->lossPlot()->lastEpoch(LossPlot::Encoder))));
     }
 
     // The model users get first (the committed bundled model, the same on every machine): it
