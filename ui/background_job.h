@@ -16,12 +16,15 @@
 #include <thread>
 
 enum class JobKind {
-    Training,     // gets every core but one while it runs
-    LiveScoring,  // one core: a drawing scores in milliseconds, and must not wait for training
-    Batch,        // a pass over many images: one core while training runs, else every core
+    Training,     // every core; the trainer drops threads itself when they only wait (TrainParams::threads)
+    LiveScoring,  // one thread: a drawing scores in milliseconds, and a one-thread job never
+                  // waits at an OpenMP barrier for a core that training holds
+    Batch,        // a pass over many images: one thread while training runs, else every core
 };
 
-// Shares the cores between the kinds of work the app runs at once.
+// Shares the cores between the kinds of work the app runs at once. Measured (oddigit-bench,
+// 2 cores): training on both cores while a drawing is scored every 16 ms on one thread keeps
+// 85 % of its speed alone and the drawing's p95 at 4.6 ms; training on one core keeps 72 %.
 class ThreadBudget {
 public:
     // LibTorch threads for a task of this kind starting now.

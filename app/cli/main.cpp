@@ -35,7 +35,7 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
 
 // Accepted before the subcommand and after it, as users type it either way.
 void add_threads_option(CLI::App& command, int& threads) {
-    command.add_option("--threads", threads, "CPU threads for LibTorch (0: $OMP_NUM_THREADS if set, else all cores)")->check(CLI::NonNegativeNumber);
+    command.add_option("--threads", threads, "CPU threads for LibTorch (0: $OMP_NUM_THREADS if set, else all cores; training tunes the count to the machine's load, a fixed count gives reproducible weights)")->check(CLI::NonNegativeNumber);
 }
 
 const std::map<std::string, ScoreMode> kScoreModes = {{"encoder", ScoreMode::Encoder}, {"search", ScoreMode::LatentSearch}};
@@ -183,8 +183,10 @@ int main(int argc, char** argv) {
 
     try {
         set_thread_count(threads);
-        for (TrainParams* params : {&train.params, &protocol.params, &leave_one_out.params.train, &comparison.params.train})
+        for (TrainParams* params : {&train.params, &protocol.params, &leave_one_out.params.train, &comparison.params.train}) {
             if (params->device == "auto") params->device = default_device();
+            params->threads = threads;
+        }
         if (*train_command) return cli::run_train(train);
         if (*score_command) return cli::run_score(score);
         if (*eval_command) return cli::run_eval(eval);

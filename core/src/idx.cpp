@@ -21,6 +21,9 @@ namespace {
 
 constexpr int kMaxDims = 8;
 constexpr size_t kReadChunk = 1 << 20;
+// The payload buffer starts this small and doubles as data arrives, so a header that
+// promises gigabytes over a few bytes of data costs a few kilobytes.
+constexpr size_t kFirstPayloadChunk = 1 << 16;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
     throw Error("cannot read '" + path + "': " + what);
@@ -59,11 +62,12 @@ void put_big_endian_u32(std::vector<unsigned char>& out, uint32_t value) {
     out.push_back(static_cast<unsigned char>(value));
 }
 
-// Reads exactly `count` bytes, growing the buffer chunk by chunk as data arrives.
+// Reads exactly `count` bytes, growing the buffer as data arrives.
 std::vector<uint8_t> read_payload(gzFile file, int64_t count, const std::string& path) {
     std::vector<uint8_t> data;
     while (static_cast<int64_t>(data.size()) < count) {
-        const size_t want = static_cast<size_t>(std::min<int64_t>(count - data.size(), kReadChunk));
+        const size_t grow = std::max(kFirstPayloadChunk, data.size());
+        const size_t want = static_cast<size_t>(std::min<int64_t>(count - data.size(), grow));
         const size_t old_size = data.size();
         data.resize(old_size + want);
         const size_t got = read_some(file, data.data() + old_size, want, path);

@@ -316,8 +316,9 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     AnomalyModel::Impl& impl = model.impl();
     std::set<std::string> used;
     torch::NoGradGuard no_grad;
-    for (const auto& [prefix, network] : kNetworks) {
+    for (const auto& [network_prefix, network] : kNetworks) {
         torch::nn::Module& module = network(impl);
+        const char* prefix = network_prefix;  // C++17 lambdas cannot capture structured bindings
         auto load = [&](const std::string& key, torch::Tensor& target) {
             const std::string name = std::string(prefix) + "." + key;
             const auto found = file.tensors.find(name);
@@ -338,7 +339,8 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         scores->second.shape.size() != 1)
         throw Error("'" + path + "' lacks the 1-D float tensor 'calibration.validation_scores'");
     used.insert(scores->first);
-    for (const auto& [name, tensor] : file.tensors) {
+    for (const auto& entry : file.tensors) {
+        const std::string& name = entry.first;
         const bool extra = std::any_of(extra_prefixes.begin(), extra_prefixes.end(),
                                        [&](const std::string& p) { return name.rfind(p, 0) == 0; });
         if (!used.count(name) && !extra) throw Error("'" + path + "' holds an unexpected tensor '" + name + "'");

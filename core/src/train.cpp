@@ -90,6 +90,99 @@ void take_optimizer(const safetensors::File& file, const std::string& prefix, to
     }
 }
 
+// Picks the LibTorch thread count of the training thread by timing its steps. A full OpenMP
+// team waits at every barrier for its slowest thread, so when another busy process takes a
+// core the whole team crawls (bench: one busy process beside 2 training threads on 2 cores,
+// 9 % of the idle speed; beside 1 thread, 65 %). The tuner keeps the count whose steps are
+// fastest: it tries one thread fewer at once when steps slow down, and now and then a
+// neighbouring count, so it takes the cores back once they are free.
+class ThreadTuner {
+public:
+    // most: the largest count to use; with 1 the tuner only sets it.
+    explicit ThreadTuner(int most) : most_(std::max(1, most)), current_(most_) { set_thread_count(current_); }
+
+    // Steps cost differently in each phase: forget what was measured.
+    void reset() {
+        window_.clear();
+        baseline_ = 0;
+        steps_since_probe_ = kProbeInterval;
+        probe_up_ = false;
+        end_probe();
+    }
+
+    void after_step(double seconds) {
+        if (most_ == 1) return;
+        if (probing_) {
+            // The first step after a change warms the new team up; it is not counted.
+            if (probe_warm_up_-- > 0) return;
+            probe_.push_back(seconds);
+            if (static_cast<int>(probe_.size()) == kProbeSteps) finish_probe();
+            return;
+        }
+        window_.push_back(seconds);
+        ++steps_since_probe_;
+        if (static_cast<int>(window_.size()) < kWindow) return;
+        last_mean_ = mean(window_);
+        window_.clear();
+        if (baseline_ == 0 || last_mean_ < baseline_) baseline_ = last_mean_;
+        if (last_mean_ > kSlowdown * baseline_ && current_ > 1)
+            start_probe(current_ - 1);
+        else if (steps_since_probe_ >= kProbeInterval)
+            start_probe(probe_up_ ? current_ + 1 : current_ - 1);
+    }
+
+private:
+    static constexpr int kWindow = 8;            // steps averaged per measurement
+    static constexpr int kProbeSteps = 3;        // steps timed at a candidate count
+    static constexpr int kProbeInterval = 200;   // steps between tries of a neighbouring count
+    static constexpr double kSlowdown = 1.5;     // a window this much slower than the best re-tunes at once
+    static constexpr double kBetter = 0.9;       // a candidate must be this much faster to win
+
+    static double mean(const std::vector<double>& values) {
+        double sum = 0;
+        for (double v : values) sum += v;
+        return sum / static_cast<double>(values.size());
+    }
+
+    void start_probe(int candidate) {
+        probe_up_ = !probe_up_;
+        steps_since_probe_ = 0;
+        if (candidate < 1 || candidate > most_) return;
+        candidate_ = candidate;
+        probing_ = true;
+        probe_warm_up_ = 1;
+        probe_.clear();
+        set_thread_count(candidate_);
+    }
+
+    void finish_probe() {
+        if (mean(probe_) < kBetter * last_mean_) {
+            current_ = candidate_;
+            baseline_ = mean(probe_);
+        }
+        end_probe();
+    }
+
+    void end_probe() {
+        probing_ = false;
+        set_thread_count(current_);
+    }
+
+    const int most_;
+    int current_;
+    int candidate_ = 0;
+    bool probing_ = false;
+    bool probe_up_ = false;
+    int probe_warm_up_ = 0;
+    // The first measurement is followed by a try of one thread fewer: a machine busy from
+    // the start shows no slowdown against itself.
+    int steps_since_probe_ = kProbeInterval;
+    double baseline_ = 0;
+    double last_mean_ = 0;
+    std::vector<double> window_;
+    std::vector<double> probe_;
+};
+
 class Trainer {
 public:
     Trainer(const ImageBatch& train_images, const ImageBatch& validation_images, const TrainParams& params,
@@ -100,7 +193,8 @@ public:
           validation_images_(validation_images),
           model_(AnomalyModel::create(params.architecture, params.seed)),
           device_(params.device),
-          noise_(at::detail::createCPUGenerator(params.seed + 1)) {
+          noise_(at::detail::createCPUGenerator(params.seed + 1)),
+          threads_(params.threads > 0 ? params.threads : available_cores()) {
         if (train_images.size() < 2 || validation_images.empty())
             throw Error("training needs at least 2 training images and 1 validation image");
         if (params.batch_size < 2) throw Error("the batch size must be at least 2");
@@ -133,6 +227,7 @@ public:
                 save_resume();
             }
         }
+        threads_.reset();
         if (!cancelled) {
             // G and D are frozen from here on: only E learns (izi_f).
             impl.generator->eval();
@@ -211,7 +306,9 @@ private:
             progress.d_fake = fake_logits.mean().item<double>();
             check_finite(progress.discriminator_loss, "discriminator", progress);
             check_finite(progress.generator_loss, "generator", progress);
-            gan_step_seconds_ = smooth(gan_step_seconds_, seconds_since(step_start));
+            const double step_seconds = seconds_since(step_start);
+            if (params_.threads == 0) threads_.after_step(step_seconds);
+            gan_step_seconds_ = smooth(gan_step_seconds_, step_seconds);
             report(progress, real.size(0), gan_step_seconds_);
         }
         EpochSummary summary{TrainPhase::Gan, epoch, params_.gan_epochs, samples(), 0.0, seconds_since(epoch_start)};
@@ -239,7 +336,9 @@ private:
             TrainProgress progress = base_progress(TrainPhase::Encoder, epoch, params_.encoder_epochs, step);
             progress.encoder_loss = loss.item<double>();
             check_finite(progress.encoder_loss, "encoder", progress);
-            encoder_step_seconds_ = smooth(encoder_step_seconds_, seconds_since(step_start));
+            const double step_seconds = seconds_since(step_start);
+            if (params_.threads == 0) threads_.after_step(step_seconds);
+            encoder_step_seconds_ = smooth(encoder_step_seconds_, step_seconds);
             report(progress, real.size(0), encoder_step_seconds_);
         }
         calibrate(model_, validation_images_, params_.threshold_quantile);
@@ -386,6 +485,7 @@ private:
     AnomalyModel model_;
     torch::Device device_;
     at::Generator noise_;
+    ThreadTuner threads_;
     torch::Tensor images_;
     torch::Tensor fixed_noise_;
     int64_t train_count_ = 0;

@@ -25,6 +25,11 @@ struct TrainParams {
     float threshold_quantile = 0.95f;  // threshold = this quantile of validation scores
     uint64_t seed = 1;
     std::string device = "cpu";        // "cpu" or "cuda"
+    // CPU threads for training. 0: tuned while training between 1 and available_cores() by
+    // timing the steps, so training on a machine it shares with another busy process drops
+    // the threads that would only wait for a stolen core, and takes them back when the core
+    // is free. A fixed count gives the same weights on every run (resume included).
+    int threads = 0;
     // Files. The model is saved after each encoder epoch, the resume state after each
     // epoch of either phase; both atomically. Empty output_path: nothing is written.
     std::string output_path;
