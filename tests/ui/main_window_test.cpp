@@ -15,8 +15,13 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QThread>
 #include <QUrl>
 
+#include <atomic>
+#include <stdexcept>
+
+#include "background_job.h"
 #include "draw_view.h"
 #include "drawing_canvas.h"
 #include "explore_view.h"
@@ -177,8 +182,7 @@ private slots:
         probe.stop();
         screenshot(window_.get(), "train");
         const int points = view->lossPlot()->pointCount(LossPlot::Discriminator);
-        QTest::qWait(300);
-        QVERIFY(view->lossPlot()->pointCount(LossPlot::Discriminator) > points);
+        QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > points, 30000);
         QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
         view->worker().cancel();
         QVERIFY(finished.wait(30000));
@@ -390,6 +394,46 @@ private slots:
         // One GAN epoch, then the encoder's: its points lie between epochs 1 and 2.
         QVERIFY2(view->lossPlot()->lastEpoch(LossPlot::Encoder) <= 2.0,
                  qPrintable(QString::number(view->lossPlot()->lastEpoch(LossPlot::Encoder))));
+    }
+
+    // The one background mechanism: an exception in a task is reported and the job goes
+    // on; offer() lets the running task finish and deliver, and replaces a waiting one;
+    // start() and cancel() make earlier tasks stale, so their deliveries are dropped.
+    void backgroundJobsReportFailuresCoalesceAndDropStaleResults() {
+        BackgroundJob job("test-job", JobKind::LiveScoring);
+        QSignalSpy failed(&job, &BackgroundJob::failed);
+        job.start([](JobContext&) { throw std::runtime_error("boom"); });
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.first().at(0).toString(), QString("boom"));
+
+        QStringList delivered;
+        std::atomic<bool> release{false};
+        job.start([&](JobContext& context) {
+            while (!release) QThread::msleep(1);
+            context.deliver([&] { delivered << "running"; });
+        });
+        QTest::qWait(50);
+        const auto deliverer = [&](const QString& name) {
+            return [&delivered, name](JobContext& context) { context.deliver([&delivered, name] { delivered << name; }); };
+        };
+        job.offer(deliverer("replaced"));
+        job.offer(deliverer("newest"));
+        release = true;
+        QTRY_COMPARE_WITH_TIMEOUT(delivered, QStringList({"running", "newest"}), 5000);
+
+        release = false;
+        delivered.clear();
+        job.start([&](JobContext& context) {
+            while (!release) QThread::msleep(1);
+            context.deliver([&] { delivered << "stale"; });
+        });
+        QTest::qWait(50);
+        job.cancel();
+        release = true;
+        job.waitUntilIdle();
+        QTest::qWait(100);
+        QVERIFY(delivered.isEmpty());
+        QVERIFY(!job.busy());
     }
 
     // The model users get first (the committed bundled model, the same on every machine): it
