@@ -83,6 +83,14 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
     EXPECT_EQ(*std::max_element(held_out.begin(), held_out.end()), info.validation_scores.back());
 }
 
+// Trains until the first epoch has finished and been saved, then cancels.
+TrainResult train_first_epoch(const NormalSplit& split, const TrainParams& params) {
+    TrainControl control;
+    TrainCallbacks stop_after_first_epoch;
+    stop_after_first_epoch.on_epoch = [&](const EpochSummary&) { control.cancel(); };
+    return train(split.train, split.validation, params, stop_after_first_epoch, &control);
+}
+
 std::vector<float> tensor_values(const std::string& path, const std::string& name) {
     return safetensors::to_floats(safetensors::read(path).tensors.at(name));
 }
@@ -97,10 +105,7 @@ TEST(Train, ResumeContinuesExactlyWhereItStopped) {
 
     // Stop after the first GAN epoch, then resume.
     params.output_path = dir + "/resumed.safetensors";
-    TrainControl control;
-    TrainCallbacks stop_after_first_epoch;
-    stop_after_first_epoch.on_epoch = [&](const EpochSummary&) { control.cancel(); };
-    const TrainResult stopped = train(split.train, split.validation, params, stop_after_first_epoch, &control);
+    const TrainResult stopped = train_first_epoch(split, params);
     EXPECT_EQ(stopped.outcome, TrainOutcome::Cancelled);
     ASSERT_TRUE(std::filesystem::exists(resume_path(params.output_path)));
     EXPECT_FALSE(std::filesystem::exists(params.output_path)) << "no model before the encoder has trained";
@@ -167,10 +172,7 @@ TEST(Train, NanInTheDataStopsWithAClearErrorAndKeepsTheLastCheckpoint) {
     NormalSplit split = subset(ClassSet::single(4), 640);
     TrainParams params = quick_params(3, 1);
     params.output_path = dir + "/m.safetensors";
-    TrainControl control;
-    TrainCallbacks stop_after_first_epoch;
-    stop_after_first_epoch.on_epoch = [&](const EpochSummary&) { control.cancel(); };
-    train(split.train, split.validation, params, stop_after_first_epoch, &control);
+    train_first_epoch(split, params);
     const auto saved = safetensors::read(resume_path(params.output_path));
 
     for (int64_t i = 0; i < split.train.size(); i += 7) split.train.image(i)[300] = std::nanf("");
@@ -209,10 +211,7 @@ TEST(Train, AResumeFileWithADamagedEpochCountIsRefusedWithTheReason) {
     const NormalSplit split = subset(ClassSet::single(3), 320);
     TrainParams params = quick_params(2, 1);
     params.output_path = dir + "/m.safetensors";
-    TrainControl control;
-    TrainCallbacks stop_after_first_epoch;
-    stop_after_first_epoch.on_epoch = [&](const EpochSummary&) { control.cancel(); };
-    train(split.train, split.validation, params, stop_after_first_epoch, &control);
+    train_first_epoch(split, params);
     const safetensors::File good = safetensors::read(resume_path(params.output_path));
     params.resume = true;
 

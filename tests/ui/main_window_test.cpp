@@ -157,11 +157,7 @@ private slots:
 
     void trainingFeedsTheLossPlotStaysResponsiveAndCancels() {
         QTemporaryDir dir;
-        TrainView* view = window_->trainView();
-        view->setOutputPath(dir.filePath("gui-model.safetensors"));
-        view->setEpochs(30, 1);
-        view->setNormalClasses("1");
-        view->setTrainingLimit(2000);
+        TrainView* view = prepareRun(dir.filePath("gui-model.safetensors"), 30, 1, 2000);
         // Measure the longest gap between event-loop turns while training runs.
         QElapsedTimer clock;
         qint64 last = 0, longestStall = 0;
@@ -345,11 +341,7 @@ private slots:
         const QString earlier = dir.filePath("earlier.safetensors");
         QVERIFY(QFile::copy(QString::fromStdString(oddigit::test::fixture_model_path()), earlier));
         const QByteArray before = [&] { QFile f(earlier); f.open(QIODevice::ReadOnly); return f.readAll(); }();
-        TrainView* view = window_->trainView();
-        view->setOutputPath(earlier);
-        view->setEpochs(1, 1);
-        view->setNormalClasses("1");
-        view->setTrainingLimit(256);
+        TrainView* view = prepareRun(earlier, 1, 1, 256);
         bool asked = false;
         QTimer::singleShot(300, [&] {
             auto* question = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
@@ -374,11 +366,7 @@ private slots:
     // second Start while it runs neither starts nor clears anything.
     void aRunKeepsTheSettingsItStartedWith() {
         QTemporaryDir dir;
-        TrainView* view = window_->trainView();
-        view->setOutputPath(dir.filePath("snapshot.safetensors"));
-        view->setEpochs(1, 1);
-        view->setNormalClasses("1");
-        view->setTrainingLimit(640);
+        TrainView* view = prepareRun(dir.filePath("snapshot.safetensors"), 1, 1, 640);
         QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
         view->start();
         QVERIFY(view->isTraining());
@@ -454,6 +442,16 @@ private slots:
     void cleanupTestCase() { window_.reset(); }
 
 private:
+    // The Train view filled in for a quick run on digit 1.
+    TrainView* prepareRun(const QString& outputPath, int ganEpochs, int encoderEpochs, int images) {
+        TrainView* view = window_->trainView();
+        view->setOutputPath(outputPath);
+        view->setEpochs(ganEpochs, encoderEpochs);
+        view->setNormalClasses("1");
+        view->setTrainingLimit(images);
+        return view;
+    }
+
     std::unique_ptr<MainWindow> window_;
 };
 
