@@ -28,6 +28,8 @@
 #include "loss_plot.h"
 #include "main_window.h"
 #include "model_store.h"
+#include "oddigit/safetensors.h"
+#include "oddigit/train.h"
 #include "test_support.h"
 #include "train_view.h"
 #include "training_worker.h"
@@ -179,10 +181,32 @@ private slots:
         screenshot(window_.get(), "train");
         const int points = view->lossPlot()->pointCount(LossPlot::Discriminator);
         QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > points, 30000);
+        // The Draw view keeps answering while training runs: from the end of a stroke to its
+        // score on screen (the strokes' events themselves included).
+        DrawView* draw = window_->drawView();
+        QVector<double> answers;
+        for (int i = 0; i < 20; ++i) {
+            draw->canvas()->clear();
+            QElapsedTimer answer;
+            answer.start();
+            drawStroke(draw->canvas(), kSevenTop);
+            settle(draw);
+            answers << answer.nsecsElapsed() / 1e6;
+        }
+        std::sort(answers.begin(), answers.end());
+        qInfo("Draw view answers while training: p50 %.1f ms, p95 %.1f ms", answers[10], answers[18]);
+        QVERIFY2(answers[18] < 250, qPrintable(QString("p95 %1 ms").arg(answers[18])));
+
+        // Cancel mid-epoch, after at least one finished epoch: that epoch stays resumable.
+        QSignalSpy epochs(&view->worker(), &TrainingWorker::epochDone);
+        QVERIFY(epochs.count() > 0 || epochs.wait(60000));
         QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
         view->worker().cancel();
         QVERIFY(finished.wait(30000));
         QCOMPARE(finished.first().at(0).toBool(), false);
+        const std::string resumeFile = oddigit::resume_path(dir.filePath("gui-model.safetensors").toStdString());
+        const oddigit::safetensors::File resume = oddigit::safetensors::read(resumeFile);
+        QVERIFY(std::stoi(resume.metadata.at("oddigit.resume.gan_epochs_done")) >= 1);
         QVERIFY(!view->isTraining());
         QVERIFY(QFile::exists(dir.filePath("gui-model.safetensors.metrics.csv")));
         qInfo("longest event-loop stall while training: %lld ms", longestStall);
