@@ -256,8 +256,8 @@ safetensors::Tensor to_safetensor(const torch::Tensor& tensor) {
     else
         throw Error(std::string("cannot store a tensor of type ") + c10::toString(cpu.scalar_type()));
     result.shape = cpu.sizes().vec();
-    result.bytes.resize(cpu.nbytes());
-    std::memcpy(result.bytes.data(), cpu.data_ptr(), cpu.nbytes());
+    const auto* begin = static_cast<const unsigned char*>(cpu.data_ptr());
+    result.bytes.assign(begin, begin + cpu.nbytes());
     return result;
 }
 
@@ -266,7 +266,8 @@ torch::Tensor from_safetensor(const safetensors::Tensor& tensor) {
                       : tensor.dtype == safetensors::DType::I64 ? torch::kLong
                                                                 : torch::kByte;
     torch::Tensor result = torch::empty(tensor.shape, type);
-    std::memcpy(result.data_ptr(), tensor.bytes.data(), tensor.bytes.size());
+    // memcpy must not see the null pointers of empty buffers, even for zero bytes.
+    if (!tensor.bytes.empty()) std::memcpy(result.data_ptr(), tensor.bytes.data(), tensor.bytes.size());
     return result;
 }
 

@@ -180,15 +180,16 @@ Tensor from_floats(const std::vector<float>& values, std::vector<int64_t> shape)
     Tensor tensor;
     tensor.dtype = DType::F32;
     tensor.shape = std::move(shape);
-    tensor.bytes.resize(values.size() * sizeof(float));
-    std::memcpy(tensor.bytes.data(), values.data(), tensor.bytes.size());
+    const auto* begin = reinterpret_cast<const unsigned char*>(values.data());
+    tensor.bytes.assign(begin, begin + values.size() * sizeof(float));
     return tensor;
 }
 
 std::vector<float> to_floats(const Tensor& tensor) {
     if (tensor.dtype != DType::F32) throw Error("expected a float32 tensor");
     std::vector<float> values(tensor.bytes.size() / sizeof(float));
-    std::memcpy(values.data(), tensor.bytes.data(), tensor.bytes.size());
+    // memcpy must not see the null data() of an empty vector, even for zero bytes.
+    if (!values.empty()) std::memcpy(values.data(), tensor.bytes.data(), values.size() * sizeof(float));
     return values;
 }
 
