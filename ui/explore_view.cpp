@@ -153,11 +153,11 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     connect(scoreButton_, &QPushButton::clicked, this, &ExploreView::scoreTestSet);
     connect(cancelButton_, &QPushButton::clicked, this, &ExploreView::cancelScoring);
     connect(&pass_, &BackgroundJob::progressed, progress_, [this](qint64 done) { progress_->setValue(static_cast<int>(done)); });
-    for (BackgroundJob* job : {&pass_, &detail_})
-        connect(job, &BackgroundJob::failed, this, [this](const QString& message) {
-            setScoring(false);
-            emit failed(message);
-        });
+    connect(&pass_, &BackgroundJob::failed, this, [this](const QString& message) {
+        setScoring(false);
+        emit failed(message);
+    });
+    connect(&detail_, &BackgroundJob::failed, this, &ExploreView::failed);
     connect(thresholdSlider_, &QSlider::valueChanged, this, [this](int value) {
         threshold_ = sliderMin_ + (sliderMax_ - sliderMin_) * value / kSliderSteps;
         refreshFlagged();

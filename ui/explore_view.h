@@ -74,13 +74,13 @@ signals:
     void detailShown(QDialog* dialog);
 
 private slots:
-    void onScored(TestSetScores results);
     void refreshFlagged();
     void refreshMap();
     void interpolateSelection();
 
 private:
     void setScoring(bool scoring);
+    void onScored(TestSetScores results);
     void openDetail(int index, const oddigit::ImageScore& detail);
     void plotHistogram();
     void plotRoc();
