@@ -151,6 +151,8 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out.find("GAN epoch"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("encoder epoch 2/2"), std::string::npos) << run.out;
+    // The figure beside the encoder's loss is the held-out digits' mean score, and says so.
+    EXPECT_NE(run.out.find("held-out mean score"), std::string::npos) << run.out;
 
     run = cli("info " + model);
     ASSERT_EQ(run.exit_code, 0) << run.err;
