@@ -1,7 +1,10 @@
 #include "oddigit/preprocess.h"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
+#include <fstream>
+#include <initializer_list>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -36,6 +39,22 @@ bool has_image_extension(const std::filesystem::path& path) {
     for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".tif", ".tiff", ".webp"})
         if (extension == known) return true;
     return false;
+}
+
+// The formats we hand to OpenCV, known by their first bytes. OpenCV would also try DICOM,
+// JPEG 2000, OpenEXR and others, whose decoders can abort the process on a crafted file
+// (fuzzing found a GDCM assertion): those are refused before any decoder sees them.
+bool has_known_image_signature(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::array<unsigned char, 12> head{};
+    file.read(reinterpret_cast<char*>(head.data()), head.size());
+    const size_t got = static_cast<size_t>(file.gcount());
+    const auto starts = [&](std::initializer_list<unsigned char> prefix, size_t at = 0) {
+        return got >= at + prefix.size() && std::equal(prefix.begin(), prefix.end(), head.begin() + at);
+    };
+    return starts({0x89, 'P', 'N', 'G'}) || starts({0xFF, 0xD8, 0xFF}) || starts({'B', 'M'}) ||
+           starts({'P', '2'}) || starts({'P', '5'}) || starts({'I', 'I', 42, 0}) || starts({'M', 'M', 0, 42}) ||
+           (starts({'R', 'I', 'F', 'F'}) && starts({'W', 'E', 'B', 'P'}, 8));
 }
 
 }  // namespace
@@ -83,6 +102,8 @@ Image28 to_mnist(const GrayImage& image, const PreprocessParams& params, MnistPl
 }
 
 GrayImage load_gray_image(const std::string& path) {
+    if (!has_known_image_signature(path))
+        throw Error("cannot read '" + path + "' as an image: it is not a PNG, JPEG, BMP, PGM, TIFF or WebP file");
     cv::Mat gray;
     try {
         gray = cv::imread(path, cv::IMREAD_GRAYSCALE);

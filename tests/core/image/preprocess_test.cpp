@@ -126,5 +126,24 @@ TEST(LoadInputs, ReadsImagesFoldersAndIdxAndRejectsNonImages) {
     EXPECT_THROW(load_inputs(test::scratch_dir()), Error);
 }
 
+// Found by fuzz_image: a file that OpenCV takes for DICOM made GDCM abort the process.
+// Formats other than the ones we read are now refused before any decoder sees them.
+TEST(LoadInputs, RefusesFormatsItDoesNotReadBeforeDecodingThem) {
+    const std::string crash =
+        "42000000300000f912eff7014d66010000000000003500000028000000ff000000020000000018010000000000300000f912eff7"
+        "01130b4000000000003100ff0000000036ffffff000000ffffffffbfffffffffffffff00000000ff2d636f72657373696f6e"
+        "ffffab7e5000f061ffff5f5f5f000200000000bdbdbdbdbd00004449434d13";
+    std::string bytes;
+    for (size_t i = 0; i < crash.size(); i += 2) bytes.push_back(static_cast<char>(std::stoi(crash.substr(i, 2), nullptr, 16)));
+    const std::string path = test::scratch_dir() + "/crash.png";
+    std::ofstream(path, std::ios::binary) << bytes;
+    try {
+        load_inputs(path);
+        ADD_FAILURE() << "a DICOM-like file was decoded";
+    } catch (const Error& error) {
+        EXPECT_NE(std::string(error.what()).find("not a PNG, JPEG"), std::string::npos) << error.what();
+    }
+}
+
 }  // namespace
 }  // namespace oddigit

@@ -38,8 +38,9 @@ struct MnistPlacement {
 // Throws Error when the size does not match the pixel count.
 Image28 to_mnist(const GrayImage& image, const PreprocessParams& params = {}, MnistPlacement* placement = nullptr);
 
-// Reads a PNG, JPEG, BMP or other image OpenCV decodes, as grayscale.
-// Throws Error when the file is missing or is not an image.
+// Reads a PNG, JPEG, BMP, PGM, TIFF or WebP image, as grayscale; other formats OpenCV knows
+// are refused by their first bytes, before a decoder sees them. Throws Error when the file is
+// missing, of another format or not decodable.
 GrayImage load_gray_image(const std::string& path);
 
 struct LoadedImages {
