@@ -170,6 +170,8 @@ QString TrainView::normalClassesText() const {
 }
 
 void TrainView::start() {
+    // A second Start while a run goes on does nothing: no question, no cleared plot.
+    if (worker_.running()) return;
     if (normalClassesText().isEmpty()) {
         status_->setText(tr("Choose at least one normal digit."));
         return;
@@ -188,7 +190,7 @@ void TrainView::start() {
     job.trainLimit = limit_;
     if (!job.params.resume && !confirmNewRun(job)) return;
     QDir().mkpath(QFileInfo(QString::fromStdString(job.params.output_path)).absolutePath());
-    if (!worker_.start(job)) return;
+    worker_.start(job);
     run_ = job;
     if (!job.params.resume) plot_->clear();
     finishedModel_.clear();

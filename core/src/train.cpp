@@ -92,14 +92,17 @@ void take_optimizer(const safetensors::File& file, const std::string& prefix, to
 
 // Picks the LibTorch thread count of the training thread by timing its steps. A full OpenMP
 // team waits at every barrier for its slowest thread, so when another busy process takes a
-// core the whole team crawls (bench: one busy process beside 2 training threads on 2 cores,
-// 9 % of the idle speed; beside 1 thread, 65 %). The tuner keeps the count whose steps are
+// core the whole team crawls (oddigit-bench: one busy process beside 2 training threads on 2
+// cores, 13 % of the idle speed; beside 1 thread, 97 %). The tuner keeps the count whose steps are
 // fastest: it tries one thread fewer at once when steps slow down, and now and then a
 // neighbouring count, so it takes the cores back once they are free.
 class ThreadTuner {
 public:
-    // most: the largest count to use; with 1 the tuner only sets it.
-    explicit ThreadTuner(int most) : most_(std::max(1, most)), current_(most_) { set_thread_count(current_); }
+    // fixed: the count to keep (TrainParams::threads); 0 tunes between 1 and available_cores().
+    explicit ThreadTuner(int fixed)
+        : tuning_(fixed <= 0), most_(tuning_ ? available_cores() : fixed), current_(most_) {
+        set_thread_count(current_);
+    }
 
     // Steps cost differently in each phase: forget what was measured.
     void reset() {
@@ -111,7 +114,7 @@ public:
     }
 
     void after_step(double seconds) {
-        if (most_ == 1) return;
+        if (!tuning_ || most_ == 1) return;
         if (probing_) {
             // The first step after a change warms the new team up; it is not counted.
             if (probe_warm_up_-- > 0) return;
@@ -168,6 +171,7 @@ private:
         set_thread_count(current_);
     }
 
+    const bool tuning_;
     const int most_;
     int current_;
     int candidate_ = 0;
@@ -194,7 +198,7 @@ public:
           model_(AnomalyModel::create(params.architecture, params.seed)),
           device_(params.device),
           noise_(at::detail::createCPUGenerator(params.seed + 1)),
-          threads_(params.threads > 0 ? params.threads : available_cores()) {
+          threads_(params.threads) {
         if (train_images.size() < 2 || validation_images.empty())
             throw Error("training needs at least 2 training images and 1 validation image");
         if (params.batch_size < 2) throw Error("the batch size must be at least 2");
@@ -307,7 +311,7 @@ private:
             check_finite(progress.discriminator_loss, "discriminator", progress);
             check_finite(progress.generator_loss, "generator", progress);
             const double step_seconds = seconds_since(step_start);
-            if (params_.threads == 0) threads_.after_step(step_seconds);
+            threads_.after_step(step_seconds);
             gan_step_seconds_ = smooth(gan_step_seconds_, step_seconds);
             report(progress, real.size(0), gan_step_seconds_);
         }
@@ -337,7 +341,7 @@ private:
             progress.encoder_loss = loss.item<double>();
             check_finite(progress.encoder_loss, "encoder", progress);
             const double step_seconds = seconds_since(step_start);
-            if (params_.threads == 0) threads_.after_step(step_seconds);
+            threads_.after_step(step_seconds);
             encoder_step_seconds_ = smooth(encoder_step_seconds_, step_seconds);
             report(progress, real.size(0), encoder_step_seconds_);
         }
