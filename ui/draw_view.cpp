@@ -1,5 +1,7 @@
 #include "draw_view.h"
 
+#include <cmath>
+
 #include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -21,6 +23,8 @@ namespace {
 constexpr int kPreviewSide = 112;
 // A stroke whose removal lowers the score by less than this share is not called odd.
 constexpr double kMinimumOddShare = 0.05;
+// Below this probability of being one of the normal digits, no digit fits the drawing.
+constexpr double kFitsADigit = 0.5;
 
 const QList<QPair<QString, QCPColorGradient::GradientPreset>> kColormaps = {
     {"Hot", QCPColorGradient::gpHot},     {"Thermal", QCPColorGradient::gpThermal},
@@ -201,6 +205,14 @@ QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVec
     return note;
 }
 
+QString DrawView::verdictText() const { return verdict_->text(); }
+
+QString DrawView::digitVerdict(const DrawingScore& result) const {
+    if (!model_->info().knows_digits) return result.flagged ? tr("Anomalous") : tr("Normal");
+    if (std::exp(-result.score.not_digit) < kFitsADigit) return tr("No digit fits (closest: %1)").arg(result.score.best_digit);
+    return result.flagged ? tr("An odd %1").arg(result.score.best_digit) : tr("Looks like a %1").arg(result.score.best_digit);
+}
+
 void DrawView::onScored(const DrawingScore& result) {
     // An answer to an older drawing than the one shown comes too late to show.
     if (result.request < last_.request) return;
@@ -212,12 +224,17 @@ void DrawView::onScored(const DrawingScore& result) {
     }
     const double score = result.score.score;
     gauge_->setScore(score);
-    verdict_->setText(result.flagged ? tr("Anomalous") : tr("Normal"));
+    verdict_->setText(digitVerdict(result));
     verdict_->setStyleSheet(result.flagged ? "color: rgb(215, 58, 73)" : "color: rgb(46, 160, 67)");
-    details_->setText(tr("Score %1 (pixels %2 + κ·features %3)\nHigher than %4% of normal validation digits · %5 ms")
+    const oddigit::ModelInfo& info = model_->info();
+    const QString parts = tr("pixels %1 + κ·features %2")
+                              .arg(result.score.pixel_residual, 0, 'g', 3)
+                              .arg(info.kappa * result.score.feature_residual, 0, 'g', 3);
+    const QString digitPart =
+        info.knows_digits ? tr(" + not a digit %1").arg(info.digit_weight * result.score.not_digit, 0, 'g', 3) : QString();
+    details_->setText(tr("Score %1 (%2%3)\nHigher than %4% of normal validation digits · %5 ms")
                           .arg(score, 0, 'g', 4)
-                          .arg(result.score.pixel_residual, 0, 'g', 3)
-                          .arg(model_->info().kappa * result.score.feature_residual, 0, 'g', 3)
+                          .arg(parts, digitPart)
                           .arg(100.0 * result.percentile, 0, 'f', 1)
                           .arg(result.milliseconds, 0, 'f', 1));
     input_->setPixmap(enlarged(image_conversions::toQImage(result.input)));
@@ -233,8 +250,7 @@ void DrawView::onScored(const DrawingScore& result) {
 void DrawView::refreshHeat() {
     if (!model_ || last_.blank) return;
     const QCPColorGradient gradient(static_cast<QCPColorGradient::GradientPreset>(colormap_->currentData().toInt()));
-    const double fullScale = oddigit::kHeatFullScaleInThresholds * model_->info().threshold;
-    const QImage heat = image_conversions::heatImage(last_.score.heatmap, fullScale, gradient);
+    const QImage heat = image_conversions::heatImage(last_.score.heatmap, model_->info().heat_full_scale, gradient);
     heat_->setPixmap(enlarged(image_conversions::overBlack(heat)));
     canvas_->setHeat(heat, last_.gridToLogical);
 }

@@ -29,6 +29,8 @@ public:
     // The request id of the newest drawing sent to the scorer: lastScore() answers it once
     // lastScore().request equals it.
     quint64 latestRequest() const { return latestRequest_; }
+    // The verdict shown, e.g. "Looks like a 7".
+    QString verdictText() const;
 
 signals:
     void scoredDrawing(const DrawingScore& result);
@@ -44,6 +46,9 @@ private:
     void clearVerdict();
     void rescore();
     QString strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const;
+    // "Looks like a 7", "An odd 7" or "No digit fits (closest: 4)"; "Normal" or "Anomalous"
+    // for a model without a digit head.
+    QString digitVerdict(const DrawingScore& result) const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     LiveScorer scorer_;

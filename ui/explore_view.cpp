@@ -77,7 +77,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     progress_ = new QProgressBar;
     progress_->setRange(0, 10000);
     colourBy_ = new QComboBox;
-    colourBy_->addItems({tr("Colour by label"), tr("Colour by score")});
+    colourBy_->addItems({tr("Colour by label"), tr("Colour by score"), tr("Colour by best-matching digit")});
     labelFilter_ = new QComboBox;
     labelFilter_->addItem(tr("All labels"), -1);
     for (int d = 0; d < 10; ++d) labelFilter_->addItem(tr("Label %1").arg(d), d);
@@ -239,9 +239,11 @@ void ExploreView::scoreTestSet() {
             if (context.cancelled()) return;
             oddigit::ImageBatch chunk;
             chunk.pixels.assign(images->image(begin), images->image(std::min(begin + kChunk, images->size())));
-            const std::vector<float> scores = copy.score_values(chunk);
+            for (const oddigit::ImageScore& score : copy.score(chunk)) {
+                out.scores.push_back(score.score);
+                out.bestDigits.push_back(score.best_digit);
+            }
             const std::vector<float> codes = copy.encode(chunk);
-            out.scores.insert(out.scores.end(), scores.begin(), scores.end());
             out.codes.insert(out.codes.end(), codes.begin(), codes.end());
             context.progress(static_cast<qint64>(out.scores.size()), images->size());
         }
@@ -304,12 +306,14 @@ void ExploreView::refreshMap() {
     map_->clearGraphs();
     if (results_.map.empty()) return;
     const bool byScore = colourBy_->currentIndex() == 1;
+    const bool byBestDigit = colourBy_->currentIndex() == 2;
     const int groups = 10;
     std::vector<float> sorted = results_.scores;
     std::sort(sorted.begin(), sorted.end());
     QVector<QVector<double>> xs(groups), ys(groups);
     for (size_t i = 0; i < results_.scores.size(); ++i) {
-        int group = mnist_->test.labels[i];
+        int group = byBestDigit ? results_.bestDigits[i] : mnist_->test.labels[i];
+        if (group < 0) continue;  // no digit head
         if (byScore)
             group = std::min(groups - 1, static_cast<int>(groups * (std::lower_bound(sorted.begin(), sorted.end(), results_.scores[i]) - sorted.begin()) / sorted.size()));
         xs[group].append(results_.map[2 * i]);
@@ -322,7 +326,8 @@ void ExploreView::refreshMap() {
         graph->setLineStyle(QCPGraph::lsNone);
         graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 3));
         graph->setData(xs[g], ys[g]);
-        graph->setName(byScore ? tr("score decile %1").arg(g + 1) : tr("digit %1").arg(g));
+        graph->setName(byScore ? tr("score decile %1").arg(g + 1)
+                               : (byBestDigit ? tr("looks like %1") : tr("digit %1")).arg(g));
         graph->setAdaptiveSampling(true);
     }
     map_->rescaleAxes();
@@ -394,8 +399,10 @@ QString ExploreView::exportFlagged(const QString& path) const {
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write %1: %2").arg(path, file.errorString());
     QTextStream out(&file);
-    out << "test_index,label,score\n";
-    for (int image : gallery_.rows()) out << image << ',' << mnist_->test.labels[image] << ',' << results_.scores[image] << '\n';
+    out << "test_index,label,best_digit,score\n";
+    for (int image : gallery_.rows())
+        out << image << ',' << mnist_->test.labels[image] << ',' << results_.bestDigits[image] << ',' << results_.scores[image]
+            << '\n';
     out.flush();
     return file.error() == QFile::NoError ? QString() : file.errorString();
 }
@@ -416,7 +423,7 @@ void ExploreView::openDetail(int index, const oddigit::ImageScore& detail) {
     auto* grid = new QGridLayout(dialog);
     const QCPColorGradient hot(QCPColorGradient::gpHot);
     const QImage heat = image_conversions::overBlack(
-        image_conversions::heatImage(detail.heatmap, oddigit::kHeatFullScaleInThresholds * model.info().threshold, hot));
+        image_conversions::heatImage(detail.heatmap, model.info().heat_full_scale, hot));
     const QList<QPair<QString, QPixmap>> panels = {
         {tr("Original"), thumbnail(mnist_->test.images.image(index), 5)},
         {tr("Reconstruction"), QPixmap::fromImage(image_conversions::toQImage(detail.reconstruction).scaled(140, 140))},
@@ -427,8 +434,9 @@ void ExploreView::openDetail(int index, const oddigit::ImageScore& detail) {
         grid->addWidget(picture, 0, i);
         grid->addWidget(new QLabel(panels[i].first), 1, i, Qt::AlignHCenter);
     }
-    grid->addWidget(new QLabel(tr("Label %1 · score %2 · %3")
-                                   .arg(mnist_->test.labels[index]).arg(detail.score, 0, 'g', 4)
+    const QString looksLike = detail.best_digit >= 0 ? tr(" · looks like a %1").arg(detail.best_digit) : QString();
+    grid->addWidget(new QLabel(tr("Label %1%2 · score %3 · %4")
+                                   .arg(mnist_->test.labels[index]).arg(looksLike).arg(detail.score, 0, 'g', 4)
                                    .arg(detail.score >= model.info().threshold ? tr("flagged") : tr("not flagged"))),
                     2, 0, 1, 3);
     auto* neighbours = new QHBoxLayout;

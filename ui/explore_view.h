@@ -22,8 +22,9 @@ class QSlider;
 // Everything the background pass computes for the test set.
 struct TestSetScores {
     std::vector<float> scores;
-    std::vector<float> codes;   // latent codes, latent_dim each
-    std::vector<float> map;     // 2-D PCA of the codes
+    std::vector<int> bestDigits;  // the digit head's best match; -1 for a model without one
+    std::vector<float> codes;     // latent codes, latent_dim each
+    std::vector<float> map;       // 2-D PCA of the codes
     int latentDim = 0;
 };
 

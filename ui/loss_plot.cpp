@@ -20,7 +20,7 @@ struct SeriesStyle {
 };
 const SeriesStyle kStyles[LossPlot::SeriesCount] = {
     {"D loss", QColor(31, 119, 180)},   {"G loss", QColor(255, 127, 14)}, {"E loss", QColor(44, 160, 44)},
-    {"D(x)", QColor(148, 103, 189)},   {"D(G(z))", QColor(140, 86, 75)},
+    {"digit head", QColor(227, 119, 194)}, {"D(x)", QColor(148, 103, 189)},   {"D(G(z))", QColor(140, 86, 75)},
 };
 }  // namespace
 

@@ -249,6 +249,7 @@ void TrainView::onProgress(const oddigit::TrainProgress& p) {
     if (p.phase == oddigit::TrainPhase::Gan) {
         plot_->addPoint(LossPlot::Discriminator, step, epoch, p.discriminator_loss);
         plot_->addPoint(LossPlot::Generator, step, epoch, p.generator_loss);
+        plot_->addPoint(LossPlot::DigitHead, step, epoch, p.digit_loss);
         plot_->addPoint(LossPlot::RealLogit, step, epoch, p.d_real);
         plot_->addPoint(LossPlot::FakeLogit, step, epoch, p.d_fake);
     } else {

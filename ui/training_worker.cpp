@@ -42,12 +42,12 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
     const bool appendMetrics = job.params.resume && metrics.exists();
     metrics.open(QIODevice::WriteOnly | QIODevice::Text | (appendMetrics ? QIODevice::Append : QIODevice::Truncate));
     QTextStream csv(&metrics);
-    if (!appendMetrics) csv << "phase,epoch,step,global_step,d_loss,g_loss,d_real,d_fake,e_loss,images_per_second\n";
+    if (!appendMetrics) csv << "phase,epoch,step,global_step,d_loss,g_loss,d_real,d_fake,e_loss,images_per_second,digit_loss\n";
     oddigit::TrainCallbacks callbacks;
     callbacks.on_progress = [this, &csv, &context](const oddigit::TrainProgress& p) {
         csv << oddigit::phase_name(p.phase) << ',' << p.epoch << ',' << p.step << ',' << p.global_step << ','
             << p.discriminator_loss << ',' << p.generator_loss << ',' << p.d_real << ',' << p.d_fake << ','
-            << p.encoder_loss << ',' << p.images_per_second << '\n';
+            << p.encoder_loss << ',' << p.images_per_second << ',' << p.digit_loss << '\n';
         context.deliver([this, p] { emit progressed(p); });
     };
     callbacks.on_epoch = [this, &csv, &context](const oddigit::EpochSummary& summary) {
@@ -58,8 +58,7 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
         const oddigit::MnistSet mnist = oddigit::load_mnist(job.dataDir.toStdString());
         oddigit::NormalSplit split = oddigit::split_normal(mnist.train, job.params.normal_classes,
                                                            job.validationFraction, job.params.seed);
-        if (job.trainLimit > 0 && split.train.size() > job.trainLimit)
-            split.train.pixels.resize(static_cast<size_t>(job.trainLimit) * oddigit::kImagePixels);
+        if (job.trainLimit > 0) split.train.keep_first(job.trainLimit);
         const oddigit::TrainResult result = oddigit::train(split.train, split.validation, job.params, callbacks, &control);
         const bool finished = result.outcome == oddigit::TrainOutcome::Finished;
         report(finished, finished ? tr("finished in %1 s").arg(result.seconds, 0, 'f', 0)

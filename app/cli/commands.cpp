@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "oddigit/protocol.h"
 #include "terminal.h"
 #ifdef ODDIGIT_HAVE_IMAGE_IO
+#include "oddigit/drawn.h"
 #include "oddigit/preprocess.h"
 #endif
 
@@ -103,8 +105,9 @@ TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
     callbacks.on_epoch = [&line, &last](const EpochSummary& e) {
         line.finish();
         if (e.phase == TrainPhase::Gan)
-            std::printf("GAN epoch %d/%d: D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  (%.1f s)\n", e.epoch, e.epochs,
-                        last.discriminator_loss, last.generator_loss, last.d_real, last.d_fake, e.seconds);
+            std::printf("GAN epoch %d/%d: D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  digit head %.3f  (%.1f s)\n", e.epoch,
+                        e.epochs, last.discriminator_loss, last.generator_loss, last.d_real, last.d_fake,
+                        last.digit_loss, e.seconds);
         else
             std::printf("encoder epoch %d/%d: loss %.4f  held-out mean score %.4f  (%.1f s)\n", e.epoch, e.epochs,
                         last.encoder_loss, e.validation_mean_score, e.seconds);
@@ -122,10 +125,9 @@ int run_train(const TrainOptions& options) {
     const std::string data_dir = data_or_default(options.data_dir);
     const MnistSet mnist = load_mnist(data_dir);
     NormalSplit split = split_normal(mnist.train, params.normal_classes, options.validation_fraction, params.seed);
-    if (options.limit > 0 && split.train.size() > options.limit)
-        split.train.pixels.resize(static_cast<size_t>(options.limit) * kImagePixels);
+    if (options.limit > 0) split.train.keep_first(options.limit);
     std::printf("training on %lld images of classes %s (%lld held out for validation) from %s\n",
-                static_cast<long long>(split.train.size()), params.normal_classes.to_string().c_str(),
+                static_cast<long long>(split.train.images.size()), params.normal_classes.to_string().c_str(),
                 static_cast<long long>(split.validation.size()), data_dir.c_str());
     std::fflush(stdout);
 
@@ -170,7 +172,7 @@ int run_score(const ScoreOptions& options) {
 
     std::ofstream csv(options.csv_path);
     if (!csv) throw Error("cannot write '" + options.csv_path + "'");
-    csv << "index,score,flagged,pixel_residual,feature_residual,validation_percentile,source\n";
+    csv << "index,score,flagged,pixel_residual,feature_residual,not_digit,best_digit,validation_percentile,source\n";
     int64_t flagged = 0;
     const float threshold = model.info().threshold;
     for (size_t i = 0; i < scores.size(); ++i) {
@@ -179,7 +181,8 @@ int run_score(const ScoreOptions& options) {
         std::string source = names[i];
         if (source.find_first_of(",\"") != std::string::npos) source = "\"" + source + "\"";
         csv << i << ',' << scores[i].score << ',' << (is_flagged ? 1 : 0) << ',' << scores[i].pixel_residual << ','
-            << scores[i].feature_residual << ',' << model.validation_percentile(scores[i].score) << ',' << source << '\n';
+            << scores[i].feature_residual << ',' << scores[i].not_digit << ',' << scores[i].best_digit << ','
+            << model.validation_percentile(scores[i].score) << ',' << source << '\n';
     }
     csv.close();
     if (!csv) throw Error("cannot write '" + options.csv_path + "'");
@@ -193,7 +196,7 @@ int run_score(const ScoreOptions& options) {
         for (size_t i = 0; i < scores.size(); ++i) {
             char name[32];
             std::snprintf(name, sizeof name, "/%06zu.png", i);
-            write_score_picture(options.pictures_dir + name, images.at(static_cast<int64_t>(i)), scores[i], threshold);
+            write_score_picture(options.pictures_dir + name, images.at(static_cast<int64_t>(i)), scores[i], model.info().heat_full_scale);
         }
 #else
         throw Error("--pictures needs a build with ODDIGIT_IMAGE_IO");
@@ -338,7 +341,7 @@ int run_localization_protocol(const LocalizationOptions& options) {
         for (int i = 0; i < 2 * count; ++i) {
             char name[48];
             std::snprintf(name, sizeof name, "/%s-%02d.png", i < count ? "clean" : "stroked", i % count);
-            write_score_picture(options.pictures_dir + name, examples.at(i), scores[i], model.info().threshold);
+            write_score_picture(options.pictures_dir + name, examples.at(i), scores[i], model.info().heat_full_scale);
         }
 #else
         throw Error("--pictures needs a build with ODDIGIT_IMAGE_IO");
@@ -396,6 +399,11 @@ int run_calibrate(const CalibrateOptions& options) {
     AnomalyModel model = AnomalyModel::load(options.model_path, StaleCalibration::Drop);
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
     const ImageBatch validation = validation_images(model, options.model_path, mnist, options.validation_fraction);
+    if (options.digit_weight >= 0) {
+        if (!model.info().knows_digits)
+            throw Error("'" + options.model_path + "' has no digit head (it was trained before there was one); train it again");
+        model.info().digit_weight = options.digit_weight;
+    }
     calibrate(model, validation, model.info().threshold_quantile);
     const std::string output = options.output_path.empty() ? options.model_path : options.output_path;
     model.save(output);
@@ -413,10 +421,82 @@ int run_info(const std::string& model_path) {
     std::printf("architecture:    latent_dim %d, width %d\n", info.architecture.latent_dim, info.architecture.width);
     std::printf("normal classes:  %s\n", info.normal_classes.to_string().c_str());
     std::printf("kappa:           %g\n", info.kappa);
+    if (info.knows_digits)
+        std::printf("digit head:      yes, digit_weight %g (score adds digit_weight * -log P(a normal digit))\n",
+                    info.digit_weight);
+    else
+        std::printf("digit head:      none (a model from before 0.2: the score is the residual alone)\n");
     std::printf("threshold:       %.6f (quantile %.2f of %zu validation scores)\n", info.threshold,
                 info.threshold_quantile, info.validation_scores.size());
+    std::printf("heat full scale: %.6f (heat drawn in full colour from here)\n", info.heat_full_scale);
     std::printf("training:        %s\n", info.training_json.c_str());
     return 0;
+}
+
+int run_drawn_protocol(const DrawnOptions& options) {
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    const std::string model_path = model_or_default(options.model_path);
+    const AnomalyModel model = AnomalyModel::load(model_path);
+    const Clock::time_point start = Clock::now();
+    const DrawnSet set = draw_glyphs({options.samples_per_template, options.seed});
+    const DrawnReport report = run_drawn(model, set);
+    const double seconds = seconds_since(start);
+    std::printf("drawn input with %s: %d digits, %d letters and symbols (+ %d from held-out templates)\n",
+                model_path.c_str(), report.digits, report.non_digits, report.held_out_non_digits);
+    std::printf("image AUROC, letters and symbols vs digits   %.4f (held-out templates %.4f)\n", report.auroc,
+                report.held_out_auroc);
+    std::printf("flagged at the threshold: digits %.1f %%, letters %.1f %%, symbols %.1f %%, held-out %.1f %%\n",
+                100 * report.digits_flagged, 100 * report.letters_flagged, 100 * report.symbols_flagged,
+                100 * report.held_out_flagged);
+    if (report.best_digit_accuracy >= 0)
+        std::printf("digit head: AUROC by the not-a-digit term alone %.4f; drawn digits it names right %.1f %%\n",
+                    report.digit_head_auroc, 100 * report.best_digit_accuracy);
+    std::string line;
+    json glyphs = json::array();
+    for (const GlyphRate& glyph : report.glyphs) {
+        char cell[64];
+        std::snprintf(cell, sizeof cell, "%s%s %.0f%%  ", glyph.name.c_str(), glyph.held_out ? "*" : "",
+                      100 * glyph.flagged);
+        line += cell;
+        glyphs.push_back({{"template", glyph.name}, {"held_out", glyph.held_out}, {"flagged", glyph.flagged},
+                          {"kind", glyph.kind == GlyphKind::Digit ? "digit" : glyph.kind == GlyphKind::Letter ? "letter" : "symbol"}});
+    }
+    std::printf("flagged per template (* held out): %s\n%.1f s\n", line.c_str(), seconds);
+    if (!options.pictures_dir.empty()) {
+        for (int64_t i = 0; i < set.images.size(); i += options.samples_per_template) {
+            std::string name = set.names[i];
+            std::replace(name.begin(), name.end(), ' ', '-');
+            const Image28 image = set.images.at(i);
+            write_score_picture(options.pictures_dir + "/" + std::to_string(i / options.samples_per_template) + "-" +
+                                    name + ".png",
+                                image, model.score(image), model.info().heat_full_scale);
+        }
+    }
+    if (!options.json_path.empty()) {
+        json out = {{"protocol", "drawn input: digits, letters and symbols drawn from stroke templates"},
+                    {"model", model_path},
+                    {"seed", options.seed},
+                    {"samples_per_template", options.samples_per_template},
+                    {"digits", report.digits},
+                    {"non_digits", report.non_digits},
+                    {"held_out_non_digits", report.held_out_non_digits},
+                    {"auroc", report.auroc},
+                    {"held_out_auroc", report.held_out_auroc},
+                    {"digits_flagged", report.digits_flagged},
+                    {"letters_flagged", report.letters_flagged},
+                    {"symbols_flagged", report.symbols_flagged},
+                    {"held_out_flagged", report.held_out_flagged},
+                    {"best_digit_accuracy", report.best_digit_accuracy},
+                    {"digit_head_auroc", report.digit_head_auroc},
+                    {"templates", glyphs},
+                    {"seconds", seconds}};
+        write_text(options.json_path, out.dump(2) + "\n");
+    }
+    return 0;
+#else
+    (void)options;
+    throw Error("the drawn-input protocol needs a build with ODDIGIT_IMAGE_IO (OpenCV)");
+#endif
 }
 
 }  // namespace oddigit::cli

@@ -80,9 +80,20 @@ struct CalibrateOptions {
     std::string data_dir;
     std::string output_path;           // default: overwrite the model (atomically)
     double validation_fraction = 0.1;  // as given to train, to rebuild its split
+    float digit_weight = -1;           // >= 0: set the model's digit weight before calibrating
 };
 int run_calibrate(const CalibrateOptions& options);
 
 int run_info(const std::string& model_path);
+
+// Digits, letters and symbols drawn from stroke templates (oddigit/drawn.h); needs image IO.
+struct DrawnOptions {
+    std::string model_path;
+    std::string json_path;
+    std::string pictures_dir;  // one PNG per template, of its first drawing: input | reconstruction | heatmap
+    int samples_per_template = 30;
+    uint64_t seed = 1;
+};
+int run_drawn_protocol(const DrawnOptions& options);
 
 }  // namespace oddigit::cli

@@ -24,6 +24,9 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
     command.add_option("--kappa", params.kappa, "weight of the discriminator-feature residual")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    command.add_option("--digit-weight", params.digit_weight, "weight of the not-a-digit term in the score")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     command.add_option("--latent-dim", params.architecture.latent_dim, "length of z")->check(CLI::Range(1, 1024))->capture_default_str();
     command.add_option("--width", params.architecture.width, "channels of the first conv layer")
         ->check(CLI::Range(1, 512))
@@ -52,6 +55,7 @@ void add_score_settings(CLI::App& command, ScoreParams& params) {
 
 int main(int argc, char** argv) {
     CLI::App app{"Oddigit: a GAN that learns handwritten digits and points at the odd strokes."};
+    app.set_version_flag("--version", std::string("oddigit-cli ") + ODDIGIT_VERSION);
     app.require_subcommand(1);
     int threads = 0;
     add_threads_option(app, threads);
@@ -155,6 +159,19 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
 
+    cli::DrawnOptions drawn;
+    CLI::App* drawn_command = protocol_command->add_subcommand(
+        "drawn", "digits, letters and symbols drawn from stroke templates: are the non-digits flagged?");
+    drawn_command->add_option("--model", drawn.model_path, "model file (default: the bundled model)");
+    drawn_command->add_option("--samples", drawn.samples_per_template, "drawings per template")
+        ->check(CLI::Range(1, 10000))
+        ->capture_default_str();
+    drawn_command->add_option("--seed", drawn.seed, "random seed of the jitter")->capture_default_str();
+    drawn_command->add_option("--json", drawn.json_path, "write the results as JSON");
+    drawn_command->add_option("--pictures", drawn.pictures_dir, "folder for one PNG per template")
+        ->check(CLI::ExistingDirectory);
+    add_threads_option(*drawn_command, threads);
+
     cli::CalibrateOptions calibration;
     CLI::App* calibrate_command = app.add_subcommand(
         "calibrate", "recompute a model's threshold on the images it held out (after the score changed)");
@@ -164,6 +181,9 @@ int main(int argc, char** argv) {
     calibrate_command->add_option("--validation-fraction", calibration.validation_fraction, "as given to train")
         ->check(CLI::Range(0.01, 0.5))
         ->capture_default_str();
+    calibrate_command->add_option("--digit-weight", calibration.digit_weight,
+                                  "set the weight of the not-a-digit term in the score first")
+        ->check(CLI::NonNegativeNumber);
     add_threads_option(*calibrate_command, threads);
 
     std::string info_path;
@@ -176,6 +196,8 @@ int main(int argc, char** argv) {
         return app.exit(help);
     } catch (const CLI::CallForAllHelp& help) {
         return app.exit(help);
+    } catch (const CLI::CallForVersion& version) {
+        return app.exit(version);
     } catch (const CLI::ParseError& error) {
         std::fprintf(stderr, "oddigit-cli: error: %s (see --help)\n", error.what());
         return 2;
@@ -194,6 +216,7 @@ int main(int argc, char** argv) {
         if (*leave_one_out_command) return cli::run_leave_one_out_protocol(leave_one_out);
         if (*comparison_command) return cli::run_search_comparison_protocol(comparison);
         if (*localization_command) return cli::run_localization_protocol(localization);
+        if (*drawn_command) return cli::run_drawn_protocol(drawn);
         if (*calibrate_command) return cli::run_calibrate(calibration);
         if (*info_command) return cli::run_info(info_path);
     } catch (const Error& error) {

@@ -152,7 +152,7 @@ LoadedImages load_inputs(const std::string& path, const PreprocessParams& params
     return loaded;
 }
 
-void write_score_picture(const std::string& path, const Image28& input, const ImageScore& score, float threshold) {
+void write_score_picture(const std::string& path, const Image28& input, const ImageScore& score, float heat_full_scale) {
     // Each 28x28 panel is drawn this many times larger.
     constexpr int kZoom = 6;
     const auto gray = [](const Image28& image) {
@@ -165,7 +165,7 @@ void write_score_picture(const std::string& path, const Image28& input, const Im
     };
     cv::Mat heat(kImageSide, kImageSide, CV_32F, const_cast<float*>(score.heatmap.data()));
     cv::Mat heat_bytes, heat_large, heat_colour;
-    heat.convertTo(heat_bytes, CV_8U, 255.0 / (kHeatFullScaleInThresholds * threshold));
+    heat.convertTo(heat_bytes, CV_8U, 255.0 / heat_full_scale);
     cv::resize(heat_bytes, heat_large, {}, kZoom, kZoom, cv::INTER_NEAREST);
     cv::applyColorMap(heat_large, heat_colour, cv::COLORMAP_HOT);
     cv::Mat picture;

@@ -10,4 +10,10 @@ Image28 ImageBatch::at(int64_t i) const {
     return result;
 }
 
+void LabelledImages::keep_first(int64_t count) {
+    if (count >= images.size()) return;
+    images.pixels.resize(static_cast<size_t>(count) * kImagePixels);
+    labels.resize(static_cast<size_t>(count));
+}
+
 }  // namespace oddigit

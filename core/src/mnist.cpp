@@ -132,8 +132,14 @@ NormalSplit split_normal(const LabelledImages& data, const ClassSet& normal, dou
     std::sort(indices.begin(), indices.begin() + validation_count);
     std::sort(indices.begin() + validation_count, indices.end());
     NormalSplit split;
-    for (size_t k = 0; k < indices.size(); ++k)
-        (k < validation_count ? split.validation : split.train).append(data.images.image(indices[k]));
+    for (size_t k = 0; k < indices.size(); ++k) {
+        if (k < validation_count) {
+            split.validation.append(data.images.image(indices[k]));
+        } else {
+            split.train.images.append(data.images.image(indices[k]));
+            split.train.labels.push_back(data.labels[indices[k]]);
+        }
+    }
     return split;
 }
 

@@ -22,6 +22,11 @@ constexpr const char* kFormatVersion = "1";
 // Names the score a file's threshold and validation scores were computed for. Change it
 // whenever the score changes, so older calibrations are not read on the wrong scale.
 constexpr const char* kScoreName = "hottest-20-heat-pixels + kappa * discriminator-features";
+// The same for a model with a digit head, whose score adds the not-a-digit term.
+constexpr const char* kDigitScoreName =
+    "hottest-20-heat-pixels + kappa * discriminator-features + digit_weight * not-a-normal-digit";
+// The digit head's tensors, optional so that models from before it still load.
+constexpr const char* kDigitHeadPrefix = "discriminator.digits.";
 // Bounds on the architecture a file may ask for, so a hostile header cannot make us
 // allocate gigabytes before its tensor shapes are checked.
 constexpr int kMaxLatentDim = 1024;
@@ -92,22 +97,26 @@ SearchLoss search_loss(detail::DiscriminatorImpl& discriminator, const torch::Te
 // Scores of a [N,1,28,28] chunk; pixel_map holds the heatmaps.
 struct ChunkScores {
     torch::Tensor score, pixel, feature, pixel_map, reconstruction;
+    detail::DigitVerdict digits;
 };
 
 ChunkScores score_chunk(AnomalyModel::Impl& model, const torch::Tensor& images, const ScoreParams& params) {
     if (params.mode == ScoreMode::Encoder) {
         torch::NoGradGuard no_grad;
         const torch::Tensor reconstruction = model.generator->forward(model.encoder->forward(images));
-        detail::Residuals r = detail::residuals(*model.discriminator, images, reconstruction, model.info.kappa);
-        return {r.score, r.pixel, r.feature, r.pixel_map, reconstruction};
+        detail::Residuals r = detail::residuals(*model.discriminator, images, reconstruction, model.info);
+        return {r.score, r.pixel, r.feature, r.pixel_map, reconstruction, r.digits};
     }
     // AnoGAN: gradient descent on z from a random start; G and D stay fixed.
     FrozenGuard frozen_generator(*model.generator);
     FrozenGuard frozen_discriminator(*model.discriminator);
     torch::Tensor image_features;
+    detail::DigitVerdict digits;
     {
         torch::NoGradGuard no_grad;
-        image_features = model.discriminator->forward(images).features;
+        const detail::Critique critique = model.discriminator->forward(images);
+        image_features = critique.features;
+        digits = detail::digit_verdict(critique.digit_logits, model.info);
     }
     auto generator = at::detail::createCPUGenerator(params.search_seed);
     torch::Tensor latent = torch::randn({images.size(0), model.info.architecture.latent_dim}, generator)
@@ -125,7 +134,7 @@ ChunkScores score_chunk(AnomalyModel::Impl& model, const torch::Tensor& images, 
     const torch::Tensor reconstruction = model.generator->forward(latent);
     SearchLoss loss = search_loss(*model.discriminator, images, image_features, reconstruction);
     return {(1 - lambda) * loss.pixel + lambda * loss.feature, loss.pixel, loss.feature,
-            detail::heatmaps(images, reconstruction), reconstruction};
+            detail::heatmaps(images, reconstruction), reconstruction, digits};
 }
 
 template <typename PerChunk>
@@ -207,10 +216,9 @@ torch::Tensor squared_residual(const torch::Tensor& images, const torch::Tensor&
 }
 
 // mean (f(x) - f(x'))^2 per image; f(x) is a fixed target, only x' carries gradients.
-torch::Tensor feature_residual(DiscriminatorImpl& discriminator, const torch::Tensor& images,
+torch::Tensor feature_residual(DiscriminatorImpl& discriminator, const torch::Tensor& image_features,
                                const torch::Tensor& reconstructions) {
-    const torch::Tensor real_features = discriminator.forward(images).features.detach();
-    return (real_features - discriminator.forward(reconstructions).features).pow(2).mean(1);
+    return (image_features.detach() - discriminator.forward(reconstructions).features).pow(2).mean(1);
 }
 
 }  // namespace
@@ -224,20 +232,36 @@ torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconst
         .flatten(1);
 }
 
+DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& info) {
+    const int64_t count = digit_logits.size(0);
+    const auto long_options = digit_logits.options().dtype(torch::kLong);
+    if (!info.knows_digits) return {torch::zeros({count}, digit_logits.options()), torch::full({count}, -1, long_options)};
+    std::vector<int64_t> normal;
+    for (int digit = 0; digit < 10; ++digit)
+        if (info.normal_classes.contains(digit)) normal.push_back(digit);
+    const torch::Tensor classes = torch::tensor(normal, long_options);
+    const torch::Tensor normal_log_probabilities =
+        torch::log_softmax(digit_logits, 1).index_select(1, classes);
+    return {(-torch::logsumexp(normal_log_probabilities, 1)).clamp_min(0),
+            classes.index_select(0, normal_log_probabilities.argmax(1))};
+}
+
 Residuals residuals(DiscriminatorImpl& discriminator, const torch::Tensor& images,
-                    const torch::Tensor& reconstructions, float kappa) {
+                    const torch::Tensor& reconstructions, const ModelInfo& info) {
     Residuals r;
     r.pixel_map = heatmaps(images, reconstructions);
     r.pixel = std::get<0>(r.pixel_map.topk(kHotPixels, 1)).mean(1);
-    r.feature = feature_residual(discriminator, images, reconstructions);
-    r.score = r.pixel + kappa * r.feature;
+    const Critique critique = discriminator.forward(images);
+    r.feature = feature_residual(discriminator, critique.features, reconstructions);
+    r.digits = digit_verdict(critique.digit_logits, info);
+    r.score = r.pixel + info.kappa * r.feature + info.digit_weight * r.digits.not_digit;
     return r;
 }
 
 torch::Tensor izif_loss(DiscriminatorImpl& discriminator, const torch::Tensor& images,
                         const torch::Tensor& reconstructions, float kappa) {
     return squared_residual(images, reconstructions).flatten(1).mean(1) +
-           kappa * feature_residual(discriminator, images, reconstructions);
+           kappa * feature_residual(discriminator, discriminator.forward(images).features, reconstructions);
 }
 
 void set_trainable(torch::nn::Module& network, bool trainable) {
@@ -274,18 +298,22 @@ torch::Tensor from_safetensor(const safetensors::Tensor& tensor) {
 safetensors::File to_file(const AnomalyModel& model) {
     AnomalyModel::Impl& impl = const_cast<AnomalyModel::Impl&>(model.impl());
     safetensors::File file;
+    const ModelInfo& info = model.info();
     for (const auto& [prefix, network] : kNetworks) {
         torch::nn::Module& module = network(impl);
-        for (const auto& item : module.named_parameters()) file.tensors[std::string(prefix) + "." + item.key()] = to_safetensor(item.value());
-        for (const auto& item : module.named_buffers()) file.tensors[std::string(prefix) + "." + item.key()] = to_safetensor(item.value());
+        auto put = [&file, &info, prefix = std::string(prefix) + "."](const std::string& key, const torch::Tensor& value) {
+            const std::string name = prefix + key;
+            if (info.knows_digits || name.rfind(kDigitHeadPrefix, 0) != 0) file.tensors[name] = to_safetensor(value);
+        };
+        for (const auto& item : module.named_parameters()) put(item.key(), item.value());
+        for (const auto& item : module.named_buffers()) put(item.key(), item.value());
     }
-    const ModelInfo& info = model.info();
     file.tensors["calibration.validation_scores"] =
         safetensors::from_floats(info.validation_scores, {static_cast<int64_t>(info.validation_scores.size())});
     file.metadata = {
         {"oddigit.format", kFormatName},
         {"oddigit.format_version", kFormatVersion},
-        {"oddigit.score", kScoreName},
+        {"oddigit.score", info.knows_digits ? kDigitScoreName : kScoreName},
         {"oddigit.latent_dim", std::to_string(info.architecture.latent_dim)},
         {"oddigit.width", std::to_string(info.architecture.width)},
         {"oddigit.normal_classes", info.normal_classes.to_string()},
@@ -295,6 +323,8 @@ safetensors::File to_file(const AnomalyModel& model) {
         {"oddigit.training", info.training_json},
         {"oddigit.created_by", info.created_by},
     };
+    if (info.knows_digits) file.metadata["oddigit.digit_weight"] = exact_text(info.digit_weight);
+    file.metadata["oddigit.heat_full_scale"] = exact_text(info.heat_full_scale);
     return file;
 }
 
@@ -315,6 +345,10 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
 
     AnomalyModel model = AnomalyModel::create(architecture, 0);
     AnomalyModel::Impl& impl = model.impl();
+    ModelInfo& info = impl.info;
+    info.knows_digits = std::any_of(file.tensors.begin(), file.tensors.end(), [](const auto& entry) {
+        return entry.first.rfind(kDigitHeadPrefix, 0) == 0;
+    });
     std::set<std::string> used;
     torch::NoGradGuard no_grad;
     for (const auto& [network_prefix, network] : kNetworks) {
@@ -322,6 +356,7 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         const char* prefix = network_prefix;  // C++17 lambdas cannot capture structured bindings
         auto load = [&](const std::string& key, torch::Tensor& target) {
             const std::string name = std::string(prefix) + "." + key;
+            if (!info.knows_digits && name.rfind(kDigitHeadPrefix, 0) == 0) return;
             const auto found = file.tensors.find(name);
             if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + "'");
             const torch::Tensor value = from_safetensor(found->second);
@@ -347,19 +382,23 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         if (!used.count(name) && !extra) throw Error("'" + path + "' holds an unexpected tensor '" + name + "'");
     }
 
-    ModelInfo& info = impl.info;
     info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
     info.kappa = parse_float(metadata, "oddigit.kappa", path, 0.0f);
+    if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, 0.0f);
     info.threshold = parse_float(metadata, "oddigit.threshold", path);
     info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, 0.0f, 1.0f);
+    info.heat_full_scale = metadata.count("oddigit.heat_full_scale")
+                               ? parse_float(metadata, "oddigit.heat_full_scale", path, 0.0f)
+                               : info.threshold;
     info.validation_scores = safetensors::to_floats(scores->second);
     std::sort(info.validation_scores.begin(), info.validation_scores.end());
     const auto score = metadata.find("oddigit.score");
-    if (score == metadata.end() || score->second != kScoreName) {
+    if (score == metadata.end() || score->second != (info.knows_digits ? kDigitScoreName : kScoreName)) {
         if (stale == StaleCalibration::Reject)
             throw Error("'" + path + "' was calibrated for an older anomaly score; recalibrate it with "
                         "'oddigit-cli calibrate --model " + path + "' (or train it again)");
         info.threshold = 0.0f;
+        info.heat_full_scale = 0.0f;
         info.validation_scores.clear();
     }
     if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");
@@ -420,13 +459,18 @@ std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const Scor
     std::vector<ImageScore> results(images.size());
     for_each_chunk(*impl_, images, params, [&](int64_t begin, int64_t count, const ChunkScores& chunk) {
         const std::vector<float> score = to_vector(chunk.score), pixel = to_vector(chunk.pixel),
-                                 feature = to_vector(chunk.feature), heat = to_vector(chunk.pixel_map);
+                                 feature = to_vector(chunk.feature), heat = to_vector(chunk.pixel_map),
+                                 not_digit = to_vector(chunk.digits.not_digit);
+        const torch::Tensor best_digit_tensor = chunk.digits.best_digit.to(torch::kCPU).contiguous();
+        const int64_t* best_digit = best_digit_tensor.data_ptr<int64_t>();
         const ImageBatch reconstruction = detail::to_images(chunk.reconstruction);
         for (int64_t i = 0; i < count; ++i) {
             ImageScore& result = results[begin + i];
             result.score = score[i];
             result.pixel_residual = pixel[i];
             result.feature_residual = feature[i];
+            result.not_digit = not_digit[i];
+            result.best_digit = static_cast<int>(best_digit[i]);
             std::copy_n(heat.begin() + i * kImagePixels, kImagePixels, result.heatmap.begin());
             result.reconstruction = reconstruction.at(i);
         }

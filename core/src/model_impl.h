@@ -45,15 +45,23 @@ torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconst
 // and 0.964 / 0.804; hottest 40: 0.971 / 0.989 and 0.962 / 0.806.
 constexpr int64_t kHotPixels = 20;
 
+// What D's digit head says of images, given its digit logits [N, kDigitClasses].
+struct DigitVerdict {
+    torch::Tensor not_digit;   // [N], -log P(one of the normal classes); zeros without a head
+    torch::Tensor best_digit;  // [N] long, the likeliest normal class; -1 without a head
+};
+DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& info);
+
 // The anomaly score's parts for images x and their reconstructions x', both in [-1, 1].
 struct Residuals {
-    torch::Tensor pixel_map;  // [N, 784], heatmaps(x, x')
-    torch::Tensor pixel;      // [N], mean of the kHotPixels largest values of pixel_map
-    torch::Tensor feature;    // [N], mean (f(x) - f(x'))^2
-    torch::Tensor score;      // [N], pixel + kappa * feature
+    torch::Tensor pixel_map;   // [N, 784], heatmaps(x, x')
+    torch::Tensor pixel;       // [N], mean of the kHotPixels largest values of pixel_map
+    torch::Tensor feature;     // [N], mean (f(x) - f(x'))^2
+    DigitVerdict digits;       // of x
+    torch::Tensor score;       // [N], pixel + kappa * feature + digit_weight * digits.not_digit
 };
 Residuals residuals(DiscriminatorImpl& discriminator, const torch::Tensor& images,
-                    const torch::Tensor& reconstructions, float kappa);
+                    const torch::Tensor& reconstructions, const ModelInfo& info);
 
 // The encoder's izi_f training loss per image [N]: mean (x - x')^2 + kappa * mean (f(x) - f(x'))^2.
 // It averages every pixel, unlike the score, so each pixel of the reconstruction gets a gradient.

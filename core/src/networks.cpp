@@ -11,6 +11,8 @@ namespace {
 constexpr double kLeakySlope = 0.2;
 // Keeps the power iteration away from dividing by zero.
 constexpr double kNormEpsilon = 1e-12;
+// Hidden units of the digit head.
+constexpr int64_t kDigitHidden = 128;
 }  // namespace
 
 SpectralNormImpl::SpectralNormImpl(int64_t output_count) {
@@ -77,13 +79,18 @@ DiscriminatorImpl::DiscriminatorImpl(const Architecture& architecture) {
     down14_ = register_module("down14", SNConv2d(1, width, 4, 2, 1));
     down7_ = register_module("down7", SNConv2d(width, 2 * width, 4, 2, 1));
     classify_ = register_module("classify", SNLinear(2 * width * 7 * 7, 1));
+    digits_ = register_module(
+        "digits", torch::nn::Sequential(torch::nn::Linear(2 * width * 7 * 7, kDigitHidden),
+                                        torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kLeakySlope)),
+                                        torch::nn::Linear(kDigitHidden, kDigitClasses)));
 }
 
 Critique DiscriminatorImpl::forward(const torch::Tensor& image) {
     torch::Tensor x = F::leaky_relu(down14_(image), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
     x = F::leaky_relu(down7_(x), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
     torch::Tensor features = x.flatten(1);
-    return {classify_(features).squeeze(1), features};
+    torch::Tensor digit_logits = digits_->forward(features);
+    return {classify_(features).squeeze(1), features, digit_logits};
 }
 
 EncoderImpl::EncoderImpl(const Architecture& architecture) {

@@ -3,6 +3,8 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
 
 #include "oddigit/model.h"
@@ -63,9 +65,14 @@ private:
 };
 TORCH_MODULE(Generator);
 
+// The digit head's classes: the ten digits, then "not a digit" (synthetic negatives).
+constexpr int64_t kNotADigit = 10;
+constexpr int64_t kDigitClasses = 11;
+
 struct Critique {
-    torch::Tensor logits;    // [N], large = looks real
-    torch::Tensor features;  // [N, F], the last hidden layer: f(x) in the anomaly score
+    torch::Tensor logits;        // [N], large = looks real
+    torch::Tensor features;      // [N, F], the last hidden layer: f(x) in the anomaly score
+    torch::Tensor digit_logits;  // [N, kDigitClasses]: which digit, or none
 };
 
 class DiscriminatorImpl : public torch::nn::Module {
@@ -77,6 +84,8 @@ private:
     SNConv2d down14_{nullptr};
     SNConv2d down7_{nullptr};
     SNLinear classify_{nullptr};
+    // A small MLP, not spectrally normalised: a classifier needs logits far apart to be confident.
+    torch::nn::Sequential digits_{nullptr};
 };
 TORCH_MODULE(Discriminator);
 

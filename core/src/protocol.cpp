@@ -55,7 +55,7 @@ NormalModel train_normal(const LabelledImages& data, const ClassSet& normal, Tra
     params.output_path.clear();
     params.resume = false;
     const NormalSplit split = split_normal(data, normal, validation_fraction, seed);
-    return {train(split.train, split.validation, params, callbacks).model, split.train.size()};
+    return {train(split.train, split.validation, params, callbacks).model, split.train.images.size()};
 }
 
 // A model of one digit from the training set.

@@ -27,6 +27,12 @@ constexpr double kRateSmoothing = 0.1;
 constexpr int kMaxEpochs = 1000000;
 // Until the encoder phase has been timed, its step is taken to cost this share of a GAN step.
 constexpr double kEncoderStepCostGuess = 0.7;
+// Weight of the digit head's cross-entropy in D's loss, beside the hinge loss.
+constexpr double kDigitLossWeight = 1.0;
+// A stitched non-digit takes one digit up to a cut this many pixels from the centre line.
+constexpr int64_t kMaxCutOffset = 4;
+// An overlaid digit is shifted by up to this many pixels; MNIST leaves a 4-pixel margin.
+constexpr int64_t kMaxOverlayShift = 4;
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
@@ -39,7 +45,7 @@ double seconds_since(Clock::time_point start) {
 json fixed_settings(const TrainParams& params, int64_t train_count) {
     return {{"latent_dim", params.architecture.latent_dim}, {"width", params.architecture.width},
             {"normal_classes", params.normal_classes.to_string()}, {"batch_size", params.batch_size},
-            {"seed", params.seed}, {"train_images", train_count}};
+            {"seed", params.seed}, {"train_images", train_count}, {"digit_head", true}};
 }
 
 json describe(const TrainParams& params, int64_t train_count, int64_t validation_count) {
@@ -47,8 +53,9 @@ json describe(const TrainParams& params, int64_t train_count, int64_t validation
     settings.update({{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
                      {"gan_learning_rate", params.gan_learning_rate},
                      {"encoder_learning_rate", params.encoder_learning_rate}, {"kappa", params.kappa},
+                     {"digit_weight", params.digit_weight},
                      {"threshold_quantile", params.threshold_quantile}, {"validation_images", validation_count},
-                     {"objective", "hinge loss, spectral-norm discriminator"}});
+                     {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
     return settings;
 }
 
@@ -88,6 +95,54 @@ void take_optimizer(const safetensors::File& file, const std::string& prefix, to
         state->step(take(".step", {1}).item<int64_t>());
         optimizer.state()[optimizer_key(parameter)] = std::move(state);
     }
+}
+
+// Non-digits made from a batch of normal digits [N, 1, 28, 28] in [-1, 1] with labels [N].
+// Each digit is turned (a quarter or a half turn), mirrored (left to right or top to bottom),
+// or joined with a digit of another class: one's side of a cut with the other's, or both
+// overlaid. Left out are the changes that give a digit back: 0 and 8 changed any way, 1
+// turned by half or mirrored, 3 mirrored top to bottom, 6 and 9 turned by half (they trade
+// places), and joins of two digits of one class. Returns [M, 1, 28, 28], M <= N.
+torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Tensor& labels, at::Generator& random) {
+    enum Kind : int64_t { QuarterTurn, HalfTurn, MirrorAcross, MirrorDown, Stitch, Overlay, Kinds };
+    const int64_t count = digits.size(0);
+    const auto on = [&](torch::Tensor t) { return t.to(digits.device()); };
+    const auto coin = [&] { return on(torch::rand({count, 1, 1, 1}, random)) < 0.5; };
+    const torch::Tensor kind = on(torch::randint(Kinds, {count}, random, torch::kLong));
+    const int64_t partner_shift = torch::randint(1, count, {1}, random, torch::kLong).item<int64_t>();
+    const torch::Tensor partner = digits.roll(partner_shift, 0);
+    const torch::Tensor partner_labels = labels.roll(partner_shift, 0);
+
+    const torch::Tensor quarter = torch::where(coin(), digits.rot90(1, {2, 3}), digits.rot90(3, {2, 3}));
+    const torch::Tensor half = digits.rot90(2, {2, 3});
+    const torch::Tensor across = digits.flip({3});
+    const torch::Tensor down = digits.flip({2});
+    // A cut across or down, at a random offset from the centre line.
+    const torch::Tensor cut = on(torch::randint(-kMaxCutOffset, kMaxCutOffset + 1, {count, 1, 1, 1}, random,
+                                                torch::kLong)) + kImageSide / 2;
+    const torch::Tensor position = torch::arange(kImageSide, digits.options().dtype(torch::kLong));
+    const torch::Tensor first_side =
+        torch::where(coin(), position.view({1, 1, kImageSide, 1}) < cut, position.view({1, 1, 1, kImageSide}) < cut);
+    const torch::Tensor stitched = torch::where(first_side, digits, partner);
+    const torch::Tensor shift = torch::randint(-kMaxOverlayShift, kMaxOverlayShift + 1, {2}, random, torch::kLong);
+    const torch::Tensor overlaid =
+        torch::max(digits, partner.roll({shift[0].item<int64_t>(), shift[1].item<int64_t>()}, {2, 3}));
+
+    const auto of_kind = [&](Kind k) { return (kind == k).view({-1, 1, 1, 1}); };
+    const torch::Tensor made = torch::where(
+        of_kind(QuarterTurn), quarter,
+        torch::where(of_kind(HalfTurn), half,
+                     torch::where(of_kind(MirrorAcross), across,
+                                  torch::where(of_kind(MirrorDown), down, torch::where(of_kind(Stitch), stitched, overlaid)))));
+    const auto is = [&](std::initializer_list<int64_t> digits_list) {
+        torch::Tensor hit = torch::zeros_like(labels, torch::kBool);
+        for (int64_t d : digits_list) hit = hit | (labels == d);
+        return hit;
+    };
+    const torch::Tensor gives_a_digit_back = is({0, 8}) | ((kind == HalfTurn) & is({1, 6, 9})) |
+                                             ((kind == MirrorAcross) & is({1})) | ((kind == MirrorDown) & is({1, 3}));
+    const torch::Tensor valid = torch::where(kind < Stitch, ~gives_a_digit_back, partner_labels != labels);
+    return made.index_select(0, valid.nonzero().squeeze(1));
 }
 
 // Picks the LibTorch thread count of the training thread by timing its steps. A full OpenMP
@@ -189,7 +244,7 @@ private:
 
 class Trainer {
 public:
-    Trainer(const ImageBatch& train_images, const ImageBatch& validation_images, const TrainParams& params,
+    Trainer(const LabelledImages& train_set, const ImageBatch& validation_images, const TrainParams& params,
             const TrainCallbacks& callbacks, TrainControl* control)
         : params_(params),
           callbacks_(callbacks),
@@ -199,19 +254,31 @@ public:
           device_(params.device),
           noise_(at::detail::createCPUGenerator(params.seed + 1)),
           threads_(params.threads) {
+        const ImageBatch& train_images = train_set.images;
         if (train_images.size() < 2 || validation_images.empty())
             throw Error("training needs at least 2 training images and 1 validation image");
+        if (static_cast<int64_t>(train_set.labels.size()) != train_images.size())
+            throw Error("training needs one label per training image (" + std::to_string(train_set.labels.size()) +
+                        " labels for " + std::to_string(train_images.size()) + " images)");
+        for (uint8_t label : train_set.labels)
+            if (!params.normal_classes.contains(label))
+                throw Error("a training image is labelled " + std::to_string(label) + ", not one of the normal classes " +
+                            params.normal_classes.to_string());
         if (params.batch_size < 2) throw Error("the batch size must be at least 2");
         if (params.gan_epochs < 1 || params.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
         model_.impl().to(device_);
         ModelInfo& info = model_.info();
         info.normal_classes = params.normal_classes;
         info.kappa = params.kappa;
+        info.knows_digits = true;
+        info.digit_weight = params.digit_weight;
         info.threshold_quantile = params.threshold_quantile;
         info.training_json = describe(params, train_images.size(), validation_images.size()).dump();
 
         train_count_ = train_images.size();
         images_ = detail::to_tensor(train_images, 0, train_images.size(), device_);
+        labels_ = torch::tensor(std::vector<int64_t>(train_set.labels.begin(), train_set.labels.end()), torch::kLong)
+                      .to(device_);
         steps_ = static_cast<int>(std::max<int64_t>(1, train_count_ / params.batch_size));
         fixed_noise_ = torch::randn({kSampleCount, params.architecture.latent_dim},
                                     at::detail::createCPUGenerator(params.seed + 2))
@@ -283,16 +350,26 @@ private:
         for (int step = 1; step <= steps_; ++step) {
             if (control_ && !control_->wait_if_paused()) return false;
             const Clock::time_point step_start = Clock::now();
-            const torch::Tensor real = batch(order, step);
+            const torch::Tensor indices = batch_indices(order, step);
+            const torch::Tensor real = images_.index_select(0, indices);
+            const torch::Tensor labels = labels_.index_select(0, indices);
             const torch::Tensor noise =
                 torch::randn({real.size(0), params_.architecture.latent_dim}, noise_).to(device_);
+            const torch::Tensor non_digits = synthetic_non_digits(real, labels, noise_);
 
-            // 1. Discriminator: hinge loss on real images and on G(z).
+            // 1. Discriminator: hinge loss on real images and on G(z); its digit head names the
+            // digit of each real image and calls the synthetic non-digits none.
             const torch::Tensor fake = impl.generator->forward(noise);
-            const torch::Tensor real_logits = impl.discriminator->forward(real).logits;
+            const detail::Critique real_critique = impl.discriminator->forward(real);
+            const torch::Tensor& real_logits = real_critique.logits;
             const torch::Tensor fake_logits = impl.discriminator->forward(fake.detach()).logits;
-            const torch::Tensor discriminator_loss =
-                torch::relu(1 - real_logits).mean() + torch::relu(1 + fake_logits).mean();
+            torch::Tensor digit_loss = torch::cross_entropy_loss(real_critique.digit_logits, labels);
+            if (non_digits.size(0) > 0) {
+                const torch::Tensor none = torch::full({non_digits.size(0)}, detail::kNotADigit, labels.options());
+                digit_loss = digit_loss + torch::cross_entropy_loss(impl.discriminator->forward(non_digits).digit_logits, none);
+            }
+            const torch::Tensor discriminator_loss = torch::relu(1 - real_logits).mean() +
+                                                     torch::relu(1 + fake_logits).mean() + kDigitLossWeight * digit_loss;
             discriminator_optimizer_->zero_grad();
             discriminator_loss.backward();
             discriminator_optimizer_->step();
@@ -305,6 +382,7 @@ private:
 
             TrainProgress progress = base_progress(TrainPhase::Gan, epoch, params_.gan_epochs, step);
             progress.discriminator_loss = discriminator_loss.item<double>();
+            progress.digit_loss = digit_loss.item<double>();
             progress.generator_loss = generator_loss.item<double>();
             progress.d_real = real_logits.mean().item<double>();
             progress.d_fake = fake_logits.mean().item<double>();
@@ -328,7 +406,7 @@ private:
         for (int step = 1; step <= steps_; ++step) {
             if (control_ && !control_->wait_if_paused()) return false;
             const Clock::time_point step_start = Clock::now();
-            const torch::Tensor real = batch(order, step);
+            const torch::Tensor real = images_.index_select(0, batch_indices(order, step));
 
             // izi_f: reconstruct x through G(E(x)); residuals in pixels and in D's features.
             const torch::Tensor reconstruction = impl.generator->forward(impl.encoder->forward(real));
@@ -363,9 +441,9 @@ private:
         return torch::randperm(train_count_, at::detail::createCPUGenerator(stream), torch::kLong).to(device_);
     }
 
-    torch::Tensor batch(const torch::Tensor& order, int step) const {
+    torch::Tensor batch_indices(const torch::Tensor& order, int step) const {
         const int64_t size = std::min<int64_t>(params_.batch_size, train_count_);
-        return images_.index_select(0, order.narrow(0, (step - 1) * size, size));
+        return order.narrow(0, (step - 1) * size, size);
     }
 
     ImageBatch samples() {
@@ -457,6 +535,7 @@ private:
         model_ = std::move(saved_model);
         model_.info().training_json = wanted_info.training_json;
         model_.info().kappa = wanted_info.kappa;
+        model_.info().digit_weight = wanted_info.digit_weight;
         model_.info().threshold_quantile = wanted_info.threshold_quantile;
         model_.impl().to(device_);
         auto& impl = model_.impl();
@@ -491,6 +570,7 @@ private:
     at::Generator noise_;
     ThreadTuner threads_;
     torch::Tensor images_;
+    torch::Tensor labels_;
     torch::Tensor fixed_noise_;
     int64_t train_count_ = 0;
     int steps_ = 0;
@@ -558,11 +638,11 @@ bool TrainControl::wait_if_paused() {
     return !cancelled_;
 }
 
-TrainResult train(const ImageBatch& train_images, const ImageBatch& validation_images, const TrainParams& params,
+TrainResult train(const LabelledImages& train_set, const ImageBatch& validation_images, const TrainParams& params,
                   const TrainCallbacks& callbacks, TrainControl* control) {
     init_worker_thread();
     try {
-        Trainer trainer(train_images, validation_images, params, callbacks, control);
+        Trainer trainer(train_set, validation_images, params, callbacks, control);
         return trainer.run();
     } catch (const c10::Error& error) {
         throw Error(std::string("training failed: ") + error.what_without_backtrace());
@@ -571,10 +651,15 @@ TrainResult train(const ImageBatch& train_images, const ImageBatch& validation_i
 
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile_level) {
     if (validation_images.empty()) throw Error("calibration needs validation images");
-    std::vector<float> scores = model.score_values(validation_images);
+    std::vector<float> scores, pixel_parts;
+    for (const ImageScore& score : model.score(validation_images)) {
+        scores.push_back(score.score);
+        pixel_parts.push_back(score.pixel_residual);
+    }
     std::sort(scores.begin(), scores.end());
     ModelInfo& info = model.info();
     info.threshold = quantile(scores, quantile_level);
+    info.heat_full_scale = quantile(pixel_parts, quantile_level);
     info.threshold_quantile = quantile_level;
     info.validation_scores = std::move(scores);
 }

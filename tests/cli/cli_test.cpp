@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 #include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "oddigit/idx.h"
 #include "oddigit/safetensors.h"
@@ -57,6 +58,9 @@ TEST(Cli, RejectsBadArguments) {
     expect_one_line_error(cli("train --normal 3 --out x.safetensors --epochs -2"), "--epochs");
     expect_one_line_error(cli("frobnicate"), "subcommand");
     EXPECT_EQ(cli("--help").exit_code, 0);
+    const CliRun version = cli("--version");
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_EQ(version.out.rfind("oddigit-cli ", 0), 0u) << version.out;
 }
 
 TEST(Cli, RejectsBadFiles) {
@@ -107,6 +111,26 @@ TEST(Cli, CalibratesAModelMadeForAnOlderScore) {
     EXPECT_NEAR(threshold(info.out), threshold(fixture_info), 1e-4 * threshold(fixture_info));
 }
 
+TEST(Cli, DrawnProtocolReportsFlagRatesAndTemplates) {
+    const std::string dir = test::scratch_dir();
+    const CliRun run = cli("protocol drawn --samples 4 --json " + dir + "/drawn.json");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find("flagged at the threshold: digits"), std::string::npos) << run.out;
+    const nlohmann::json report = nlohmann::json::parse(slurp(dir + "/drawn.json"));
+    EXPECT_GE(report.at("auroc").get<double>(), 0.0);
+    EXPECT_LE(report.at("auroc").get<double>(), 1.0);
+    EXPECT_GE(report.at("digit_head_auroc").get<double>(), 0.0);
+    EXPECT_EQ(report.at("digits").get<int>(), 4 * 14);  // 14 digit templates
+    int held_out = 0;
+    for (const auto& glyph : report.at("templates")) held_out += glyph.at("held_out").get<bool>();
+    EXPECT_GT(held_out, 0);
+    // A model without a digit head still runs it; the head's figures say "none".
+    const CliRun old = cli("protocol drawn --samples 2 --model " + test::old_model_path() + " --json " + dir + "/old.json");
+    ASSERT_EQ(old.exit_code, 0) << old.err;
+    EXPECT_EQ(nlohmann::json::parse(slurp(dir + "/old.json")).at("digit_head_auroc").get<double>(), -1.0);
+    EXPECT_NE(cli("info " + test::old_model_path()).out.find("digit head:      none"), std::string::npos);
+}
+
 TEST(Cli, ScoresAnIdxFileIntoCsvAndHeatmaps) {
     const std::string dir = test::scratch_dir();
     ImageBatch images = test::test_digits(ClassSet::all(), 12);
@@ -119,16 +143,17 @@ TEST(Cli, ScoresAnIdxFileIntoCsvAndHeatmaps) {
     std::ifstream csv(dir + "/scores.csv");
     std::string line;
     std::getline(csv, line);
-    EXPECT_EQ(line.rfind("index,score,flagged", 0), 0u) << line;
+    EXPECT_EQ(line.rfind("index,score,flagged,pixel_residual,feature_residual,not_digit,best_digit,", 0), 0u) << line;
     std::vector<double> scores;
     int rows = 0, flagged_foreign = 0;
     while (std::getline(csv, line)) {
         std::stringstream fields(line);
-        std::string index, score, flagged;
-        std::getline(fields, index, ',');
-        std::getline(fields, score, ',');
-        std::getline(fields, flagged, ',');
+        std::string index, score, flagged, pixel, feature, not_digit, best_digit;
+        for (std::string* field : {&index, &score, &flagged, &pixel, &feature, &not_digit, &best_digit})
+            std::getline(fields, *field, ',');
         EXPECT_EQ(std::stoi(index), rows);
+        EXPECT_GE(std::stod(not_digit), 0.0);
+        EXPECT_TRUE(std::stoi(best_digit) >= 0 && std::stoi(best_digit) <= 9) << line;
         if (rows >= 12) flagged_foreign += flagged == "1";
         ++rows;
     }

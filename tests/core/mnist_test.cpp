@@ -27,13 +27,13 @@ TEST(SplitNormal, KeepsOnlyNormalClassesAndHoldsOutADisjointValidationSet) {
     const NormalSplit split = split_normal(mnist.train, normal, 0.1, 42);
     int64_t expected = 0;
     for (uint8_t label : mnist.train.labels) expected += normal.contains(label);
-    EXPECT_EQ(split.train.size() + split.validation.size(), expected);
+    EXPECT_EQ(split.train.images.size() + split.validation.size(), expected);
     EXPECT_NEAR(static_cast<double>(split.validation.size()) / expected, 0.1, 0.001);
 
     // Every image is a 3 or a 7, and no image is on both sides.
     std::set<std::vector<float>> train_images;
-    for (int64_t i = 0; i < split.train.size(); ++i)
-        train_images.insert(std::vector<float>(split.train.image(i), split.train.image(i) + kImagePixels));
+    for (int64_t i = 0; i < split.train.images.size(); ++i)
+        train_images.insert(std::vector<float>(split.train.images.image(i), split.train.images.image(i) + kImagePixels));
     for (int64_t i = 0; i < split.validation.size(); ++i)
         EXPECT_EQ(train_images.count(std::vector<float>(split.validation.image(i), split.validation.image(i) + kImagePixels)), 0u);
 

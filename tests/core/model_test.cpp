@@ -10,6 +10,7 @@
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
 #include "oddigit/protocol.h"
+#include "oddigit/safetensors.h"
 #include "oddigit/strokes.h"
 #include "oddigit/train.h"
 #include "test_support.h"
@@ -22,12 +23,15 @@ const AnomalyModel& fixture() {
     return model;
 }
 
-TEST(Model, ScoreIsHottestHeatPlusKappaFeature) {
+TEST(Model, ScoreIsHottestHeatPlusKappaFeaturePlusNotADigit) {
     const ImageBatch images = test::test_digits(ClassSet::all(), 20);
     const auto scores = fixture().score(images);
+    const ModelInfo& info = fixture().info();
+    ASSERT_TRUE(info.knows_digits);
     ASSERT_EQ(scores.size(), 20u);
     for (const ImageScore& s : scores) {
-        EXPECT_NEAR(s.score, s.pixel_residual + fixture().info().kappa * s.feature_residual, 1e-5);
+        EXPECT_NEAR(s.score, s.pixel_residual + info.kappa * s.feature_residual + info.digit_weight * s.not_digit, 1e-5);
+        EXPECT_GE(s.not_digit, 0.0f);
         for (float h : s.heatmap) EXPECT_GE(h, 0.0f);
         std::vector<float> heat(s.heatmap.begin(), s.heatmap.end());
         std::sort(heat.begin(), heat.end(), std::greater<float>());
@@ -35,6 +39,60 @@ TEST(Model, ScoreIsHottestHeatPlusKappaFeature) {
         EXPECT_NEAR(s.pixel_residual, hottest20, 1e-5 + 1e-5 * hottest20);
         for (float p : s.reconstruction) EXPECT_TRUE(p >= 0.0f && p <= 1.0f);
     }
+}
+
+// The bundled model's digit head names the digit of MNIST test images and calls digits
+// turned upside down or mirrored less likely digits than the same digits upright.
+TEST(Model, TheDigitHeadNamesTestDigitsAndDoubtsTurnedOnes) {
+    const LabelledImages& test = test::mnist().test;
+    const int64_t count = 500;
+    ImageBatch digits, turned;
+    for (int64_t i = 0; i < count; ++i) {
+        digits.append(test.images.image(i));
+        Image28 image = test.images.at(i);
+        std::reverse(image.begin(), image.end());  // a half turn
+        turned.append(image.data());
+    }
+    const auto upright = fixture().score(digits);
+    const auto upside_down = fixture().score(turned);
+    int named = 0;
+    std::vector<float> not_digit;
+    std::vector<bool> is_turned;
+    for (int64_t i = 0; i < count; ++i) {
+        named += upright[i].best_digit == test.labels[i];
+        // 0, 1 and 8 turn into themselves, 6 and 9 into each other.
+        if (test.labels[i] == 0 || test.labels[i] == 1 || test.labels[i] == 6 || test.labels[i] == 8 || test.labels[i] == 9)
+            continue;
+        not_digit.insert(not_digit.end(), {upright[i].not_digit, upside_down[i].not_digit});
+        is_turned.insert(is_turned.end(), {false, true});
+    }
+    test::print_measured("digit head: share of test digits named right", static_cast<double>(named) / count);
+    test::print_measured("digit head: AUROC of not-a-digit, turned vs upright", auroc(not_digit, is_turned));
+    EXPECT_GT(static_cast<double>(named) / count, 0.9);
+    EXPECT_GT(auroc(not_digit, is_turned), 0.9);
+}
+
+// Models saved before the digit head load and score as they did: the residual alone.
+TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
+    const AnomalyModel old = AnomalyModel::load(test::old_model_path());
+    EXPECT_FALSE(old.info().knows_digits);
+    EXPECT_EQ(old.info().digit_weight, 0.0f);
+    const ImageBatch images = test::test_digits(ClassSet::all(), 10);
+    const auto scores = old.score(images);
+    int flagged = 0;
+    for (const ImageScore& s : scores) {
+        EXPECT_NEAR(s.score, s.pixel_residual + old.info().kappa * s.feature_residual, 1e-5);
+        EXPECT_EQ(s.best_digit, -1);
+        EXPECT_EQ(s.not_digit, 0.0f);
+        flagged += s.score >= old.info().threshold;
+    }
+    EXPECT_LE(flagged, 2);
+    // Saved again, it stays in the old layout, without a digit head.
+    const std::string path = test::scratch_dir() + "/old-again.safetensors";
+    old.save(path);
+    const safetensors::File file = safetensors::read(path);
+    for (const auto& entry : file.tensors) EXPECT_EQ(entry.first.find("digits"), std::string::npos) << entry.first;
+    EXPECT_EQ(AnomalyModel::load(path).score_values(images), old.score_values(images));
 }
 
 TEST(Model, BatchedSingleAndValueOnlyScoresAgree) {
@@ -61,6 +119,8 @@ TEST(Model, SavedAndClonedModelsScoreTheSame) {
     EXPECT_EQ(loaded.info().threshold, fixture().info().threshold);
     EXPECT_EQ(loaded.info().validation_scores, fixture().info().validation_scores);
     EXPECT_EQ(loaded.info().normal_classes, fixture().info().normal_classes);
+    EXPECT_TRUE(loaded.info().knows_digits);
+    EXPECT_EQ(loaded.info().digit_weight, fixture().info().digit_weight);
 }
 
 TEST(Model, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {

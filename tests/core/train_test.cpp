@@ -18,7 +18,7 @@ namespace {
 
 NormalSplit subset(const ClassSet& classes, int64_t train_count, uint64_t seed = 1) {
     NormalSplit split = split_normal(test::mnist().train, classes, 0.05, seed);
-    split.train.pixels.resize(static_cast<size_t>(train_count) * kImagePixels);
+    split.train.keep_first(train_count);
     return split;
 }
 
@@ -76,7 +76,19 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
     EXPECT_GT(logit_gap, 0.0);
     EXPECT_LT(learnt, 1.0);
 
+    // The digit head, trained beside the GAN, names most test digits (chance: 10 %).
+    const LabelledImages& test = test::mnist().test;
+    LabelledImages first = test;
+    first.keep_first(500);
+    const std::vector<ImageScore> scores = result.model.score(first.images);
+    int named = 0;
+    for (size_t i = 0; i < scores.size(); ++i) named += scores[i].best_digit == first.labels[i];
+    test::print_measured("digit head: share of test digits named right", named / 500.0);
+    EXPECT_GT(named / 500.0, 0.5);
+
     const ModelInfo& info = result.model.info();
+    EXPECT_TRUE(info.knows_digits);
+    EXPECT_EQ(info.digit_weight, params.digit_weight);
     EXPECT_EQ(info.validation_scores.size(), static_cast<size_t>(split.validation.size()));
     EXPECT_NEAR(result.model.validation_percentile(info.threshold), 0.95, 0.01);
     const std::vector<float> held_out = result.model.score_values(split.validation);
@@ -175,7 +187,7 @@ TEST(Train, NanInTheDataStopsWithAClearErrorAndKeepsTheLastCheckpoint) {
     train_first_epoch(split, params);
     const auto saved = safetensors::read(resume_path(params.output_path));
 
-    for (int64_t i = 0; i < split.train.size(); i += 7) split.train.image(i)[300] = std::nanf("");
+    for (int64_t i = 0; i < split.train.images.size(); i += 7) split.train.images.image(i)[300] = std::nanf("");
     params.resume = true;
     try {
         train(split.train, split.validation, params);
@@ -239,8 +251,16 @@ TEST(Train, AResumeFileWithADamagedEpochCountIsRefusedWithTheReason) {
 
 TEST(Train, RejectsUnusableInput) {
     const NormalSplit split = subset(ClassSet::single(2), 100);
-    EXPECT_THROW(train(ImageBatch{}, split.validation, quick_params(1, 1)), Error);
+    EXPECT_THROW(train(LabelledImages{}, split.validation, quick_params(1, 1)), Error);
     EXPECT_THROW(train(split.train, ImageBatch{}, quick_params(1, 1)), Error);
+    LabelledImages unlabelled = split.train;
+    unlabelled.labels.pop_back();
+    EXPECT_THROW(train(unlabelled, split.validation, quick_params(1, 1)), Error);
+    LabelledImages mislabelled = split.train;
+    mislabelled.labels[3] = 7;  // the normal class is 2
+    TrainParams only_twos = quick_params(1, 1);
+    only_twos.normal_classes = ClassSet::single(2);
+    EXPECT_THROW(train(mislabelled, split.validation, only_twos), Error);
     TrainParams params = quick_params(1, 1);
     params.resume = true;
     params.output_path = test::scratch_dir() + "/none.safetensors";

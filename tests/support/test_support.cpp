@@ -85,6 +85,8 @@ ImageBatch foreign_images(int count, uint64_t seed) {
 
 std::string fixture_model_path() { return ODDIGIT_TEST_MODEL; }
 
+std::string old_model_path() { return ODDIGIT_TEST_OLD_MODEL; }
+
 uint64_t training_seed(uint64_t fallback) {
     const char* seed = std::getenv("ODDIGIT_TEST_SEED");
     return seed && *seed ? std::strtoull(seed, nullptr, 10) : fallback;

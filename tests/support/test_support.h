@@ -28,6 +28,10 @@ ImageBatch foreign_images(int count, uint64_t seed);
 // machine.
 std::string fixture_model_path();
 
+// A model saved by Oddigit 0.1, before models had a digit head: newer builds must still
+// load and score it.
+std::string old_model_path();
+
 // The seed of the tests that train: $ODDIGIT_TEST_SEED when set, else fallback.
 // scripts/check-test-margins.sh runs them over many seeds and CPU kernels.
 uint64_t training_seed(uint64_t fallback);

@@ -22,6 +22,8 @@
 #include <stdexcept>
 
 #include "background_job.h"
+#include "image_conversions.h"
+#include "oddigit/drawn.h"
 #include "draw_view.h"
 #include "drawing_canvas.h"
 #include "explore_view.h"
@@ -403,6 +405,7 @@ private slots:
         QCOMPARE(finished.count(), 1);
         QVERIFY(finished.first().at(0).toBool());
         QVERIFY(view->lossPlot()->pointCount(LossPlot::Encoder) > 0);
+        QVERIFY(view->lossPlot()->pointCount(LossPlot::DigitHead) > 0);
         // One GAN epoch, then the encoder's: its points lie between epochs 1 and 2.
         QVERIFY2(view->lossPlot()->lastEpoch(LossPlot::Encoder) <= 2.0,
                  qPrintable(QString::number(view->lossPlot()->lastEpoch(LossPlot::Encoder))));
@@ -456,11 +459,48 @@ private slots:
         const float threshold = window_->modelStore()->model()->info().threshold;
         qInfo("seven %g, with the zigzag %g, threshold %g", clean.score.score, odd.score.score, threshold);
         QVERIFY(!clean.flagged);
+        QCOMPARE(clean.score.best_digit, 7);
         QVERIFY(odd.flagged);
         QCOMPARE(odd.scoreWithout.size(), 3);
         QCOMPARE(view->canvas()->oddStroke(), 2);
+        QVERIFY2(view->verdictText().contains("7") || view->verdictText().startsWith("No digit fits"),
+                 qPrintable(view->verdictText()));
         window_->tabs()->setCurrentWidget(view);
         screenshot(window_.get(), "draw");
+    }
+
+    // The drawn-input protocol renders its glyphs with the engine's pen (oddigit/drawn.h); the
+    // canvas paints with QPainter. After the MNIST preprocessing both give the model nearly
+    // the same image, so the protocol measures what a user's drawing would get.
+    void theProtocolsPenDrawsAsTheCanvasDoes() {
+        const QList<QList<QPointF>> polylines = {kSevenTop, kSevenStem, kScribble};
+        for (const qreal width : {10.0, 18.0, 26.0}) {
+            StrokeList strokes;
+            std::vector<oddigit::PenStroke> pens;
+            for (const QList<QPointF>& points : polylines) {
+                Stroke stroke;
+                stroke.width = width;
+                stroke.path.moveTo(points.first());
+                oddigit::PenStroke pen;
+                pen.width = static_cast<float>(width);
+                for (const QPointF& point : points) {
+                    stroke.path.lineTo(point);
+                    pen.points.push_back({static_cast<float>(point.x()), static_cast<float>(point.y())});
+                }
+                strokes.append(stroke);
+                pens.push_back(pen);
+            }
+            const oddigit::Image28 canvas = oddigit::to_mnist(image_conversions::toGray(DrawingCanvas::render(strokes, {})));
+            const oddigit::Image28 engine = oddigit::to_mnist(oddigit::render_strokes(pens));
+            double sum = 0, worst = 0;
+            for (int i = 0; i < oddigit::kImagePixels; ++i) {
+                sum += std::abs(canvas[i] - engine[i]);
+                worst = std::max(worst, static_cast<double>(std::abs(canvas[i] - engine[i])));
+            }
+            qInfo("pen %g: mean |canvas - engine| %.4f, largest %.3f", width, sum / oddigit::kImagePixels, worst);
+            QVERIFY(sum / oddigit::kImagePixels < 0.02);
+            QVERIFY(worst < 0.3);
+        }
     }
 
     void cleanupTestCase() { window_.reset(); }

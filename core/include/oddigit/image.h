@@ -27,6 +27,9 @@ struct ImageBatch {
 struct LabelledImages {
     ImageBatch images;
     std::vector<uint8_t> labels;  // one per image
+
+    // Drops every image (and label) after the first count.
+    void keep_first(int64_t count);
 };
 
 }  // namespace oddigit

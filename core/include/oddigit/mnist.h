@@ -46,7 +46,7 @@ private:
 ImageBatch images_of(const LabelledImages& data, const ClassSet& classes);
 
 struct NormalSplit {
-    ImageBatch train;       // normal images the networks learn from
+    LabelledImages train;   // normal images the networks learn from, with their digits
     ImageBatch validation;  // normal images held out for the threshold and model choice
 };
 

@@ -5,6 +5,10 @@
 //
 // Score of an image x with reconstruction x' = G(E(x)) (after f-AnoGAN, Schlegl et al. 2019):
 //   score(x) = mean of the 20 hottest heatmap pixels + kappa * mean_features (f(x) - f(x'))^2
+//              + digit_weight * -log P(x is one of the normal digits)
+// The last term comes from D's digit head, trained on the normal digits' labels and on
+// synthetic non-digits cut and recombined from them: a generator that has learnt digits also
+// reconstructs many letters well, so the residual alone calls them normal.
 // The heatmap is (x - x')^2 per pixel smoothed over about one pixel, so a stroke outshines
 // the reconstruction's one-pixel misfits. Taking only its hottest pixels keeps a small odd
 // stroke from being averaged away by the hundreds of pixels that fit.
@@ -16,12 +20,6 @@
 #include "oddigit/mnist.h"
 
 namespace oddigit {
-
-// Heatmaps are drawn on a fixed scale tied to the model's threshold: a pixel whose heat
-// reaches this many thresholds gets the colormap's full colour, so equal colours mean equal
-// evidence across images, and a clean image is not "hot". The score's pixel part is the mean
-// of the hottest pixels, so a drawing at the threshold has its hottest pixels near full colour.
-constexpr double kHeatFullScaleInThresholds = 1.0;
 
 // Network sizes. Changing them changes the tensor shapes in the file.
 struct Architecture {
@@ -36,8 +34,16 @@ struct ModelInfo {
     Architecture architecture;
     ClassSet normal_classes;
     float kappa = 1.0f;               // weight of the feature residual in the score
+    bool knows_digits = false;        // D has a digit head (models from before it have none)
+    float digit_weight = 0.0f;        // weight of -log P(a normal digit) in the score
     float threshold = 0.0f;           // scores >= threshold are flagged anomalous
     float threshold_quantile = 0.95f; // the quantile of validation scores the threshold sits at
+    // Heatmaps are drawn on a fixed scale: a pixel whose heat reaches heat_full_scale gets the
+    // colormap's full colour, so equal colours mean equal evidence across images, and a clean
+    // image is not "hot". It is the same quantile of the validation images' pixel part (the
+    // mean of their hottest heat pixels), so a drawing whose pixel part alone would reach the
+    // threshold has its hottest pixels near full colour. (Models from before it: the threshold.)
+    float heat_full_scale = 0.0f;
     std::vector<float> validation_scores;  // sorted scores of the held-out normal images
     std::string training_json;        // the TrainParams and data sizes it was trained with
     std::string created_by;           // "oddigit 0.1.0"
@@ -64,6 +70,8 @@ struct ImageScore {
     float pixel_residual = 0.0f;    // mean of the 20 hottest heatmap pixels;
                                     // search mode: R, the L1 pixel residual
     float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
+    float not_digit = 0.0f;         // -log P(one of the normal digits), from D's digit head
+    int best_digit = -1;            // the normal digit the head finds likeliest; -1 without a head
     Image28 heatmap{};              // (x - x')^2 per pixel, smoothed
     Image28 reconstruction{};       // x' in [0, 1]
 };

@@ -1,6 +1,9 @@
 #pragma once
 // Training: first the GAN (G and D) on normal images, then the encoder E with G and D
-// frozen (f-AnoGAN's izi_f), then the threshold on held-out normal images.
+// frozen (f-AnoGAN's izi_f), then the threshold on held-out normal images. While the GAN
+// learns, D's digit head learns which normal digit an image is, or that it is none: its
+// non-digits are made from the batch's own digits (turned, or stitched or overlaid with a
+// digit of another class), so training sees nothing but the normal training images.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -22,6 +25,11 @@ struct TrainParams {
     float gan_learning_rate = 2e-4f;
     float encoder_learning_rate = 5e-4f;
     float kappa = 1.0f;                // feature weight, in the encoder loss and in the score
+    // Weight of -log P(one of the normal digits) in the score (ModelInfo::digit_weight).
+    // Chosen without test labels (bench/choose-digit-weight.sh on the bundled model): drawn
+    // letters and symbols flagged rise with it up to about 1 and then level off, while the
+    // stroke criterion starts to fall (0.9908 at 0.1-0.2, 0.9896 at 1, 0.9883 at 2).
+    float digit_weight = 1.0f;
     float threshold_quantile = 0.95f;  // threshold = this quantile of validation scores
     uint64_t seed = 1;
     std::string device = "cpu";        // "cpu" or "cuda"
@@ -53,7 +61,8 @@ struct TrainProgress {
     int steps = 0;             // per epoch
     int64_t global_step = 0;   // across both phases, for plotting
     int64_t total_steps = 0;
-    double discriminator_loss = 0;  // GAN phase
+    double discriminator_loss = 0;  // GAN phase, the digit head's loss included
+    double digit_loss = 0;          // GAN phase: the digit head's cross-entropy, digits and non-digits
     double generator_loss = 0;      // GAN phase
     double d_real = 0;              // mean D(x) logit on real images, GAN phase
     double d_fake = 0;              // mean D(G(z)) logit, GAN phase
@@ -104,12 +113,13 @@ struct TrainResult {
     AnomalyModel model;
 };
 
-// Trains on the normal training images; validation images (normal, held out) set the
-// threshold and the reported validation loss. Calls init_worker_thread() itself.
-// Throws Error when an input set is empty, a resume file is missing or belongs to other
+// Trains on the normal training images and their digits; validation images (normal, held
+// out) set the threshold and the reported validation loss. Calls init_worker_thread() itself.
+// Throws Error when an input set is empty, labels and images differ in number or a label is
+// not a digit, a resume file is missing or belongs to other
 // settings, a loss becomes NaN or infinite (the last saved files are kept), or a file
 // cannot be written.
-TrainResult train(const ImageBatch& train_images, const ImageBatch& validation_images,
+TrainResult train(const LabelledImages& train_set, const ImageBatch& validation_images,
                   const TrainParams& params, const TrainCallbacks& callbacks = {},
                   TrainControl* control = nullptr);
 

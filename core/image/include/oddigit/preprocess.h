@@ -54,8 +54,8 @@ struct LoadedImages {
 LoadedImages load_inputs(const std::string& path, const PreprocessParams& params = {});
 
 // Writes a PNG of three panels, each scaled up: the input, the reconstruction, and the
-// heatmap in the "hot" colormap on the fixed scale of kHeatFullScaleInThresholds.
+// heatmap in the "hot" colormap, full colour at heat_full_scale (ModelInfo::heat_full_scale).
 // Throws Error when the file cannot be written.
-void write_score_picture(const std::string& path, const Image28& input, const ImageScore& score, float threshold);
+void write_score_picture(const std::string& path, const Image28& input, const ImageScore& score, float heat_full_scale);
 
 }  // namespace oddigit

@@ -1,0 +1,74 @@
+#pragma once
+// Digits, letters and symbols drawn as pen strokes, for the drawn-input protocol: does the
+// model call a drawn letter "not a digit" and a drawn digit normal? Every glyph comes from a
+// stroke template of ours with random jitter, slant, size and pen width, is rendered as the
+// canvas renders ink (round pen, anti-aliased, on 280 x 280 paper) and goes through the
+// app's MNIST preprocessing. Nothing here may feed training: it is an evaluation set.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oddigit/image.h"
+#include "oddigit/model.h"
+#include "oddigit/preprocess.h"
+
+namespace oddigit {
+
+// Side of the paper strokes are drawn on, in pixels: the canvas's logical size.
+constexpr int kPaperSide = 280;
+
+struct PenStroke {
+    std::vector<std::array<float, 2>> points;  // (x, y) on the paper, y down
+    float width = 18;                          // pen diameter in paper pixels
+};
+
+// Black strokes with round ends and joints on white paper, kPaperSide square.
+GrayImage render_strokes(const std::vector<PenStroke>& strokes);
+
+enum class GlyphKind { Digit, Letter, Symbol };
+
+struct DrawnParams {
+    int samples_per_template = 30;
+    uint64_t seed = 1;
+};
+
+struct DrawnSet {
+    ImageBatch images;                // MNIST-style, as the model sees a drawing
+    std::vector<std::string> names;   // the template: "7", "7 crossed", "A", "#"
+    std::vector<GlyphKind> kinds;
+    std::vector<int> digits;          // the digit drawn, -1 for letters and symbols
+    std::vector<bool> held_out;       // from a template kept out of choosing settings
+};
+
+// Every template, samples_per_template times, each with its own random jitter. Letters that
+// are digits in common handwriting (B, G, I, O, S, Z) are left out.
+DrawnSet draw_glyphs(const DrawnParams& params = {});
+
+struct GlyphRate {
+    std::string name;
+    GlyphKind kind = GlyphKind::Digit;
+    bool held_out = false;
+    double flagged = 0;  // fraction flagged at the model's threshold
+};
+
+struct DrawnReport {
+    int digits = 0;                   // drawn digits of the model's normal classes
+    int non_digits = 0;               // letters and symbols from templates used for choosing
+    int held_out_non_digits = 0;
+    double auroc = 0;                 // non-digits (chosen templates) against digits
+    double held_out_auroc = 0;        // held-out non-digit templates against digits
+    double digit_head_auroc = -1;     // as auroc, by the not-a-digit term alone; -1 without a digit head
+    double digits_flagged = 0;        // fractions flagged at the model's threshold
+    double letters_flagged = 0;
+    double symbols_flagged = 0;
+    double held_out_flagged = 0;
+    double best_digit_accuracy = -1;  // drawn digits whose best-matching class is the one drawn; -1 without a digit head
+    std::vector<GlyphRate> glyphs;    // per template
+};
+
+// Scores the set with the model. Digits outside the model's normal classes are left out.
+// Throws Error when the set has no normal digit or no letter or symbol.
+DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set);
+
+}  // namespace oddigit

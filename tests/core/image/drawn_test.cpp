@@ -1,0 +1,86 @@
+#include "oddigit/drawn.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "oddigit/error.h"
+#include "test_support.h"
+
+namespace oddigit {
+namespace {
+
+uint8_t paper_at(const GrayImage& image, int x, int y) { return image.pixels[static_cast<size_t>(y) * image.width + x]; }
+
+TEST(RenderStrokes, DrawsARoundPenOnWhitePaper) {
+    PenStroke stroke;
+    stroke.points = {{100, 140}, {180, 140}};
+    stroke.width = 20;
+    const GrayImage image = render_strokes({stroke});
+    ASSERT_EQ(image.width, kPaperSide);
+    ASSERT_EQ(image.height, kPaperSide);
+    EXPECT_EQ(paper_at(image, 140, 140), 0);     // on the line
+    EXPECT_EQ(paper_at(image, 140, 131), 0);     // within half the pen width
+    EXPECT_EQ(paper_at(image, 140, 152), 255);   // beyond it
+    EXPECT_EQ(paper_at(image, 92, 140), 0);      // the round cap reaches past the end point
+    EXPECT_EQ(paper_at(image, 92, 131), 255);    // but not into the corner a square cap would fill
+    EXPECT_EQ(paper_at(image, 10, 10), 255);
+}
+
+TEST(DrawGlyphs, GivesEveryTemplateInkJitteredAndRepeatable) {
+    DrawnParams params;
+    params.samples_per_template = 4;
+    const DrawnSet set = draw_glyphs(params);
+    ASSERT_EQ(set.names.size(), static_cast<size_t>(set.images.size()));
+    std::set<std::string> names(set.names.begin(), set.names.end());
+    EXPECT_EQ(static_cast<int64_t>(names.size()) * 4, set.images.size());
+    std::set<int> digits;
+    int held_out = 0;
+    for (int64_t i = 0; i < set.images.size(); ++i) {
+        const float* image = set.images.image(i);
+        EXPECT_GT(*std::max_element(image, image + kImagePixels), 0.5f) << set.names[i];
+        if (set.kinds[i] == GlyphKind::Digit) digits.insert(set.digits[i]);
+        else EXPECT_EQ(set.digits[i], -1);
+        held_out += set.held_out[i];
+    }
+    EXPECT_EQ(digits.size(), 10u);
+    EXPECT_GT(held_out, 0);
+    // Two drawings of one template differ; the same seed draws the same set again.
+    EXPECT_FALSE(std::equal(set.images.image(0), set.images.image(1), set.images.image(1)));
+    EXPECT_EQ(draw_glyphs(params).images.pixels, set.images.pixels);
+    params.seed = 2;
+    EXPECT_NE(draw_glyphs(params).images.pixels, set.images.pixels);
+}
+
+// The bundled model on drawn input: digits pass, letters and symbols are flagged far more
+// often, and the digit head names most drawn digits.
+TEST(RunDrawn, TheBundledModelTellsDrawnDigitsFromLettersAndSymbols) {
+    const AnomalyModel model = AnomalyModel::load(test::fixture_model_path());
+    DrawnParams params;
+    params.samples_per_template = 10;
+    const DrawnReport report = run_drawn(model, draw_glyphs(params));
+    test::print_measured("drawn: AUROC non-digits vs digits", report.auroc);
+    test::print_measured("drawn: digits flagged", report.digits_flagged);
+    test::print_measured("drawn: letters flagged", report.letters_flagged);
+    test::print_measured("drawn: digits named right", report.best_digit_accuracy);
+    EXPECT_GT(report.auroc, 0.9);
+    EXPECT_LT(report.digits_flagged, 0.1);
+    EXPECT_GT(report.letters_flagged, 0.5);
+    EXPECT_GT(report.best_digit_accuracy, 0.8);
+    EXPECT_EQ(report.digits + report.non_digits + report.held_out_non_digits, 10 * static_cast<int>(report.glyphs.size()));
+}
+
+TEST(RunDrawn, NeedsDigitsAndNonDigits) {
+    const AnomalyModel model = AnomalyModel::load(test::fixture_model_path());
+    DrawnSet digits_only;
+    digits_only.images.append(test::test_digits(ClassSet::single(3), 1).image(0));
+    digits_only.names = {"3"};
+    digits_only.kinds = {GlyphKind::Digit};
+    digits_only.digits = {3};
+    digits_only.held_out = {false};
+    EXPECT_THROW(run_drawn(model, digits_only), Error);
+}
+
+}  // namespace
+}  // namespace oddigit
