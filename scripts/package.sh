@@ -15,7 +15,7 @@ echo "== validators"
 desktop-file-validate packaging/io.github.oddigit.oddigit.desktop
 appstreamcli validate --no-net --pedantic "$build_dir/packaging/io.github.oddigit.oddigit.metainfo.xml"
 # Errors fail the script; warnings are printed for the record.
-lintian --no-tag-display-limit "$deb" | tee "$build_dir/lintian.txt" || true
+lintian --tag-display-limit 0 "$deb" | tee "$build_dir/lintian.txt" || true
 if grep -q '^E:' "$build_dir/lintian.txt"; then
     echo "lintian reports errors" >&2
     exit 1
