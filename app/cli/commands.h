@@ -86,6 +86,13 @@ int run_calibrate(const CalibrateOptions& options);
 
 int run_info(const std::string& model_path);
 
+// Downloads MNIST (oddigit/fetch.h); needs a build with ODDIGIT_FETCH.
+struct FetchOptions {
+    std::string dir;     // empty: default_mnist_dir()
+    std::string mirror;  // empty: the usual public mirrors
+};
+int run_fetch_mnist(const FetchOptions& options);
+
 // Digits, letters and symbols drawn from stroke templates (oddigit/drawn.h); needs image IO.
 struct DrawnOptions {
     std::string model_path;

@@ -186,6 +186,12 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
     add_threads_option(*calibrate_command, threads);
 
+    cli::FetchOptions fetch;
+    CLI::App* fetch_command =
+        app.add_subcommand("fetch-mnist", "download MNIST, verified by SHA-256, where training and evaluation look for it");
+    fetch_command->add_option("--dir", fetch.dir, "folder for the four files (default: $ODDIGIT_DATA or ~/.local/share/oddigit/mnist)");
+    fetch_command->add_option("--mirror", fetch.mirror, "base URL holding train-images-idx3-ubyte.gz and the three others");
+
     std::string info_path;
     CLI::App* info_command = app.add_subcommand("info", "show what a model file holds");
     info_command->add_option("model", info_path, "model file")->required();
@@ -219,6 +225,7 @@ int main(int argc, char** argv) {
         if (*drawn_command) return cli::run_drawn_protocol(drawn);
         if (*calibrate_command) return cli::run_calibrate(calibration);
         if (*info_command) return cli::run_info(info_path);
+        if (*fetch_command) return cli::run_fetch_mnist(fetch);
     } catch (const Error& error) {
         std::fprintf(stderr, "oddigit-cli: error: %s\n", error.what());
         return 1;

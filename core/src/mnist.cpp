@@ -24,7 +24,7 @@ std::string find_file(const std::string& dir, const std::string& stem, const std
         }
     }
     throw Error("MNIST file '" + stem + "-" + kind + "' (or .gz) not found in '" + dir +
-                "'; run scripts/fetch-mnist.sh or pass --data");
+                "'; fetch it with 'oddigit-cli fetch-mnist --dir " + dir + "' or pass --data");
 }
 
 LabelledImages load_split(const std::string& dir, const std::string& prefix) {

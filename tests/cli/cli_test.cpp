@@ -75,7 +75,10 @@ TEST(Cli, RejectsBadFiles) {
                           "garbage.safetensors");
     expect_one_line_error(cli("info " + dir + "/garbage.safetensors"), "safetensors");
     expect_one_line_error(cli("info " + dir + "/missing.safetensors"), "cannot");
-    expect_one_line_error(cli("eval --model " + model + " --data " + dir), "not found");
+    expect_one_line_error(cli("eval --model " + model + " --data " + dir), "oddigit-cli fetch-mnist --dir " + dir);
+    // Port 1 on the loopback refuses at once: the error names the file and the mirror.
+    expect_one_line_error(cli("fetch-mnist --dir " + dir + "/mnist --mirror http://127.0.0.1:1/none"),
+                          "could not fetch train-images-idx3-ubyte: http://127.0.0.1:1/none/");
 }
 
 TEST(Cli, LocalizationRunsOnTheModelsHeldOutImagesWithoutTestLabels) {

@@ -15,7 +15,7 @@ const MnistSet& mnist() {
         try {
             return std::make_unique<MnistSet>(load_mnist(default_mnist_dir()));
         } catch (const std::exception& error) {
-            ADD_FAILURE() << error.what() << " (run scripts/fetch-mnist.sh)";
+            ADD_FAILURE() << error.what() << " (run scripts/fetch-mnist.sh or oddigit-cli fetch-mnist)";
             throw;
         }
     }();
