@@ -17,6 +17,7 @@
 #include <qcustomplot.h>
 
 #include "image_conversions.h"
+#include "mnist_dialog.h"
 #include "oddigit/latent.h"
 #include "oddigit/metrics.h"
 #include "oddigit/runtime.h"
@@ -219,10 +220,12 @@ void ExploreView::setScoring(bool scoring) {
 void ExploreView::scoreTestSet() {
     if (!model_ || scoring_) return;
     if (!mnist_) {
+        const QString folder = MnistDialog::ensure(this);
+        if (folder.isEmpty()) return;
         try {
-            mnist_ = std::make_unique<oddigit::MnistSet>(oddigit::load_mnist(oddigit::default_mnist_dir()));
+            mnist_ = std::make_unique<oddigit::MnistSet>(oddigit::load_mnist(folder.toStdString()));
         } catch (const std::exception& error) {
-            QMessageBox::critical(this, tr("MNIST not found"), QString::fromStdString(error.what()));
+            QMessageBox::critical(this, tr("MNIST unreadable"), QString::fromStdString(error.what()));
             return;
         }
     }

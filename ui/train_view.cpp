@@ -19,6 +19,7 @@
 
 #include "image_conversions.h"
 #include "loss_plot.h"
+#include "mnist_dialog.h"
 #include "oddigit/mnist.h"
 
 namespace {
@@ -177,7 +178,11 @@ void TrainView::start() {
         return;
     }
     TrainJob job;
-    job.dataDir = QString::fromStdString(oddigit::default_mnist_dir());
+    job.dataDir = MnistDialog::ensure(this);
+    if (job.dataDir.isEmpty()) {
+        status_->setText(tr("Training needs MNIST."));
+        return;
+    }
     job.params.normal_classes = oddigit::ClassSet::parse(normalClassesText().toStdString());
     job.params.gan_epochs = ganEpochs_->value();
     job.params.encoder_epochs = encoderEpochs_->value();

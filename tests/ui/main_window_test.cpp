@@ -6,11 +6,13 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLabel>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QMouseEvent>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -29,6 +31,7 @@
 #include "explore_view.h"
 #include "loss_plot.h"
 #include "main_window.h"
+#include "mnist_dialog.h"
 #include "model_store.h"
 #include "oddigit/safetensors.h"
 #include "oddigit/train.h"
@@ -386,6 +389,28 @@ private slots:
         QFile kept(earlier);
         QVERIFY(kept.open(QIODevice::ReadOnly));
         QCOMPARE(kept.readAll(), before);
+    }
+
+    // Without MNIST in the app's folder, Start offers to download it or to choose a folder;
+    // cancelling starts nothing. Choosing the folder that holds it is remembered.
+    void trainingWithoutMnistOffersToFetchIt() {
+        QTemporaryDir empty;
+        QSettings().setValue("mnist/folder", empty.path());
+        TrainView* view = prepareRun(empty.filePath("model.safetensors"), 1, 1, 256);
+        QString offered;
+        QTimer::singleShot(300, [&] {
+            auto* dialog = qobject_cast<MnistDialog*>(QApplication::activeModalWidget());
+            if (!dialog) return;
+            for (QLabel* label : dialog->findChildren<QLabel*>()) offered += label->text();
+            screenshot(dialog, "mnist-dialog");
+            for (QPushButton* button : dialog->findChildren<QPushButton*>())
+                if (button->text() == "Cancel") button->click();
+        });
+        view->start();
+        QSettings().remove("mnist/folder");
+        QVERIFY2(offered.contains("Download") && offered.contains(empty.path()), qPrintable(offered));
+        QVERIFY(!view->isTraining());
+        QCOMPARE(MnistDialog::folder(), QString::fromStdString(oddigit::default_mnist_dir()));
     }
 
     // A run plots with the settings it started with, whatever the form says later, and a
