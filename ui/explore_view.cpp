@@ -189,6 +189,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
         const int index = nearestOnMap(event->position());
         if (index >= 0) showDetail(index);
     });
+    setModel(nullptr);
 }
 
 ExploreView::~ExploreView() = default;
@@ -200,15 +201,43 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     model_ = std::move(model);
     results_ = {};
     gallery_.setContents(nullptr, nullptr, {});
-    map_->clearGraphs();
-    map_->replot();
-    histogram_->clearPlottables();
-    histogram_->clearItems();
-    histogram_->replot();
-    roc_->clearGraphs();
-    roc_->replot();
+    showPlaceholder(map_, tr("The latent map of the 10,000 test images\nappears here once they are scored."));
+    showPlaceholder(histogram_, tr("The histogram of their scores\nappears here."));
+    showPlaceholder(roc_, tr("The ROC curve appears here\nfor a model with anomalous digits."));
     interpolation_->clear();
     summary_->setText(model_ ? tr("Score the test set to explore it with this model.") : tr("No model loaded."));
+}
+
+void ExploreView::showPlaceholder(QCustomPlot* plot, const QString& text) {
+    plot->clearPlottables();
+    plot->clearItems();
+    showAxes(plot, false);
+    auto* label = new QCPItemText(plot);
+    label->setClipToAxisRect(false);
+    label->position->setType(QCPItemPosition::ptAxisRectRatio);
+    label->position->setCoords(0.5, 0.5);
+    label->setText(text);
+    label->setColor(plot->palette().color(QPalette::PlaceholderText));
+    plot->replot();
+}
+
+void ExploreView::showAxes(QCustomPlot* plot, bool shown) {
+    plot->xAxis->setVisible(shown);
+    plot->yAxis->setVisible(shown);
+    plot->legend->setVisible(shown && plot->graphCount() > 0);
+}
+
+void ExploreView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (!model_ || scoring_ || !results_.scores.empty()) return;
+    if (!mnist_) {
+        try {
+            mnist_ = std::make_unique<oddigit::MnistSet>(oddigit::load_mnist(MnistDialog::folder().toStdString()));
+        } catch (const std::exception&) {
+            return;  // no MNIST yet: the button offers to fetch it
+        }
+    }
+    scoreTestSet();
 }
 
 void ExploreView::setScoring(bool scoring) {
@@ -297,8 +326,8 @@ void ExploreView::refreshFlagged() {
     summary_->setText(tr("%1 of %2 test images flagged at threshold %3 (the model's own: %4)")
                           .arg(gallery_.rows().size()).arg(results_.scores.size()).arg(threshold_, 0, 'g', 4)
                           .arg(model_->info().threshold, 0, 'g', 4));
-    if (histogram_->itemCount() > 0) {
-        auto* line = static_cast<QCPItemStraightLine*>(histogram_->item(0));
+    // The histogram's one item is the threshold line once it is plotted (a placeholder text before).
+    if (auto* line = histogram_->itemCount() > 0 ? qobject_cast<QCPItemStraightLine*>(histogram_->item(0)) : nullptr) {
         line->point1->setCoords(threshold_, 0);
         line->point2->setCoords(threshold_, 1);
         histogram_->replot(QCustomPlot::rpQueuedReplot);
@@ -307,6 +336,7 @@ void ExploreView::refreshFlagged() {
 
 void ExploreView::refreshMap() {
     map_->clearGraphs();
+    map_->clearItems();
     if (results_.map.empty()) return;
     const bool byScore = colourBy_->currentIndex() == 1;
     const bool byBestDigit = colourBy_->currentIndex() == 2;
@@ -333,6 +363,7 @@ void ExploreView::refreshMap() {
                                : (byBestDigit ? tr("looks like %1") : tr("digit %1")).arg(g));
         graph->setAdaptiveSampling(true);
     }
+    showAxes(map_, true);
     map_->rescaleAxes();
     map_->replot();
 }
@@ -340,6 +371,7 @@ void ExploreView::refreshMap() {
 void ExploreView::plotHistogram() {
     histogram_->clearPlottables();
     histogram_->clearItems();
+    showAxes(histogram_, true);
     const double width = (sliderMax_ - sliderMin_) / kHistogramBins;
     QVector<double> centres(kHistogramBins), counts(kHistogramBins, 0);
     for (int b = 0; b < kHistogramBins; ++b) centres[b] = sliderMin_ + (b + 0.5) * width;
@@ -359,15 +391,16 @@ void ExploreView::plotHistogram() {
 
 void ExploreView::plotRoc() {
     roc_->clearGraphs();
+    roc_->clearItems();
     roc_->plotLayout()->setAutoMargins(QCP::msAll);
     const oddigit::ClassSet& normal = model_->info().normal_classes;
     std::vector<bool> anomalous;
     for (uint8_t label : mnist_->test.labels) anomalous.push_back(!normal.contains(label));
     if (normal.is_all()) {
-        roc_->xAxis->setLabel(tr("no ROC: all digits normal"));
-        roc_->replot();
+        showPlaceholder(roc_, tr("No ROC curve: every digit\nis normal for this model."));
         return;
     }
+    showAxes(roc_, true);
     const auto curve = oddigit::roc_curve(results_.scores, anomalous);
     QVector<double> x, y;
     for (const auto& point : curve) {

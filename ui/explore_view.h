@@ -74,6 +74,12 @@ signals:
     // A detail window is open (tests).
     void detailShown(QDialog* dialog);
 
+protected:
+    // Shown with a model whose test-set scores it lacks and MNIST at hand, the view scores
+    // the test set by itself (in the background, cancellable); without MNIST it waits for
+    // the button, which offers to fetch it. A model opened while the view shows waits too.
+    void showEvent(QShowEvent* event) override;
+
 private slots:
     void refreshFlagged();
     void refreshMap();
@@ -85,6 +91,10 @@ private:
     void openDetail(int index, const oddigit::ImageScore& detail);
     void plotHistogram();
     void plotRoc();
+    // Clears the plot and says in its middle what will appear there.
+    static void showPlaceholder(QCustomPlot* plot, const QString& text);
+    // Axes (and the legend, when there are graphs) on for a plot with data, off for a placeholder.
+    static void showAxes(QCustomPlot* plot, bool shown);
     int nearestOnMap(const QPointF& pixel) const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;

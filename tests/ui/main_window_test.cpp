@@ -218,6 +218,21 @@ private slots:
         QVERIFY2(longestStall < 250, qPrintable(QString("stalled %1 ms").arg(longestStall)));
     }
 
+    // Opened for the first time with MNIST at hand, Explore scores the test set by itself;
+    // until then its plots say what will appear in them.
+    void explorerScoresByItselfWhenFirstOpened() {
+        ExploreView* view = window_->exploreView();
+        QVERIFY(!view->isScoring());
+        QCOMPARE(view->flaggedCount(), 0);
+        screenshot(view, "explore-empty");
+        QSignalSpy done(view, &ExploreView::scoringFinished);
+        window_->tabs()->setCurrentWidget(view);
+        QVERIFY(view->isScoring());
+        QVERIFY(done.wait(120000));
+        QVERIFY(view->flaggedCount() > 0);
+        window_->tabs()->setCurrentWidget(window_->drawView());
+    }
+
     void explorerListsFlaggedImages() {
         ExploreView* view = window_->exploreView();
         QSignalSpy done(view, &ExploreView::scoringFinished);
