@@ -26,10 +26,25 @@ constexpr double kMinimumOddShare = 0.05;
 // Below this probability of being one of the normal digits, no digit fits the drawing.
 constexpr double kFitsADigit = 0.5;
 
-const QList<QPair<QString, QCPColorGradient::GradientPreset>> kColormaps = {
-    {"Hot", QCPColorGradient::gpHot},     {"Thermal", QCPColorGradient::gpThermal},
-    {"Jet", QCPColorGradient::gpJet},     {"Candy", QCPColorGradient::gpCandy},
-    {"Grayscale", QCPColorGradient::gpGrayscale}};
+// Viridis (van der Walt and Smith, matplotlib): perceptually even and readable with the
+// common colour-vision deficiencies. QCustomPlot 2.1 has no preset for it; these are nine of
+// its stops.
+QCPColorGradient viridis() {
+    QCPColorGradient gradient;
+    gradient.clearColorStops();
+    const QList<QColor> stops = {QColor(68, 1, 84),    QColor(71, 45, 123),  QColor(59, 82, 139),
+                                 QColor(44, 114, 142), QColor(33, 145, 140), QColor(40, 174, 128),
+                                 QColor(94, 201, 98),  QColor(173, 220, 48), QColor(253, 231, 37)};
+    for (int i = 0; i < stops.size(); ++i) gradient.setColorStopAt(i / (stops.size() - 1.0), stops[i]);
+    return gradient;
+}
+
+const QList<QPair<QString, QCPColorGradient>> kColormaps = {
+    {"Hot", QCPColorGradient(QCPColorGradient::gpHot)},
+    {"Viridis (colour-blind safe)", viridis()},
+    {"Thermal", QCPColorGradient(QCPColorGradient::gpThermal)},
+    {"Jet", QCPColorGradient(QCPColorGradient::gpJet)},
+    {"Grayscale", QCPColorGradient(QCPColorGradient::gpGrayscale)}};
 
 QLabel* previewLabel(const QString& tip) {
     auto* label = new QLabel;
@@ -59,7 +74,10 @@ QWidget* captioned(QWidget* widget, const QString& caption) {
 
 DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     canvas_ = new DrawingCanvas;
+    canvas_->setAccessibleName(tr("Drawing canvas"));
+    canvas_->setAccessibleDescription(tr("Draw a digit with the mouse or a pen; it is scored as you draw."));
     gauge_ = new ScoreGauge;
+    gauge_->setAccessibleName(tr("Anomaly score"));
     verdict_ = new QLabel(tr("Draw a digit"));
     QFont big = verdict_->font();
     big.setPointSizeF(big.pointSizeF() * 1.6);
@@ -74,7 +92,7 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     heat_ = previewLabel(tr("Per-pixel residual (x - G(E(x)))²"));
 
     colormap_ = new QComboBox;
-    for (const auto& [name, preset] : kColormaps) colormap_->addItem(name, static_cast<int>(preset));
+    for (const auto& colormap : kColormaps) colormap_->addItem(colormap.first);
     opacity_ = new QSlider(Qt::Horizontal);
     opacity_->setRange(0, 100);
     opacity_->setValue(65);
@@ -249,7 +267,7 @@ void DrawView::onScored(const DrawingScore& result) {
 
 void DrawView::refreshHeat() {
     if (!model_ || last_.blank) return;
-    const QCPColorGradient gradient(static_cast<QCPColorGradient::GradientPreset>(colormap_->currentData().toInt()));
+    const QCPColorGradient& gradient = kColormaps[std::max(0, colormap_->currentIndex())].second;
     const QImage heat = image_conversions::heatImage(last_.score.heatmap, model_->info().heat_full_scale, gradient);
     heat_->setPixmap(enlarged(image_conversions::overBlack(heat)));
     canvas_->setHeat(heat, last_.gridToLogical);

@@ -103,6 +103,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     filters->addWidget(interpolateButton);
 
     map_ = new QCustomPlot;
+    map_->setAccessibleName(tr("Latent map of the test images"));
     map_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     map_->xAxis->setLabel(tr("latent PC 1"));
     map_->yAxis->setLabel(tr("latent PC 2"));
@@ -119,10 +120,12 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     galleryView_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     galleryView_->setModel(&gallery_);
     histogram_ = new QCustomPlot;
+    histogram_->setAccessibleName(tr("Histogram of the test scores"));
     histogram_->xAxis->setLabel(tr("score"));
     histogram_->xAxis->ticker()->setTickCount(3);
     histogram_->yAxis->setLabel(tr("images"));
     roc_ = new QCustomPlot;
+    roc_->setAccessibleName(tr("ROC curve"));
     roc_->xAxis->setLabel(tr("false positive rate"));
     roc_->yAxis->setLabel(tr("true positive rate"));
     interpolation_ = new QLabel;

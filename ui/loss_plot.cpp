@@ -26,6 +26,7 @@ const SeriesStyle kStyles[LossPlot::SeriesCount] = {
 
 LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
     plot_ = new QCustomPlot;
+    plot_->setAccessibleName(tr("Training losses"));
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     plot_->setNoAntialiasingOnDrag(true);
     plot_->legend->setVisible(true);

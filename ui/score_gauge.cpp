@@ -21,6 +21,7 @@ void ScoreGauge::setThreshold(double threshold) {
 
 void ScoreGauge::setScore(double score) {
     score_ = score;
+    setAccessibleDescription(tr("score %1, threshold %2").arg(score, 0, 'g', 3).arg(threshold_, 0, 'g', 3));
     update();
 }
 
