@@ -23,7 +23,7 @@ if [ "${1:-}" = "--headless" ]; then
     shift
 fi
 # librsvg2-bin renders the icon's PNGs from its SVG.
-$headless || packages+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev xvfb xauth librsvg2-bin)
+$headless || packages+=(qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev xvfb xauth librsvg2-bin)
 packages+=("$@")
 
 missing=()

@@ -18,6 +18,7 @@
 
 #include "image_conversions.h"
 #include "mnist_dialog.h"
+#include "plot_export.h"
 #include "oddigit/latent.h"
 #include "oddigit/metrics.h"
 #include "oddigit/runtime.h"
@@ -104,6 +105,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
 
     map_ = new QCustomPlot;
     map_->setAccessibleName(tr("Latent map of the test images"));
+    plot_export::addContextMenu(map_, "latent-map");
     map_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     map_->xAxis->setLabel(tr("latent PC 1"));
     map_->yAxis->setLabel(tr("latent PC 2"));
@@ -121,11 +123,13 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     galleryView_->setModel(&gallery_);
     histogram_ = new QCustomPlot;
     histogram_->setAccessibleName(tr("Histogram of the test scores"));
+    plot_export::addContextMenu(histogram_, "score-histogram");
     histogram_->xAxis->setLabel(tr("score"));
     histogram_->xAxis->ticker()->setTickCount(3);
     histogram_->yAxis->setLabel(tr("images"));
     roc_ = new QCustomPlot;
     roc_->setAccessibleName(tr("ROC curve"));
+    plot_export::addContextMenu(roc_, "roc");
     roc_->xAxis->setLabel(tr("false positive rate"));
     roc_->yAxis->setLabel(tr("true positive rate"));
     interpolation_ = new QLabel;

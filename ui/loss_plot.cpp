@@ -8,6 +8,8 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include "plot_export.h"
+
 namespace {
 // Shortest time between two replots: about 30 frames a second.
 constexpr int kReplotIntervalMs = 33;
@@ -27,6 +29,7 @@ const SeriesStyle kStyles[LossPlot::SeriesCount] = {
 LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
     plot_ = new QCustomPlot;
     plot_->setAccessibleName(tr("Training losses"));
+    plot_export::addContextMenu(plot_, "losses");
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     plot_->setNoAntialiasingOnDrag(true);
     plot_->legend->setVisible(true);

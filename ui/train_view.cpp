@@ -20,6 +20,7 @@
 #include "image_conversions.h"
 #include "loss_plot.h"
 #include "mnist_dialog.h"
+#include "plot_export.h"
 #include "oddigit/mnist.h"
 
 namespace {
@@ -104,6 +105,8 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     samples_->setAlignment(Qt::AlignCenter);
     samples_->setMinimumSize(kSampleColumns * 28 * kSampleZoom, kSampleColumns * 28 * kSampleZoom);
     samples_->setToolTip(tr("G(z) for the same 64 latent vectors after each epoch"));
+    samples_->setAccessibleName(tr("Generator samples"));
+    plot_export::addContextMenu(samples_, "samples");
     auto* samplesBox = new QGroupBox(tr("Generator samples"));
     auto* samplesLayout = new QVBoxLayout(samplesBox);
     samplesLayout->addWidget(samples_);

@@ -32,6 +32,8 @@
 #include "loss_plot.h"
 #include "main_window.h"
 #include "mnist_dialog.h"
+#include "plot_export.h"
+#include <qcustomplot.h>
 #include "model_store.h"
 #include "oddigit/safetensors.h"
 #include "oddigit/train.h"
@@ -231,6 +233,24 @@ private slots:
         QVERIFY(done.wait(120000));
         QVERIFY(view->flaggedCount() > 0);
         window_->tabs()->setCurrentWidget(window_->drawView());
+    }
+
+    // Every plot exports as PNG, SVG and PDF (its context menu calls the same function).
+    void plotsExportAsPngSvgAndPdf() {
+        QCustomPlot* map = window_->exploreView()->findChild<QCustomPlot*>();
+        QVERIFY(map);
+        QTemporaryDir dir;
+        const QList<QPair<plot_export::Format, QByteArray>> formats = {
+            {plot_export::Format::Png, "\x89PNG"}, {plot_export::Format::Svg, "<?xml"}, {plot_export::Format::Pdf, "%PDF"}};
+        for (const auto& [format, magic] : formats) {
+            const QString path = dir.filePath("plot");
+            QCOMPARE(plot_export::save(map, path, format), QString());
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY2(file.read(magic.size()) == magic, qPrintable(path));
+            file.remove();
+        }
+        QVERIFY(!plot_export::save(map, dir.filePath("missing-folder/plot.png"), plot_export::Format::Png).isEmpty());
     }
 
     void explorerListsFlaggedImages() {
