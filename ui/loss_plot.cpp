@@ -2,6 +2,8 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSlider>
@@ -15,6 +17,8 @@ namespace {
 constexpr int kReplotIntervalMs = 33;
 // Opacity of the raw (unsmoothed) lines.
 constexpr int kRawAlpha = 60;
+// An earlier run's curves, all in one colour, dashed.
+const QColor kOverlayColour(120, 120, 120, 150);
 
 struct SeriesStyle {
     const char* name;
@@ -36,6 +40,9 @@ LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
     plot_->xAxis->setLabel(tr("step"));
     plot_->yAxis->setLabel(tr("loss"));
     for (int s = 0; s < SeriesCount; ++s) {
+        overlayGraphs_[s] = plot_->addGraph();
+        overlayGraphs_[s]->setPen(QPen(kOverlayColour, 1.5, Qt::DashLine));
+        overlayGraphs_[s]->removeFromLegend();
         QColor faint = kStyles[s].colour;
         faint.setAlpha(kRawAlpha);
         rawGraphs_[s] = plot_->addGraph();
@@ -98,6 +105,7 @@ LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
         for (Series s : {RealLogit, FakeLogit}) {
             rawGraphs_[s]->setVisible(on);
             smoothGraphs_[s]->setVisible(on);
+            overlayGraphs_[s]->setVisible(on);
             if (on)
                 smoothGraphs_[s]->addToLegend();
             else
@@ -150,9 +158,64 @@ void LossPlot::rebuild() {
         smoothed_[s] = smoothed;
         rawGraphs_[s]->setData(x, rawY, true);
         smoothGraphs_[s]->setData(x, smoothY, true);
+        QVector<double> overlayX, overlayY;
+        for (int i = 0; i < overlay_[s].size(); ++i) {
+            const Point& p = overlay_[s][i];
+            smoothed = i == 0 ? p.value : weight * smoothed + (1 - weight) * p.value;
+            overlayX.append(xOf(p));
+            overlayY.append(smoothed);
+        }
+        overlayGraphs_[s]->setData(overlayX, overlayY, true);
+        overlayGraphs_[s]->setVisible(smoothGraphs_[s]->visible());
     }
     plot_->xAxis->setLabel(xAxis_->currentIndex() == 0 ? tr("step") : tr("epoch"));
     resetView();
+}
+
+QString LossPlot::loadOverlay(const QString& csvPath) {
+    QFile file(csvPath);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) return tr("cannot read %1: %2").arg(csvPath, file.errorString());
+    const QStringList header = QString::fromUtf8(file.readLine()).trimmed().split(',');
+    const int phase = header.indexOf("phase"), epoch = header.indexOf("epoch"), step = header.indexOf("step"),
+              global = header.indexOf("global_step");
+    const int columns[SeriesCount] = {header.indexOf("d_loss"),  header.indexOf("g_loss"), header.indexOf("e_loss"),
+                                      header.indexOf("digit_loss"), header.indexOf("d_real"), header.indexOf("d_fake")};
+    if (phase < 0 || epoch < 0 || step < 0 || global < 0 || columns[Discriminator] < 0)
+        return tr("%1 is not a training metrics file (no phase, epoch, step, global_step and d_loss columns)").arg(csvPath);
+    struct Row {
+        bool gan;
+        int epoch, step;
+        double global;
+        QStringList fields;
+    };
+    QVector<Row> rows;
+    int ganEpochs = 0, ganSteps = 1, encoderSteps = 1;
+    while (!file.atEnd()) {
+        const QStringList fields = QString::fromUtf8(file.readLine()).trimmed().split(',');
+        if (fields.size() < header.size()) continue;  // an unfinished last line
+        Row row{fields[phase] == "GAN", fields[epoch].toInt(), fields[step].toInt(), fields[global].toDouble(), fields};
+        if (row.gan) {
+            ganEpochs = std::max(ganEpochs, row.epoch);
+            if (row.epoch == 1) ganSteps = std::max(ganSteps, row.step);
+        } else if (row.epoch == 1) {
+            encoderSteps = std::max(encoderSteps, row.step);
+        }
+        rows.append(row);
+    }
+    if (rows.isEmpty()) return tr("%1 holds no measurements").arg(csvPath);
+    for (auto& series : overlay_) series.clear();
+    for (const Row& row : rows) {
+        const double epochPosition = row.gan ? row.epoch - 1 + static_cast<double>(row.step) / ganSteps
+                                             : ganEpochs + row.epoch - 1 + static_cast<double>(row.step) / encoderSteps;
+        for (int s = 0; s < SeriesCount; ++s) {
+            if (columns[s] < 0 || columns[s] >= row.fields.size() || (s == Encoder) == row.gan) continue;
+            overlay_[s].append({row.global, epochPosition, row.fields[columns[s]].toDouble()});
+        }
+    }
+    overlayGraphs_[Discriminator]->setName(tr("earlier run: %1").arg(QFileInfo(csvPath).fileName()));
+    overlayGraphs_[Discriminator]->addToLegend();
+    rebuild();
+    return {};
 }
 
 void LossPlot::resetView() {

@@ -23,6 +23,11 @@ public:
     void addPoint(Series series, double step, double epoch, double value);
     void clear();
     int pointCount(Series series) const { return static_cast<int>(raw_[series].size()); }
+    // Draws an earlier run's curves (its MODEL.safetensors.metrics.csv, as training writes
+    // it) faintly in one colour of their own, smoothed like the live ones, for comparison;
+    // replaces any earlier overlay. Returns an empty string or why the file cannot be read.
+    QString loadOverlay(const QString& csvPath);
+    int overlayPointCount(Series series) const { return static_cast<int>(overlay_[series].size()); }
     // The epoch position of the newest point of a series (0 when it has none).
     double lastEpoch(Series series) const { return raw_[series].isEmpty() ? 0 : raw_[series].back().epoch; }
     QCustomPlot* plot() const { return plot_; }
@@ -43,6 +48,8 @@ private:
     QCPGraph* rawGraphs_[SeriesCount] = {};
     QCPGraph* smoothGraphs_[SeriesCount] = {};
     QVector<Point> raw_[SeriesCount];
+    QVector<Point> overlay_[SeriesCount];
+    QCPGraph* overlayGraphs_[SeriesCount] = {};
     double smoothed_[SeriesCount] = {};
     QSlider* smoothing_ = nullptr;
     QCheckBox* logY_ = nullptr;

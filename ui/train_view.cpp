@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -98,6 +99,16 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     for (auto* b : {start_, pause_, cancel_}) buttons->addWidget(b);
     form->addRow(buttons);
     form->addRow(load_);
+    auto* compare = new QPushButton(tr("Compare with an earlier run…"));
+    compare->setToolTip(tr("Draw the curves of an earlier run (its .metrics.csv) faintly beside this one"));
+    connect(compare, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Metrics of an earlier run"), QString(),
+                                                          tr("Training metrics (*.metrics.csv);;CSV (*.csv)"));
+        if (path.isEmpty()) return;
+        const QString error = plot_->loadOverlay(path);
+        status_->setText(error.isEmpty() ? tr("Comparing with %1").arg(QFileInfo(path).fileName()) : error);
+    });
+    form->addRow(compare);
     auto* settings = new QGroupBox(tr("Training"));
     settings->setLayout(form);
 

@@ -235,6 +235,32 @@ private slots:
         window_->tabs()->setCurrentWidget(window_->drawView());
     }
 
+    // An earlier run's metrics CSV draws faintly beside the live curves; a file of another
+    // kind is refused with the reason.
+    void theLossPlotOverlaysAnEarlierRun() {
+        QTemporaryDir dir;
+        QFile csv(dir.filePath("earlier.safetensors.metrics.csv"));
+        QVERIFY(csv.open(QIODevice::WriteOnly | QIODevice::Text));
+        csv.write("phase,epoch,step,global_step,d_loss,g_loss,d_real,d_fake,e_loss,images_per_second,digit_loss\n"
+                  "GAN,1,5,5,2.1,0.4,0.3,-0.2,0,900,1.2\n"
+                  "GAN,1,10,10,1.9,0.5,0.4,-0.3,0,910,1.0\n"
+                  "encoder,1,5,15,0,0,0,0,0.05,1200,0\n"
+                  "encoder,1,10,20,0,0,0,0,0.04,1210");  // a line cut short by a kill is skipped
+        csv.close();
+        LossPlot plot;
+        QCOMPARE(plot.loadOverlay(csv.fileName()), QString());
+        QCOMPARE(plot.overlayPointCount(LossPlot::Discriminator), 2);
+        QCOMPARE(plot.overlayPointCount(LossPlot::DigitHead), 2);
+        QCOMPARE(plot.overlayPointCount(LossPlot::Encoder), 1);
+        plot.resize(640, 360);
+        for (int step = 1; step <= 20; ++step)
+            plot.addPoint(step <= 10 ? LossPlot::Discriminator : LossPlot::Encoder, step, step / 10.0,
+                          step <= 10 ? 2.0 - 0.03 * step : 0.06 - 0.001 * step);
+        screenshot(&plot, "loss-overlay");
+        QVERIFY(plot.loadOverlay(QString::fromStdString(oddigit::test::fixture_model_path())).contains("not a training metrics file"));
+        QVERIFY(!plot.loadOverlay(dir.filePath("missing.csv")).isEmpty());
+    }
+
     // Every plot exports as PNG, SVG and PDF (its context menu calls the same function).
     void plotsExportAsPngSvgAndPdf() {
         QCustomPlot* map = window_->exploreView()->findChild<QCustomPlot*>();
