@@ -92,12 +92,20 @@ void MainWindow::createMenus() {
     QAction* clear = edit->addAction(tr("&Clear Canvas"), draw_->canvas(), &DrawingCanvas::clear);
     clear->setShortcut(QKeySequence(tr("Ctrl+Backspace")));
 
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    const QList<QPair<QString, QWidget*>> pages = {{tr("&Draw"), draw_}, {tr("&Train"), train_}, {tr("&Explore"), explore_}};
+    for (int i = 0; i < pages.size(); ++i) {
+        QAction* show = view->addAction(pages[i].first, this, [this, page = pages[i].second] { tabs_->setCurrentWidget(page); });
+        show->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Oddigit"), this, [this] {
         QMessageBox::about(this, tr("About Oddigit"),
                            tr("<h3>Oddigit %1</h3><p>A GAN trained on handwritten digits scores how odd a digit "
                               "looks and shows which strokes make it so (f-AnoGAN: reconstruction residual plus "
-                              "κ times the discriminator-feature residual).</p>")
+                              "κ times the discriminator-feature residual), and its discriminator's digit head "
+                              "says which digit a drawing looks like, or that none fits.</p>")
                                .arg(QApplication::applicationVersion()));
     });
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);

@@ -94,6 +94,13 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     start_ = new QPushButton(tr("Start"));
     pause_ = new QPushButton(tr("Pause"));
     cancel_ = new QPushButton(tr("Cancel"));
+    // Keys as in debuggers: F5 starts, Shift+F5 stops; F6 pauses and resumes.
+    const QList<QPair<QPushButton*, QKeySequence>> keys = {
+        {start_, QKeySequence(Qt::Key_F5)}, {pause_, QKeySequence(Qt::Key_F6)}, {cancel_, QKeySequence(Qt::SHIFT | Qt::Key_F5)}};
+    for (const auto& [button, key] : keys) {
+        button->setShortcut(key);
+        button->setToolTip(key.toString(QKeySequence::NativeText));
+    }
     load_ = new QPushButton(tr("Use the trained model"));
     auto* buttons = new QHBoxLayout;
     for (auto* b : {start_, pause_, cancel_}) buttons->addWidget(b);

@@ -235,6 +235,32 @@ private slots:
         window_->tabs()->setCurrentWidget(window_->drawView());
     }
 
+    // The whole flow from the keyboard: switch views, clear the canvas, start and stop training.
+    void aKeyboardUserCanSwitchViewsClearAndTrain() {
+        window_->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+        QTest::keyClick(window_.get(), Qt::Key_3, Qt::ControlModifier);
+        QCOMPARE(window_->tabs()->currentWidget(), window_->exploreView());
+        QTest::keyClick(window_.get(), Qt::Key_1, Qt::ControlModifier);
+        QCOMPARE(window_->tabs()->currentWidget(), window_->drawView());
+        drawStroke(window_->drawView()->canvas(), kSevenTop);
+        QVERIFY(!window_->drawView()->canvas()->currentStrokes().isEmpty());
+        QTest::keyClick(window_.get(), Qt::Key_Backspace, Qt::ControlModifier);
+        QVERIFY(window_->drawView()->canvas()->currentStrokes().isEmpty());
+
+        QTemporaryDir dir;
+        TrainView* view = prepareRun(dir.filePath("keyboard.safetensors"), 20, 1, 2000);
+        QTest::keyClick(window_.get(), Qt::Key_2, Qt::ControlModifier);
+        QCOMPARE(window_->tabs()->currentWidget(), view);
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        QTest::keyClick(window_.get(), Qt::Key_F5);
+        QTRY_VERIFY(view->isTraining());  // a button's shortcut clicks it after a short animation
+        QTest::keyClick(window_.get(), Qt::Key_F5, Qt::ShiftModifier);
+        QVERIFY(finished.wait(60000));
+        QVERIFY(!view->isTraining());
+        QTest::keyClick(window_.get(), Qt::Key_1, Qt::ControlModifier);
+    }
+
     // An earlier run's metrics CSV draws faintly beside the live curves; a file of another
     // kind is refused with the reason.
     void theLossPlotOverlaysAnEarlierRun() {
