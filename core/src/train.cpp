@@ -100,9 +100,9 @@ void take_optimizer(const safetensors::File& file, const std::string& prefix, to
 // Non-digits made from a batch of normal digits [N, 1, 28, 28] in [-1, 1] with labels [N].
 // Each digit is turned (a quarter or a half turn), mirrored (left to right or top to bottom),
 // or joined with a digit of another class: one's side of a cut with the other's, or both
-// overlaid. Left out are the changes that give a digit back: 0 and 8 changed any way, 1
-// turned by half or mirrored, 3 mirrored top to bottom, 6 and 9 turned by half (they trade
-// places), and joins of two digits of one class. Returns [M, 1, 28, 28], M <= N.
+// overlaid. Left out are the changes that give a digit back: 0 and 8 turned or mirrored any
+// way, 1 turned by half or mirrored, 3 mirrored top to bottom, 6 and 9 turned by half (they
+// trade places), and joins of two digits of one class. Returns [M, 1, 28, 28], M <= N.
 torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Tensor& labels, at::Generator& random) {
     enum Kind : int64_t { QuarterTurn, HalfTurn, MirrorAcross, MirrorDown, Stitch, Overlay, Kinds };
     const int64_t count = digits.size(0);
