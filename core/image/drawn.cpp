@@ -208,14 +208,18 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
     std::vector<bool> chosen_anomalous, held_out_anomalous;
     int digits_flagged = 0, letters = 0, letters_flagged = 0, symbols = 0, symbols_flagged = 0, held_out_flagged = 0;
     int digits_recognised = 0;
+    std::vector<std::pair<int, int>> glyph_hits;  // per template: flagged, drawings
     for (size_t i = 0; i < scores.size(); ++i) {
         const bool digit = set.kinds[i] == GlyphKind::Digit;
         if (digit && !info.normal_classes.contains(set.digits[i])) continue;
         const float score = scores[i].score;
         const bool flagged = score >= info.threshold;
-        if (report.glyphs.empty() || report.glyphs.back().name != set.names[i])
+        if (report.glyphs.empty() || report.glyphs.back().name != set.names[i]) {
             report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0});
-        report.glyphs.back().flagged += flagged;
+            glyph_hits.push_back({0, 0});
+        }
+        glyph_hits.back().first += flagged;
+        ++glyph_hits.back().second;
         if (digit) {
             ++report.digits;
             digits_flagged += flagged;
@@ -240,11 +244,8 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
     }
     if (report.digits == 0 || report.non_digits == 0)
         throw Error("the drawn set needs digits of the model's normal classes and letters or symbols");
-    for (GlyphRate& glyph : report.glyphs) {
-        int count = 0;
-        for (const std::string& name : set.names) count += name == glyph.name;
-        glyph.flagged = rate(static_cast<int>(glyph.flagged), count);
-    }
+    for (size_t g = 0; g < report.glyphs.size(); ++g)
+        report.glyphs[g].flagged = rate(glyph_hits[g].first, glyph_hits[g].second);
     report.auroc = auroc(chosen_scores, chosen_anomalous);
     if (report.held_out_non_digits > 0) report.held_out_auroc = auroc(held_out_scores, held_out_anomalous);
     report.digits_flagged = rate(digits_flagged, report.digits);

@@ -27,6 +27,11 @@ constexpr const char* kDigitScoreName =
     "hottest-20-heat-pixels + kappa * discriminator-features + digit_weight * not-a-normal-digit";
 // The digit head's tensors, optional so that models from before it still load.
 constexpr const char* kDigitHeadPrefix = "discriminator.digits.";
+
+bool in_digit_head(const std::string& tensor_name) { return tensor_name.rfind(kDigitHeadPrefix, 0) == 0; }
+
+// The score a model's calibration is for.
+const char* score_name(const ModelInfo& info) { return info.knows_digits ? kDigitScoreName : kScoreName; }
 // Bounds on the architecture a file may ask for, so a hostile header cannot make us
 // allocate gigabytes before its tensor shapes are checked.
 constexpr int kMaxLatentDim = 1024;
@@ -303,7 +308,7 @@ safetensors::File to_file(const AnomalyModel& model) {
         torch::nn::Module& module = network(impl);
         auto put = [&file, &info, prefix = std::string(prefix) + "."](const std::string& key, const torch::Tensor& value) {
             const std::string name = prefix + key;
-            if (info.knows_digits || name.rfind(kDigitHeadPrefix, 0) != 0) file.tensors[name] = to_safetensor(value);
+            if (info.knows_digits || !in_digit_head(name)) file.tensors[name] = to_safetensor(value);
         };
         for (const auto& item : module.named_parameters()) put(item.key(), item.value());
         for (const auto& item : module.named_buffers()) put(item.key(), item.value());
@@ -313,7 +318,7 @@ safetensors::File to_file(const AnomalyModel& model) {
     file.metadata = {
         {"oddigit.format", kFormatName},
         {"oddigit.format_version", kFormatVersion},
-        {"oddigit.score", info.knows_digits ? kDigitScoreName : kScoreName},
+        {"oddigit.score", score_name(info)},
         {"oddigit.latent_dim", std::to_string(info.architecture.latent_dim)},
         {"oddigit.width", std::to_string(info.architecture.width)},
         {"oddigit.normal_classes", info.normal_classes.to_string()},
@@ -346,9 +351,8 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     AnomalyModel model = AnomalyModel::create(architecture, 0);
     AnomalyModel::Impl& impl = model.impl();
     ModelInfo& info = impl.info;
-    info.knows_digits = std::any_of(file.tensors.begin(), file.tensors.end(), [](const auto& entry) {
-        return entry.first.rfind(kDigitHeadPrefix, 0) == 0;
-    });
+    info.knows_digits = std::any_of(file.tensors.begin(), file.tensors.end(),
+                                    [](const auto& entry) { return in_digit_head(entry.first); });
     std::set<std::string> used;
     torch::NoGradGuard no_grad;
     for (const auto& [network_prefix, network] : kNetworks) {
@@ -356,7 +360,7 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         const char* prefix = network_prefix;  // C++17 lambdas cannot capture structured bindings
         auto load = [&](const std::string& key, torch::Tensor& target) {
             const std::string name = std::string(prefix) + "." + key;
-            if (!info.knows_digits && name.rfind(kDigitHeadPrefix, 0) == 0) return;
+            if (!info.knows_digits && in_digit_head(name)) return;
             const auto found = file.tensors.find(name);
             if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + "'");
             const torch::Tensor value = from_safetensor(found->second);
@@ -393,7 +397,7 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     info.validation_scores = safetensors::to_floats(scores->second);
     std::sort(info.validation_scores.begin(), info.validation_scores.end());
     const auto score = metadata.find("oddigit.score");
-    if (score == metadata.end() || score->second != (info.knows_digits ? kDigitScoreName : kScoreName)) {
+    if (score == metadata.end() || score->second != score_name(info)) {
         if (stale == StaleCalibration::Reject)
             throw Error("'" + path + "' was calibrated for an older anomaly score; recalibrate it with "
                         "'oddigit-cli calibrate --model " + path + "' (or train it again)");
