@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "oddigit/error.h"
+#include "oddigit/latent.h"
 #include "oddigit/mnist.h"
 #include "oddigit/runtime.h"
 #include "oddigit/train.h"
@@ -180,6 +181,17 @@ int main(int argc, char** argv) {
         figures["latent_search_steps"] = search.search_steps;
         std::printf("AnoGAN     latent search, %d steps: %.1f ms per image (batch of %d)\n", search.search_steps,
                     per_image, kSearchImages);
+
+        // The Explore view's t-SNE map of the test set's codes (target: 60 s on this machine).
+        const std::vector<float> codes = model.encode(test);
+        TsneParams tsne;
+        tsne.threads = used_threads;
+        start = Clock::now();
+        tsne_2d(codes, model.info().architecture.latent_dim, tsne);
+        const double tsne_seconds = seconds_since(start);
+        figures["tsne_test_set_seconds"] = tsne_seconds;
+        std::printf("latent map t-SNE of %lld codes: %.1f s (%d iterations)\n", static_cast<long long>(test.size()),
+                    tsne_seconds, tsne.iterations);
 
         // Sharing the machine: training alone, beside the app's live scoring (one thread, see
         // ui/background_job.h) and beside another busy process; on every core, on one core

@@ -3,12 +3,16 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QFile>
+#include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
 #include <QMessageBox>
+#include <QDir>
 #include <QProgressBar>
+#include <QSaveFile>
+#include <QStandardPaths>
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
@@ -18,6 +22,7 @@
 
 #include "image_conversions.h"
 #include "mnist_dialog.h"
+#include "appearance.h"
 #include "plot_export.h"
 #include "oddigit/latent.h"
 #include "oddigit/metrics.h"
@@ -41,6 +46,31 @@ const QColor kDigitColours[10] = {QColor(31, 119, 180), QColor(255, 127, 14), QC
                                   QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
                                   QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
                                   QColor(23, 190, 207)};
+
+// Where the t-SNE map of a model's test-set codes is kept: the model's fingerprint names it,
+// so a retrained model never finds a stale map. "v1" changes with the t-SNE's settings.
+QString cachedMapPath(const oddigit::AnomalyModel& model, size_t images) {
+    return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+           QString("/latent-maps/tsne-v1-%1-%2.f32").arg(model.fingerprint(), 16, 16, QChar('0')).arg(images);
+}
+
+// The cached map of `images` points, or nothing when there is none or it is damaged.
+std::vector<float> readCachedMap(const QString& path, size_t images) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly) || file.size() != static_cast<qint64>(2 * images * sizeof(float))) return {};
+    std::vector<float> map(2 * images);
+    if (file.read(reinterpret_cast<char*>(map.data()), file.size()) != file.size()) return {};
+    return map;
+}
+
+// A failed write only costs the next visit the computation again.
+void writeCachedMap(const QString& path, const std::vector<float>& map) {
+    QDir().mkpath(QFileInfo(path).path());
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) return;
+    file.write(reinterpret_cast<const char*>(map.data()), static_cast<qint64>(map.size() * sizeof(float)));
+    file.commit();
+}
 
 QPixmap thumbnail(const float* pixels, int zoom) {
     return QPixmap::fromImage(image_conversions::toQImage(pixels).scaled(28 * zoom, 28 * zoom));
@@ -80,6 +110,11 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     progress_->setRange(0, 10000);
     colourBy_ = new QComboBox;
     colourBy_->addItems({tr("Colour by label"), tr("Colour by score"), tr("Colour by best-matching digit")});
+    mapKind_ = new QComboBox;
+    mapKind_->addItems({tr("t-SNE map"), tr("PCA map")});
+    mapKind_->setToolTip(tr("t-SNE keeps each image's nearest neighbours together, so digits form clusters;\n"
+                            "PCA keeps the two directions the codes vary most along."));
+    mapStatus_ = new QLabel;
     labelFilter_ = new QComboBox;
     labelFilter_->addItem(tr("All labels"), -1);
     for (int d = 0; d < 10; ++d) labelFilter_->addItem(tr("Label %1").arg(d), d);
@@ -99,6 +134,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     filters->addWidget(thresholdSlider_, 1);
     filters->addWidget(thresholdLabel_);
     filters->addWidget(labelFilter_);
+    filters->addWidget(mapKind_);
     filters->addWidget(colourBy_);
     filters->addWidget(exportButton);
     filters->addWidget(interpolateButton);
@@ -106,9 +142,8 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     map_ = new QCustomPlot;
     map_->setAccessibleName(tr("Latent map of the test images"));
     plot_export::addContextMenu(map_, "latent-map");
+    appearance::followPalette(map_);
     map_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    map_->xAxis->setLabel(tr("latent PC 1"));
-    map_->yAxis->setLabel(tr("latent PC 2"));
     map_->legend->setVisible(true);
     map_->setMouseTracking(true);
     hoverPreview_ = new QLabel;
@@ -124,12 +159,14 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     histogram_ = new QCustomPlot;
     histogram_->setAccessibleName(tr("Histogram of the test scores"));
     plot_export::addContextMenu(histogram_, "score-histogram");
+    appearance::followPalette(histogram_);
     histogram_->xAxis->setLabel(tr("score"));
     histogram_->xAxis->ticker()->setTickCount(3);
     histogram_->yAxis->setLabel(tr("images"));
     roc_ = new QCustomPlot;
     roc_->setAccessibleName(tr("ROC curve"));
     plot_export::addContextMenu(roc_, "roc");
+    appearance::followPalette(roc_);
     roc_->xAxis->setLabel(tr("false positive rate"));
     roc_->yAxis->setLabel(tr("true positive rate"));
     interpolation_ = new QLabel;
@@ -138,6 +175,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     auto* mapPanel = new QWidget;
     auto* mapLayout = new QVBoxLayout(mapPanel);
     mapLayout->setContentsMargins(0, 0, 0, 0);
+    mapLayout->addWidget(mapStatus_);
     mapLayout->addWidget(map_, 1);
     mapLayout->addWidget(hoverPreview_);
     auto* chartPanel = new QWidget;
@@ -172,6 +210,14 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     });
     connect(labelFilter_, &QComboBox::currentIndexChanged, this, &ExploreView::refreshFlagged);
     connect(colourBy_, &QComboBox::currentIndexChanged, this, &ExploreView::refreshMap);
+    connect(mapKind_, &QComboBox::currentIndexChanged, this, [this] {
+        if (mapKind_->currentIndex() == 0) showTsne();
+        refreshMap();
+    });
+    connect(&tsne_, &BackgroundJob::progressed, mapStatus_, [this](qint64 done, qint64 total) {
+        mapStatus_->setText(tr("Computing the t-SNE map: %1 of %2 iterations (PCA map until then)").arg(done).arg(total));
+    });
+    connect(&tsne_, &BackgroundJob::failed, this, &ExploreView::failed);
     connect(exportButton, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export flagged images"), "flagged.csv", tr("CSV (*.csv)"));
         if (path.isEmpty()) return;
@@ -204,6 +250,9 @@ ExploreView::~ExploreView() = default;
 void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     pass_.cancel();
     detail_.cancel();
+    tsne_.cancel();
+    computingTsne_ = false;
+    mapStatus_->clear();
     setScoring(false);
     model_ = std::move(model);
     results_ = {};
@@ -286,7 +335,7 @@ void ExploreView::scoreTestSet() {
             out.codes.insert(out.codes.end(), codes.begin(), codes.end());
             context.progress(static_cast<qint64>(out.scores.size()), images->size());
         }
-        out.map = oddigit::principal_components_2d(out.codes, out.latentDim);
+        out.pca = oddigit::principal_components_2d(out.codes, out.latentDim);
         context.deliver([this, out = std::move(out)]() mutable { onScored(std::move(out)); });
     });
     emit statusMessage(tr("Scoring the test set…"));
@@ -307,6 +356,7 @@ void ExploreView::onScored(TestSetScores results) {
     sliderMin_ = *low;
     sliderMax_ = *high;
     setThreshold(model_->info().threshold);
+    if (mapKind_->currentIndex() == 0) showTsne();
     refreshMap();
     plotHistogram();
     plotRoc();
@@ -341,10 +391,48 @@ void ExploreView::refreshFlagged() {
     }
 }
 
+void ExploreView::showTsne() {
+    if (results_.codes.empty() || !results_.tsne.empty() || computingTsne_) return;
+    const QString cachePath = cachedMapPath(*model_, results_.scores.size());
+    results_.tsne = readCachedMap(cachePath, results_.scores.size());
+    if (!results_.tsne.empty()) {
+        mapStatus_->setText(tr("t-SNE map (cached for this model)"));
+        emit tsneMapReady(true);
+        return;
+    }
+    mapStatus_->setText(tr("Computing the t-SNE map…"));
+    computingTsne_ = true;
+    tsne_.start([this, codes = results_.codes, dim = results_.latentDim, cachePath](JobContext& context) {
+        oddigit::TsneParams params;
+        params.threads = ThreadBudget::threadsFor(JobKind::Batch);
+        std::vector<float> map = oddigit::tsne_2d(codes, dim, params, [&context](int done, int total) {
+            context.progress(done, total);
+            return !context.cancelled();
+        });
+        if (map.empty()) return;
+        writeCachedMap(cachePath, map);
+        context.deliver([this, map = std::move(map)]() mutable {
+            results_.tsne = std::move(map);
+            computingTsne_ = false;
+            mapStatus_->setText(tr("t-SNE map"));
+            refreshMap();
+            emit tsneMapReady(false);
+        });
+    });
+}
+
+const std::vector<float>& ExploreView::shownMap() const {
+    return mapKind_->currentIndex() == 0 && !results_.tsne.empty() ? results_.tsne : results_.pca;
+}
+
 void ExploreView::refreshMap() {
     map_->clearGraphs();
     map_->clearItems();
-    if (results_.map.empty()) return;
+    if (results_.pca.empty()) return;
+    const std::vector<float>& map = shownMap();
+    const bool tsne = &map == &results_.tsne;
+    map_->xAxis->setLabel(tsne ? tr("t-SNE 1") : tr("latent PC 1"));
+    map_->yAxis->setLabel(tsne ? tr("t-SNE 2") : tr("latent PC 2"));
     const bool byScore = colourBy_->currentIndex() == 1;
     const bool byBestDigit = colourBy_->currentIndex() == 2;
     const int groups = 10;
@@ -356,8 +444,8 @@ void ExploreView::refreshMap() {
         if (group < 0) continue;  // no digit head
         if (byScore)
             group = std::min(groups - 1, static_cast<int>(groups * (std::lower_bound(sorted.begin(), sorted.end(), results_.scores[i]) - sorted.begin()) / sorted.size()));
-        xs[group].append(results_.map[2 * i]);
-        ys[group].append(results_.map[2 * i + 1]);
+        xs[group].append(map[2 * i]);
+        ys[group].append(map[2 * i + 1]);
     }
     QCPColorGradient gradient(QCPColorGradient::gpThermal);
     for (int g = 0; g < groups; ++g) {
@@ -424,12 +512,13 @@ void ExploreView::plotRoc() {
 }
 
 int ExploreView::nearestOnMap(const QPointF& pixel) const {
-    if (results_.map.empty()) return -1;
+    const std::vector<float>& map = shownMap();
+    if (map.empty()) return -1;
     int best = -1;
     double bestDistance = 12 * 12;  // pixels
     for (size_t i = 0; i < results_.scores.size(); ++i) {
-        const double dx = map_->xAxis->coordToPixel(results_.map[2 * i]) - pixel.x();
-        const double dy = map_->yAxis->coordToPixel(results_.map[2 * i + 1]) - pixel.y();
+        const double dx = map_->xAxis->coordToPixel(map[2 * i]) - pixel.x();
+        const double dy = map_->yAxis->coordToPixel(map[2 * i + 1]) - pixel.y();
         if (dx * dx + dy * dy < bestDistance) {
             bestDistance = dx * dx + dy * dy;
             best = static_cast<int>(i);

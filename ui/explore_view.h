@@ -24,7 +24,8 @@ struct TestSetScores {
     std::vector<float> scores;
     std::vector<int> bestDigits;  // the digit head's best match; -1 for a model without one
     std::vector<float> codes;     // latent codes, latent_dim each
-    std::vector<float> map;       // 2-D PCA of the codes
+    std::vector<float> pca;       // 2-D maps of the codes, 2 floats per image
+    std::vector<float> tsne;      // computed on demand: empty until then
     int latentDim = 0;
 };
 
@@ -71,6 +72,8 @@ signals:
     void scoringFinished();
     // A background pass or detail failed; the view keeps what it showed.
     void failed(const QString& message);
+    // The t-SNE map is shown, computed now or read from the cache of this model's maps.
+    void tsneMapReady(bool fromCache);
     // A detail window is open (tests).
     void detailShown(QDialog* dialog);
 
@@ -83,6 +86,8 @@ protected:
 private slots:
     void refreshFlagged();
     void refreshMap();
+    // Shows the t-SNE map: from the cache, else computed in the background.
+    void showTsne();
     void interpolateSelection();
 
 private:
@@ -96,11 +101,14 @@ private:
     // Axes (and the legend, when there are graphs) on for a plot with data, off for a placeholder.
     static void showAxes(QCustomPlot* plot, bool shown);
     int nearestOnMap(const QPointF& pixel) const;
+    // The map the user chose, or the PCA one while the t-SNE map is not ready.
+    const std::vector<float>& shownMap() const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     std::unique_ptr<oddigit::MnistSet> mnist_;
     TestSetScores results_;
     bool scoring_ = false;
+    bool computingTsne_ = false;
     double threshold_ = 0;
     QPointF mapPressedAt_;
     double sliderMin_ = 0, sliderMax_ = 1;
@@ -110,6 +118,8 @@ private:
     QPushButton* cancelButton_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QComboBox* colourBy_ = nullptr;
+    QComboBox* mapKind_ = nullptr;
+    QLabel* mapStatus_ = nullptr;
     QComboBox* labelFilter_ = nullptr;
     QSlider* thresholdSlider_ = nullptr;
     QLabel* thresholdLabel_ = nullptr;
@@ -125,4 +135,5 @@ private:
     ModelSnapshot detailSnapshot_;
     BackgroundJob pass_{"explore", JobKind::Batch};
     BackgroundJob detail_{"explore-detail", JobKind::LiveScoring};
+    BackgroundJob tsne_{"explore-tsne", JobKind::Batch};
 };

@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include "appearance.h"
 #include "plot_export.h"
 
 namespace {
@@ -34,6 +35,7 @@ LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
     plot_ = new QCustomPlot;
     plot_->setAccessibleName(tr("Training losses"));
     plot_export::addContextMenu(plot_, "losses");
+    appearance::followPalette(plot_);
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     plot_->setNoAntialiasingOnDrag(true);
     plot_->legend->setVisible(true);
@@ -178,7 +180,7 @@ QString LossPlot::loadOverlay(const QString& csvPath) {
     const QStringList header = QString::fromUtf8(file.readLine()).trimmed().split(',');
     const int phase = header.indexOf("phase"), epoch = header.indexOf("epoch"), step = header.indexOf("step"),
               global = header.indexOf("global_step");
-    const int columns[SeriesCount] = {header.indexOf("d_loss"),  header.indexOf("g_loss"), header.indexOf("e_loss"),
+    const qsizetype columns[SeriesCount] = {header.indexOf("d_loss"),  header.indexOf("g_loss"), header.indexOf("e_loss"),
                                       header.indexOf("digit_loss"), header.indexOf("d_real"), header.indexOf("d_fake")};
     if (phase < 0 || epoch < 0 || step < 0 || global < 0 || columns[Discriminator] < 0)
         return tr("%1 is not a training metrics file (no phase, epoch, step, global_step and d_loss columns)").arg(csvPath);

@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
@@ -14,6 +15,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include "appearance.h"
 #include "draw_view.h"
 #include "drawing_canvas.h"
 #include "explore_view.h"
@@ -97,6 +99,20 @@ void MainWindow::createMenus() {
     for (int i = 0; i < pages.size(); ++i) {
         QAction* show = view->addAction(pages[i].first, this, [this, page = pages[i].second] { tabs_->setCurrentWidget(page); });
         show->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
+    view->addSeparator();
+    QMenu* colours = view->addMenu(tr("&Colours"));
+    auto* schemes = new QActionGroup(this);
+    const QList<QPair<QString, ColorScheme>> choices = {
+        {tr("&System"), ColorScheme::System}, {tr("&Light"), ColorScheme::Light}, {tr("&Dark"), ColorScheme::Dark}};
+    for (const auto& [name, scheme] : choices) {
+        QAction* choose = colours->addAction(name, this, [scheme = scheme] {
+            appearance::apply(scheme);
+            appearance::save(scheme);
+        });
+        choose->setCheckable(true);
+        schemes->addAction(choose);
+        connect(colours, &QMenu::aboutToShow, choose, [choose, scheme = scheme] { choose->setChecked(appearance::current() == scheme); });
     }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));

@@ -2,7 +2,9 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
+#include <cstdio>
 
+#include "appearance.h"
 #include "main_window.h"
 #include "oddigit/model.h"
 #include "oddigit/runtime.h"
@@ -19,10 +21,21 @@ int main(int argc, char** argv) {
     parser.addVersionOption();
     QCommandLineOption modelOption("model", "Model file to open (default: the bundled model).", "file");
     QCommandLineOption screenshotOption("screenshot", "Save a screenshot of the window to file and quit.", "file");
+    QCommandLineOption schemeOption("color-scheme", "Colours for this run: system, light or dark (default: as chosen in View > Colours).", "scheme");
     parser.addOption(modelOption);
     parser.addOption(screenshotOption);
+    parser.addOption(schemeOption);
     parser.addPositionalArgument("image", "An image to score on start.", "[image]");
     parser.process(app);
+    std::optional<ColorScheme> scheme = appearance::saved();
+    if (parser.isSet(schemeOption)) {
+        scheme = appearance::parse(parser.value(schemeOption));
+        if (!scheme) {
+            std::fprintf(stderr, "oddigit: --color-scheme takes system, light or dark\n");
+            return 2;
+        }
+    }
+    appearance::apply(*scheme);
 
     oddigit::set_thread_count();
     MainWindow window;

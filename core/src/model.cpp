@@ -452,6 +452,27 @@ AnomalyModel AnomalyModel::clone() const {
     return copy;
 }
 
+uint64_t AnomalyModel::fingerprint() const {
+    constexpr uint64_t kOffsetBasis = 14695981039346656037ull;
+    constexpr uint64_t kPrime = 1099511628211ull;
+    uint64_t hash = kOffsetBasis;
+    const auto mix = [&](const void* data, size_t bytes) {
+        for (size_t b = 0; b < bytes; ++b) hash = (hash ^ static_cast<const unsigned char*>(data)[b]) * kPrime;
+    };
+    for (const auto& [prefix, network] : kNetworks) {
+        torch::nn::Module& module = network(*impl_);
+        for (const auto& tensors : {module.named_parameters(), module.named_buffers()})
+            for (const auto& item : tensors) {
+                const torch::Tensor values = item.value().detach().to(torch::kCPU).contiguous();
+                mix(item.key().data(), item.key().size());
+                mix(values.data_ptr(), values.nbytes());
+            }
+    }
+    mix(&impl_->info.threshold, sizeof impl_->info.threshold);
+    mix(impl_->info.validation_scores.data(), impl_->info.validation_scores.size() * sizeof(float));
+    return hash;
+}
+
 void AnomalyModel::save(const std::string& path) const {
     safetensors::write(path, detail::to_file(*this));
 }

@@ -121,6 +121,11 @@ TEST(Model, SavedAndClonedModelsScoreTheSame) {
     EXPECT_EQ(loaded.info().normal_classes, fixture().info().normal_classes);
     EXPECT_TRUE(loaded.info().knows_digits);
     EXPECT_EQ(loaded.info().digit_weight, fixture().info().digit_weight);
+    // Caches keyed by the fingerprint find their entries again for either copy.
+    EXPECT_EQ(loaded.fingerprint(), fixture().fingerprint());
+    EXPECT_EQ(cloned.fingerprint(), fixture().fingerprint());
+    EXPECT_NE(AnomalyModel::create({}, 1).fingerprint(), fixture().fingerprint());
+    EXPECT_NE(AnomalyModel::create({}, 1).fingerprint(), AnomalyModel::create({}, 2).fingerprint());
 }
 
 TEST(Model, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {

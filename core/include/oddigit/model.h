@@ -120,6 +120,11 @@ public:
     // Throws Error when the length is not a multiple of latent_dim.
     ImageBatch generate(const std::vector<float>& latents) const;
 
+    // A 64-bit hash (FNV-1a) of every weight, buffer and the calibration: the same for a
+    // model, its clone and its saved-and-loaded copy; different once training moves a
+    // weight. For caches of results computed from a model.
+    uint64_t fingerprint() const;
+
     // Where a score sits among the validation scores: the fraction of them below it.
     double validation_percentile(float score) const;
 
