@@ -17,7 +17,7 @@ namespace {
 // Shortest time between two replots: about 30 frames a second.
 constexpr int kReplotIntervalMs = 33;
 // Opacity of the raw (unsmoothed) lines.
-constexpr int kRawAlpha = 60;
+constexpr int kRawAlpha = 90;
 // An earlier run's curves, all in one colour, dashed.
 const QColor kOverlayColour(120, 120, 120, 150);
 

@@ -14,6 +14,11 @@ struct TrainOptions {
     std::string normal = "all";
     double validation_fraction = 0.1;
     int64_t limit = 0;  // use at most this many normal training images (0: all)
+    // Distributed runs: "HOST:PORT" of rank 0 (empty: $MASTER_ADDR/$MASTER_PORT or the
+    // defaults), and the world size and rank given on the command line (-1: $WORLD_SIZE/$RANK).
+    std::string master;
+    int world_size = -1;
+    int rank = -1;
     TrainParams params;
 };
 int run_train(const TrainOptions& options);

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     CLI::App* train_command = app.add_subcommand("train", "train a model on normal MNIST digits");
     train_command->add_option("--data", train.data_dir, "folder with the four MNIST files (default: " + default_mnist_dir() + ")");
     train_command->add_option("--normal", train.normal, "normal classes: a digit, a list like 0,2,5, or all")->required();
-    train_command->add_option("--out", train.params.output_path, "model file to write (.safetensors)")->required();
+    train_command->add_option("--out", train.params.output_path,
+                              "model file to write (.safetensors); required on rank 0, other ranks write their copy only when given it");
     train_command->add_option("--seed", train.params.seed, "random seed")->capture_default_str();
     train_command->add_flag("--resume", train.params.resume, "continue from OUT's .resume.safetensors");
     train_command->add_option("--validation-fraction", train.validation_fraction, "share of normal images held out")
@@ -73,6 +74,12 @@ int main(int argc, char** argv) {
     train_command->add_option("--limit", train.limit, "use at most this many training images")->check(CLI::NonNegativeNumber);
     add_threads_option(*train_command, threads);
     add_train_settings(*train_command, train.params);
+    train_command->add_option("--world-size", train.world_size, "processes training together (default: $WORLD_SIZE, else 1)")
+        ->check(CLI::PositiveNumber);
+    train_command->add_option("--rank", train.rank, "this process among them, from 0 (default: $RANK, else 0)")
+        ->check(CLI::NonNegativeNumber);
+    train_command->add_option("--master", train.master,
+                              "HOST:PORT where rank 0 meets the others (default: $MASTER_ADDR:$MASTER_PORT, else 127.0.0.1:29500)");
 
     cli::ScoreOptions score;
     CLI::App* score_command = app.add_subcommand("score", "score images: an IDX file, a PNG/JPEG, or a folder of them");

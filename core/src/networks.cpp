@@ -58,6 +58,34 @@ torch::Tensor SNLinearImpl::forward(const torch::Tensor& input) {
     return F::linear(input, norm_->normalized(linear_->weight), linear_->bias);
 }
 
+template <typename Norm>
+torch::Tensor batch_norm(Norm& norm, const torch::Tensor& input, const RankSum& rank_sum) {
+    if (!rank_sum || !norm.is_training()) return norm.forward(input);
+    // Per channel: the sum and the sum of squares over every other dimension, and the count,
+    // each summed over the ranks in one exchange.
+    const int64_t channels = input.size(1);
+    std::vector<int64_t> other_dims{0};
+    for (int64_t d = 2; d < input.dim(); ++d) other_dims.push_back(d);
+    const torch::Tensor local_count = torch::full({1}, static_cast<double>(input.numel() / channels), input.options());
+    const torch::Tensor totals =
+        rank_sum(torch::cat({input.sum(other_dims), input.square().sum(other_dims), local_count}));
+    const torch::Tensor count = totals[2 * channels];
+    const torch::Tensor mean = totals.narrow(0, 0, channels) / count;
+    const torch::Tensor variance = totals.narrow(0, channels, channels) / count - mean.square();
+    {
+        torch::NoGradGuard no_grad;
+        const double momentum = norm.options.momentum().value();
+        // The running variance is the unbiased one, as BatchNorm keeps it.
+        norm.running_mean.mul_(1 - momentum).add_(momentum * mean);
+        norm.running_var.mul_(1 - momentum).add_(momentum * variance * count / (count - 1));
+        norm.num_batches_tracked.add_(1);
+    }
+    std::vector<int64_t> shape(input.dim(), 1);
+    shape[1] = channels;
+    return (input - mean.view(shape)) * torch::rsqrt(variance.view(shape) + norm.options.eps()) * norm.weight.view(shape) +
+           norm.bias.view(shape);
+}
+
 GeneratorImpl::GeneratorImpl(const Architecture& architecture) : channels_(2 * architecture.width) {
     project_ = register_module("project", torch::nn::Linear(architecture.latent_dim, channels_ * 7 * 7));
     project_norm_ = register_module("project_norm", torch::nn::BatchNorm1d(channels_ * 7 * 7));
@@ -69,8 +97,8 @@ GeneratorImpl::GeneratorImpl(const Architecture& architecture) : channels_(2 * a
 }
 
 torch::Tensor GeneratorImpl::forward(const torch::Tensor& latent) {
-    torch::Tensor x = torch::relu(project_norm_(project_(latent))).view({-1, channels_, 7, 7});
-    x = torch::relu(up14_norm_(up14_(x)));
+    torch::Tensor x = torch::relu(batch_norm(*project_norm_, project_(latent), rank_sum_)).view({-1, channels_, 7, 7});
+    x = torch::relu(batch_norm(*up14_norm_, up14_(x), rank_sum_));
     return torch::tanh(up28_(x));
 }
 
@@ -104,7 +132,7 @@ EncoderImpl::EncoderImpl(const Architecture& architecture) {
 
 torch::Tensor EncoderImpl::forward(const torch::Tensor& image) {
     torch::Tensor x = F::leaky_relu(down14_(image), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
-    x = F::leaky_relu(down7_norm_(down7_(x)), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
+    x = F::leaky_relu(batch_norm(*down7_norm_, down7_(x), rank_sum_), F::LeakyReLUFuncOptions().negative_slope(kLeakySlope));
     return project_(x.flatten(1));
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 // The three networks, DCGAN-shaped for 28x28 images in [-1, 1].
+#include <functional>
+
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -49,13 +51,26 @@ private:
 };
 TORCH_MODULE(SNLinear);
 
+// A tensor summed over the ranks of a distributed run, its gradient flowing back to each
+// rank's part (ProcessGroup::sum_with_gradient).
+using RankSum = std::function<torch::Tensor(const torch::Tensor&)>;
+
+// BatchNorm's forward pass. In training with a RankSum, the statistics are those of the whole
+// batch of every rank (SyncBatchNorm), so a distributed run normalises as one process would;
+// otherwise the module's own. The same parameters and running statistics either way.
+template <typename Norm>
+torch::Tensor batch_norm(Norm& norm, const torch::Tensor& input, const RankSum& rank_sum);
+
 // z [N, latent] -> image [N, 1, 28, 28] in [-1, 1].
 class GeneratorImpl : public torch::nn::Module {
 public:
     explicit GeneratorImpl(const Architecture& architecture);
     torch::Tensor forward(const torch::Tensor& latent);
+    // BatchNorm statistics over every rank's batch from here on; an empty RankSum: local ones.
+    void synchronise_batch_norm(RankSum rank_sum) { rank_sum_ = std::move(rank_sum); }
 
 private:
+    RankSum rank_sum_;
     int64_t channels_;
     torch::nn::Linear project_{nullptr};
     torch::nn::BatchNorm1d project_norm_{nullptr};
@@ -94,8 +109,11 @@ class EncoderImpl : public torch::nn::Module {
 public:
     explicit EncoderImpl(const Architecture& architecture);
     torch::Tensor forward(const torch::Tensor& image);
+    // As GeneratorImpl's.
+    void synchronise_batch_norm(RankSum rank_sum) { rank_sum_ = std::move(rank_sum); }
 
 private:
+    RankSum rank_sum_;
     torch::nn::Conv2d down14_{nullptr};
     torch::nn::Conv2d down7_{nullptr};
     torch::nn::BatchNorm2d down7_norm_{nullptr};

@@ -5,6 +5,7 @@
 
 #include "atomic_file.h"
 #include "model_impl.h"
+#include "process_group.h"
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
 #include "oddigit/runtime.h"
@@ -43,9 +44,12 @@ double seconds_since(Clock::time_point start) {
 
 // The settings a resumed run must share with the run that wrote the resume file.
 json fixed_settings(const TrainParams& params, int64_t train_count) {
-    return {{"latent_dim", params.architecture.latent_dim}, {"width", params.architecture.width},
-            {"normal_classes", params.normal_classes.to_string()}, {"batch_size", params.batch_size},
-            {"seed", params.seed}, {"train_images", train_count}, {"digit_head", true}};
+    json settings = {{"latent_dim", params.architecture.latent_dim}, {"width", params.architecture.width},
+                     {"normal_classes", params.normal_classes.to_string()}, {"batch_size", params.batch_size},
+                     {"seed", params.seed}, {"train_images", train_count}, {"digit_head", true}};
+    // Only when distributed, so resume files from one process stay valid.
+    if (params.distributed.world_size > 1) settings["world_size"] = params.distributed.world_size;
+    return settings;
 }
 
 json describe(const TrainParams& params, int64_t train_count, int64_t validation_count) {
@@ -265,6 +269,10 @@ public:
                 throw Error("a training image is labelled " + std::to_string(label) + ", not one of the normal classes " +
                             params.normal_classes.to_string());
         if (params.batch_size < 2) throw Error("the batch size must be at least 2");
+        const int ranks = params.distributed.world_size;
+        if (ranks > 1 && (params.batch_size % ranks != 0 || params.batch_size / ranks < 2))
+            throw Error("the batch size " + std::to_string(params.batch_size) + " must split into " + std::to_string(ranks) +
+                        " equal shares of at least 2 images (BatchNorm needs two), one per rank");
         if (params.gan_epochs < 1 || params.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
         model_.impl().to(device_);
         ModelInfo& info = model_.info();
@@ -284,12 +292,20 @@ public:
                                     at::detail::createCPUGenerator(params.seed + 2))
                            .to(device_);
         make_optimizers();
+        // Joined last: a rank that refuses its settings above stops before the others wait for it.
+        group_ = std::make_unique<detail::ProcessGroup>(params.distributed);
         if (params.resume) load_resume();
     }
 
     TrainResult run() {
         const Clock::time_point start = Clock::now();
         auto& impl = model_.impl();
+        // BatchNorm over the whole batch of every rank, while this run's group lives.
+        if (group_->world_size() > 1) {
+            const detail::RankSum rank_sum = [this](const torch::Tensor& part) { return group_->sum_with_gradient(part); };
+            impl.generator->synchronise_batch_norm(rank_sum);
+            impl.encoder->synchronise_batch_norm(rank_sum);
+        }
         bool cancelled = false;
         for (int epoch = gan_epochs_done_ + 1; epoch <= params_.gan_epochs && !cancelled; ++epoch) {
             cancelled = !gan_epoch(epoch);
@@ -325,6 +341,8 @@ public:
         }
         detail::set_trainable(*impl.generator, true);
         detail::set_trainable(*impl.discriminator, true);
+        impl.generator->synchronise_batch_norm({});
+        impl.encoder->synchronise_batch_norm({});
         impl.to(torch::kCPU);
         return TrainResult{cancelled ? TrainOutcome::Cancelled : TrainOutcome::Finished, seconds_since(start),
                            std::move(model_)};
@@ -346,16 +364,25 @@ private:
         impl.generator->train();
         impl.discriminator->train();
         const Clock::time_point epoch_start = Clock::now();
+        const double exchange_start = group_->exchange_seconds();
         const torch::Tensor order = epoch_order(TrainPhase::Gan, epoch);
         for (int step = 1; step <= steps_; ++step) {
-            if (control_ && !control_->wait_if_paused()) return false;
+            if (!all_ranks_continue()) return false;
             const Clock::time_point step_start = Clock::now();
+            // Every rank draws the whole batch's noise and non-digits, so the random stream
+            // stays the same on all of them, and trains on its share.
             const torch::Tensor indices = batch_indices(order, step);
-            const torch::Tensor real = images_.index_select(0, indices);
-            const torch::Tensor labels = labels_.index_select(0, indices);
-            const torch::Tensor noise =
-                torch::randn({real.size(0), params_.architecture.latent_dim}, noise_).to(device_);
-            const torch::Tensor non_digits = synthetic_non_digits(real, labels, noise_);
+            const torch::Tensor batch = images_.index_select(0, indices);
+            const torch::Tensor batch_labels = labels_.index_select(0, indices);
+            const torch::Tensor batch_noise =
+                torch::randn({batch.size(0), params_.architecture.latent_dim}, noise_).to(device_);
+            const torch::Tensor batch_non_digits = synthetic_non_digits(batch, batch_labels, noise_);
+            const torch::Tensor real = share(batch), labels = share(batch_labels), noise = share(batch_noise);
+            const torch::Tensor non_digits = share(batch_non_digits);
+            // Losses are this rank's part of the whole batch's means: summed over the ranks,
+            // they and their gradients are the whole batch's.
+            const double batch_count = static_cast<double>(batch.size(0));
+            const double non_digit_count = static_cast<double>(batch_non_digits.size(0));
 
             // 1. Discriminator: hinge loss on real images and on G(z); its digit head names the
             // digit of each real image and calls the synthetic non-digits none.
@@ -363,37 +390,53 @@ private:
             const detail::Critique real_critique = impl.discriminator->forward(real);
             const torch::Tensor& real_logits = real_critique.logits;
             const torch::Tensor fake_logits = impl.discriminator->forward(fake.detach()).logits;
-            torch::Tensor digit_loss = torch::cross_entropy_loss(real_critique.digit_logits, labels);
-            if (non_digits.size(0) > 0) {
+            torch::Tensor digit_loss =
+                torch::cross_entropy_loss(real_critique.digit_logits, labels, {}, at::Reduction::Sum) / batch_count;
+            // Only when every rank has some: each forward pass moves D's spectral-norm
+            // estimates, which must move alike on all ranks.
+            if (batch_non_digits.size(0) >= group_->world_size()) {
                 const torch::Tensor none = torch::full({non_digits.size(0)}, detail::kNotADigit, labels.options());
-                digit_loss = digit_loss + torch::cross_entropy_loss(impl.discriminator->forward(non_digits).digit_logits, none);
+                digit_loss = digit_loss + torch::cross_entropy_loss(impl.discriminator->forward(non_digits).digit_logits,
+                                                                    none, {}, at::Reduction::Sum) / non_digit_count;
             }
-            const torch::Tensor discriminator_loss = torch::relu(1 - real_logits).mean() +
-                                                     torch::relu(1 + fake_logits).mean() + kDigitLossWeight * digit_loss;
+            const torch::Tensor discriminator_loss =
+                (torch::relu(1 - real_logits).sum() + torch::relu(1 + fake_logits).sum()) / batch_count +
+                kDigitLossWeight * digit_loss;
             discriminator_optimizer_->zero_grad();
             discriminator_loss.backward();
+            group_->sum_gradients(*impl.discriminator);
             discriminator_optimizer_->step();
 
             // 2. Generator: raise D's opinion of G(z).
-            const torch::Tensor generator_loss = -impl.discriminator->forward(fake).logits.mean();
+            const torch::Tensor generator_loss = -impl.discriminator->forward(fake).logits.sum() / batch_count;
             generator_optimizer_->zero_grad();
             generator_loss.backward();
+            group_->sum_gradients(*impl.generator);
             generator_optimizer_->step();
 
+            // The whole batch's figures; every rank sees the same, a NaN included.
+            const torch::Tensor figures =
+                torch::stack({discriminator_loss, digit_loss, generator_loss, real_logits.sum() / batch_count,
+                              fake_logits.sum() / batch_count})
+                    .detach()
+                    .to(torch::kCPU, torch::kDouble);
+            group_->sum({figures});
+            const auto figure = figures.accessor<double, 1>();
             TrainProgress progress = base_progress(TrainPhase::Gan, epoch, params_.gan_epochs, step);
-            progress.discriminator_loss = discriminator_loss.item<double>();
-            progress.digit_loss = digit_loss.item<double>();
-            progress.generator_loss = generator_loss.item<double>();
-            progress.d_real = real_logits.mean().item<double>();
-            progress.d_fake = fake_logits.mean().item<double>();
+            progress.discriminator_loss = figure[0];
+            progress.digit_loss = figure[1];
+            progress.generator_loss = figure[2];
+            progress.d_real = figure[3];
+            progress.d_fake = figure[4];
             check_finite(progress.discriminator_loss, "discriminator", progress);
             check_finite(progress.generator_loss, "generator", progress);
             const double step_seconds = seconds_since(step_start);
             threads_.after_step(step_seconds);
             gan_step_seconds_ = smooth(gan_step_seconds_, step_seconds);
-            report(progress, real.size(0), gan_step_seconds_);
+            report(progress, batch.size(0), gan_step_seconds_);
         }
-        EpochSummary summary{TrainPhase::Gan, epoch, params_.gan_epochs, samples(), 0.0, seconds_since(epoch_start)};
+        EpochSummary summary{TrainPhase::Gan, epoch, params_.gan_epochs, samples(), 0.0, seconds_since(epoch_start),
+                             group_->exchange_seconds() - exchange_start};
         if (callbacks_.on_epoch) callbacks_.on_epoch(summary);
         return true;
     }
@@ -402,26 +445,32 @@ private:
         auto& impl = model_.impl();
         impl.encoder->train();
         const Clock::time_point epoch_start = Clock::now();
+        const double exchange_start = group_->exchange_seconds();
         const torch::Tensor order = epoch_order(TrainPhase::Encoder, epoch);
         for (int step = 1; step <= steps_; ++step) {
-            if (control_ && !control_->wait_if_paused()) return false;
+            if (!all_ranks_continue()) return false;
             const Clock::time_point step_start = Clock::now();
-            const torch::Tensor real = images_.index_select(0, batch_indices(order, step));
+            const torch::Tensor batch = images_.index_select(0, batch_indices(order, step));
+            const torch::Tensor real = share(batch);
 
             // izi_f: reconstruct x through G(E(x)); residuals in pixels and in D's features.
             const torch::Tensor reconstruction = impl.generator->forward(impl.encoder->forward(real));
-            const torch::Tensor loss = detail::izif_loss(*impl.discriminator, real, reconstruction, params_.kappa).mean();
+            const torch::Tensor loss =
+                detail::izif_loss(*impl.discriminator, real, reconstruction, params_.kappa).sum() / batch.size(0);
             encoder_optimizer_->zero_grad();
             loss.backward();
+            group_->sum_gradients(*impl.encoder);
             encoder_optimizer_->step();
 
+            const torch::Tensor figures = loss.detach().reshape({1}).to(torch::kCPU, torch::kDouble);
+            group_->sum({figures});
             TrainProgress progress = base_progress(TrainPhase::Encoder, epoch, params_.encoder_epochs, step);
-            progress.encoder_loss = loss.item<double>();
+            progress.encoder_loss = figures.item<double>();
             check_finite(progress.encoder_loss, "encoder", progress);
             const double step_seconds = seconds_since(step_start);
             threads_.after_step(step_seconds);
             encoder_step_seconds_ = smooth(encoder_step_seconds_, step_seconds);
-            report(progress, real.size(0), encoder_step_seconds_);
+            report(progress, batch.size(0), encoder_step_seconds_);
         }
         calibrate(model_, validation_images_, params_.threshold_quantile);
         const std::vector<float>& scores = model_.info().validation_scores;
@@ -430,7 +479,7 @@ private:
         validation_mean_score /= static_cast<double>(scores.size());
         impl.encoder->train();
         EpochSummary summary{TrainPhase::Encoder, epoch, params_.encoder_epochs, samples(), validation_mean_score,
-                             seconds_since(epoch_start)};
+                             seconds_since(epoch_start), group_->exchange_seconds() - exchange_start};
         if (callbacks_.on_epoch) callbacks_.on_epoch(summary);
         return true;
     }
@@ -439,6 +488,22 @@ private:
     torch::Tensor epoch_order(TrainPhase phase, int epoch) const {
         const uint64_t stream = params_.seed * 1000003ull + static_cast<uint64_t>(phase) * 10007ull + epoch;
         return torch::randperm(train_count_, at::detail::createCPUGenerator(stream), torch::kLong).to(device_);
+    }
+
+    // This rank's rows of a tensor that holds the whole batch.
+    torch::Tensor share(const torch::Tensor& whole) const {
+        const int64_t ranks = group_->world_size(), rank = group_->rank();
+        const int64_t begin = whole.size(0) * rank / ranks, end = whole.size(0) * (rank + 1) / ranks;
+        return whole.narrow(0, begin, end - begin);
+    }
+
+    // Whether every rank goes on: a cancel on any of them stops all of them at the same step.
+    bool all_ranks_continue() {
+        const bool go_on = !control_ || control_->wait_if_paused();
+        if (group_->world_size() == 1) return go_on;
+        const torch::Tensor stops = torch::full({1}, go_on ? 0.0 : 1.0, torch::kDouble);
+        group_->sum({stops});
+        return stops.item<double>() == 0;
     }
 
     torch::Tensor batch_indices(const torch::Tensor& order, int step) const {
@@ -581,6 +646,7 @@ private:
     std::unique_ptr<torch::optim::Adam> generator_optimizer_;
     std::unique_ptr<torch::optim::Adam> discriminator_optimizer_;
     std::unique_ptr<torch::optim::Adam> encoder_optimizer_;
+    std::unique_ptr<detail::ProcessGroup> group_;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "oddigit/distributed.h"
 #include "oddigit/image.h"
 #include "oddigit/model.h"
 
@@ -21,7 +22,7 @@ struct TrainParams {
     ClassSet normal_classes = ClassSet::all();  // recorded in the model; the data is chosen by the caller
     int gan_epochs = 40;
     int encoder_epochs = 40;
-    int batch_size = 64;
+    int batch_size = 64;               // the whole batch; each rank of a distributed run takes its share
     float gan_learning_rate = 2e-4f;
     float encoder_learning_rate = 5e-4f;
     float kappa = 1.0f;                // feature weight, in the encoder loss and in the score
@@ -42,6 +43,12 @@ struct TrainParams {
     // epoch of either phase; both atomically. Empty output_path: nothing is written.
     std::string output_path;
     bool resume = false;               // continue from resume_path(output_path)
+    // Several processes training one model (oddigit/distributed.h). Every rank draws the
+    // whole batch's noise and non-digits from the same seeded streams and trains on its
+    // rows; BatchNorm takes its statistics over the whole batch (SyncBatchNorm), and the
+    // gradients are summed over the ranks, so every rank keeps the weights one process
+    // would have, but for the order floats are added in.
+    DistributedParams distributed;
 };
 
 // A duration for people: "1h 02m", "3m 07s", "12s" (e.g. TrainProgress::eta_seconds).
@@ -78,6 +85,9 @@ struct EpochSummary {
     ImageBatch samples;               // G(z) for a fixed set of z, the same every epoch
     double validation_mean_score = 0; // encoder phase: mean anomaly score of the held-out normal images
     double seconds = 0;
+    // Of seconds, the time spent summing with the other ranks of a distributed run: sending,
+    // receiving, and waiting for the slowest rank. 0 in a run of one process.
+    double exchange_seconds = 0;
 };
 
 // Pause, resume and cancel from another thread; the trainer obeys between steps.
