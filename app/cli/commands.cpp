@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -146,6 +147,10 @@ int run_train(const TrainOptions& options) {
         }
     }
     check_distributed(distributed);
+    // One GPU per rank on a node: torchrun numbers the ranks of each node in $LOCAL_RANK.
+    if (params.device == "cuda" && distributed.world_size > 1)
+        if (const char* local_rank = std::getenv("LOCAL_RANK"); local_rank && *local_rank)
+            params.device = std::string("cuda:") + local_rank;
     if (params.output_path.empty() && distributed.rank == 0) throw Error("--out is required");
     if (params.output_path.empty() && params.resume)
         throw Error("--resume needs --out on every rank: each reads the resume file beside it");
@@ -171,6 +176,11 @@ int run_train(const TrainOptions& options) {
                 format_duration(result.seconds).c_str(), result.seconds,
                 params.output_path.empty() ? "not saved by this rank" : ("saved to " + params.output_path).c_str(),
                 info.threshold, 100.0 * info.threshold_quantile);
+    if (distributed.world_size > 1)
+        std::printf("time with the other ranks: %.1f s (gradients %.1f s, BatchNorm statistics %.1f s, "
+                    "losses and go-on flags %.1f s), waits for a slower rank included\n",
+                    result.exchange.total(), result.exchange.gradients, result.exchange.batch_norm,
+                    result.exchange.step_figures);
     return 0;
 }
 

@@ -116,7 +116,7 @@ ProcessGroup::ProcessGroup(const DistributedParams& params) : world_size_(params
 
 ProcessGroup::~ProcessGroup() = default;
 
-void ProcessGroup::sum(const std::vector<torch::Tensor>& tensors) {
+void ProcessGroup::sum(const std::vector<torch::Tensor>& tensors, double ExchangeSeconds::*what) {
     if (world_size_ == 1 || tensors.empty()) return;
 #ifdef ODDIGIT_HAVE_GLOO
     std::vector<torch::Tensor> flat_views;
@@ -125,7 +125,7 @@ void ProcessGroup::sum(const std::vector<torch::Tensor>& tensors) {
     const auto start = std::chrono::steady_clock::now();
     try {
         backend_->group->allreduce(buffer)->wait();
-        exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        exchange_seconds_.*what += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } catch (const std::exception& error) {
         throw Error("rank " + std::to_string(rank_) + " lost the other ranks (master " + backend_->where + "): " + error.what());
     }
@@ -142,7 +142,7 @@ void ProcessGroup::sum_gradients(torch::nn::Module& module) {
     std::vector<torch::Tensor> gradients;
     for (const torch::Tensor& parameter : module.parameters())
         if (parameter.grad().defined()) gradients.push_back(parameter.grad());
-    sum(gradients);
+    sum(gradients, &ExchangeSeconds::gradients);
 }
 
 namespace {
@@ -154,7 +154,7 @@ public:
                                  ProcessGroup* group) {
         context->saved_data["group"] = reinterpret_cast<int64_t>(group);
         const torch::Tensor total = input.clone();
-        group->sum({total});
+        group->sum({total}, &ExchangeSeconds::batch_norm);
         return total;
     }
 
@@ -162,7 +162,7 @@ public:
                                                  const torch::autograd::tensor_list& gradients) {
         auto* group = reinterpret_cast<ProcessGroup*>(context->saved_data["group"].toInt());
         const torch::Tensor total = gradients[0].clone();
-        group->sum({total});
+        group->sum({total}, &ExchangeSeconds::batch_norm);
         return {total, torch::Tensor()};
     }
 };

@@ -7,6 +7,7 @@
 #include <torch/nn/module.h>
 
 #include "oddigit/distributed.h"
+#include "oddigit/train.h"
 
 namespace oddigit::detail {
 
@@ -19,11 +20,11 @@ public:
 
     int world_size() const { return world_size_; }
     int rank() const { return rank_; }
-    // Seconds spent in collectives since the group was made (waits for slower ranks included).
-    double exchange_seconds() const { return exchange_seconds_; }
+    // Seconds spent in collectives since the group was made, by what they carried.
+    const ExchangeSeconds& exchange_seconds() const { return exchange_seconds_; }
 
-    // Sums the tensors over the ranks, in place, in one collective.
-    void sum(const std::vector<torch::Tensor>& tensors);
+    // Sums the tensors over the ranks, in place, in one collective; its time counts as `what`.
+    void sum(const std::vector<torch::Tensor>& tensors, double ExchangeSeconds::*what);
     // Sums the gradients of the module's parameters over the ranks.
     void sum_gradients(torch::nn::Module& module);
     // The sum over the ranks of each one's tensor, as a new tensor whose gradient is summed
@@ -35,7 +36,7 @@ private:
     struct Backend;
     int world_size_ = 1;
     int rank_ = 0;
-    double exchange_seconds_ = 0;
+    ExchangeSeconds exchange_seconds_;
     std::unique_ptr<Backend> backend_;
 };
 

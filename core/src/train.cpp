@@ -345,7 +345,7 @@ public:
         impl.encoder->synchronise_batch_norm({});
         impl.to(torch::kCPU);
         return TrainResult{cancelled ? TrainOutcome::Cancelled : TrainOutcome::Finished, seconds_since(start),
-                           std::move(model_)};
+                           group_->exchange_seconds(), std::move(model_)};
     }
 
 private:
@@ -364,7 +364,7 @@ private:
         impl.generator->train();
         impl.discriminator->train();
         const Clock::time_point epoch_start = Clock::now();
-        const double exchange_start = group_->exchange_seconds();
+        const double exchange_start = group_->exchange_seconds().total();
         const torch::Tensor order = epoch_order(TrainPhase::Gan, epoch);
         for (int step = 1; step <= steps_; ++step) {
             if (!all_ranks_continue()) return false;
@@ -420,7 +420,7 @@ private:
                               fake_logits.sum() / batch_count})
                     .detach()
                     .to(torch::kCPU, torch::kDouble);
-            group_->sum({figures});
+            group_->sum({figures}, &ExchangeSeconds::step_figures);
             const auto figure = figures.accessor<double, 1>();
             TrainProgress progress = base_progress(TrainPhase::Gan, epoch, params_.gan_epochs, step);
             progress.discriminator_loss = figure[0];
@@ -436,7 +436,7 @@ private:
             report(progress, batch.size(0), gan_step_seconds_);
         }
         EpochSummary summary{TrainPhase::Gan, epoch, params_.gan_epochs, samples(), 0.0, seconds_since(epoch_start),
-                             group_->exchange_seconds() - exchange_start};
+                             group_->exchange_seconds().total() - exchange_start};
         if (callbacks_.on_epoch) callbacks_.on_epoch(summary);
         return true;
     }
@@ -445,7 +445,7 @@ private:
         auto& impl = model_.impl();
         impl.encoder->train();
         const Clock::time_point epoch_start = Clock::now();
-        const double exchange_start = group_->exchange_seconds();
+        const double exchange_start = group_->exchange_seconds().total();
         const torch::Tensor order = epoch_order(TrainPhase::Encoder, epoch);
         for (int step = 1; step <= steps_; ++step) {
             if (!all_ranks_continue()) return false;
@@ -463,7 +463,7 @@ private:
             encoder_optimizer_->step();
 
             const torch::Tensor figures = loss.detach().reshape({1}).to(torch::kCPU, torch::kDouble);
-            group_->sum({figures});
+            group_->sum({figures}, &ExchangeSeconds::step_figures);
             TrainProgress progress = base_progress(TrainPhase::Encoder, epoch, params_.encoder_epochs, step);
             progress.encoder_loss = figures.item<double>();
             check_finite(progress.encoder_loss, "encoder", progress);
@@ -479,7 +479,7 @@ private:
         validation_mean_score /= static_cast<double>(scores.size());
         impl.encoder->train();
         EpochSummary summary{TrainPhase::Encoder, epoch, params_.encoder_epochs, samples(), validation_mean_score,
-                             seconds_since(epoch_start), group_->exchange_seconds() - exchange_start};
+                             seconds_since(epoch_start), group_->exchange_seconds().total() - exchange_start};
         if (callbacks_.on_epoch) callbacks_.on_epoch(summary);
         return true;
     }
@@ -502,7 +502,7 @@ private:
         const bool go_on = !control_ || control_->wait_if_paused();
         if (group_->world_size() == 1) return go_on;
         const torch::Tensor stops = torch::full({1}, go_on ? 0.0 : 1.0, torch::kDouble);
-        group_->sum({stops});
+        group_->sum({stops}, &ExchangeSeconds::step_figures);
         return stops.item<double>() == 0;
     }
 

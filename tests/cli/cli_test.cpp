@@ -353,7 +353,8 @@ TEST(Cli, TwoProcessesOnTheLoopbackTakeTheStepOneProcessTakes) {
 }
 
 // Two ranks keep identical weights over a longer run and write the same bytes, model and
-// resume file; the resume file remembers the world size it was written with.
+// resume file; the resume file remembers the world size it was written with, and both ranks
+// resume from it.
 TEST(Cli, TwoRanksEndWithTheSameModel) {
     if (!distributed_available()) GTEST_SKIP() << "built without Gloo's headers";
     const std::string dir = test::scratch_dir();
@@ -366,7 +367,14 @@ TEST(Cli, TwoRanksEndWithTheSameModel) {
     EXPECT_NE(rank0.out.find("with the other ranks"), std::string::npos) << rank0.out;
     EXPECT_EQ(slurp(dir + "/rank0.safetensors"), slurp(dir + "/rank1.safetensors"));
     EXPECT_EQ(slurp(dir + "/rank0.resume.safetensors"), slurp(dir + "/rank1.resume.safetensors"));
+    // Resumed with the same world size, the ranks go on together; alone, the run is refused.
     expect_one_line_error(cli(run + " --resume --encoder-epochs 2 --out " + dir + "/rank0.safetensors"), "other settings");
+    const auto [resumed0, resumed1] = train_two_ranks(run + " --resume --encoder-epochs 2", dir);
+    ASSERT_EQ(resumed0.exit_code, 0) << resumed0.err;
+    ASSERT_EQ(resumed1.exit_code, 0) << resumed1.err;
+    EXPECT_NE(resumed0.out.find("encoder epoch 2/2"), std::string::npos) << resumed0.out;
+    EXPECT_EQ(resumed0.out.find("GAN epoch"), std::string::npos) << resumed0.out;
+    EXPECT_EQ(slurp(dir + "/rank0.safetensors"), slurp(dir + "/rank1.safetensors"));
 }
 
 TEST(Cli, RefusesADistributedRunItCannotStart) {

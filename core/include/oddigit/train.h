@@ -115,9 +115,19 @@ struct TrainCallbacks {
 
 enum class TrainOutcome { Finished, Cancelled };
 
+// Where a distributed run's time with the other ranks went: seconds in the collectives that
+// carry each kind of figure, waits for a slower rank included. All 0 in a run of one process.
+struct ExchangeSeconds {
+    double gradients = 0;     // G's, D's and E's gradients, once per optimizer step
+    double batch_norm = 0;    // BatchNorm's per-channel sums, forward and backward
+    double step_figures = 0;  // the losses and the go-on flag of each step
+    double total() const { return gradients + batch_norm + step_figures; }
+};
+
 struct TrainResult {
     TrainOutcome outcome = TrainOutcome::Finished;
     double seconds = 0;
+    ExchangeSeconds exchange;
     // The trained and calibrated model; when cancelled, the state at the last finished
     // step (its encoder or threshold may be untrained).
     AnomalyModel model;
