@@ -268,7 +268,9 @@ LocalizationReport run_localization(const AnomalyModel& model, const ImageBatch&
         report.clean.append(digits.image(i));
         report.stroked.append(digits.image(i));
         float* stroked = report.stroked.image(i);
-        const Image28 covered = draw_random_stroke(stroked, params.seed * 1000003 + static_cast<uint64_t>(i));
+        const uint64_t stroke_seed = params.seed * 1000003 + static_cast<uint64_t>(i);
+        const Image28 covered = params.style == StrokeStyle::Straight ? draw_random_stroke(stroked, stroke_seed)
+                                                                      : draw_varied_stroke(stroked, stroke_seed);
         // Only the ink the stroke adds counts: where it crosses the digit, nothing changed.
         Image28 added{};
         for (int p = 0; p < kImagePixels; ++p) added[p] = covered[p] > 0 && digits.image(i)[p] < 0.5f;

@@ -96,6 +96,7 @@ TEST(Cli, LocalizationRunsOnTheModelsHeldOutImagesWithoutTestLabels) {
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("300 validation digits"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("pixel AUROC"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("varied strokes"), std::string::npos) << run.out;
     // A different fraction would rebuild a different split: refused, not silently used.
     expect_one_line_error(cli("protocol localization --model " + model + " --on validation --validation-fraction 0.2"),
                           "--validation-fraction");
@@ -379,6 +380,10 @@ TEST(Cli, TwoRanksEndWithTheSameModel) {
 
 TEST(Cli, RefusesADistributedRunItCannotStart) {
     const std::string out = " --out " + test::scratch_dir() + "/m.safetensors";
+    if (!distributed_available()) {
+        expect_one_line_error(cli("train --normal 1 --world-size 2" + out), "libgloo-dev");
+        return;
+    }
     expect_one_line_error(cli("train --normal 1 --world-size 2 --rank 2" + out), "rank 2 is not one of 0..1");
     expect_one_line_error(cli("train --normal 1 --world-size 2 --master nowhere" + out), "HOST:PORT");
     expect_one_line_error(cli("train --normal 1" + out, "WORLD_SIZE=two"), "$WORLD_SIZE");

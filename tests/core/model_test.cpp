@@ -191,6 +191,19 @@ TEST(Model, ForeignStrokeRaisesTheScoreAndLightsUpTheHeatmap) {
     EXPECT_GT(auroc(scores, anomalous), 0.9);
 }
 
+// The second, independently written generator: arcs, hooks and loops of varied width and ink.
+TEST(Model, LocalizationFindsVariedForeignStrokes) {
+    LocalizationParams params;
+    params.images = 300;
+    params.style = StrokeStyle::Varied;
+    const LocalizationReport report = run_localization(fixture(), images_of(test::mnist().test, ClassSet::all()), params);
+    test::print_measured("varied_pixel_auroc", report.pixel_auroc);
+    test::print_measured("varied_image_auroc", report.image_auroc);
+    EXPECT_GT(report.mean_stroked_score, report.mean_clean_score);
+    EXPECT_GT(report.pixel_auroc, 0.9);
+    EXPECT_GT(report.image_auroc, 0.75);
+}
+
 TEST(Model, LocalizationFindsRandomForeignStrokes) {
     LocalizationParams params;
     params.images = 300;

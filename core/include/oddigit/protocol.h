@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "oddigit/mnist.h"
+#include "oddigit/strokes.h"
 #include "oddigit/train.h"
 
 namespace oddigit {
@@ -118,6 +119,7 @@ std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, co
 struct LocalizationParams {
     int images = 2000;  // stroked digits: the first this many of the given ones
     uint64_t seed = 1;  // of the strokes
+    StrokeStyle style = StrokeStyle::Straight;
 };
 
 struct LocalizationReport {

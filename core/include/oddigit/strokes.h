@@ -14,4 +14,13 @@ Image28 draw_stroke(float* image, int x0, int y0, int x1, int y1);
 // Returns its mask as draw_stroke does.
 Image28 draw_random_stroke(float* image, uint64_t seed);
 
+// A second generator, written apart from the first so that no setting is chosen on one
+// generator's quirks: a random arc, hook or small loop, 1.2 to 3.5 pixels wide, with ink of
+// 0.5 to 1, anti-aliased, laid over the image (the brighter ink wins). Returns the mask of
+// the pixels it inks at least half.
+Image28 draw_varied_stroke(float* image, uint64_t seed);
+
+// Which of the two the localization protocol draws.
+enum class StrokeStyle { Straight, Varied };
+
 }  // namespace oddigit
