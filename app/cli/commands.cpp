@@ -186,7 +186,8 @@ int run_train(const TrainOptions& options) {
 
 int run_score(const ScoreOptions& options) {
     const std::string model_path = model_or_default(options.model_path);
-    const AnomalyModel model = AnomalyModel::load(model_path);
+    AnomalyModel model = AnomalyModel::load(model_path);
+    model.set_device(options.device);
 #ifdef ODDIGIT_HAVE_IMAGE_IO
     const LoadedImages inputs = load_inputs(options.images_path);
     const ImageBatch& images = inputs.images;
@@ -252,7 +253,8 @@ int run_score(const ScoreOptions& options) {
 
 int run_eval(const EvalOptions& options) {
     const std::string model_path = model_or_default(options.model_path);
-    const AnomalyModel model = AnomalyModel::load(model_path);
+    AnomalyModel model = AnomalyModel::load(model_path);
+    model.set_device(options.device);
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
     const Clock::time_point start = Clock::now();
     const TestEvaluation evaluation = evaluate(model, mnist.test, options.params);

@@ -29,6 +29,7 @@ struct ScoreOptions {
     std::string csv_path;
     std::string heatmaps_path;
     std::string pictures_dir;  // one PNG per image: input | reconstruction | heatmap
+    std::string device = "cpu";
     ScoreParams params;
 };
 int run_score(const ScoreOptions& options);
@@ -37,6 +38,7 @@ struct EvalOptions {
     std::string model_path;
     std::string data_dir;
     std::string json_path;
+    std::string device = "cpu";
     ScoreParams params;
 };
 int run_eval(const EvalOptions& options);

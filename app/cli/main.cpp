@@ -11,6 +11,19 @@ namespace {
 
 using namespace oddigit;
 
+void add_device_option(CLI::App& command, std::string& device) {
+    command.add_option("--device", device, "cpu, cuda (cuda:N for GPU N) or auto")
+        ->check(CLI::IsMember({"cpu", "cuda", "auto"}) | CLI::Validator(
+                    [](const std::string& value) {
+                        return value.rfind("cuda:", 0) == 0 && value.size() > 5 &&
+                                       value.find_first_not_of("0123456789", 5) == std::string::npos
+                                   ? std::string()
+                                   : std::string("not cuda:N");
+                    },
+                    "cuda:N"))
+        ->capture_default_str();
+}
+
 void add_train_settings(CLI::App& command, TrainParams& params) {
     command.add_option("--epochs", params.gan_epochs, "GAN epochs")->check(CLI::Range(1, 100000))->capture_default_str();
     command.add_option("--encoder-epochs", params.encoder_epochs, "encoder epochs")
@@ -31,9 +44,7 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
     command.add_option("--width", params.architecture.width, "channels of the first conv layer")
         ->check(CLI::Range(1, 512))
         ->capture_default_str();
-    command.add_option("--device", params.device, "cpu, cuda or auto")
-        ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
-        ->capture_default_str();
+    add_device_option(command, params.device);
 }
 
 // Accepted before the subcommand and after it, as users type it either way.
@@ -91,6 +102,7 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingDirectory);
     add_threads_option(*score_command, threads);
     add_score_settings(*score_command, score.params);
+    add_device_option(*score_command, score.device);
 
     cli::EvalOptions eval;
     CLI::App* eval_command = app.add_subcommand("eval", "score the MNIST test set and report AUROC");
@@ -99,6 +111,7 @@ int main(int argc, char** argv) {
     eval_command->add_option("--json", eval.json_path, "write the results as JSON");
     add_threads_option(*eval_command, threads);
     add_score_settings(*eval_command, eval.params);
+    add_device_option(*eval_command, eval.device);
 
     cli::ProtocolOptions protocol;
     CLI::App* protocol_command = app.add_subcommand("protocol", "run a standard evaluation protocol");
@@ -222,6 +235,8 @@ int main(int argc, char** argv) {
             if (params->device == "auto") params->device = default_device();
             params->threads = threads;
         }
+        for (std::string* device : {&score.device, &eval.device})
+            if (*device == "auto") *device = default_device();
         if (*train_command) return cli::run_train(train);
         if (*score_command) return cli::run_score(score);
         if (*eval_command) return cli::run_eval(eval);

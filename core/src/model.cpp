@@ -7,7 +7,9 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 
+#include <torch/cuda.h>
 #include <torch/nn/functional.h>
 
 #include "oddigit/error.h"
@@ -199,6 +201,21 @@ int parse_int(const std::map<std::string, std::string>& metadata, const std::str
     if (value != std::floor(value))
         throw Error("'" + path + "': metadata '" + key + "' is not a whole number: '" + metadata.at(key) + "'");
     return static_cast<int>(value);
+}
+
+torch::Device usable_device(const std::string& name) {
+    std::optional<torch::Device> device;
+    try {
+        device = torch::Device(name);
+    } catch (const c10::Error&) {
+        throw Error("unknown device '" + name + "' (cpu, cuda or cuda:N)");
+    }
+    if (!device->is_cuda() && !device->is_cpu()) throw Error("unsupported device '" + name + "' (cpu, cuda or cuda:N)");
+    const int gpus = static_cast<int>(torch::cuda::device_count());
+    if (device->is_cuda() && (!torch::cuda::is_available() || (device->has_index() && device->index() >= gpus)))
+        throw Error("no CUDA device '" + name + "' here (" + std::to_string(gpus) +
+                    " found; a CPU-only LibTorch finds none)");
+    return *device;
 }
 
 torch::Tensor to_tensor(const ImageBatch& images, int64_t begin, int64_t count, torch::Device device) {
@@ -451,6 +468,8 @@ AnomalyModel AnomalyModel::clone() const {
     }
     return copy;
 }
+
+void AnomalyModel::set_device(const std::string& device) { impl_->to(detail::usable_device(device)); }
 
 uint64_t AnomalyModel::fingerprint() const {
     constexpr uint64_t kOffsetBasis = 14695981039346656037ull;

@@ -24,6 +24,10 @@ struct AnomalyModel::Impl {
 
 namespace detail {
 
+// The device of that name ("cpu", "cuda", "cuda:N"). Throws Error for an unknown one or a
+// CUDA device this machine or LibTorch does not have.
+torch::Device usable_device(const std::string& name);
+
 // Images [begin, begin + count) of the batch as a [count, 1, 28, 28] tensor in [-1, 1].
 torch::Tensor to_tensor(const ImageBatch& images, int64_t begin, int64_t count, torch::Device device);
 // A [N, 1, 28, 28] tensor in [-1, 1] back to images in [0, 1].

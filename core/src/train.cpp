@@ -255,7 +255,7 @@ public:
           control_(control),
           validation_images_(validation_images),
           model_(AnomalyModel::create(params.architecture, params.seed)),
-          device_(params.device),
+          device_(detail::usable_device(params.device)),
           noise_(at::detail::createCPUGenerator(params.seed + 1)),
           threads_(params.threads) {
         const ImageBatch& train_images = train_set.images;

@@ -22,6 +22,7 @@
 
 #include "oddigit/distributed.h"
 #include "oddigit/idx.h"
+#include "oddigit/runtime.h"
 #include "oddigit/safetensors.h"
 #include "test_support.h"
 
@@ -64,6 +65,10 @@ TEST(Cli, RejectsBadArguments) {
     expect_one_line_error(cli("score --images x --csv y --mode guess"), "--mode");
     expect_one_line_error(cli("train --normal 3 --out x.safetensors --epochs -2"), "--epochs");
     expect_one_line_error(cli("frobnicate"), "subcommand");
+    expect_one_line_error(cli("eval --device gpu"), "--device");
+    if (default_device() == "cpu")
+        expect_one_line_error(cli("train --normal 1 --device cuda --out " + test::scratch_dir() + "/m.safetensors"),
+                              "no CUDA device 'cuda' here");
     EXPECT_EQ(cli("--help").exit_code, 0);
     const CliRun version = cli("--version");
     EXPECT_EQ(version.exit_code, 0);

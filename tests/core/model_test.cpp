@@ -13,6 +13,7 @@
 #include "oddigit/safetensors.h"
 #include "oddigit/strokes.h"
 #include "oddigit/train.h"
+#include "oddigit/runtime.h"
 #include "test_support.h"
 
 namespace oddigit {
@@ -126,6 +127,23 @@ TEST(Model, SavedAndClonedModelsScoreTheSame) {
     EXPECT_EQ(cloned.fingerprint(), fixture().fingerprint());
     EXPECT_NE(AnomalyModel::create({}, 1).fingerprint(), fixture().fingerprint());
     EXPECT_NE(AnomalyModel::create({}, 1).fingerprint(), AnomalyModel::create({}, 2).fingerprint());
+}
+
+// Scoring on a GPU gives the CPU's scores; where there is none, asking for one is an error
+// that says so, and the model goes on scoring on the CPU.
+TEST(Model, ScoresOnCudaWhereThereIsOne) {
+    AnomalyModel model = fixture().clone();
+    EXPECT_THROW(model.set_device("abacus"), Error);
+    if (default_device() != "cuda") {
+        EXPECT_THROW(model.set_device("cuda"), Error);
+        EXPECT_EQ(model.score_values(test::test_digits(ClassSet::all(), 4)).size(), 4u);
+        GTEST_SKIP() << "no CUDA device here";
+    }
+    const ImageBatch images = test::test_digits(ClassSet::all(), 50);
+    const std::vector<float> on_cpu = model.score_values(images);
+    model.set_device("cuda");
+    const std::vector<float> on_gpu = model.score_values(images);
+    for (size_t i = 0; i < on_cpu.size(); ++i) EXPECT_NEAR(on_gpu[i], on_cpu[i], 1e-3 * (1 + on_cpu[i]));
 }
 
 TEST(Model, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {

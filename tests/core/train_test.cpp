@@ -11,6 +11,7 @@
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
 #include "oddigit/safetensors.h"
+#include "oddigit/runtime.h"
 #include "test_support.h"
 
 namespace oddigit {
@@ -247,6 +248,20 @@ TEST(Train, AResumeFileWithADamagedEpochCountIsRefusedWithTheReason) {
             EXPECT_NE(std::string(error.what()).find(reason), std::string::npos) << error.what();
         }
     }
+}
+
+// Where a CUDA device is at hand, training runs on it and returns a model on the CPU that
+// scores; elsewhere the test is skipped.
+TEST(Train, TrainsOnCudaWhereThereIsOne) {
+    if (default_device() != "cuda") GTEST_SKIP() << "no CUDA device here";
+    const NormalSplit split = subset(ClassSet::single(1), 512);
+    TrainParams params = quick_params(1, 1);
+    params.device = "cuda";
+    const TrainResult result = train(split.train, split.validation, params, {});
+    ASSERT_EQ(result.outcome, TrainOutcome::Finished);
+    const std::vector<float> scores = result.model.score_values(split.validation);
+    for (float score : scores) EXPECT_TRUE(std::isfinite(score));
+    EXPECT_GT(result.model.info().threshold, 0.0f);
 }
 
 TEST(Train, RejectsUnusableInput) {

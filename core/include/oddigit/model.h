@@ -100,6 +100,11 @@ public:
     // A deep copy, e.g. a snapshot to score with while the original keeps training.
     AnomalyModel clone() const;
 
+    // Moves the networks to device, "cpu", "cuda" or "cuda:N"; scoring then runs there (a
+    // loaded model starts on the CPU). Throws Error for an unknown device or a CUDA device
+    // this machine or this LibTorch does not have.
+    void set_device(const std::string& device);
+
     // Saves atomically in safetensors format. Throws Error when the file cannot be written.
     void save(const std::string& path) const;
 
