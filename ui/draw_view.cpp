@@ -26,26 +26,6 @@ constexpr double kMinimumOddShare = 0.05;
 // Below this probability of being one of the normal digits, no digit fits the drawing.
 constexpr double kFitsADigit = 0.5;
 
-// Viridis (van der Walt and Smith, matplotlib): perceptually even and readable with the
-// common colour-vision deficiencies. QCustomPlot 2.1 has no preset for it; these are nine of
-// its stops.
-QCPColorGradient viridis() {
-    QCPColorGradient gradient;
-    gradient.clearColorStops();
-    const QList<QColor> stops = {QColor(68, 1, 84),    QColor(71, 45, 123),  QColor(59, 82, 139),
-                                 QColor(44, 114, 142), QColor(33, 145, 140), QColor(40, 174, 128),
-                                 QColor(94, 201, 98),  QColor(173, 220, 48), QColor(253, 231, 37)};
-    for (int i = 0; i < stops.size(); ++i) gradient.setColorStopAt(i / (stops.size() - 1.0), stops[i]);
-    return gradient;
-}
-
-const QList<QPair<QString, QCPColorGradient>> kColormaps = {
-    {"Hot", QCPColorGradient(QCPColorGradient::gpHot)},
-    {"Viridis (colour-blind safe)", viridis()},
-    {"Thermal", QCPColorGradient(QCPColorGradient::gpThermal)},
-    {"Jet", QCPColorGradient(QCPColorGradient::gpJet)},
-    {"Grayscale", QCPColorGradient(QCPColorGradient::gpGrayscale)}};
-
 QLabel* previewLabel(const QString& tip) {
     auto* label = new QLabel;
     label->setFixedSize(kPreviewSide, kPreviewSide);
@@ -92,7 +72,7 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     heat_ = previewLabel(tr("Per-pixel residual (x - G(E(x)))²"));
 
     colormap_ = new QComboBox;
-    for (const auto& colormap : kColormaps) colormap_->addItem(colormap.first);
+    colormap_->addItems(image_conversions::colormapNames());
     opacity_ = new QSlider(Qt::Horizontal);
     opacity_->setRange(0, 100);
     opacity_->setValue(65);
@@ -143,7 +123,7 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
 
     // Preferences persist between sessions.
     const QSettings settings;
-    colormap_->setCurrentIndex(std::max(0, colormap_->findText(settings.value("draw/colormap", "Hot").toString())));
+    colormap_->setCurrentText(image_conversions::chosenColormapName());
     opacity_->setValue(settings.value("draw/opacity", 65).toInt());
     penWidth_->setValue(settings.value("draw/penWidth", 18).toInt());
     canvas_->setHeatOpacity(opacity_->value() / 100.0);
@@ -154,7 +134,7 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     connect(&scorer_, &LiveScorer::scored, this, &DrawView::onScored);
     connect(&scorer_, &LiveScorer::failed, this, &DrawView::failed);
     connect(colormap_, &QComboBox::currentIndexChanged, this, [this] {
-        QSettings().setValue("draw/colormap", colormap_->currentText());
+        image_conversions::chooseColormap(colormap_->currentText());
         refreshHeat();
     });
     connect(opacity_, &QSlider::valueChanged, this, [this](int value) {
@@ -267,7 +247,7 @@ void DrawView::onScored(const DrawingScore& result) {
 
 void DrawView::refreshHeat() {
     if (!model_ || last_.blank) return;
-    const QCPColorGradient& gradient = kColormaps[std::max(0, colormap_->currentIndex())].second;
+    const QCPColorGradient gradient = image_conversions::chosenColormap();
     const QImage heat = image_conversions::heatImage(last_.score.heatmap, model_->info().heat_full_scale, gradient);
     heat_->setPixmap(enlarged(image_conversions::overBlack(heat)));
     canvas_->setHeat(heat, last_.gridToLogical);

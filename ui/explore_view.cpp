@@ -553,9 +553,8 @@ void ExploreView::openDetail(int index, const oddigit::ImageScore& detail) {
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setWindowTitle(tr("Test image %1").arg(index));
     auto* grid = new QGridLayout(dialog);
-    const QCPColorGradient hot(QCPColorGradient::gpHot);
     const QImage heat = image_conversions::overBlack(
-        image_conversions::heatImage(detail.heatmap, model.info().heat_full_scale, hot));
+        image_conversions::heatImage(detail.heatmap, model.info().heat_full_scale, image_conversions::chosenColormap()));
     const QList<QPair<QString, QPixmap>> panels = {
         {tr("Original"), thumbnail(mnist_->test.images.image(index), 5)},
         {tr("Reconstruction"), QPixmap::fromImage(image_conversions::toQImage(detail.reconstruction).scaled(140, 140))},

@@ -1,11 +1,58 @@
 #include "image_conversions.h"
 
 #include <QPainter>
+#include <QSettings>
 #include <qcustomplot.h>
 
 #include <algorithm>
 
 namespace image_conversions {
+
+namespace {
+const char* const kColormapKey = "draw/colormap";
+
+// Viridis (van der Walt and Smith, matplotlib). QCustomPlot 2.1 has no preset for it;
+// these are nine of its stops.
+QCPColorGradient viridis() {
+    QCPColorGradient gradient;
+    gradient.clearColorStops();
+    const QList<QColor> stops = {QColor(68, 1, 84),    QColor(71, 45, 123),  QColor(59, 82, 139),
+                                 QColor(44, 114, 142), QColor(33, 145, 140), QColor(40, 174, 128),
+                                 QColor(94, 201, 98),  QColor(173, 220, 48), QColor(253, 231, 37)};
+    for (int i = 0; i < stops.size(); ++i) gradient.setColorStopAt(i / (stops.size() - 1.0), stops[i]);
+    return gradient;
+}
+
+const QList<QPair<QString, QCPColorGradient>>& colormaps() {
+    static const QList<QPair<QString, QCPColorGradient>> all = {
+        {"Viridis (colour-blind safe)", viridis()},
+        {"Hot", QCPColorGradient(QCPColorGradient::gpHot)},
+        {"Thermal", QCPColorGradient(QCPColorGradient::gpThermal)},
+        {"Jet", QCPColorGradient(QCPColorGradient::gpJet)},
+        {"Grayscale", QCPColorGradient(QCPColorGradient::gpGrayscale)}};
+    return all;
+}
+}  // namespace
+
+QStringList colormapNames() {
+    QStringList names;
+    for (const auto& colormap : colormaps()) names << colormap.first;
+    return names;
+}
+
+QString chosenColormapName() {
+    const QString chosen = QSettings().value(kColormapKey).toString();
+    return colormapNames().contains(chosen) ? chosen : colormaps().first().first;
+}
+
+QCPColorGradient chosenColormap() {
+    const QString name = chosenColormapName();
+    for (const auto& colormap : colormaps())
+        if (colormap.first == name) return colormap.second;
+    return colormaps().first().second;
+}
+
+void chooseColormap(const QString& name) { QSettings().setValue(kColormapKey, name); }
 
 QImage toQImage(const float* pixels) {
     QImage image(oddigit::kImageSide, oddigit::kImageSide, QImage::Format_Grayscale8);

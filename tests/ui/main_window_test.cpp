@@ -2,6 +2,7 @@
 // explorer, and a bad file dropped on the window.
 #include <QAbstractButton>
 #include <QApplication>
+#include <QComboBox>
 #include <QDialog>
 #include <QDir>
 #include <QElapsedTimer>
@@ -123,8 +124,10 @@ private slots:
     void initTestCase() {
         QApplication::setOrganizationName("OddigitTest");
         QApplication::setApplicationName("OddigitTest");
-        // Caches (the t-SNE maps) go to a test folder, emptied so that each run computes them.
+        // Settings and caches (the t-SNE maps) go to test folders, emptied so that each run
+        // starts as a first run and computes the maps.
         QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
         QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).removeRecursively();
         appearance::apply(appearance::parse(qEnvironmentVariable("ODDIGIT_SCREENSHOT_SCHEME")).value_or(ColorScheme::System));
         window_ = std::make_unique<MainWindow>();
@@ -340,6 +343,22 @@ private slots:
         QFile csv(dir.filePath("flagged.csv"));
         QVERIFY(csv.open(QIODevice::ReadOnly));
         QCOMPARE(csv.readAll().count('\n'), flagged + 1);
+    }
+
+    // One colormap for every heatmap: Viridis unless the user chose another in the Draw view,
+    // and an unknown name in the settings falls back to it.
+    void oneColormapChosenInDrawServesEveryHeatmap() {
+        QComboBox* colormaps = nullptr;
+        for (QComboBox* box : window_->drawView()->findChildren<QComboBox*>())
+            if (box->findText("Hot") >= 0) colormaps = box;
+        QVERIFY(colormaps);
+        const QString before = colormaps->currentText();
+        colormaps->setCurrentText("Hot");
+        QCOMPARE(image_conversions::chosenColormapName(), QString("Hot"));
+        image_conversions::chooseColormap("Nonsense");
+        QCOMPARE(image_conversions::chosenColormapName(), image_conversions::colormapNames().first());
+        QVERIFY(image_conversions::colormapNames().first().startsWith("Viridis"));
+        colormaps->setCurrentText(before);
     }
 
     // View > Colours: the dark scheme darkens the windows and the plots with them, and the
