@@ -288,7 +288,7 @@ void ExploreView::showEvent(QShowEvent* event) {
     if (!model_ || scoring_ || !results_.scores.empty()) return;
     if (!mnist_) {
         try {
-            mnist_ = std::make_unique<oddigit::MnistSet>(oddigit::load_mnist(MnistDialog::folder().toStdString()));
+            oddigit::check_mnist(MnistDialog::folder().toStdString());
         } catch (const std::exception&) {
             return;  // no MNIST yet: the button offers to fetch it
         }
@@ -304,22 +304,19 @@ void ExploreView::setScoring(bool scoring) {
 
 void ExploreView::scoreTestSet() {
     if (!model_ || scoring_) return;
+    QString folder;
     if (!mnist_) {
-        const QString folder = MnistDialog::ensure(this);
+        folder = MnistDialog::ensure(this);
         if (folder.isEmpty()) return;
-        try {
-            mnist_ = std::make_unique<oddigit::MnistSet>(oddigit::load_mnist(folder.toStdString()));
-        } catch (const std::exception& error) {
-            QMessageBox::critical(this, tr("MNIST unreadable"), QString::fromStdString(error.what()));
-            return;
-        }
     }
     setScoring(true);
     progress_->setValue(0);
-    const oddigit::ImageBatch* images = &mnist_->test.images;
-    // The pass clones the model in its own thread and scores the copy; mnist_ is never
-    // replaced once loaded, so the pass may read it.
-    pass_.start([this, model = model_, images](JobContext& context) {
+    // The pass loads MNIST the first time (the view keeps the set it hands back), then
+    // clones the model in its own thread and scores the copy.
+    pass_.start([this, model = model_, mnist = mnist_, folder](JobContext& context) {
+        const std::shared_ptr<const oddigit::MnistSet> data =
+            mnist ? mnist : std::make_shared<const oddigit::MnistSet>(oddigit::load_mnist(folder.toStdString()));
+        const oddigit::ImageBatch* images = &data->test.images;
         const oddigit::AnomalyModel copy = model->clone();
         TestSetScores out;
         out.latentDim = copy.info().architecture.latent_dim;
@@ -336,7 +333,10 @@ void ExploreView::scoreTestSet() {
             context.progress(static_cast<qint64>(out.scores.size()), images->size());
         }
         out.pca = oddigit::principal_components_2d(out.codes, out.latentDim);
-        context.deliver([this, out = std::move(out)]() mutable { onScored(std::move(out)); });
+        context.deliver([this, out = std::move(out), data]() mutable {
+            mnist_ = data;
+            onScored(std::move(out));
+        });
     });
     emit statusMessage(tr("Scoring the test set…"));
 }

@@ -105,7 +105,8 @@ private:
     const std::vector<float>& shownMap() const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;
-    std::unique_ptr<oddigit::MnistSet> mnist_;
+    // Loaded by the first pass, in its thread; never changed after.
+    std::shared_ptr<const oddigit::MnistSet> mnist_;
     TestSetScores results_;
     bool scoring_ = false;
     bool computingTsne_ = false;

@@ -15,10 +15,11 @@
 namespace {
 const char* const kFolderKey = "mnist/folder";
 
-// The reason MNIST cannot be read from folder, or empty when it can.
+// The reason MNIST cannot be read from folder, or empty when it can (its headers, that is:
+// a quick check the GUI thread can afford; the views load the data in the background).
 QString problemWith(const QString& folder) {
     try {
-        oddigit::load_mnist(folder.toStdString());
+        oddigit::check_mnist(folder.toStdString());
         return {};
     } catch (const std::exception& error) {
         return QString::fromStdString(error.what());

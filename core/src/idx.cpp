@@ -83,13 +83,11 @@ std::vector<uint8_t> read_payload(gzFile file, int64_t count, const std::string&
 
 }  // namespace
 
-IdxArray read_idx(const std::string& path) {
-    GzHandle file(gzopen(path.c_str(), "rb"));
-    if (!file) fail(path, std::strerror(errno ? errno : ENOENT));
-    gzbuffer(file.get(), 1 << 17);
-
+namespace {
+// Reads the header from an open file: the element type and dimensions, data not touched.
+IdxArray read_header(gzFile file, const std::string& path) {
     unsigned char magic[4];
-    if (read_some(file.get(), magic, 4, path) != 4) fail(path, "too short for an IDX header");
+    if (read_some(file, magic, 4, path) != 4) fail(path, "too short for an IDX header");
     if (magic[0] != 0 || magic[1] != 0)
         fail(path, "not an IDX file (the magic number does not start with two zero bytes)");
     IdxArray array;
@@ -104,7 +102,7 @@ IdxArray read_idx(const std::string& path) {
     if (rank < 1 || rank > kMaxDims) fail(path, "unsupported number of dimensions " + std::to_string(rank));
 
     unsigned char dim_bytes[4 * kMaxDims];
-    if (read_some(file.get(), dim_bytes, 4u * rank, path) != 4u * rank) fail(path, "truncated IDX header");
+    if (read_some(file, dim_bytes, 4u * rank, path) != 4u * rank) fail(path, "truncated IDX header");
     int64_t elements = 1;
     for (int i = 0; i < rank; ++i) {
         const int64_t dim = big_endian_u32(dim_bytes + 4 * i);
@@ -114,7 +112,23 @@ IdxArray read_idx(const std::string& path) {
         elements *= dim;
         array.dims.push_back(dim);
     }
+    return array;
+}
 
+GzHandle open_idx(const std::string& path) {
+    GzHandle file(gzopen(path.c_str(), "rb"));
+    if (!file) fail(path, std::strerror(errno ? errno : ENOENT));
+    gzbuffer(file.get(), 1 << 17);
+    return file;
+}
+}  // namespace
+
+IdxArray read_idx_header(const std::string& path) { return read_header(open_idx(path).get(), path); }
+
+IdxArray read_idx(const std::string& path) {
+    GzHandle file = open_idx(path);
+    IdxArray array = read_header(file.get(), path);
+    const int64_t elements = array.element_count();
     const int64_t element_size = array.type == IdxType::UInt8 ? 1 : 4;
     std::vector<uint8_t> payload = read_payload(file.get(), elements * element_size, path);
     if (array.type == IdxType::UInt8) {
@@ -153,10 +167,14 @@ void write_idx(const std::string& path, const IdxArray& array) {
     detail::write_file_atomically(path, bytes, detail::ends_with(path, ".gz"));
 }
 
-ImageBatch read_idx_images(const std::string& path) {
-    IdxArray array = read_idx(path);
+void check_image_shape(const IdxArray& array, const std::string& path) {
     if (array.dims.size() != 3 || array.dims[1] != kImageSide || array.dims[2] != kImageSide)
         throw Error("cannot read '" + path + "': expected N x 28 x 28 images");
+}
+
+ImageBatch read_idx_images(const std::string& path) {
+    IdxArray array = read_idx(path);
+    check_image_shape(array, path);
     ImageBatch batch;
     batch.pixels.resize(array.element_count());
     if (array.type == IdxType::UInt8) {

@@ -30,9 +30,17 @@ constexpr int64_t kIdxMaxElements = int64_t{1} << 31;
 // actually read, so a hostile header cannot force a huge allocation.
 IdxArray read_idx(const std::string& path);
 
+// The element type and dimensions in an IDX file's header (u8 and f32 left empty), without
+// reading the data. Throws Error as read_idx does for a file that cannot be opened or whose
+// header is bad; damage past the header shows only when the file is read.
+IdxArray read_idx_header(const std::string& path);
+
 // Writes an IDX file atomically (temporary file, then rename); gzip when the name ends in ".gz".
 // Throws Error when the array is inconsistent or the file cannot be written.
 void write_idx(const std::string& path, const IdxArray& array);
+
+// Throws Error naming path unless the array (a header will do) holds N x 28 x 28 images.
+void check_image_shape(const IdxArray& array, const std::string& path);
 
 // Reads an N x 28 x 28 uint8 or float32 IDX file as images in [0, 1].
 // Throws Error as read_idx does, and when the shape is not N x 28 x 28.

@@ -20,6 +20,11 @@ std::string default_mnist_dir();
 // Throws Error naming the missing or damaged file, or when images and labels disagree.
 MnistSet load_mnist(const std::string& dir);
 
+// Checks in a few milliseconds that dir holds the four MNIST files, reading only their
+// headers: image and label counts that agree, 28x28 images, 1-D byte labels. Throws Error as
+// load_mnist does for a missing or foreign file; damage past a header shows only on loading.
+void check_mnist(const std::string& dir);
+
 // A set of digit classes, e.g. the classes a model treats as normal.
 class ClassSet {
 public:
