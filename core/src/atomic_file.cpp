@@ -21,6 +21,10 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 
 namespace {
 
+// gzip's container around deflate (zlib's windowBits 15, plus 16 for the gzip header).
+constexpr int kGzipWindowBits = 15 + 16;
+constexpr int kGzipLevel = 6;
+
 std::string temporary_name(const std::string& path) {
     std::random_device entropy;
     return path + ".tmp-" + std::to_string(entropy() % 1000000);
@@ -28,6 +32,22 @@ std::string temporary_name(const std::string& path) {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
     throw Error("cannot write '" + path + "': " + what);
+}
+
+std::vector<unsigned char> gzip_compress(const std::vector<unsigned char>& bytes, const std::string& path) {
+    z_stream stream{};
+    if (deflateInit2(&stream, kGzipLevel, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        fail(path, "gzip cannot start");
+    std::vector<unsigned char> compressed(deflateBound(&stream, static_cast<uLong>(bytes.size())));
+    stream.next_in = const_cast<unsigned char*>(bytes.data());
+    stream.avail_in = static_cast<uInt>(bytes.size());
+    stream.next_out = compressed.data();
+    stream.avail_out = static_cast<uInt>(compressed.size());
+    const int result = deflate(&stream, Z_FINISH);
+    compressed.resize(stream.total_out);
+    deflateEnd(&stream);
+    if (result != Z_STREAM_END) fail(path, "gzip compression failed");
+    return compressed;
 }
 
 // Flushes an open file to the disk and closes it, on every path. Throws on failure.
@@ -38,10 +58,8 @@ void sync_and_close(int fd, const std::string& path) {
     if (close_error) fail(path, std::strerror(close_error));
 }
 
-void write_plain(const std::string& temporary, const std::string& path,
-                 const std::vector<unsigned char>& bytes) {
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail(path, std::strerror(errno));
+// Writes all of bytes to fd and flushes them to the disk; closes fd on failure.
+void write_and_sync(int fd, const std::vector<unsigned char>& bytes, const std::string& path) {
     size_t written = 0;
     while (written < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
@@ -53,28 +71,46 @@ void write_plain(const std::string& temporary, const std::string& path,
         }
         written += static_cast<size_t>(n);
     }
-    sync_and_close(fd, path);
+    if (::fsync(fd) != 0) {
+        const std::string reason = std::strerror(errno);
+        ::close(fd);
+        fail(path, reason);
+    }
 }
 
-void write_gzip(const std::string& temporary, const std::string& path,
-                const std::vector<unsigned char>& bytes) {
-    gzFile file = gzopen(temporary.c_str(), "wb6");
-    if (!file) fail(path, std::strerror(errno));
-    size_t written = 0;
-    constexpr size_t kChunk = 1 << 20;
-    while (written < bytes.size()) {
-        const unsigned chunk = static_cast<unsigned>(std::min(kChunk, bytes.size() - written));
-        if (gzwrite(file, bytes.data() + written, chunk) != static_cast<int>(chunk)) {
-            gzclose(file);
-            fail(path, "gzip write failed");
+// Gives the finished file a name beside path, and returns it. The file is written without
+// a name first (O_TMPFILE), so a process killed while writing leaves nothing behind; only
+// where the file system lacks unnamed files is it written under the name from the start.
+std::string write_named_temporary(const std::string& path, const std::vector<unsigned char>& bytes) {
+    const std::string temporary = temporary_name(path);
+    const std::string folder = std::filesystem::path(path).parent_path().string();
+    const int unnamed = ::open(folder.empty() ? "." : folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (unnamed >= 0) {
+        write_and_sync(unnamed, bytes, path);
+        const std::string self = "/proc/self/fd/" + std::to_string(unnamed);
+        const int link_error = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temporary.c_str(), AT_SYMLINK_FOLLOW) != 0 ? errno : 0;
+        const int close_error = ::close(unnamed) != 0 ? errno : 0;
+        if (link_error || close_error) {
+            std::remove(temporary.c_str());
+            fail(path, std::strerror(link_error ? link_error : close_error));
         }
-        written += chunk;
+        return temporary;
     }
-    if (gzclose(file) != Z_OK) fail(path, "gzip close failed");
-    // zlib cannot fsync: reopen the finished file to flush it.
-    const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) fail(path, std::strerror(errno));
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail(path, std::strerror(errno));
-    sync_and_close(fd, path);
+    try {
+        write_and_sync(fd, bytes, path);
+    } catch (...) {
+        std::remove(temporary.c_str());
+        throw;
+    }
+    if (::close(fd) != 0) {
+        const std::string reason = std::strerror(errno);
+        std::remove(temporary.c_str());
+        fail(path, reason);
+    }
+    return temporary;
 }
 
 // Makes a rename inside the folder survive a power cut.
@@ -88,16 +124,7 @@ void sync_folder_of(const std::string& path) {
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::vector<unsigned char>& bytes, bool gzip) {
-    const std::string temporary = temporary_name(path);
-    try {
-        if (gzip)
-            write_gzip(temporary, path, bytes);
-        else
-            write_plain(temporary, path, bytes);
-    } catch (...) {
-        std::remove(temporary.c_str());
-        throw;
-    }
+    const std::string temporary = write_named_temporary(path, gzip ? gzip_compress(bytes, path) : bytes);
     if (std::rename(temporary.c_str(), path.c_str()) != 0) {
         const std::string reason = std::strerror(errno);
         std::remove(temporary.c_str());

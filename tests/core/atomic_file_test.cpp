@@ -1,7 +1,10 @@
 // Durable atomic saves, seen from the system calls: the test binary links with
 // -Wl,--wrap=fsync, so every fsync the engine makes comes through here and can fail on demand.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -19,12 +22,19 @@ namespace {
 std::atomic<int> injected_errno{0};  // fsync fails with this errno when non-zero
 std::atomic<int> file_syncs{0};
 std::atomic<int> folder_syncs{0};
+// When set, a file's fsync writes a byte to this pipe and then waits to be killed.
+std::atomic<int> stall_file_syncs_on{-1};
 }  // namespace
 
 extern "C" int __real_fsync(int fd);
 extern "C" int __wrap_fsync(int fd) {
     struct stat info {};
     if (fstat(fd, &info) == 0) (S_ISDIR(info.st_mode) ? folder_syncs : file_syncs)++;
+    if (const int pipe = stall_file_syncs_on.load(); pipe >= 0 && !S_ISDIR(info.st_mode)) {
+        const char mark = 'x';
+        if (write(pipe, &mark, 1) == 1)
+            for (;;) pause();
+    }
     if (const int error = injected_errno.load()) {
         errno = error;
         return -1;
@@ -106,6 +116,27 @@ TEST(AtomicFile, AFailedSyncKeepsTheOldFileAndLeaksNoDescriptor) {
     int files = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++files;
     EXPECT_EQ(files, 3) << "a temporary file was left behind";
+}
+
+// A process killed in the middle of a save (here: while its data is being flushed) leaves
+// the folder as it found it: the file is written without a name until it is complete.
+TEST(AtomicFile, AWriterKilledWhileSavingLeavesNoTemporaryFile) {
+    const std::string dir = test::scratch_dir();
+    int pipe_ends[2];
+    ASSERT_EQ(pipe(pipe_ends), 0);
+    const pid_t writer = fork();
+    if (writer == 0) {
+        stall_file_syncs_on = pipe_ends[1];
+        safetensors::write(dir + "/m.safetensors", small_file(1));
+        _exit(0);
+    }
+    char mark = 0;
+    ASSERT_EQ(read(pipe_ends[0], &mark, 1), 1) << "the writer never flushed its file";
+    kill(writer, SIGKILL);
+    waitpid(writer, nullptr, 0);
+    close(pipe_ends[0]);
+    close(pipe_ends[1]);
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) ADD_FAILURE() << "left behind: " << entry.path();
 }
 
 }  // namespace
