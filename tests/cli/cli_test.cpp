@@ -211,9 +211,11 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
 }
 
 
-// Starts `oddigit-cli arguments`, waits until it reports a finished epoch, then kills it with
-// SIGKILL after `delay` more. Returns true when the process finished by itself first.
-bool run_and_kill(const std::string& arguments, std::chrono::milliseconds delay) {
+// Starts `oddigit-cli arguments`, waits until it reports a finished epoch and resume_file
+// exists, then kills it with SIGKILL after `delay` more. Returns true when the process
+// finished by itself first. (Waiting for the file too keeps the kills after the first save
+// where saving is slow, as under the sanitizers, where it takes longer than the delays.)
+bool run_and_kill(const std::string& arguments, const std::string& resume_file, std::chrono::milliseconds delay) {
     const std::string log = test::scratch_dir() + "/out";
     const pid_t pid = fork();
     if (pid == 0) {
@@ -224,7 +226,7 @@ bool run_and_kill(const std::string& arguments, std::chrono::milliseconds delay)
     int status = 0;
     const auto exited = [&] { return waitpid(pid, &status, WNOHANG) == pid; };
     const auto poll = std::chrono::milliseconds(5);
-    while (slurp(log).find(" epoch ") == std::string::npos) {
+    while (slurp(log).find(" epoch ") == std::string::npos || !std::filesystem::exists(resume_file)) {
         if (exited()) return WIFEXITED(status) && WEXITSTATUS(status) == 0;
         std::this_thread::sleep_for(poll);
     }
@@ -262,7 +264,7 @@ TEST(Cli, TrainingKilledAtRandomMomentsAndResumedEndsWithTheUninterruptedModel) 
     while (!finished && kills < 4) {
         const bool resumable = std::filesystem::exists(resume);
         resumed += resumable;
-        finished = run_and_kill(settings + " --out " + model + (resumable ? " --resume" : ""),
+        finished = run_and_kill(settings + " --out " + model + (resumable ? " --resume" : ""), resume,
                                 std::chrono::milliseconds(delay_ms(random)));
         if (finished) break;
         ++kills;
