@@ -15,6 +15,9 @@ namespace {
 const char* const kSettingsKey = "appearance/colorScheme";
 const char* const kNames[] = {"system", "light", "dark"};
 
+// Opacity of a legend's background, out of 255.
+constexpr int kLegendAlpha = 200;
+
 // Both of the app's own schemes use Fusion, which draws every control from the palette.
 const char* const kOwnStyle = "Fusion";
 
@@ -77,7 +80,10 @@ void stylePlot(QCustomPlot* plot) {
         axis->grid()->setPen(QPen(grid, 0, Qt::DotLine));
         axis->grid()->setZeroLinePen(QPen(grid));
     }
-    plot->legend->setBrush(palette.base());
+    // A legend over dense points (the latent map) lets them show through a little.
+    QColor legendBackground = palette.color(QPalette::Base);
+    legendBackground.setAlpha(kLegendAlpha);
+    plot->legend->setBrush(legendBackground);
     plot->legend->setBorderPen(QPen(grid));
     plot->legend->setTextColor(text);
     for (int i = 0; i < plot->itemCount(); ++i)
