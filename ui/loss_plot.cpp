@@ -124,10 +124,24 @@ LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
 
 double LossPlot::xOf(const Point& point) const { return xAxis_->currentIndex() == 0 ? point.step : point.epoch; }
 
+double LossPlot::smoothedWith(double previous, double value) const {
+    const double weight = smoothing_->value() / 100.0;
+    return weight * previous + (1 - weight) * value;
+}
+
+LossPlot::Curve LossPlot::curveOf(const QVector<Point>& points) const {
+    Curve curve;
+    for (const Point& p : points) {
+        curve.x.append(xOf(p));
+        curve.raw.append(p.value);
+        curve.smooth.append(curve.smooth.isEmpty() ? p.value : smoothedWith(curve.smooth.back(), p.value));
+    }
+    return curve;
+}
+
 void LossPlot::addPoint(Series series, double step, double epoch, double value) {
     const Point point{step, epoch, value};
-    const double weight = smoothing_->value() / 100.0;
-    smoothed_[series] = raw_[series].isEmpty() ? value : weight * smoothed_[series] + (1 - weight) * value;
+    smoothed_[series] = raw_[series].isEmpty() ? value : smoothedWith(smoothed_[series], value);
     raw_[series].append(point);
     // Points arrive in x order: sorted appends keep QCustomPlot's data cheap.
     rawGraphs_[series]->addData(QVector<double>{xOf(point)}, QVector<double>{value}, true);
@@ -146,28 +160,13 @@ void LossPlot::clear() {
 }
 
 void LossPlot::rebuild() {
-    const double weight = smoothing_->value() / 100.0;
     for (int s = 0; s < SeriesCount; ++s) {
-        QVector<double> x, rawY, smoothY;
-        double smoothed = 0;
-        for (int i = 0; i < raw_[s].size(); ++i) {
-            const Point& p = raw_[s][i];
-            smoothed = i == 0 ? p.value : weight * smoothed + (1 - weight) * p.value;
-            x.append(xOf(p));
-            rawY.append(p.value);
-            smoothY.append(smoothed);
-        }
-        smoothed_[s] = smoothed;
-        rawGraphs_[s]->setData(x, rawY, true);
-        smoothGraphs_[s]->setData(x, smoothY, true);
-        QVector<double> overlayX, overlayY;
-        for (int i = 0; i < overlay_[s].size(); ++i) {
-            const Point& p = overlay_[s][i];
-            smoothed = i == 0 ? p.value : weight * smoothed + (1 - weight) * p.value;
-            overlayX.append(xOf(p));
-            overlayY.append(smoothed);
-        }
-        overlayGraphs_[s]->setData(overlayX, overlayY, true);
+        const Curve run = curveOf(raw_[s]);
+        smoothed_[s] = run.smooth.isEmpty() ? 0 : run.smooth.back();
+        rawGraphs_[s]->setData(run.x, run.raw, true);
+        smoothGraphs_[s]->setData(run.x, run.smooth, true);
+        const Curve earlier = curveOf(overlay_[s]);
+        overlayGraphs_[s]->setData(earlier.x, earlier.smooth, true);
         overlayGraphs_[s]->setVisible(smoothGraphs_[s]->visible());
     }
     plot_->xAxis->setLabel(xAxis_->currentIndex() == 0 ? tr("step") : tr("epoch"));

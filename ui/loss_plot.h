@@ -41,7 +41,14 @@ private:
     struct Point {
         double step, epoch, value;
     };
+    // A series as the plot draws it: x, the values as measured, and their moving average.
+    struct Curve {
+        QVector<double> x, raw, smooth;
+    };
     double xOf(const Point& point) const;
+    // The newest moving average, after value joins one that stood at previous.
+    double smoothedWith(double previous, double value) const;
+    Curve curveOf(const QVector<Point>& points) const;
     void scheduleReplot();
 
     QCustomPlot* plot_ = nullptr;
