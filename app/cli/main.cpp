@@ -21,6 +21,7 @@ void add_device_option(CLI::App& command, std::string& device) {
                                    : std::string("not cuda:N");
                     },
                     "cuda:N"))
+        ->transform([](std::string value) { return value == "auto" ? default_device() : value; })
         ->capture_default_str();
 }
 
@@ -231,12 +232,8 @@ int main(int argc, char** argv) {
 
     try {
         set_thread_count(threads);
-        for (TrainParams* params : {&train.params, &protocol.params, &leave_one_out.params.train, &comparison.params.train}) {
-            if (params->device == "auto") params->device = default_device();
+        for (TrainParams* params : {&train.params, &protocol.params, &leave_one_out.params.train, &comparison.params.train})
             params->threads = threads;
-        }
-        for (std::string* device : {&score.device, &eval.device})
-            if (*device == "auto") *device = default_device();
         if (*train_command) return cli::run_train(train);
         if (*score_command) return cli::run_score(score);
         if (*eval_command) return cli::run_eval(eval);
