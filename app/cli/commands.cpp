@@ -504,6 +504,9 @@ int run_drawn_protocol(const DrawnOptions& options) {
     if (report.best_digit_accuracy >= 0)
         std::printf("digit head: AUROC by the not-a-digit term alone %.4f; drawn digits it names right %.1f %%\n",
                     report.digit_head_auroc, 100 * report.best_digit_accuracy);
+    if (report.other_digits_auroc >= 0)
+        std::printf("digits of the other classes vs the normal ones: image AUROC %.4f, flagged %.1f %%\n",
+                    report.other_digits_auroc, 100 * report.other_digits_flagged);
     std::string line;
     json glyphs = json::array();
     for (const GlyphRate& glyph : report.glyphs) {
@@ -541,6 +544,8 @@ int run_drawn_protocol(const DrawnOptions& options) {
                     {"held_out_flagged", report.held_out_flagged},
                     {"best_digit_accuracy", report.best_digit_accuracy},
                     {"digit_head_auroc", report.digit_head_auroc},
+                    {"other_digits_auroc", report.other_digits_auroc},
+                    {"other_digits_flagged", report.other_digits_flagged},
                     {"templates", glyphs},
                     {"seconds", seconds}};
         write_text(options.json_path, out.dump(2) + "\n");

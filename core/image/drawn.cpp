@@ -204,16 +204,26 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
     const std::vector<ImageScore> scores = model.score(set.images);
     const ModelInfo& info = model.info();
     DrawnReport report;
-    std::vector<float> chosen_scores, held_out_scores, chosen_not_digit;
-    std::vector<bool> chosen_anomalous, held_out_anomalous;
+    std::vector<float> chosen_scores, held_out_scores, chosen_not_digit, digit_scores;
+    std::vector<bool> chosen_anomalous, held_out_anomalous, digit_anomalous;
+    int other_digits = 0, other_digits_flagged = 0;
     int digits_flagged = 0, letters = 0, letters_flagged = 0, symbols = 0, symbols_flagged = 0, held_out_flagged = 0;
     int digits_recognised = 0;
     std::vector<std::pair<int, int>> glyph_hits;  // per template: flagged, drawings
     for (size_t i = 0; i < scores.size(); ++i) {
         const bool digit = set.kinds[i] == GlyphKind::Digit;
-        if (digit && !info.normal_classes.contains(set.digits[i])) continue;
         const float score = scores[i].score;
         const bool flagged = score >= info.threshold;
+        if (digit) {
+            const bool other = !info.normal_classes.contains(set.digits[i]);
+            digit_scores.push_back(score);
+            digit_anomalous.push_back(other);
+            if (other) {
+                ++other_digits;
+                other_digits_flagged += flagged;
+                continue;
+            }
+        }
         if (report.glyphs.empty() || report.glyphs.back().name != set.names[i]) {
             report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0});
             glyph_hits.push_back({0, 0});
@@ -252,6 +262,10 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
     report.letters_flagged = rate(letters_flagged, letters);
     report.symbols_flagged = rate(symbols_flagged, symbols);
     report.held_out_flagged = rate(held_out_flagged, report.held_out_non_digits);
+    if (other_digits > 0) {
+        report.other_digits_auroc = auroc(digit_scores, digit_anomalous);
+        report.other_digits_flagged = rate(other_digits_flagged, other_digits);
+    }
     if (info.knows_digits) {
         report.best_digit_accuracy = rate(digits_recognised, report.digits);
         report.digit_head_auroc = auroc(chosen_not_digit, chosen_anomalous);

@@ -141,6 +141,7 @@ TEST(Cli, DrawnProtocolReportsFlagRatesAndTemplates) {
     EXPECT_GE(report.at("auroc").get<double>(), 0.0);
     EXPECT_LE(report.at("auroc").get<double>(), 1.0);
     EXPECT_GE(report.at("digit_head_auroc").get<double>(), 0.0);
+    EXPECT_EQ(report.at("other_digits_auroc").get<double>(), -1.0) << "every digit is normal for the bundled model";
     EXPECT_EQ(report.at("digits").get<int>(), 4 * 14);  // 14 digit templates
     int held_out = 0;
     for (const auto& glyph : report.at("templates")) held_out += glyph.at("held_out").get<bool>();

@@ -69,6 +69,26 @@ TEST(RunDrawn, TheBundledModelTellsDrawnDigitsFromLettersAndSymbols) {
     EXPECT_GT(report.letters_flagged, 0.5);
     EXPECT_GT(report.best_digit_accuracy, 0.8);
     EXPECT_EQ(report.digits + report.non_digits + report.held_out_non_digits, 10 * static_cast<int>(report.glyphs.size()));
+    EXPECT_EQ(report.other_digits_auroc, -1.0) << "every digit is normal for this model";
+}
+
+// With fewer normal classes, the drawn digits of the others are reported apart, as anomalies:
+// the bundled model told that only 0 and 1 are normal finds the other digits unlike them.
+TEST(RunDrawn, ReportsTheDigitsOfTheOtherClassesApart) {
+    AnomalyModel model = AnomalyModel::load(test::fixture_model_path());
+    model.info().normal_classes = ClassSet::parse("0,1");
+    DrawnParams params;
+    params.samples_per_template = 10;
+    const DrawnSet set = draw_glyphs(params);
+    const DrawnReport report = run_drawn(model, set);
+    const int zeros_and_ones = static_cast<int>(std::count_if(set.digits.begin(), set.digits.end(),
+                                                              [](int digit) { return digit == 0 || digit == 1; }));
+    EXPECT_EQ(report.digits, zeros_and_ones);
+    for (const GlyphRate& glyph : report.glyphs)
+        if (glyph.kind == GlyphKind::Digit) EXPECT_TRUE(glyph.name == "0" || glyph.name.rfind("1", 0) == 0) << glyph.name;
+    test::print_measured("drawn: other digits vs 0 and 1, AUROC", report.other_digits_auroc);
+    EXPECT_GT(report.other_digits_auroc, 0.9);
+    EXPECT_GT(report.other_digits_flagged, report.digits_flagged);
 }
 
 TEST(RunDrawn, NeedsDigitsAndNonDigits) {

@@ -64,10 +64,15 @@ struct DrawnReport {
     double symbols_flagged = 0;
     double held_out_flagged = 0;
     double best_digit_accuracy = -1;  // drawn digits whose best-matching class is the one drawn; -1 without a digit head
-    std::vector<GlyphRate> glyphs;    // per template
+    // Drawn digits of the classes that are not normal (a model of some digits only) against
+    // those of the normal classes: unseen digits, labelled by their templates. -1 without any.
+    double other_digits_auroc = -1;
+    double other_digits_flagged = -1;
+    std::vector<GlyphRate> glyphs;    // per template, the other digits' left out
 };
 
-// Scores the set with the model. Digits outside the model's normal classes are left out.
+// Scores the set with the model. Digits outside the model's normal classes count only in
+// other_digits_*.
 // Throws Error when the set has no normal digit or no letter or symbol.
 DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set);
 
