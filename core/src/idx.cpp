@@ -81,9 +81,6 @@ std::vector<uint8_t> read_payload(gzFile file, int64_t count, const std::string&
     return data;
 }
 
-}  // namespace
-
-namespace {
 // Reads the header from an open file: the element type and dimensions, data not touched.
 IdxArray read_header(gzFile file, const std::string& path) {
     unsigned char magic[4];
