@@ -230,9 +230,13 @@ void DrawView::onScored(const DrawingScore& result) {
                               .arg(info.kappa * result.score.feature_residual, 0, 'g', 3);
     const QString digitPart =
         info.knows_digits ? tr(" + not a digit %1").arg(info.digit_weight * result.score.not_digit, 0, 'g', 3) : QString();
-    details_->setText(tr("Score %1 (%2%3)\nHigher than %4% of normal validation digits · %5 ms")
+    const QString densityPart =
+        info.knows_density
+            ? tr(" + density %1").arg(info.density_weight * info.density_scale * result.score.feature_density, 0, 'g', 3)
+            : QString();
+    details_->setText(tr("Score %1 (%2%3%4)\nHigher than %5% of normal validation digits · %6 ms")
                           .arg(score, 0, 'g', 4)
-                          .arg(parts, digitPart)
+                          .arg(parts, digitPart, densityPart)
                           .arg(100.0 * result.percentile, 0, 'f', 1)
                           .arg(result.milliseconds, 0, 'f', 1));
     input_->setPixmap(enlarged(image_conversions::toQImage(result.input)));

@@ -86,8 +86,8 @@ TrainCallbacks progress_callbacks(ProgressLine& line) {
 
 // The normal images the model held out from training: its split rebuilt from the seed it
 // records, checked against the count it records.
-ImageBatch validation_images(const AnomalyModel& model, const std::string& model_path, const MnistSet& mnist,
-                             double validation_fraction) {
+NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const MnistSet& mnist,
+                           double validation_fraction) {
     const json training = json::parse(model.info().training_json, nullptr, false);
     if (training.is_discarded() || !training.contains("seed") || !training.contains("validation_images"))
         throw Error("'" + model_path + "' does not record its training seed and validation set");
@@ -97,7 +97,7 @@ ImageBatch validation_images(const AnomalyModel& model, const std::string& model
         throw Error("'" + model_path + "' held out " + training.at("validation_images").dump() +
                     " images, this split has " + std::to_string(split.validation.size()) +
                     ": pass the --validation-fraction it was trained with");
-    return split.validation;
+    return split;
 }
 
 TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
@@ -215,7 +215,8 @@ int run_score(const ScoreOptions& options) {
 
     std::ofstream csv(options.csv_path);
     if (!csv) throw Error("cannot write '" + options.csv_path + "'");
-    csv << "index,score,flagged,pixel_residual,feature_residual,not_digit,best_digit,validation_percentile,source\n";
+    csv << "index,score,flagged,pixel_residual,feature_residual,not_digit,feature_density,best_digit,validation_percentile,"
+           "source\n";
     int64_t flagged = 0;
     const float threshold = model.info().threshold;
     for (size_t i = 0; i < scores.size(); ++i) {
@@ -224,7 +225,8 @@ int run_score(const ScoreOptions& options) {
         std::string source = names[i];
         if (source.find_first_of(",\"") != std::string::npos) source = "\"" + source + "\"";
         csv << i << ',' << scores[i].score << ',' << (is_flagged ? 1 : 0) << ',' << scores[i].pixel_residual << ','
-            << scores[i].feature_residual << ',' << scores[i].not_digit << ',' << scores[i].best_digit << ','
+            << scores[i].feature_residual << ',' << scores[i].not_digit << ',' << scores[i].feature_density << ','
+            << scores[i].best_digit << ','
             << model.validation_percentile(scores[i].score) << ',' << source << '\n';
     }
     csv.close();
@@ -363,7 +365,7 @@ int run_localization_protocol(const LocalizationOptions& options) {
     const AnomalyModel model = AnomalyModel::load(model_path);
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
     const ImageBatch digits = options.on == "validation"
-                                  ? validation_images(model, model_path, mnist, options.validation_fraction)
+                                  ? training_split(model, model_path, mnist, options.validation_fraction).validation
                                   : images_of(mnist.test, model.info().normal_classes);
     const Clock::time_point start = Clock::now();
     const LocalizationReport report = run_localization(model, digits, options.params);
@@ -451,11 +453,16 @@ int run_search_comparison_protocol(const SearchComparisonOptions& options) {
 int run_calibrate(const CalibrateOptions& options) {
     AnomalyModel model = AnomalyModel::load(options.model_path, StaleCalibration::Drop);
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    const ImageBatch validation = validation_images(model, options.model_path, mnist, options.validation_fraction);
+    const NormalSplit split = training_split(model, options.model_path, mnist, options.validation_fraction);
+    const ImageBatch& validation = split.validation;
     if (options.digit_weight >= 0) {
         if (!model.info().knows_digits)
             throw Error("'" + options.model_path + "' has no digit head (it was trained before there was one); train it again");
         model.info().digit_weight = options.digit_weight;
+    }
+    if (options.density_weight >= 0) {
+        if (!model.info().knows_density) fit_density(model, split.train);
+        model.info().density_weight = options.density_weight;
     }
     calibrate(model, validation, model.info().threshold_quantile);
     const std::string output = options.output_path.empty() ? options.model_path : options.output_path;
@@ -479,6 +486,12 @@ int run_info(const std::string& model_path) {
                     info.digit_weight);
     else
         std::printf("digit head:      none (a model from before 0.2: the score is the residual alone)\n");
+    if (info.knows_density)
+        std::printf("feature density: yes, density_weight %g, density_scale %g (score adds their product times the "
+                    "squared Mahalanobis distance of D's features to the nearest normal class)\n",
+                    info.density_weight, info.density_scale);
+    else
+        std::printf("feature density: none (a model from before it: the score has no density term)\n");
     std::printf("threshold:       %.6f (quantile %.2f of %zu validation scores)\n", info.threshold,
                 info.threshold_quantile, info.validation_scores.size());
     std::printf("heat full scale: %.6f (heat drawn in full colour from here)\n", info.heat_full_scale);

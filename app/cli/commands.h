@@ -88,6 +88,7 @@ struct CalibrateOptions {
     std::string output_path;           // default: overwrite the model (atomically)
     double validation_fraction = 0.1;  // as given to train, to rebuild its split
     float digit_weight = -1;           // >= 0: set the model's digit weight before calibrating
+    float density_weight = -1;         // >= 0: set its density weight, fitting a density it lacks
 };
 int run_calibrate(const CalibrateOptions& options);
 

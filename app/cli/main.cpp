@@ -41,6 +41,9 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
     command.add_option("--digit-weight", params.digit_weight, "weight of the not-a-digit term in the score")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    command.add_option("--density-weight", params.density_weight, "weight of the feature-density term in the score")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     command.add_option("--latent-dim", params.architecture.latent_dim, "length of z")->check(CLI::Range(1, 1024))->capture_default_str();
     command.add_option("--width", params.architecture.width, "channels of the first conv layer")
         ->check(CLI::Range(1, 512))
@@ -204,6 +207,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     calibrate_command->add_option("--digit-weight", calibration.digit_weight,
                                   "set the weight of the not-a-digit term in the score first")
+        ->check(CLI::NonNegativeNumber);
+    calibrate_command->add_option("--density-weight", calibration.density_weight,
+                                  "set the weight of the feature-density term first; a model without a feature "
+                                  "density gets one, fitted on the images it learned from")
         ->check(CLI::NonNegativeNumber);
     add_threads_option(*calibrate_command, threads);
 

@@ -24,16 +24,25 @@ constexpr const char* kFormatVersion = "1";
 // Names the score a file's threshold and validation scores were computed for. Change it
 // whenever the score changes, so older calibrations are not read on the wrong scale.
 constexpr const char* kScoreName = "hottest-20-heat-pixels + kappa * discriminator-features";
-// The same for a model with a digit head, whose score adds the not-a-digit term.
-constexpr const char* kDigitScoreName =
-    "hottest-20-heat-pixels + kappa * discriminator-features + digit_weight * not-a-normal-digit";
-// The digit head's tensors, optional so that models from before it still load.
+// The terms a model with a digit head, and one with a feature density, adds to it.
+constexpr const char* kDigitTerm = " + digit_weight * not-a-normal-digit";
+constexpr const char* kDensityTerm = " + density_weight * density_scale * feature-density";
+// The digit head's and the density's tensors, optional so that models from before them still load.
 constexpr const char* kDigitHeadPrefix = "discriminator.digits.";
+constexpr const char* kDensityPrefix = "density.";
 
 bool in_digit_head(const std::string& tensor_name) { return tensor_name.rfind(kDigitHeadPrefix, 0) == 0; }
+bool in_density(const std::string& tensor_name) { return tensor_name.rfind(kDensityPrefix, 0) == 0; }
+
+// Whether the model holds the optional part a tensor belongs to (true for the others).
+bool holds_part_of(const ModelInfo& info, const std::string& tensor_name) {
+    return (info.knows_digits || !in_digit_head(tensor_name)) && (info.knows_density || !in_density(tensor_name));
+}
 
 // The score a model's calibration is for.
-const char* score_name(const ModelInfo& info) { return info.knows_digits ? kDigitScoreName : kScoreName; }
+std::string score_name(const ModelInfo& info) {
+    return std::string(kScoreName) + (info.knows_digits ? kDigitTerm : "") + (info.knows_density ? kDensityTerm : "");
+}
 // Bounds on the architecture a file may ask for, so a hostile header cannot make us
 // allocate gigabytes before its tensor shapes are checked.
 constexpr int kMaxLatentDim = 1024;
@@ -43,6 +52,7 @@ const std::pair<const char*, torch::nn::Module& (*)(AnomalyModel::Impl&)> kNetwo
     {"generator", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.generator; }},
     {"discriminator", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.discriminator; }},
     {"encoder", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.encoder; }},
+    {"density", [](AnomalyModel::Impl& m) -> torch::nn::Module& { return *m.density; }},
 };
 
 // Enough digits that parse_float() gives back the same float.
@@ -105,25 +115,27 @@ SearchLoss search_loss(detail::DiscriminatorImpl& discriminator, const torch::Te
 struct ChunkScores {
     torch::Tensor score, pixel, feature, pixel_map, reconstruction;
     detail::DigitVerdict digits;
+    torch::Tensor density;
 };
 
 ChunkScores score_chunk(AnomalyModel::Impl& model, const torch::Tensor& images, const ScoreParams& params) {
     if (params.mode == ScoreMode::Encoder) {
         torch::NoGradGuard no_grad;
         const torch::Tensor reconstruction = model.generator->forward(model.encoder->forward(images));
-        detail::Residuals r = detail::residuals(*model.discriminator, images, reconstruction, model.info);
-        return {r.score, r.pixel, r.feature, r.pixel_map, reconstruction, r.digits};
+        detail::Residuals r = detail::residuals(model, images, reconstruction);
+        return {r.score, r.pixel, r.feature, r.pixel_map, reconstruction, r.digits, r.density};
     }
     // AnoGAN: gradient descent on z from a random start; G and D stay fixed.
     FrozenGuard frozen_generator(*model.generator);
     FrozenGuard frozen_discriminator(*model.discriminator);
-    torch::Tensor image_features;
+    torch::Tensor image_features, density;
     detail::DigitVerdict digits;
     {
         torch::NoGradGuard no_grad;
         const detail::Critique critique = model.discriminator->forward(images);
         image_features = critique.features;
         digits = detail::digit_verdict(critique.digit_logits, model.info);
+        density = detail::feature_density(model, image_features);
     }
     auto generator = at::detail::createCPUGenerator(params.search_seed);
     torch::Tensor latent = torch::randn({images.size(0), model.info.architecture.latent_dim}, generator)
@@ -141,7 +153,7 @@ ChunkScores score_chunk(AnomalyModel::Impl& model, const torch::Tensor& images, 
     const torch::Tensor reconstruction = model.generator->forward(latent);
     SearchLoss loss = search_loss(*model.discriminator, images, image_features, reconstruction);
     return {(1 - lambda) * loss.pixel + lambda * loss.feature, loss.pixel, loss.feature,
-            detail::heatmaps(images, reconstruction), reconstruction, digits};
+            detail::heatmaps(images, reconstruction), reconstruction, digits, density};
 }
 
 template <typename PerChunk>
@@ -167,7 +179,8 @@ AnomalyModel::Impl::Impl(const Architecture& architecture, torch::Device device_
     : device(device_),
       generator(architecture),
       discriminator(architecture),
-      encoder(architecture) {
+      encoder(architecture),
+      density(architecture) {
     info.architecture = architecture;
     to(device);
 }
@@ -177,6 +190,7 @@ void AnomalyModel::Impl::to(torch::Device target) {
     generator->to(device);
     discriminator->to(device);
     encoder->to(device);
+    density->to(device);
 }
 
 namespace detail {
@@ -268,15 +282,26 @@ DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& i
             classes.index_select(0, normal_log_probabilities.argmax(1))};
 }
 
-Residuals residuals(DiscriminatorImpl& discriminator, const torch::Tensor& images,
-                    const torch::Tensor& reconstructions, const ModelInfo& info) {
+torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& features) {
+    const ModelInfo& info = model.info;
+    if (!info.knows_density) return torch::zeros({features.size(0)}, features.options());
+    std::vector<bool> normal(10);
+    for (int digit = 0; digit < 10; ++digit) normal[digit] = info.normal_classes.contains(digit);
+    const torch::Tensor classes = torch::tensor(std::vector<int64_t>(normal.begin(), normal.end())).to(torch::kBool);
+    return model.density->forward(features, classes);
+}
+
+Residuals residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions) {
+    const ModelInfo& info = model.info;
     Residuals r;
     r.pixel_map = heatmaps(images, reconstructions);
     r.pixel = std::get<0>(r.pixel_map.topk(kHotPixels, 1)).mean(1);
-    const Critique critique = discriminator.forward(images);
-    r.feature = feature_residual(discriminator, critique.features, reconstructions);
+    const Critique critique = model.discriminator->forward(images);
+    r.feature = feature_residual(*model.discriminator, critique.features, reconstructions);
     r.digits = digit_verdict(critique.digit_logits, info);
-    r.score = r.pixel + info.kappa * r.feature + info.digit_weight * r.digits.not_digit;
+    r.density = feature_density(model, critique.features);
+    r.score = r.pixel + info.kappa * r.feature + info.digit_weight * r.digits.not_digit +
+              info.density_weight * info.density_scale * r.density;
     return r;
 }
 
@@ -325,7 +350,7 @@ safetensors::File to_file(const AnomalyModel& model) {
         torch::nn::Module& module = network(impl);
         auto put = [&file, &info, prefix = std::string(prefix) + "."](const std::string& key, const torch::Tensor& value) {
             const std::string name = prefix + key;
-            if (info.knows_digits || !in_digit_head(name)) file.tensors[name] = to_safetensor(value);
+            if (holds_part_of(info, name)) file.tensors[name] = to_safetensor(value);
         };
         for (const auto& item : module.named_parameters()) put(item.key(), item.value());
         for (const auto& item : module.named_buffers()) put(item.key(), item.value());
@@ -346,6 +371,10 @@ safetensors::File to_file(const AnomalyModel& model) {
         {"oddigit.created_by", info.created_by},
     };
     if (info.knows_digits) file.metadata["oddigit.digit_weight"] = exact_text(info.digit_weight);
+    if (info.knows_density) {
+        file.metadata["oddigit.density_weight"] = exact_text(info.density_weight);
+        file.metadata["oddigit.density_scale"] = exact_text(info.density_scale);
+    }
     file.metadata["oddigit.heat_full_scale"] = exact_text(info.heat_full_scale);
     return file;
 }
@@ -370,6 +399,8 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     ModelInfo& info = impl.info;
     info.knows_digits = std::any_of(file.tensors.begin(), file.tensors.end(),
                                     [](const auto& entry) { return in_digit_head(entry.first); });
+    info.knows_density = std::any_of(file.tensors.begin(), file.tensors.end(),
+                                     [](const auto& entry) { return in_density(entry.first); });
     std::set<std::string> used;
     torch::NoGradGuard no_grad;
     for (const auto& [network_prefix, network] : kNetworks) {
@@ -377,7 +408,7 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         const char* prefix = network_prefix;  // C++17 lambdas cannot capture structured bindings
         auto load = [&](const std::string& key, torch::Tensor& target) {
             const std::string name = std::string(prefix) + "." + key;
-            if (!info.knows_digits && in_digit_head(name)) return;
+            if (!holds_part_of(info, name)) return;
             const auto found = file.tensors.find(name);
             if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + "'");
             const torch::Tensor value = from_safetensor(found->second);
@@ -406,6 +437,10 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
     info.kappa = parse_float(metadata, "oddigit.kappa", path, 0.0f);
     if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, 0.0f);
+    if (info.knows_density) {
+        info.density_weight = parse_float(metadata, "oddigit.density_weight", path, 0.0f);
+        info.density_scale = parse_float(metadata, "oddigit.density_scale", path, 0.0f);
+    }
     info.threshold = parse_float(metadata, "oddigit.threshold", path);
     info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, 0.0f, 1.0f);
     info.heat_full_scale = metadata.count("oddigit.heat_full_scale")
@@ -504,7 +539,7 @@ std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const Scor
     for_each_chunk(*impl_, images, params, [&](int64_t begin, int64_t count, const ChunkScores& chunk) {
         const std::vector<float> score = to_vector(chunk.score), pixel = to_vector(chunk.pixel),
                                  feature = to_vector(chunk.feature), heat = to_vector(chunk.pixel_map),
-                                 not_digit = to_vector(chunk.digits.not_digit);
+                                 not_digit = to_vector(chunk.digits.not_digit), density = to_vector(chunk.density);
         const torch::Tensor best_digit_tensor = chunk.digits.best_digit.to(torch::kCPU).contiguous();
         const int64_t* best_digit = best_digit_tensor.data_ptr<int64_t>();
         const ImageBatch reconstruction = detail::to_images(chunk.reconstruction);
@@ -515,6 +550,7 @@ std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const Scor
             result.feature_residual = feature[i];
             result.not_digit = not_digit[i];
             result.best_digit = static_cast<int>(best_digit[i]);
+            result.feature_density = density[i];
             std::copy_n(heat.begin() + i * kImagePixels, kImagePixels, result.heatmap.begin());
             result.reconstruction = reconstruction.at(i);
         }

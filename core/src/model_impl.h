@@ -20,6 +20,7 @@ struct AnomalyModel::Impl {
     detail::Generator generator;
     detail::Discriminator discriminator;
     detail::Encoder encoder;
+    detail::FeatureDensity density;
 };
 
 namespace detail {
@@ -56,16 +57,25 @@ struct DigitVerdict {
 };
 DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& info);
 
+// [N]: the model's feature density distance of D's features [N, F] to its normal classes;
+// zeros for a model without a density.
+torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& features);
+
+// Fits the model's feature density to D's features of images [N, 1, 28, 28] whose digits are
+// digits [N] (long), and marks the model as holding one.
+void fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& digits);
+
 // The anomaly score's parts for images x and their reconstructions x', both in [-1, 1].
 struct Residuals {
     torch::Tensor pixel_map;   // [N, 784], heatmaps(x, x')
     torch::Tensor pixel;       // [N], mean of the kHotPixels largest values of pixel_map
     torch::Tensor feature;     // [N], mean (f(x) - f(x'))^2
     DigitVerdict digits;       // of x
+    torch::Tensor density;     // [N], the feature density's distance of f(x); zeros without one
     torch::Tensor score;       // [N], pixel + kappa * feature + digit_weight * digits.not_digit
+                               //      + density_weight * density_scale * density
 };
-Residuals residuals(DiscriminatorImpl& discriminator, const torch::Tensor& images,
-                    const torch::Tensor& reconstructions, const ModelInfo& info);
+Residuals residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions);
 
 // The encoder's izi_f training loss per image [N]: mean (x - x')^2 + kappa * mean (f(x) - f(x'))^2.
 // It averages every pixel, unlike the score, so each pixel of the reconstruction gets a gradient.

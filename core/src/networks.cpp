@@ -1,6 +1,12 @@
 #include "networks.h"
 
+#include <algorithm>
+#include <limits>
+
+#include <torch/linalg.h>
 #include <torch/nn/functional.h>
+
+#include "oddigit/error.h"
 
 namespace oddigit::detail {
 
@@ -13,6 +19,11 @@ constexpr double kLeakySlope = 0.2;
 constexpr double kNormEpsilon = 1e-12;
 // Hidden units of the digit head.
 constexpr int64_t kDigitHidden = 128;
+// D's features per image: the last conv layer's channels at 7 x 7.
+int64_t feature_count(const Architecture& architecture) { return 2 * architecture.width * 7 * 7; }
+// Variances below this share of the largest count as this share: a feature that never
+// varied in training must not turn the smallest wobble into an infinite distance.
+constexpr double kVarianceFloor = 1e-6;
 }  // namespace
 
 SpectralNormImpl::SpectralNormImpl(int64_t output_count) {
@@ -119,6 +130,70 @@ Critique DiscriminatorImpl::forward(const torch::Tensor& image) {
     torch::Tensor features = x.flatten(1);
     torch::Tensor digit_logits = digits_->forward(features);
     return {classify_(features).squeeze(1), features, digit_logits};
+}
+
+int64_t density_directions(const Architecture& architecture) {
+    return std::min(kDensityDirections, feature_count(architecture) - 1);
+}
+
+FeatureDensityImpl::FeatureDensityImpl(const Architecture& architecture) {
+    const int64_t features = feature_count(architecture), directions = density_directions(architecture);
+    class_means_ = register_buffer("class_means", torch::zeros({10, features}));
+    directions_ = register_buffer("directions", torch::zeros({features, directions}));
+    class_projections_ = register_buffer("class_projections", torch::zeros({10, directions}));
+    inverse_variances_ = register_buffer("inverse_variances", torch::zeros({directions}));
+    inverse_rest_variance_ = register_buffer("inverse_rest_variance", torch::zeros({1}));
+}
+
+void FeatureDensityImpl::add(const torch::Tensor& features, const torch::Tensor& digits) {
+    // Sums in double on the CPU: tens of thousands of products of features would lose
+    // the covariance's small directions in float.
+    const torch::Tensor values = features.detach().to(torch::kCPU, torch::kDouble);
+    const torch::Tensor classes = digits.to(torch::kCPU, torch::kLong);
+    if (!count_.defined()) {
+        count_ = torch::zeros({10}, torch::kDouble);
+        sum_ = torch::zeros({10, values.size(1)}, torch::kDouble);
+        outer_sum_ = torch::zeros({values.size(1), values.size(1)}, torch::kDouble);
+    }
+    count_.index_add_(0, classes, torch::ones({values.size(0)}, torch::kDouble));
+    sum_.index_add_(0, classes, values);
+    outer_sum_.add_(values.t().mm(values));
+}
+
+void FeatureDensityImpl::finish() {
+    if (!count_.defined() || count_.sum().item<double>() < 2) throw Error("the feature density needs at least two images");
+    torch::NoGradGuard no_grad;
+    const torch::Tensor present = count_ > 0;
+    const torch::Tensor means = sum_ / count_.clamp_min(1).unsqueeze(1);
+    // Scatter within the classes: sum of x x^T less, per class, count * mean mean^T.
+    const torch::Tensor scatter = outer_sum_ - means.t().mm(sum_);
+    const double degrees = count_.sum().item<double>() - present.sum().item<double>();
+    const torch::Tensor covariance = (scatter / std::max(degrees, 1.0)).to(torch::kFloat);
+    // The SVD of a symmetric positive semi-definite matrix is its eigendecomposition (Debian's
+    // LibTorch 1.13 fails in eigh's LAPACK call), with the values in descending order.
+    const auto [left, values, right] = torch::linalg::svd(covariance, false, c10::nullopt);
+    const int64_t kept = directions_.size(1);
+    const torch::Tensor floored = values.clamp_min(kVarianceFloor * values[0].item<double>());
+    const torch::Tensor directions = left.narrow(1, 0, kept);
+    const torch::Tensor class_means = means.to(torch::kFloat);
+    class_means_.copy_(class_means);
+    directions_.copy_(directions);
+    class_projections_.copy_(class_means.mm(directions));
+    inverse_variances_.copy_(1.0 / floored.narrow(0, 0, kept));
+    inverse_rest_variance_.fill_(1.0 / floored.narrow(0, kept, floored.size(0) - kept).mean().item<double>());
+    count_ = sum_ = outer_sum_ = torch::Tensor();
+}
+
+torch::Tensor FeatureDensityImpl::forward(const torch::Tensor& features, const torch::Tensor& classes) {
+    const torch::Tensor projections = features.mm(directions_);                                  // [N, k]
+    const torch::Tensor along = projections.unsqueeze(1) - class_projections_.unsqueeze(0);    // [N, 10, k]
+    const torch::Tensor total_squared = features.square().sum(1, true) - 2 * features.mm(class_means_.t()) +
+                                        class_means_.square().sum(1).unsqueeze(0);              // [N, 10]
+    const torch::Tensor along_squared = along.square().sum(2);
+    const torch::Tensor distances = (along.square() * inverse_variances_).sum(2) +
+                                    inverse_rest_variance_ * (total_squared - along_squared).clamp_min(0);
+    const torch::Tensor outside = torch::logical_not(classes.to(features.device())).unsqueeze(0);
+    return std::get<0>(distances.masked_fill(outside, std::numeric_limits<float>::infinity()).min(1));
 }
 
 EncoderImpl::EncoderImpl(const Architecture& architecture) {

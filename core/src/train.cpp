@@ -26,6 +26,10 @@ constexpr int kProgressInterval = 5;
 constexpr double kRateSmoothing = 0.1;
 // Bound on the epoch counts a resume file may claim.
 constexpr int kMaxEpochs = 1000000;
+// Images per D pass while fitting the feature density.
+constexpr int64_t kDensityChunk = 512;
+// The density's scale matches spreads measured from the median to this quantile.
+constexpr float kSpreadQuantile = 0.95f;
 // Until the encoder phase has been timed, its step is taken to cost this share of a GAN step.
 constexpr double kEncoderStepCostGuess = 0.7;
 // Weight of the digit head's cross-entropy in D's loss, beside the hinge loss.
@@ -57,7 +61,7 @@ json describe(const TrainParams& params, int64_t train_count, int64_t validation
     settings.update({{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
                      {"gan_learning_rate", params.gan_learning_rate},
                      {"encoder_learning_rate", params.encoder_learning_rate}, {"kappa", params.kappa},
-                     {"digit_weight", params.digit_weight},
+                     {"digit_weight", params.digit_weight}, {"density_weight", params.density_weight},
                      {"threshold_quantile", params.threshold_quantile}, {"validation_images", validation_count},
                      {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
     return settings;
@@ -280,6 +284,7 @@ public:
         info.kappa = params.kappa;
         info.knows_digits = true;
         info.digit_weight = params.digit_weight;
+        info.density_weight = params.density_weight;
         info.threshold_quantile = params.threshold_quantile;
         info.training_json = describe(params, train_images.size(), validation_images.size()).dump();
 
@@ -321,6 +326,8 @@ public:
             impl.discriminator->eval();
             detail::set_trainable(*impl.generator, false);
             detail::set_trainable(*impl.discriminator, false);
+            // D is final, so its features' density can be fitted (a resumed run has it already).
+            if (!model_.info().knows_density) detail::fit_density(impl, images_, labels_);
         }
         bool trained_encoder = false;
         for (int epoch = encoder_epochs_done_ + 1; epoch <= params_.encoder_epochs && !cancelled; ++epoch) {
@@ -601,6 +608,7 @@ private:
         model_.info().training_json = wanted_info.training_json;
         model_.info().kappa = wanted_info.kappa;
         model_.info().digit_weight = wanted_info.digit_weight;
+        model_.info().density_weight = wanted_info.density_weight;
         model_.info().threshold_quantile = wanted_info.threshold_quantile;
         model_.impl().to(device_);
         auto& impl = model_.impl();
@@ -715,15 +723,64 @@ TrainResult train(const LabelledImages& train_set, const ImageBatch& validation_
     }
 }
 
+namespace detail {
+
+void fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& digits) {
+    torch::NoGradGuard no_grad;
+    const bool was_training = model.discriminator->is_training();
+    model.discriminator->eval();
+    for (int64_t begin = 0; begin < images.size(0); begin += kDensityChunk) {
+        const int64_t count = std::min(kDensityChunk, images.size(0) - begin);
+        model.density->add(model.discriminator->forward(images.narrow(0, begin, count)).features,
+                           digits.narrow(0, begin, count));
+    }
+    model.density->finish();
+    model.discriminator->train(was_training);
+    model.info.knows_density = true;
+}
+
+}  // namespace detail
+
+void fit_density(AnomalyModel& model, const LabelledImages& train_set) {
+    if (train_set.images.empty() || static_cast<int64_t>(train_set.labels.size()) != train_set.images.size())
+        throw Error("the feature density needs training images, each with its digit");
+    if (std::any_of(train_set.labels.begin(), train_set.labels.end(), [](uint8_t label) { return label > 9; }))
+        throw Error("the feature density needs labels that are digits, 0 to 9");
+    AnomalyModel::Impl& impl = model.impl();
+    const torch::Tensor digits =
+        torch::tensor(std::vector<int64_t>(train_set.labels.begin(), train_set.labels.end()), torch::kLong);
+    try {
+        detail::fit_density(impl, detail::to_tensor(train_set.images, 0, train_set.images.size(), impl.device), digits);
+    } catch (const c10::Error& error) {
+        throw Error(std::string("fitting the feature density failed: ") + error.what_without_backtrace());
+    }
+}
+
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile_level) {
     if (validation_images.empty()) throw Error("calibration needs validation images");
+    ModelInfo& info = model.info();
+    std::vector<ImageScore> results = model.score(validation_images);
+    if (info.knows_density) {
+        // The density's scale follows from the other parts, and the scores from the scale.
+        std::vector<float> other_parts, densities;
+        for (const ImageScore& score : results) {
+            other_parts.push_back(score.pixel_residual + info.kappa * score.feature_residual +
+                                  info.digit_weight * score.not_digit);
+            densities.push_back(score.feature_density);
+        }
+        const auto spread = [](const std::vector<float>& values) {
+            return quantile(values, kSpreadQuantile) - quantile(values, 0.5);
+        };
+        const float density_spread = spread(densities);
+        info.density_scale = density_spread > 0 ? spread(other_parts) / density_spread : 0.0f;
+        results = model.score(validation_images);
+    }
     std::vector<float> scores, pixel_parts;
-    for (const ImageScore& score : model.score(validation_images)) {
+    for (const ImageScore& score : results) {
         scores.push_back(score.score);
         pixel_parts.push_back(score.pixel_residual);
     }
     std::sort(scores.begin(), scores.end());
-    ModelInfo& info = model.info();
     info.threshold = quantile(scores, quantile_level);
     info.heat_full_scale = quantile(pixel_parts, quantile_level);
     info.threshold_quantile = quantile_level;

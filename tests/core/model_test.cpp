@@ -24,15 +24,20 @@ const AnomalyModel& fixture() {
     return model;
 }
 
-TEST(Model, ScoreIsHottestHeatPlusKappaFeaturePlusNotADigit) {
+TEST(Model, ScoreIsHottestHeatPlusKappaFeaturePlusNotADigitPlusDensity) {
     const ImageBatch images = test::test_digits(ClassSet::all(), 20);
     const auto scores = fixture().score(images);
     const ModelInfo& info = fixture().info();
     ASSERT_TRUE(info.knows_digits);
+    ASSERT_TRUE(info.knows_density);
+    EXPECT_GT(info.density_weight * info.density_scale, 0.0f);
     ASSERT_EQ(scores.size(), 20u);
     for (const ImageScore& s : scores) {
-        EXPECT_NEAR(s.score, s.pixel_residual + info.kappa * s.feature_residual + info.digit_weight * s.not_digit, 1e-5);
+        const float expected = s.pixel_residual + info.kappa * s.feature_residual + info.digit_weight * s.not_digit +
+                               info.density_weight * info.density_scale * s.feature_density;
+        EXPECT_NEAR(s.score, expected, 1e-5 * (1 + expected));
         EXPECT_GE(s.not_digit, 0.0f);
+        EXPECT_GE(s.feature_density, 0.0f);
         for (float h : s.heatmap) EXPECT_GE(h, 0.0f);
         std::vector<float> heat(s.heatmap.begin(), s.heatmap.end());
         std::sort(heat.begin(), heat.end(), std::greater<float>());
@@ -73,11 +78,12 @@ TEST(Model, TheDigitHeadNamesTestDigitsAndDoubtsTurnedOnes) {
     EXPECT_GT(auroc(not_digit, is_turned), 0.9);
 }
 
-// Models saved before the digit head load and score as they did: the residual alone.
+// Models saved before the digit head and the density load and score as they did: the residual alone.
 TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
     const AnomalyModel old = AnomalyModel::load(test::old_model_path());
     EXPECT_FALSE(old.info().knows_digits);
     EXPECT_EQ(old.info().digit_weight, 0.0f);
+    EXPECT_FALSE(old.info().knows_density);
     const ImageBatch images = test::test_digits(ClassSet::all(), 10);
     const auto scores = old.score(images);
     int flagged = 0;
@@ -85,6 +91,7 @@ TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
         EXPECT_NEAR(s.score, s.pixel_residual + old.info().kappa * s.feature_residual, 1e-5);
         EXPECT_EQ(s.best_digit, -1);
         EXPECT_EQ(s.not_digit, 0.0f);
+        EXPECT_EQ(s.feature_density, 0.0f);
         flagged += s.score >= old.info().threshold;
     }
     EXPECT_LE(flagged, 2);
@@ -92,7 +99,10 @@ TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
     const std::string path = test::scratch_dir() + "/old-again.safetensors";
     old.save(path);
     const safetensors::File file = safetensors::read(path);
-    for (const auto& entry : file.tensors) EXPECT_EQ(entry.first.find("digits"), std::string::npos) << entry.first;
+    for (const auto& entry : file.tensors) {
+        EXPECT_EQ(entry.first.find("digits"), std::string::npos) << entry.first;
+        EXPECT_NE(entry.first.rfind("density.", 0), 0u) << entry.first;
+    }
     EXPECT_EQ(AnomalyModel::load(path).score_values(images), old.score_values(images));
 }
 
@@ -177,6 +187,57 @@ TEST(Model, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {
     EXPECT_NEAR(stale.info().threshold, fixture().info().threshold, 1e-4 * fixture().info().threshold);
     stale.save(path);
     EXPECT_EQ(AnomalyModel::load(path).info().threshold, stale.info().threshold);
+}
+
+// A density fitted to D's features of the training 0s and 1s alone finds test digits of the
+// other classes farther from them than test 0s and 1s; calibration puts its spread on the
+// other parts' scale, and the density travels with the saved model.
+TEST(Model, TheFeatureDensityFindsUnseenDigitsFarAndIsCalibratedAndSaved) {
+    AnomalyModel model = fixture().clone();
+    const ClassSet zeros_and_ones = ClassSet::parse("0,1");
+    model.info().normal_classes = zeros_and_ones;
+    LabelledImages train;
+    for (int64_t i = 0; i < 6000; ++i) {
+        const uint8_t digit = test::mnist().train.labels[i];
+        if (!zeros_and_ones.contains(digit)) continue;
+        train.images.append(test::mnist().train.images.image(i));
+        train.labels.push_back(digit);
+    }
+    fit_density(model, train);
+    const ImageBatch normal = test::test_digits(zeros_and_ones, 300);
+    const ImageBatch others = test::test_digits(ClassSet::parse("2-9"), 300);
+    std::vector<float> distances;
+    std::vector<bool> unseen;
+    for (const auto& [images, is_unseen] : {std::pair{&normal, false}, std::pair{&others, true}})
+        for (const ImageScore& s : model.score(*images)) {
+            distances.push_back(s.feature_density);
+            unseen.push_back(is_unseen);
+        }
+    test::print_measured("feature density: AUROC of unseen digits vs 0s and 1s", auroc(distances, unseen));
+    EXPECT_GT(auroc(distances, unseen), 0.95);
+
+    calibrate(model, normal, 0.95f);
+    const ModelInfo& info = model.info();
+    std::vector<float> other_parts, density_parts;
+    for (const ImageScore& s : model.score(normal)) {
+        other_parts.push_back(s.pixel_residual + info.kappa * s.feature_residual + info.digit_weight * s.not_digit);
+        density_parts.push_back(info.density_scale * s.feature_density);
+    }
+    const auto spread = [](const std::vector<float>& values) { return quantile(values, 0.95) - quantile(values, 0.5); };
+    EXPECT_NEAR(spread(density_parts), spread(other_parts), 1e-3 * spread(other_parts));
+
+    const std::string path = test::scratch_dir() + "/density.safetensors";
+    model.save(path);
+    const AnomalyModel loaded = AnomalyModel::load(path);
+    EXPECT_TRUE(loaded.info().knows_density);
+    EXPECT_EQ(loaded.info().density_scale, info.density_scale);
+    EXPECT_EQ(loaded.fingerprint(), model.fingerprint());
+    EXPECT_EQ(loaded.score_values(others), model.score_values(others));
+
+    EXPECT_THROW(fit_density(model, LabelledImages{}), Error);
+    LabelledImages mislabelled = train;
+    mislabelled.labels[0] = 10;
+    EXPECT_THROW(fit_density(model, mislabelled), Error);
 }
 
 TEST(Model, ForeignStrokeRaisesTheScoreAndLightsUpTheHeatmap) {

@@ -90,6 +90,10 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
     const ModelInfo& info = result.model.info();
     EXPECT_TRUE(info.knows_digits);
     EXPECT_EQ(info.digit_weight, params.digit_weight);
+    // The feature density, fitted once D was final, is calibrated into the score.
+    EXPECT_TRUE(info.knows_density);
+    EXPECT_EQ(info.density_weight, params.density_weight);
+    EXPECT_GT(info.density_scale, 0.0f);
     EXPECT_EQ(info.validation_scores.size(), static_cast<size_t>(split.validation.size()));
     EXPECT_NEAR(result.model.validation_percentile(info.threshold), 0.95, 0.01);
     const std::vector<float> held_out = result.model.score_values(split.validation);

@@ -6,9 +6,13 @@
 // Score of an image x with reconstruction x' = G(E(x)) (after f-AnoGAN, Schlegl et al. 2019):
 //   score(x) = mean of the 20 hottest heatmap pixels + kappa * mean_features (f(x) - f(x'))^2
 //              + digit_weight * -log P(x is one of the normal digits)
-// The last term comes from D's digit head, trained on the normal digits' labels and on
+//              + density_weight * density_scale * feature density distance of f(x)
+// The third term comes from D's digit head, trained on the normal digits' labels and on
 // synthetic non-digits cut and recombined from them: a generator that has learnt digits also
-// reconstructs many letters well, so the residual alone calls them normal.
+// reconstructs many letters well, so the residual alone calls them normal. The last is how far
+// D's features of x lie from those of the training images of the nearest normal class (a
+// Gaussian per class, squared Mahalanobis distance): a generator also reconstructs images its
+// class never showed it, such as the 1s that an 8's generator draws as thin 8s.
 // The heatmap is (x - x')^2 per pixel smoothed over about one pixel, so a stroke outshines
 // the reconstruction's one-pixel misfits. Taking only its hottest pixels keeps a small odd
 // stroke from being averaged away by the hundreds of pixels that fit.
@@ -36,6 +40,12 @@ struct ModelInfo {
     float kappa = 1.0f;               // weight of the feature residual in the score
     bool knows_digits = false;        // D has a digit head (models from before it have none)
     float digit_weight = 0.0f;        // weight of -log P(a normal digit) in the score
+    bool knows_density = false;       // holds the feature density (models from before it have none)
+    float density_weight = 0.0f;      // weight of the density term, in units of density_scale
+    // Set by calibration so that density_weight reads on the residuals' scale: the spread
+    // (95th percentile less median) of the held-out normal images' pixel + feature + digit
+    // parts over that of their density distances.
+    float density_scale = 0.0f;
     float threshold = 0.0f;           // scores >= threshold are flagged anomalous
     float threshold_quantile = 0.95f; // the quantile of validation scores the threshold sits at
     // Heatmaps are drawn on a fixed scale: a pixel whose heat reaches heat_full_scale gets the
@@ -72,6 +82,8 @@ struct ImageScore {
     float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
     float not_digit = 0.0f;         // -log P(one of the normal digits), from D's digit head
     int best_digit = -1;            // the normal digit the head finds likeliest; -1 without a head
+    float feature_density = 0.0f;   // squared Mahalanobis distance of f(x) to the nearest normal
+                                    // class; 0 without a density
     Image28 heatmap{};              // (x - x')^2 per pixel, smoothed
     Image28 reconstruction{};       // x' in [0, 1]
 };
