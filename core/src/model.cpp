@@ -285,9 +285,9 @@ DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& i
 torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& features) {
     const ModelInfo& info = model.info;
     if (!info.knows_density) return torch::zeros({features.size(0)}, features.options());
-    std::vector<bool> normal(10);
-    for (int digit = 0; digit < 10; ++digit) normal[digit] = info.normal_classes.contains(digit);
-    const torch::Tensor classes = torch::tensor(std::vector<int64_t>(normal.begin(), normal.end())).to(torch::kBool);
+    std::vector<int64_t> normal(detail::kDigits);
+    for (int digit = 0; digit < detail::kDigits; ++digit) normal[digit] = info.normal_classes.contains(digit);
+    const torch::Tensor classes = torch::tensor(normal).to(torch::kBool);
     return model.density->forward(features, classes);
 }
 

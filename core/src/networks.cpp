@@ -138,9 +138,9 @@ int64_t density_directions(const Architecture& architecture) {
 
 FeatureDensityImpl::FeatureDensityImpl(const Architecture& architecture) {
     const int64_t features = feature_count(architecture), directions = density_directions(architecture);
-    class_means_ = register_buffer("class_means", torch::zeros({10, features}));
+    class_means_ = register_buffer("class_means", torch::zeros({kDigits, features}));
     directions_ = register_buffer("directions", torch::zeros({features, directions}));
-    class_projections_ = register_buffer("class_projections", torch::zeros({10, directions}));
+    class_projections_ = register_buffer("class_projections", torch::zeros({kDigits, directions}));
     inverse_variances_ = register_buffer("inverse_variances", torch::zeros({directions}));
     inverse_rest_variance_ = register_buffer("inverse_rest_variance", torch::zeros({1}));
 }
@@ -151,8 +151,8 @@ void FeatureDensityImpl::add(const torch::Tensor& features, const torch::Tensor&
     const torch::Tensor values = features.detach().to(torch::kCPU, torch::kDouble);
     const torch::Tensor classes = digits.to(torch::kCPU, torch::kLong);
     if (!count_.defined()) {
-        count_ = torch::zeros({10}, torch::kDouble);
-        sum_ = torch::zeros({10, values.size(1)}, torch::kDouble);
+        count_ = torch::zeros({kDigits}, torch::kDouble);
+        sum_ = torch::zeros({kDigits, values.size(1)}, torch::kDouble);
         outer_sum_ = torch::zeros({values.size(1), values.size(1)}, torch::kDouble);
     }
     count_.index_add_(0, classes, torch::ones({values.size(0)}, torch::kDouble));
@@ -186,9 +186,9 @@ void FeatureDensityImpl::finish() {
 
 torch::Tensor FeatureDensityImpl::forward(const torch::Tensor& features, const torch::Tensor& classes) {
     const torch::Tensor projections = features.mm(directions_);                                  // [N, k]
-    const torch::Tensor along = projections.unsqueeze(1) - class_projections_.unsqueeze(0);    // [N, 10, k]
+    const torch::Tensor along = projections.unsqueeze(1) - class_projections_.unsqueeze(0);    // [N, kDigits, k]
     const torch::Tensor total_squared = features.square().sum(1, true) - 2 * features.mm(class_means_.t()) +
-                                        class_means_.square().sum(1).unsqueeze(0);              // [N, 10]
+                                        class_means_.square().sum(1).unsqueeze(0);              // [N, kDigits]
     const torch::Tensor along_squared = along.square().sum(2);
     const torch::Tensor distances = (along.square() * inverse_variances_).sum(2) +
                                     inverse_rest_variance_ * (total_squared - along_squared).clamp_min(0);

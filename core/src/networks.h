@@ -80,8 +80,9 @@ private:
 };
 TORCH_MODULE(Generator);
 
+constexpr int64_t kDigits = 10;
 // The digit head's classes: the ten digits, then "not a digit" (synthetic negatives).
-constexpr int64_t kNotADigit = 10;
+constexpr int64_t kNotADigit = kDigits;
 constexpr int64_t kDigitClasses = 11;
 
 struct Critique {
@@ -123,14 +124,14 @@ public:
     void add(const torch::Tensor& features, const torch::Tensor& digits);
     void finish();
     // [N]: the smallest squared Mahalanobis distance of features [N, F] to the mean of one of
-    // the classes (a [10] bool mask).
+    // the classes (a [kDigits] bool mask).
     torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& classes);
 
 private:
     // Buffers, saved with the model.
-    torch::Tensor class_means_;            // [10, F]; zero for a class without images
+    torch::Tensor class_means_;            // [kDigits, F]; zero for a class without images
     torch::Tensor directions_;             // [F, k], orthonormal columns
-    torch::Tensor class_projections_;      // [10, k], the class means along the directions
+    torch::Tensor class_projections_;      // [kDigits, k], the class means along the directions
     torch::Tensor inverse_variances_;      // [k], along the directions
     torch::Tensor inverse_rest_variance_;  // [1], across them
     // Fitting sums, dropped by finish().
