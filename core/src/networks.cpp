@@ -189,9 +189,9 @@ torch::Tensor FeatureDensityImpl::forward(const torch::Tensor& features, const t
     const torch::Tensor along = projections.unsqueeze(1) - class_projections_.unsqueeze(0);    // [N, kDigits, k]
     const torch::Tensor total_squared = features.square().sum(1, true) - 2 * features.mm(class_means_.t()) +
                                         class_means_.square().sum(1).unsqueeze(0);              // [N, kDigits]
-    const torch::Tensor along_squared = along.square().sum(2);
-    const torch::Tensor distances = (along.square() * inverse_variances_).sum(2) +
-                                    inverse_rest_variance_ * (total_squared - along_squared).clamp_min(0);
+    const torch::Tensor along_each = along.square();
+    const torch::Tensor distances = (along_each * inverse_variances_).sum(2) +
+                                    inverse_rest_variance_ * (total_squared - along_each.sum(2)).clamp_min(0);
     const torch::Tensor outside = torch::logical_not(classes.to(features.device())).unsqueeze(0);
     return std::get<0>(distances.masked_fill(outside, std::numeric_limits<float>::infinity()).min(1));
 }
