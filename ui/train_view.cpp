@@ -278,16 +278,20 @@ void TrainView::onProgress(const oddigit::TrainProgress& p) {
         plot_->addPoint(LossPlot::DigitHead, step, epoch, p.digit_loss);
         plot_->addPoint(LossPlot::RealLogit, step, epoch, p.d_real);
         plot_->addPoint(LossPlot::FakeLogit, step, epoch, p.d_fake);
-    } else {
+    } else if (p.phase == oddigit::TrainPhase::Encoder) {
         plot_->addPoint(LossPlot::Encoder, step, epoch, p.encoder_loss);
     }
     progress_->setValue(static_cast<int>(1000.0 * p.global_step / std::max<int64_t>(1, p.total_steps)));
-    const QString text = tr("%1 epoch %2/%3 · %4 img/s · ETA %5")
-                             .arg(oddigit::phase_name(p.phase))
-                             .arg(p.epoch)
-                             .arg(p.epochs)
-                             .arg(p.images_per_second, 0, 'f', 0)
-                             .arg(QString::fromStdString(oddigit::format_duration(p.eta_seconds)));
+    const QString eta = QString::fromStdString(oddigit::format_duration(p.eta_seconds));
+    const QString text =
+        p.phase == oddigit::TrainPhase::Density
+            ? tr("Fitting the feature density %1/%2 · %3 img/s · ETA %4").arg(p.step).arg(p.steps).arg(p.images_per_second, 0, 'f', 0).arg(eta)
+            : tr("%1 epoch %2/%3 · %4 img/s · ETA %5")
+                  .arg(oddigit::phase_name(p.phase))
+                  .arg(p.epoch)
+                  .arg(p.epochs)
+                  .arg(p.images_per_second, 0, 'f', 0)
+                  .arg(eta);
     if (!worker_.paused()) progress_->setFormat(text + "  (%p%)");
     emit statusMessage(tr("Training: ") + text);
 }

@@ -45,9 +45,11 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
     if (!appendMetrics) csv << "phase,epoch,step,global_step,d_loss,g_loss,d_real,d_fake,e_loss,images_per_second,digit_loss\n";
     oddigit::TrainCallbacks callbacks;
     callbacks.on_progress = [this, &csv, &context](const oddigit::TrainProgress& p) {
-        csv << oddigit::phase_name(p.phase) << ',' << p.epoch << ',' << p.step << ',' << p.global_step << ','
-            << p.discriminator_loss << ',' << p.generator_loss << ',' << p.d_real << ',' << p.d_fake << ','
-            << p.encoder_loss << ',' << p.images_per_second << ',' << p.digit_loss << '\n';
+        // The density's fit has no loss to log; the view shows its progress.
+        if (p.phase != oddigit::TrainPhase::Density)
+            csv << oddigit::phase_name(p.phase) << ',' << p.epoch << ',' << p.step << ',' << p.global_step << ','
+                << p.discriminator_loss << ',' << p.generator_loss << ',' << p.d_real << ',' << p.d_fake << ','
+                << p.encoder_loss << ',' << p.images_per_second << ',' << p.digit_loss << '\n';
         context.deliver([this, p] { emit progressed(p); });
     };
     callbacks.on_epoch = [this, &csv, &context](const oddigit::EpochSummary& summary) {

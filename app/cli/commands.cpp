@@ -48,6 +48,9 @@ std::string progress_text(const TrainProgress& p) {
         std::snprintf(text, sizeof text, "[GAN %d/%d] step %d/%d  D %.3f  G %.3f  %.0f img/s  ETA %s", p.epoch,
                       p.epochs, p.step, p.steps, p.discriminator_loss, p.generator_loss, p.images_per_second,
                       format_duration(p.eta_seconds).c_str());
+    else if (p.phase == TrainPhase::Density)
+        std::snprintf(text, sizeof text, "[feature density] chunk %d/%d  %.0f img/s  ETA %s", p.step, p.steps,
+                      p.images_per_second, format_duration(p.eta_seconds).c_str());
     else
         std::snprintf(text, sizeof text, "[encoder %d/%d] step %d/%d  loss %.4f  %.0f img/s  ETA %s", p.epoch,
                       p.epochs, p.step, p.steps, p.encoder_loss, p.images_per_second,

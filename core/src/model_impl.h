@@ -1,5 +1,6 @@
 #pragma once
 // Internal: the torch side of AnomalyModel, shared by model.cpp and train.cpp.
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -62,8 +63,12 @@ DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& i
 torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& features);
 
 // Fits the model's feature density to D's features of images [N, 1, 28, 28] whose digits are
-// digits [N] (long), and marks the model as holding one.
-void fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& digits);
+// digits [N] (long), and marks the model as holding one. after_chunk, if set, is called with
+// the number of images fitted so far after each chunk; when it returns false the fit stops,
+// the model stays without a density, and fit_density returns false.
+using DensityChunkCallback = std::function<bool(int64_t fitted)>;
+bool fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& digits,
+                 const DensityChunkCallback& after_chunk = {});
 
 // The anomaly score's parts for images x and their reconstructions x', both in [-1, 1].
 struct Residuals {

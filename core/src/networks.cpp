@@ -145,6 +145,8 @@ FeatureDensityImpl::FeatureDensityImpl(const Architecture& architecture) {
     inverse_rest_variance_ = register_buffer("inverse_rest_variance", torch::zeros({1}));
 }
 
+void FeatureDensityImpl::start() { count_ = sum_ = outer_sum_ = torch::Tensor(); }
+
 void FeatureDensityImpl::add(const torch::Tensor& features, const torch::Tensor& digits) {
     // Sums in double on the CPU: tens of thousands of products of features would lose
     // the covariance's small directions in float.

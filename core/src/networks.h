@@ -120,7 +120,9 @@ class FeatureDensityImpl : public torch::nn::Module {
 public:
     explicit FeatureDensityImpl(const Architecture& architecture);
     // Fits to the features [N, F] of images of the given digits [N] (long), in chunks the
-    // caller streams in: add() each chunk, then finish(). Throws Error when no image was added.
+    // caller streams in: start(), add() each chunk, then finish(). Throws Error when no image
+    // was added.
+    void start();
     void add(const torch::Tensor& features, const torch::Tensor& digits);
     void finish();
     // [N]: the smallest squared Mahalanobis distance of features [N, F] to the mean of one of
@@ -134,7 +136,7 @@ private:
     torch::Tensor class_projections_;      // [kDigits, k], the class means along the directions
     torch::Tensor inverse_variances_;      // [k], along the directions
     torch::Tensor inverse_rest_variance_;  // [1], across them
-    // Fitting sums, dropped by finish().
+    // Fitting sums, dropped by start() and finish().
     torch::Tensor count_, sum_, outer_sum_;
 };
 TORCH_MODULE(FeatureDensity);

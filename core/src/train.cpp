@@ -327,7 +327,7 @@ public:
             detail::set_trainable(*impl.generator, false);
             detail::set_trainable(*impl.discriminator, false);
             // D is final, so its features' density can be fitted (a resumed run has it already).
-            if (!model_.info().knows_density) detail::fit_density(impl, images_, labels_);
+            if (!model_.info().knows_density) cancelled = !fit_density();
         }
         bool trained_encoder = false;
         for (int epoch = encoder_epochs_done_ + 1; epoch <= params_.encoder_epochs && !cancelled; ++epoch) {
@@ -528,6 +528,27 @@ private:
         return images;
     }
 
+    // Returns false when cancelled: the model is left without a density, which a resume fits.
+    bool fit_density() {
+        const int64_t total = images_.size(0);
+        const Clock::time_point start = Clock::now();
+        Clock::time_point chunk_start = start;
+        int64_t reported = 0;
+        const auto after_chunk = [&](int64_t fitted) {
+            TrainProgress progress = base_progress(TrainPhase::Density, 1, 1, 0);
+            progress.step = static_cast<int>((fitted + kDensityChunk - 1) / kDensityChunk);
+            progress.steps = static_cast<int>((total + kDensityChunk - 1) / kDensityChunk);
+            progress.global_step = int64_t{params_.gan_epochs} * steps_;
+            const double chunk_seconds = seconds_since(chunk_start);
+            chunk_start = Clock::now();
+            const double density_left = seconds_since(start) / static_cast<double>(fitted) * (total - fitted);
+            report(progress, fitted - reported, chunk_seconds, density_left);
+            reported = fitted;
+            return all_ranks_continue();
+        };
+        return detail::fit_density(model_.impl(), images_, labels_, after_chunk);
+    }
+
     TrainProgress base_progress(TrainPhase phase, int epoch, int epochs, int step) const {
         TrainProgress progress;
         progress.phase = phase;
@@ -541,14 +562,15 @@ private:
         return progress;
     }
 
-    void report(TrainProgress& progress, int64_t batch_images, double step_seconds) {
+    // seconds_outside_steps: time left in work the step counts leave out (the density's fit).
+    void report(TrainProgress& progress, int64_t batch_images, double step_seconds, double seconds_outside_steps = 0) {
         progress.images_per_second = step_seconds > 0 ? batch_images / step_seconds : 0;
         const int64_t gan_total = int64_t{params_.gan_epochs} * steps_;
         const int64_t gan_left = std::max<int64_t>(0, gan_total - progress.global_step);
         const int64_t encoder_left = progress.total_steps - std::max(progress.global_step, gan_total);
         const double encoder_seconds =
             encoder_step_seconds_ > 0 ? encoder_step_seconds_ : gan_step_seconds_ * kEncoderStepCostGuess;
-        progress.eta_seconds = gan_left * gan_step_seconds_ + encoder_left * encoder_seconds;
+        progress.eta_seconds = gan_left * gan_step_seconds_ + encoder_left * encoder_seconds + seconds_outside_steps;
         if (callbacks_.on_progress && (progress.step % kProgressInterval == 0 || progress.step == progress.steps))
             callbacks_.on_progress(progress);
     }
@@ -681,9 +703,8 @@ std::string format_duration(double seconds) {
 const char* phase_name(TrainPhase phase) {
     switch (phase) {
         case TrainPhase::Gan: return "GAN";
+        case TrainPhase::Density: return "density";
         case TrainPhase::Encoder: return "encoder";
-        case TrainPhase::Calibration: return "calibration";
-        case TrainPhase::Done: return "done";
     }
     return "?";
 }
@@ -725,18 +746,25 @@ TrainResult train(const LabelledImages& train_set, const ImageBatch& validation_
 
 namespace detail {
 
-void fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& digits) {
+bool fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& digits,
+                 const DensityChunkCallback& after_chunk) {
     torch::NoGradGuard no_grad;
     const bool was_training = model.discriminator->is_training();
     model.discriminator->eval();
-    for (int64_t begin = 0; begin < images.size(0); begin += kDensityChunk) {
+    model.density->start();
+    bool finished = true;
+    for (int64_t begin = 0; begin < images.size(0) && finished; begin += kDensityChunk) {
         const int64_t count = std::min(kDensityChunk, images.size(0) - begin);
         model.density->add(model.discriminator->forward(images.narrow(0, begin, count)).features,
                            digits.narrow(0, begin, count));
+        if (after_chunk) finished = after_chunk(begin + count);
     }
-    model.density->finish();
+    if (finished) {
+        model.density->finish();
+        model.info.knows_density = true;
+    }
     model.discriminator->train(was_training);
-    model.info.knows_density = true;
+    return finished;
 }
 
 }  // namespace detail

@@ -53,6 +53,17 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
         EXPECT_LE(p.global_step, p.total_steps);
     }
     EXPECT_EQ(progress.back().global_step, progress.back().total_steps);
+    // The phases come in order, GAN, density, encoder, and the step count never goes back;
+    // the density's fit reports its last chunk.
+    for (size_t i = 1; i < progress.size(); ++i) {
+        EXPECT_LE(static_cast<int>(progress[i - 1].phase), static_cast<int>(progress[i].phase));
+        EXPECT_LE(progress[i - 1].global_step, progress[i].global_step);
+    }
+    const auto density_report = std::find_if(progress.rbegin(), progress.rend(),
+                                             [](const TrainProgress& p) { return p.phase == TrainPhase::Density; });
+    ASSERT_NE(density_report, progress.rend()) << "the density's fit reported no progress";
+    EXPECT_EQ(density_report->step, density_report->steps);
+    EXPECT_GT(density_report->images_per_second, 0.0);
     ASSERT_EQ(epochs.size(), 6u);
     EXPECT_EQ(epochs.front().samples.size(), 64);
 
@@ -147,6 +158,29 @@ TEST(Train, ResumeContinuesExactlyWhereItStopped) {
     } catch (const Error& error) {
         EXPECT_NE(std::string(error.what()).find("other settings"), std::string::npos) << error.what();
     }
+}
+
+TEST(Train, ACancelWhileTheDensityIsFittedLeavesARunThatResumes) {
+    const NormalSplit split = subset(ClassSet::single(7), 640);
+    TrainParams params = quick_params(1, 1);
+    // A narrow D keeps the density's fit, one SVD of its features' covariance, quick.
+    params.architecture.width = 8;
+    params.output_path = test::scratch_dir() + "/density.safetensors";
+    TrainControl control;
+    TrainCallbacks cancel_in_density;
+    cancel_in_density.on_progress = [&](const TrainProgress& p) {
+        if (p.phase == TrainPhase::Density) control.cancel();
+    };
+    const TrainResult cancelled = train(split.train, split.validation, params, cancel_in_density, &control);
+    EXPECT_EQ(cancelled.outcome, TrainOutcome::Cancelled);
+    EXPECT_FALSE(cancelled.model.info().knows_density);
+    EXPECT_FALSE(std::filesystem::exists(params.output_path));
+
+    params.resume = true;
+    const TrainResult resumed = train(split.train, split.validation, params);
+    EXPECT_EQ(resumed.outcome, TrainOutcome::Finished);
+    EXPECT_TRUE(resumed.model.info().knows_density);
+    EXPECT_TRUE(AnomalyModel::load(params.output_path).info().knows_density);
 }
 
 TEST(Train, PauseHoldsTheTrainerAndCancelEndsIt) {

@@ -568,6 +568,15 @@ private slots:
         QTemporaryDir dir;
         TrainView* view = prepareRun(dir.filePath("snapshot.safetensors"), 1, 1, 640);
         QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        // Between the phases the density's fit shows its own progress (queued after the view's
+        // own slot, so the bar already shows it).
+        QString densityText;
+        connect(
+            &view->worker(), &TrainingWorker::progressed, view,
+            [&](const oddigit::TrainProgress& p) {
+                if (p.phase == oddigit::TrainPhase::Density) densityText = view->findChild<QProgressBar*>()->format();
+            },
+            Qt::QueuedConnection);
         view->start();
         QVERIFY(view->isTraining());
         view->setEpochs(50, 1);
@@ -583,6 +592,13 @@ private slots:
         // One GAN epoch, then the encoder's: its points lie between epochs 1 and 2.
         QVERIFY2(view->lossPlot()->lastEpoch(LossPlot::Encoder) <= 2.0,
                  qPrintable(QString::number(view->lossPlot()->lastEpoch(LossPlot::Encoder))));
+        QVERIFY2(densityText.startsWith("Fitting the feature density"), qPrintable(densityText));
+        // It has no loss, so the run's metrics file holds only the GAN's and the encoder's rows.
+        QFile metrics(dir.filePath("snapshot.safetensors.metrics.csv"));
+        QVERIFY(metrics.open(QIODevice::ReadOnly));
+        const QString rows = QString::fromUtf8(metrics.readAll());
+        QVERIFY(rows.contains("\nencoder,"));
+        QVERIFY(!rows.contains("\ndensity,"));
     }
 
     // The one background mechanism: an exception in a task is reported and the job goes

@@ -65,15 +65,16 @@ std::string format_duration(double seconds);
 // output_path with ".safetensors" replaced by ".resume.safetensors".
 std::string resume_path(const std::string& output_path);
 
-enum class TrainPhase { Gan, Encoder, Calibration, Done };
+// Training runs the GAN, then fits the feature density to the final D, then trains the encoder.
+enum class TrainPhase { Gan, Density, Encoder };
 const char* phase_name(TrainPhase phase);
 
 struct TrainProgress {
     TrainPhase phase = TrainPhase::Gan;
     int epoch = 0;             // 1-based, within the phase
     int epochs = 0;            // in the phase
-    int step = 0;              // 1-based, within the epoch
-    int steps = 0;             // per epoch
+    int step = 0;              // 1-based, within the epoch (density: the images' chunk)
+    int steps = 0;             // per epoch (density: chunks)
     int64_t global_step = 0;   // across both phases, for plotting
     int64_t total_steps = 0;
     double discriminator_loss = 0;  // GAN phase, the digit head's loss included
