@@ -531,14 +531,15 @@ private:
     // Returns false when cancelled: the model is left without a density, which a resume fits.
     bool fit_density() {
         const int64_t total = images_.size(0);
+        const auto chunks_for = [](int64_t images) { return static_cast<int>((images + kDensityChunk - 1) / kDensityChunk); };
         const Clock::time_point start = Clock::now();
         Clock::time_point chunk_start = start;
         int64_t reported = 0;
         const auto after_chunk = [&](int64_t fitted) {
+            // Step 0 of a one-epoch phase after the GAN: global_step stays at the GAN's last step.
             TrainProgress progress = base_progress(TrainPhase::Density, 1, 1, 0);
-            progress.step = static_cast<int>((fitted + kDensityChunk - 1) / kDensityChunk);
-            progress.steps = static_cast<int>((total + kDensityChunk - 1) / kDensityChunk);
-            progress.global_step = int64_t{params_.gan_epochs} * steps_;
+            progress.step = chunks_for(fitted);
+            progress.steps = chunks_for(total);
             const double chunk_seconds = seconds_since(chunk_start);
             chunk_start = Clock::now();
             const double density_left = seconds_since(start) / static_cast<double>(fitted) * (total - fitted);
