@@ -127,6 +127,10 @@ TEST(Train, ResumeContinuesExactlyWhereItStopped) {
     const std::string dir = test::scratch_dir();
     const NormalSplit split = subset(ClassSet::single(7), 640);
     TrainParams params = quick_params(2, 1);
+    // A tuned thread count follows the machine's load, and sums split over another number of
+    // threads round differently, which Adam magnifies to ~1e-3 in E (seen at two threads):
+    // exactness is promised for a fixed count.
+    params.threads = 1;
 
     params.output_path = dir + "/straight.safetensors";
     train(split.train, split.validation, params);
