@@ -372,18 +372,25 @@ int run_localization_protocol(const LocalizationOptions& options) {
                                   : images_of(mnist.test, model.info().normal_classes);
     const Clock::time_point start = Clock::now();
     const LocalizationReport report = run_localization(model, digits, options.params);
-    LocalizationParams varied_params = options.params;
-    varied_params.style = StrokeStyle::Varied;
-    const LocalizationReport varied = run_localization(model, digits, varied_params);
+    const auto run_with = [&](StrokeStyle style) {
+        LocalizationParams params = options.params;
+        params.style = style;
+        return run_localization(model, digits, params);
+    };
+    const LocalizationReport varied = run_with(StrokeStyle::Varied);
+    const LocalizationReport erased = run_with(StrokeStyle::Erased);
     const double seconds = seconds_since(start);
-    std::printf("localization with %s: %d %s digits, each with one random foreign stroke\n", model_path.c_str(),
-                report.images, options.on.c_str());
-    std::printf("%-47s%-18s%s\n", "", "straight strokes", "varied strokes");
-    std::printf("%-47s%-18.4f%.4f\n", "pixel AUROC (heatmap vs the stroke's new ink)", report.pixel_auroc, varied.pixel_auroc);
-    std::printf("%-47s%-18.4f%.4f\n", "image AUROC (stroked vs clean)", report.image_auroc, varied.image_auroc);
+    std::printf("localization with %s: %d %s digits, each with one random foreign stroke or one erased\n",
+                model_path.c_str(), report.images, options.on.c_str());
+    std::printf("%-47s%-18s%-18s%s\n", "", "straight strokes", "varied strokes", "erased strokes");
+    std::printf("%-47s%-18.4f%-18.4f%.4f\n", "pixel AUROC (heatmap vs the changed pixels)", report.pixel_auroc,
+                varied.pixel_auroc, erased.pixel_auroc);
+    std::printf("%-47s%-18.4f%-18.4f%.4f\n", "image AUROC (stroked vs clean)", report.image_auroc, varied.image_auroc,
+                erased.image_auroc);
     std::printf("%-47s%.4f\n", "image AUROC (mirrored vs clean)", report.mirrored_image_auroc);
-    std::printf("mean score: clean %.4f, straight-stroked %.4f, varied-stroked %.4f; %.1f s\n", report.mean_clean_score,
-                report.mean_stroked_score, varied.mean_stroked_score, seconds);
+    std::printf("mean score: clean %.4f, straight-stroked %.4f, varied-stroked %.4f, erased %.4f; %.1f s\n",
+                report.mean_clean_score, report.mean_stroked_score, varied.mean_stroked_score, erased.mean_stroked_score,
+                seconds);
     if (!options.pictures_dir.empty()) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
         ImageBatch examples;
@@ -391,9 +398,10 @@ int run_localization_protocol(const LocalizationOptions& options) {
         for (int i = 0; i < count; ++i) examples.append(report.clean.image(i));
         for (int i = 0; i < count; ++i) examples.append(report.stroked.image(i));
         for (int i = 0; i < count; ++i) examples.append(varied.stroked.image(i));
+        for (int i = 0; i < count; ++i) examples.append(erased.stroked.image(i));
         const std::vector<ImageScore> scores = model.score(examples);
-        const char* kinds[] = {"clean", "stroked", "varied"};
-        for (int i = 0; i < 3 * count; ++i) {
+        const char* kinds[] = {"clean", "stroked", "varied", "erased"};
+        for (int i = 0; i < 4 * count; ++i) {
             char name[48];
             std::snprintf(name, sizeof name, "/%s-%02d.png", kinds[i / count], i % count);
             write_score_picture(options.pictures_dir + name, examples.at(i), scores[i], model.info().heat_full_scale);
@@ -403,7 +411,12 @@ int run_localization_protocol(const LocalizationOptions& options) {
 #endif
     }
     if (!options.json_path.empty()) {
-        json out = {{"protocol", "localization: one random foreign stroke per digit, straight (top level) and varied"},
+        const auto figures = [](const LocalizationReport& r) {
+            return json{{"pixel_auroc", r.pixel_auroc}, {"image_auroc", r.image_auroc},
+                        {"mean_stroked_score", r.mean_stroked_score}};
+        };
+        json out = {{"protocol", "localization: one random foreign stroke per digit, straight (top level) and varied, "
+                                 "or one erased"},
                     {"model", model_path},
                     {"digits", options.on},
                     {"images", report.images},
@@ -412,9 +425,8 @@ int run_localization_protocol(const LocalizationOptions& options) {
                     {"mirrored_image_auroc", report.mirrored_image_auroc},
                     {"mean_clean_score", report.mean_clean_score},
                     {"mean_stroked_score", report.mean_stroked_score},
-                    {"varied_strokes", {{"pixel_auroc", varied.pixel_auroc},
-                                        {"image_auroc", varied.image_auroc},
-                                        {"mean_stroked_score", varied.mean_stroked_score}}},
+                    {"varied_strokes", figures(varied)},
+                    {"erased_strokes", figures(erased)},
                     {"seconds", seconds}};
         write_text(options.json_path, out.dump(2) + "\n");
     }

@@ -269,12 +269,16 @@ LocalizationReport run_localization(const AnomalyModel& model, const ImageBatch&
         report.stroked.append(digits.image(i));
         float* stroked = report.stroked.image(i);
         const uint64_t stroke_seed = params.seed * 1000003 + static_cast<uint64_t>(i);
-        const Image28 covered = params.style == StrokeStyle::Straight ? draw_random_stroke(stroked, stroke_seed)
-                                                                      : draw_varied_stroke(stroked, stroke_seed);
-        // Only the ink the stroke adds counts: where it crosses the digit, nothing changed.
-        Image28 added{};
-        for (int p = 0; p < kImagePixels; ++p) added[p] = covered[p] > 0 && digits.image(i)[p] < 0.5f;
-        masks.push_back(added);
+        const bool erasing = params.style == StrokeStyle::Erased;
+        const Image28 covered = erasing ? erase_random_stroke(stroked, stroke_seed)
+                                : params.style == StrokeStyle::Straight ? draw_random_stroke(stroked, stroke_seed)
+                                                                        : draw_varied_stroke(stroked, stroke_seed);
+        // Only changed pixels count: where a stroke crosses the digit, or an eraser crosses
+        // the paper, nothing changed.
+        Image28 changed{};
+        for (int p = 0; p < kImagePixels; ++p)
+            changed[p] = covered[p] > 0 && (erasing ? digits.image(i)[p] >= 0.5f : digits.image(i)[p] < 0.5f);
+        masks.push_back(changed);
     }
     if (report.clean.empty()) throw Error("localization needs at least one digit");
     report.images = static_cast<int>(report.clean.size());

@@ -22,6 +22,10 @@ constexpr double kMaxInk = 1.0;
 constexpr double kMinCentre = 6;
 constexpr double kMaxCentre = 21;
 constexpr int kPathPoints = 48;
+// The eraser's width and length range, in pixels.
+constexpr double kEraserWidth = 3;
+constexpr double kMinEraserLength = 6;
+constexpr double kMaxEraserLength = 12;
 
 struct Point {
     double x, y;
@@ -124,6 +128,31 @@ Image28 draw_varied_stroke(float* image, uint64_t seed) {
             const double coverage = std::clamp(width / 2 + 0.5 - distance, 0.0, 1.0);
             float& pixel = image[y * kImageSide + x];
             pixel = std::max(pixel, static_cast<float>(ink * coverage));
+            mask[y * kImageSide + x] = coverage >= 0.5 ? 1.0f : 0.0f;
+        }
+    return mask;
+}
+
+Image28 erase_random_stroke(float* image, uint64_t seed) {
+    std::mt19937_64 random(seed);
+    std::vector<Point> inked;
+    for (int y = 0; y < kImageSide; ++y)
+        for (int x = 0; x < kImageSide; ++x)
+            if (image[y * kImageSide + x] >= 0.5f) inked.push_back({double(x), double(y)});
+    const Point middle = inked.empty()
+                             ? Point{kImageSide / 2.0, kImageSide / 2.0}
+                             : inked[std::uniform_int_distribution<size_t>(0, inked.size() - 1)(random)];
+    const double direction = std::uniform_real_distribution<double>(0, 2 * kPi)(random);
+    const double half_length =
+        std::uniform_real_distribution<double>(kMinEraserLength, kMaxEraserLength)(random) / 2;
+    const Point start{middle.x - half_length * std::cos(direction), middle.y - half_length * std::sin(direction)};
+    const Point end{middle.x + half_length * std::cos(direction), middle.y + half_length * std::sin(direction)};
+    Image28 mask{};
+    for (int y = 0; y < kImageSide; ++y)
+        for (int x = 0; x < kImageSide; ++x) {
+            const double coverage =
+                std::clamp(kEraserWidth / 2 + 0.5 - distance_to_segment({double(x), double(y)}, start, end), 0.0, 1.0);
+            image[y * kImageSide + x] *= static_cast<float>(1 - coverage);
             mask[y * kImageSide + x] = coverage >= 0.5 ? 1.0f : 0.0f;
         }
     return mask;

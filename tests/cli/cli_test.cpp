@@ -102,6 +102,7 @@ TEST(Cli, LocalizationRunsOnTheModelsHeldOutImagesWithoutTestLabels) {
     EXPECT_NE(run.out.find("300 validation digits"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("pixel AUROC"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("varied strokes"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("erased strokes"), std::string::npos) << run.out;
     // A different fraction would rebuild a different split: refused, not silently used.
     expect_one_line_error(cli("protocol localization --model " + model + " --on validation --validation-fraction 0.2"),
                           "--validation-fraction");

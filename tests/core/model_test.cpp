@@ -283,6 +283,25 @@ TEST(Model, LocalizationFindsVariedForeignStrokes) {
     EXPECT_GT(report.image_auroc, 0.75);
 }
 
+// Ink that is missing: a gap wiped across the digit raises the score, and the heatmap shows where.
+TEST(Model, LocalizationFindsErasedInk) {
+    LocalizationParams params;
+    params.images = 300;
+    params.style = StrokeStyle::Erased;
+    const LocalizationReport report = run_localization(fixture(), images_of(test::mnist().test, ClassSet::all()), params);
+    test::print_measured("erased_pixel_auroc", report.pixel_auroc);
+    test::print_measured("erased_image_auroc", report.image_auroc);
+    EXPECT_GT(report.mean_stroked_score, report.mean_clean_score);
+    EXPECT_GT(report.pixel_auroc, 0.85);
+    EXPECT_GT(report.image_auroc, 0.8);
+    int lighter = 0;
+    for (size_t i = 0; i < report.clean.pixels.size(); ++i) {
+        ASSERT_LE(report.stroked.pixels[i], report.clean.pixels[i]);
+        lighter += report.stroked.pixels[i] < report.clean.pixels[i];
+    }
+    EXPECT_GT(lighter, 300 * 4);
+}
+
 TEST(Model, LocalizationFindsRandomForeignStrokes) {
     LocalizationParams params;
     params.images = 300;

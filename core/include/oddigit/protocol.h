@@ -110,8 +110,9 @@ std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, co
                                                        const std::function<void(const std::string&)>& log = {});
 
 // Localization: real digits of the model's normal classes, each with one random foreign
-// stroke added. Pixel AUROC: how well the heatmap separates the stroke's new ink from every
-// other pixel; image AUROC: stroked versus the same digits clean. Beside it, the same digits
+// stroke added, or with ink erased (StrokeStyle::Erased). Pixel AUROC: how well the heatmap
+// separates the pixels the stroke changed (new ink, or ink wiped) from every other pixel;
+// image AUROC: stroked versus the same digits clean. Beside it, the same digits
 // mirrored left to right versus clean: a whole-digit anomaly, so that a setting is not judged
 // only on small local ones.
 // On test digits it is a benchmark. On the model's held-out validation images it needs no

@@ -20,7 +20,13 @@ Image28 draw_random_stroke(float* image, uint64_t seed);
 // the pixels it inks at least half.
 Image28 draw_varied_stroke(float* image, uint64_t seed);
 
-// Which of the two the localization protocol draws.
-enum class StrokeStyle { Straight, Varied };
+// The other half of an odd stroke, ink that is missing: wipes the image under a straight
+// eraser 3 pixels wide and 6 to 12 pixels long, centred on a random pixel with at least half
+// ink (the field's centre when there is none), at a random angle, anti-aliased. Returns the
+// mask of the pixels it wipes at least half.
+Image28 erase_random_stroke(float* image, uint64_t seed);
+
+// Which of them the localization protocol draws.
+enum class StrokeStyle { Straight, Varied, Erased };
 
 }  // namespace oddigit
