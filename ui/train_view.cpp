@@ -46,12 +46,19 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     connect(all, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(true); });
     connect(none, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(false); });
 
-    ganEpochs_ = new QSpinBox;
-    ganEpochs_->setRange(1, 10000);
-    ganEpochs_->setValue(defaults.gan_epochs);
-    encoderEpochs_ = new QSpinBox;
-    encoderEpochs_->setRange(1, 10000);
-    encoderEpochs_->setValue(defaults.encoder_epochs);
+    // 0 is shown as "Default": the engine picks the epochs for the training set's size.
+    const auto epochsBox = [this](int value) {
+        auto* box = new QSpinBox;
+        box->setRange(0, 10000);
+        box->setSpecialValueText(tr("Default"));
+        box->setToolTip(tr("Default: %1 epochs for a training set under 20,000 images (one or two digits), %2 for a larger one")
+                            .arg(oddigit::default_epochs(0))
+                            .arg(oddigit::default_epochs(1000000)));
+        box->setValue(value);
+        return box;
+    };
+    ganEpochs_ = epochsBox(defaults.gan_epochs);
+    encoderEpochs_ = epochsBox(defaults.encoder_epochs);
     batchSize_ = new QSpinBox;
     batchSize_->setRange(2, 4096);
     batchSize_->setValue(defaults.batch_size);
@@ -217,7 +224,6 @@ void TrainView::start() {
     if (!job.params.resume && !confirmNewRun(job)) return;
     QDir().mkpath(QFileInfo(QString::fromStdString(job.params.output_path)).absolutePath());
     worker_.start(job);
-    run_ = job;
     if (!job.params.resume) plot_->clear();
     finishedModel_.clear();
     load_->setEnabled(false);
@@ -270,8 +276,8 @@ void TrainView::setRunning(bool running) {
 
 void TrainView::onProgress(const oddigit::TrainProgress& p) {
     const double step = static_cast<double>(p.global_step);
-    const double epoch = (p.phase == oddigit::TrainPhase::Gan ? 0 : run_.params.gan_epochs) + (p.epoch - 1) +
-                         static_cast<double>(p.step) / p.steps;
+    // Both phases take the same steps per epoch, and the GAN's epochs come first.
+    const double epoch = static_cast<double>(p.global_step) / p.steps;
     if (p.phase == oddigit::TrainPhase::Gan) {
         plot_->addPoint(LossPlot::Discriminator, step, epoch, p.discriminator_loss);
         plot_->addPoint(LossPlot::Generator, step, epoch, p.generator_loss);

@@ -53,7 +53,6 @@ private:
     QString normalClassesText() const;
 
     TrainingWorker worker_;
-    TrainJob run_;  // the settings of the current or last run, as started
     LossPlot* plot_ = nullptr;
     QCheckBox* digits_[10] = {};
     QSpinBox* ganEpochs_ = nullptr;

@@ -66,8 +66,14 @@ std::vector<int> digit_list(const std::string& text) {
     return digits;
 }
 
+// An epoch count as set; 0 is default_epochs() of each training set.
+std::string epochs_text(int epochs) {
+    return epochs > 0 ? std::to_string(epochs) : "default";
+}
+
 json recipe_json(const TrainParams& params) {
-    return {{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
+    const auto epochs_json = [](int epochs) { return epochs > 0 ? json(epochs) : json(epochs_text(epochs)); };
+    return {{"gan_epochs", epochs_json(params.gan_epochs)}, {"encoder_epochs", epochs_json(params.encoder_epochs)},
             {"batch_size", params.batch_size}, {"latent_dim", params.architecture.latent_dim},
             {"width", params.architecture.width}, {"kappa", params.kappa}};
 }
@@ -299,8 +305,9 @@ int run_one_class_protocol(const ProtocolOptions& options) {
     params.seeds = options.seeds;
     params.train = options.params;
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    std::printf("one-class protocol: %zu digits x %zu seeds, %d GAN + %d encoder epochs each\n", params.digits.size(),
-                params.seeds.size(), params.train.gan_epochs, params.train.encoder_epochs);
+    std::printf("one-class protocol: %zu digits x %zu seeds, %s GAN + %s encoder epochs each\n", params.digits.size(),
+                params.seeds.size(), epochs_text(params.train.gan_epochs).c_str(),
+                epochs_text(params.train.encoder_epochs).c_str());
     std::fflush(stdout);
     ProgressLine line;
     const OneClassReport report = run_one_class(mnist, params, protocol_log(line), progress_callbacks(line));
@@ -332,9 +339,9 @@ int run_leave_one_out_protocol(const LeaveOneOutOptions& options) {
     LeaveOneOutParams params = options.params;
     params.digits = digit_list(options.digits);
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    std::printf("leave-one-out protocol: %zu anomaly digits, seed %llu, %d GAN + %d encoder epochs each\n",
-                params.digits.size(), static_cast<unsigned long long>(params.seed), params.train.gan_epochs,
-                params.train.encoder_epochs);
+    std::printf("leave-one-out protocol: %zu anomaly digits, seed %llu, %s GAN + %s encoder epochs each\n",
+                params.digits.size(), static_cast<unsigned long long>(params.seed),
+                epochs_text(params.train.gan_epochs).c_str(), epochs_text(params.train.encoder_epochs).c_str());
     std::fflush(stdout);
     ProgressLine line;
     const LeaveOneOutReport report = run_leave_one_out(mnist, params, protocol_log(line), progress_callbacks(line));

@@ -26,9 +26,11 @@ void add_device_option(CLI::App& command, std::string& device) {
 }
 
 void add_train_settings(CLI::App& command, TrainParams& params) {
-    command.add_option("--epochs", params.gan_epochs, "GAN epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-    command.add_option("--encoder-epochs", params.encoder_epochs, "encoder epochs")
-        ->check(CLI::Range(1, 100000))
+    command.add_option("--epochs", params.gan_epochs, "GAN epochs (0: 80 under 20,000 training images, else 40)")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
+    command.add_option("--encoder-epochs", params.encoder_epochs, "encoder epochs (0: as --epochs 0)")
+        ->check(CLI::Range(0, 100000))
         ->capture_default_str();
     command.add_option("--batch-size", params.batch_size, "images per step")->check(CLI::Range(2, 65536))->capture_default_str();
     command.add_option("--lr", params.gan_learning_rate, "GAN learning rate (Adam)")->check(CLI::PositiveNumber)->capture_default_str();

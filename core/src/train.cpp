@@ -24,6 +24,10 @@ constexpr int kSampleCount = 64;
 constexpr int kProgressInterval = 5;
 // Weight of the newest measurement in the smoothed seconds-per-step.
 constexpr double kRateSmoothing = 0.1;
+// default_epochs(): a training set under this many images is small, and gets more epochs.
+constexpr int64_t kSmallTrainingSet = 20000;
+constexpr int kSmallSetEpochs = 80;
+constexpr int kLargeSetEpochs = 40;
 // Bound on the epoch counts a resume file may claim.
 constexpr int kMaxEpochs = 1000000;
 // Images per D pass while fitting the feature density.
@@ -250,18 +254,25 @@ private:
     std::vector<double> probe_;
 };
 
+// params with each phase's epochs, where 0, replaced by the default for this training set.
+TrainParams with_epochs_for(TrainParams params, int64_t train_images) {
+    if (params.gan_epochs == 0) params.gan_epochs = default_epochs(train_images);
+    if (params.encoder_epochs == 0) params.encoder_epochs = default_epochs(train_images);
+    return params;
+}
+
 class Trainer {
 public:
-    Trainer(const LabelledImages& train_set, const ImageBatch& validation_images, const TrainParams& params,
+    Trainer(const LabelledImages& train_set, const ImageBatch& validation_images, const TrainParams& requested,
             const TrainCallbacks& callbacks, TrainControl* control)
-        : params_(params),
+        : params_(with_epochs_for(requested, train_set.images.size())),
           callbacks_(callbacks),
           control_(control),
           validation_images_(validation_images),
-          model_(AnomalyModel::create(params.architecture, params.seed)),
-          device_(detail::usable_device(params.device)),
-          noise_(at::detail::createCPUGenerator(params.seed + 1)),
-          threads_(params.threads) {
+          model_(AnomalyModel::create(params_.architecture, params_.seed)),
+          device_(detail::usable_device(params_.device)),
+          noise_(at::detail::createCPUGenerator(params_.seed + 1)),
+          threads_(params_.threads) {
         const ImageBatch& train_images = train_set.images;
         if (train_images.size() < 2 || validation_images.empty())
             throw Error("training needs at least 2 training images and 1 validation image");
@@ -269,37 +280,37 @@ public:
             throw Error("training needs one label per training image (" + std::to_string(train_set.labels.size()) +
                         " labels for " + std::to_string(train_images.size()) + " images)");
         for (uint8_t label : train_set.labels)
-            if (!params.normal_classes.contains(label))
+            if (!params_.normal_classes.contains(label))
                 throw Error("a training image is labelled " + std::to_string(label) + ", not one of the normal classes " +
-                            params.normal_classes.to_string());
-        if (params.batch_size < 2) throw Error("the batch size must be at least 2");
-        const int ranks = params.distributed.world_size;
-        if (ranks > 1 && (params.batch_size % ranks != 0 || params.batch_size / ranks < 2))
-            throw Error("the batch size " + std::to_string(params.batch_size) + " must split into " + std::to_string(ranks) +
+                            params_.normal_classes.to_string());
+        if (params_.batch_size < 2) throw Error("the batch size must be at least 2");
+        const int ranks = params_.distributed.world_size;
+        if (ranks > 1 && (params_.batch_size % ranks != 0 || params_.batch_size / ranks < 2))
+            throw Error("the batch size " + std::to_string(params_.batch_size) + " must split into " + std::to_string(ranks) +
                         " equal shares of at least 2 images (BatchNorm needs two), one per rank");
-        if (params.gan_epochs < 1 || params.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
+        if (params_.gan_epochs < 1 || params_.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
         model_.impl().to(device_);
         ModelInfo& info = model_.info();
-        info.normal_classes = params.normal_classes;
-        info.kappa = params.kappa;
+        info.normal_classes = params_.normal_classes;
+        info.kappa = params_.kappa;
         info.knows_digits = true;
-        info.digit_weight = params.digit_weight;
-        info.density_weight = params.density_weight;
-        info.threshold_quantile = params.threshold_quantile;
-        info.training_json = describe(params, train_images.size(), validation_images.size()).dump();
+        info.digit_weight = params_.digit_weight;
+        info.density_weight = params_.density_weight;
+        info.threshold_quantile = params_.threshold_quantile;
+        info.training_json = describe(params_, train_images.size(), validation_images.size()).dump();
 
         train_count_ = train_images.size();
         images_ = detail::to_tensor(train_images, 0, train_images.size(), device_);
         labels_ = torch::tensor(std::vector<int64_t>(train_set.labels.begin(), train_set.labels.end()), torch::kLong)
                       .to(device_);
-        steps_ = static_cast<int>(std::max<int64_t>(1, train_count_ / params.batch_size));
-        fixed_noise_ = torch::randn({kSampleCount, params.architecture.latent_dim},
-                                    at::detail::createCPUGenerator(params.seed + 2))
+        steps_ = static_cast<int>(std::max<int64_t>(1, train_count_ / params_.batch_size));
+        fixed_noise_ = torch::randn({kSampleCount, params_.architecture.latent_dim},
+                                    at::detail::createCPUGenerator(params_.seed + 2))
                            .to(device_);
         make_optimizers();
         // Joined last: a rank that refuses its settings above stops before the others wait for it.
-        group_ = std::make_unique<detail::ProcessGroup>(params.distributed);
-        if (params.resume) load_resume();
+        group_ = std::make_unique<detail::ProcessGroup>(params_.distributed);
+        if (params_.resume) load_resume();
     }
 
     TrainResult run() {
@@ -681,6 +692,10 @@ private:
 };
 
 }  // namespace
+
+int default_epochs(int64_t train_images) {
+    return train_images < kSmallTrainingSet ? kSmallSetEpochs : kLargeSetEpochs;
+}
 
 std::string resume_path(const std::string& output_path) {
     const std::string suffix = ".safetensors";

@@ -111,6 +111,30 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
     EXPECT_EQ(*std::max_element(held_out.begin(), held_out.end()), info.validation_scores.back());
 }
 
+// 0 epochs asks for the default for the training set's size: more epochs for a small set.
+TEST(Train, EpochsLeftAtZeroAreTheDefaultForTheTrainingSetsSize) {
+    EXPECT_EQ(default_epochs(5000), 80);
+    EXPECT_EQ(default_epochs(54000), 40);
+    const NormalSplit split = subset(ClassSet::single(7), 640);
+    TrainParams params = quick_params(0, 0);
+    TrainControl control;
+    TrainCallbacks stop_after_first_epoch;
+    int epochs = 0;
+    stop_after_first_epoch.on_epoch = [&](const EpochSummary& summary) {
+        epochs = summary.epochs;
+        control.cancel();
+    };
+    const TrainResult result = train(split.train, split.validation, params, stop_after_first_epoch, &control);
+    EXPECT_EQ(result.outcome, TrainOutcome::Cancelled);
+    EXPECT_EQ(epochs, default_epochs(640));
+    // The model records the epochs it was given, not 0.
+    EXPECT_NE(result.model.info().training_json.find("\"gan_epochs\":80"), std::string::npos)
+        << result.model.info().training_json;
+
+    params.gan_epochs = -1;
+    EXPECT_THROW(train(split.train, split.validation, params), Error);
+}
+
 // Trains until the first epoch has finished and been saved, then cancels.
 TrainResult train_first_epoch(const NormalSplit& split, const TrainParams& params) {
     TrainControl control;

@@ -15,6 +15,7 @@
 #include <QMouseEvent>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -135,6 +136,18 @@ private slots:
         window_->show();
         QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
         QVERIFY(window_->openModel(QString::fromStdString(oddigit::test::fixture_model_path()), true));
+    }
+
+    // The epoch boxes start at the engine's default, 0, shown as a word and not as "0 epochs".
+    void theEpochBoxesStartAtTheDefault() {
+        int defaults = 0;
+        for (const QSpinBox* box : window_->trainView()->findChildren<QSpinBox*>())
+            if (box->specialValueText() == "Default") {
+                QCOMPARE(box->value(), 0);
+                QCOMPARE(box->text(), QString("Default"));
+                ++defaults;
+            }
+        QCOMPARE(defaults, 2);
     }
 
     void strokesGiveAScoreAndAHeatmapHotUnderTheStrokes() {
