@@ -2,8 +2,10 @@
 # Runs an evaluation protocol with the committed settings and writes its results to
 # bench/results/NAME.json (figures) and NAME.log (progress and the Markdown table).
 #   bench/protocols.sh one-class|leave-one-out|localization|drawn|search-vs-encoder|all
-# Wall times on this project's 2-core machine: one-class ~44 min per seed (3 seeds
-# ~2 h 15 min), leave-one-out ~60 min, localization 2 s, drawn 3 s, search-vs-encoder ~18 min.
+# Wall times on this project's 2-core machine: one-class ~44 min per seed with 0.3's 40 + 40
+# epochs, about twice that with 0.4's 80 + 80 (from single 1-thread trainings of 9-14 min, two
+# at a time; the command itself not re-timed), leave-one-out ~60 min, localization 5 s, drawn
+# 3 s, search-vs-encoder ~18 min.
 # Needs a build (scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
