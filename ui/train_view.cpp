@@ -11,6 +11,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -51,9 +52,10 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
         auto* box = new QSpinBox;
         box->setRange(0, 10000);
         box->setSpecialValueText(tr("Default"));
-        box->setToolTip(tr("Default: %1 epochs for a training set under 20,000 images (one or two digits), %2 for a larger one")
-                            .arg(oddigit::default_epochs(0))
-                            .arg(oddigit::default_epochs(1000000)));
+        box->setToolTip(tr("Default: %1 epochs for a training set under %2 images (one or two digits), %3 for a larger one")
+                            .arg(oddigit::kSmallSetEpochs)
+                            .arg(QLocale().toString(static_cast<qlonglong>(oddigit::kSmallTrainingSet)))
+                            .arg(oddigit::kLargeSetEpochs));
         box->setValue(value);
         return box;
     };

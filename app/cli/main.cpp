@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "oddigit/error.h"
 #include "oddigit/runtime.h"
+#include "oddigit/train.h"
 
 namespace {
 
@@ -26,7 +27,9 @@ void add_device_option(CLI::App& command, std::string& device) {
 }
 
 void add_train_settings(CLI::App& command, TrainParams& params) {
-    command.add_option("--epochs", params.gan_epochs, "GAN epochs (0: 80 under 20,000 training images, else 40)")
+    command.add_option("--epochs", params.gan_epochs,
+                       "GAN epochs (0: " + std::to_string(kSmallSetEpochs) + " under " + std::to_string(kSmallTrainingSet) +
+                           " training images, else " + std::to_string(kLargeSetEpochs) + ")")
         ->check(CLI::Range(0, 100000))
         ->capture_default_str();
     command.add_option("--encoder-epochs", params.encoder_epochs, "encoder epochs (0: as --epochs 0)")

@@ -24,10 +24,6 @@ constexpr int kSampleCount = 64;
 constexpr int kProgressInterval = 5;
 // Weight of the newest measurement in the smoothed seconds-per-step.
 constexpr double kRateSmoothing = 0.1;
-// default_epochs(): a training set under this many images is small, and gets more epochs.
-constexpr int64_t kSmallTrainingSet = 20000;
-constexpr int kSmallSetEpochs = 80;
-constexpr int kLargeSetEpochs = 40;
 // Bound on the epoch counts a resume file may claim.
 constexpr int kMaxEpochs = 1000000;
 // Images per D pass while fitting the feature density.

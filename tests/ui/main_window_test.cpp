@@ -148,6 +148,10 @@ private slots:
                 ++defaults;
             }
         QCOMPARE(defaults, 2);
+        QWidget* shown = window_->tabs()->currentWidget();
+        window_->tabs()->setCurrentWidget(window_->trainView());
+        screenshot(window_.get(), "train-defaults");
+        window_->tabs()->setCurrentWidget(shown);
     }
 
     void strokesGiveAScoreAndAHeatmapHotUnderTheStrokes() {

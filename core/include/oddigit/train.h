@@ -64,6 +64,12 @@ struct TrainParams {
 // A duration for people: "1h 02m", "3m 07s", "12s" (e.g. TrainProgress::eta_seconds).
 std::string format_duration(double seconds);
 
+// default_epochs(): a training set under kSmallTrainingSet images (a model of one or two
+// digits) gets kSmallSetEpochs, a larger one kLargeSetEpochs.
+constexpr int64_t kSmallTrainingSet = 20000;
+constexpr int kSmallSetEpochs = 80;
+constexpr int kLargeSetEpochs = 40;
+
 // The epochs a phase runs when TrainParams leaves them at 0: 80 for a training set under
 // 20,000 images (a model of one or two digits), 40 for a larger one. Chosen without test
 // labels (bench/results/epochs.txt): on one-class models 80 + 80 lifts the label-free
