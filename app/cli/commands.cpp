@@ -285,6 +285,14 @@ int run_eval(const EvalOptions& options) {
     std::printf("mean score per digit:");
     for (int d = 0; d < 10; ++d) std::printf(" %d:%.4f", d, evaluation.mean_score_per_digit[d]);
     std::printf("\n");
+    json auroc_per_digit = json::array();
+    for (double value : evaluation.auroc_per_digit) auroc_per_digit.push_back(value >= 0 ? json(value) : json(nullptr));
+    if (evaluation.auroc >= 0) {
+        std::printf("AUROC of each anomalous digit against the normal ones:");
+        for (int d = 0; d < 10; ++d)
+            if (evaluation.auroc_per_digit[d] >= 0) std::printf(" %d:%.4f", d, evaluation.auroc_per_digit[d]);
+        std::printf("\n");
+    }
     if (!options.json_path.empty()) {
         json out = {{"model", model_path},
                     {"normal_classes", info.normal_classes.to_string()},
@@ -293,6 +301,7 @@ int run_eval(const EvalOptions& options) {
                     {"true_positive_rate", evaluation.true_positive_rate},
                     {"false_positive_rate", evaluation.false_positive_rate},
                     {"mean_score_per_digit", evaluation.mean_score_per_digit},
+                    {"auroc_per_digit", auroc_per_digit},
                     {"seconds", seconds}};
         write_text(options.json_path, out.dump(2) + "\n");
     }

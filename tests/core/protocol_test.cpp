@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "oddigit/error.h"
@@ -43,6 +44,31 @@ TEST(Protocol, LeaveOneOutPoolsBothSetsAndTestsOnAFifthOfTheNormalImagesPlusEver
     // protocol's quality is measured by bench/protocols.sh, not here.
     EXPECT_TRUE(run.auroc >= 0.0 && run.auroc <= 1.0) << run.auroc;
     EXPECT_DOUBLE_EQ(report.mean_auroc(), run.auroc);
+}
+
+// The per-digit AUROCs split the overall one: every (anomaly, normal) pair belongs to the
+// anomaly's digit, so the overall AUROC is their mean weighted by image count.
+TEST(Evaluate, SplitsTheAurocByAnomalousDigit) {
+    AnomalyModel model = AnomalyModel::load(test::fixture_model_path());
+    model.info().normal_classes = ClassSet::parse("3,8");
+    const LabelledImages test_set = first(test::mnist().test, 2000);
+    const TestEvaluation evaluation = evaluate(model, test_set);
+
+    ASSERT_EQ(evaluation.auroc_per_digit.size(), 10u);
+    EXPECT_EQ(evaluation.auroc_per_digit[3], -1.0);
+    EXPECT_EQ(evaluation.auroc_per_digit[8], -1.0);
+    double weighted = 0;
+    int64_t anomalies = 0;
+    for (int d = 0; d < 10; ++d) {
+        if (d == 3 || d == 8) continue;
+        const auto images = std::count(test_set.labels.begin(), test_set.labels.end(), d);
+        ASSERT_GT(images, 0);
+        EXPECT_GE(evaluation.auroc_per_digit[d], 0.0) << d;
+        EXPECT_LE(evaluation.auroc_per_digit[d], 1.0) << d;
+        weighted += images * evaluation.auroc_per_digit[d];
+        anomalies += images;
+    }
+    EXPECT_NEAR(weighted / anomalies, evaluation.auroc, 1e-9);
 }
 
 TEST(Protocol, LeaveOneOutRejectsUnusableSettings) {

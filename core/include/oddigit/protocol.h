@@ -17,6 +17,10 @@ struct TestEvaluation {
     double true_positive_rate = 0;   // anomalies flagged at the model's threshold
     double false_positive_rate = 0;  // normal images flagged at the model's threshold
     std::vector<double> mean_score_per_digit;  // 10 entries
+    // 10 entries: the images of each anomalous digit against the normal images, which shows
+    // what the model mistakes for normal; -1 for a normal digit or one absent from the set.
+    // auroc is their mean weighted by each digit's image count.
+    std::vector<double> auroc_per_digit;
 };
 
 TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test,
