@@ -555,13 +555,15 @@ int run_drawn_protocol(const DrawnOptions& options) {
     json glyphs = json::array();
     for (const GlyphRate& glyph : report.glyphs) {
         char cell[64];
-        std::snprintf(cell, sizeof cell, "%s%s %.0f%%  ", glyph.name.c_str(), glyph.held_out ? "*" : "",
-                      100 * glyph.flagged);
+        std::snprintf(cell, sizeof cell, "%s%s %.0f%%  ", glyph.name.c_str(),
+                      glyph.held_out ? "*" : glyph.other_class ? "!" : "", 100 * glyph.flagged);
         line += cell;
         glyphs.push_back({{"template", glyph.name}, {"held_out", glyph.held_out}, {"flagged", glyph.flagged},
-                          {"kind", glyph.kind == GlyphKind::Digit ? "digit" : glyph.kind == GlyphKind::Letter ? "letter" : "symbol"}});
+                          {"kind", glyph.kind == GlyphKind::Digit ? "digit" : glyph.kind == GlyphKind::Letter ? "letter" : "symbol"},
+                          {"other_class", glyph.other_class}});
     }
-    std::printf("flagged per template (* held out): %s\n%.1f s\n", line.c_str(), seconds);
+    std::printf("flagged per template (* held out, ! a digit outside the normal classes): %s\n%.1f s\n", line.c_str(),
+                seconds);
     if (!options.pictures_dir.empty()) {
         for (int64_t i = 0; i < set.images.size(); i += options.samples_per_template) {
             std::string name = set.names[i];

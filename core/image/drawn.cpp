@@ -214,8 +214,14 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
         const bool digit = set.kinds[i] == GlyphKind::Digit;
         const float score = scores[i].score;
         const bool flagged = score >= info.threshold;
+        const bool other = digit && !info.normal_classes.contains(set.digits[i]);
+        if (report.glyphs.empty() || report.glyphs.back().name != set.names[i]) {
+            report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0, other});
+            glyph_hits.push_back({0, 0});
+        }
+        glyph_hits.back().first += flagged;
+        ++glyph_hits.back().second;
         if (digit) {
-            const bool other = !info.normal_classes.contains(set.digits[i]);
             digit_scores.push_back(score);
             digit_anomalous.push_back(other);
             if (other) {
@@ -224,12 +230,6 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
                 continue;
             }
         }
-        if (report.glyphs.empty() || report.glyphs.back().name != set.names[i]) {
-            report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0});
-            glyph_hits.push_back({0, 0});
-        }
-        glyph_hits.back().first += flagged;
-        ++glyph_hits.back().second;
         if (digit) {
             ++report.digits;
             digits_flagged += flagged;

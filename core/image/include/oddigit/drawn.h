@@ -49,7 +49,8 @@ struct GlyphRate {
     std::string name;
     GlyphKind kind = GlyphKind::Digit;
     bool held_out = false;
-    double flagged = 0;  // fraction flagged at the model's threshold
+    double flagged = 0;          // fraction flagged at the model's threshold
+    bool other_class = false;    // a digit outside the model's normal classes: an anomaly
 };
 
 struct DrawnReport {
@@ -68,11 +69,11 @@ struct DrawnReport {
     // those of the normal classes: unseen digits, labelled by their templates. -1 without any.
     double other_digits_auroc = -1;
     double other_digits_flagged = -1;
-    std::vector<GlyphRate> glyphs;    // per template, the other digits' left out
+    std::vector<GlyphRate> glyphs;    // per template, the other classes' digits included
 };
 
 // Scores the set with the model. Digits outside the model's normal classes count only in
-// other_digits_*.
+// other_digits_* and in their glyphs' rates.
 // Throws Error when the set has no normal digit or no letter or symbol.
 DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set);
 
