@@ -285,8 +285,6 @@ int run_eval(const EvalOptions& options) {
     std::printf("mean score per digit:");
     for (int d = 0; d < 10; ++d) std::printf(" %d:%.4f", d, evaluation.mean_score_per_digit[d]);
     std::printf("\n");
-    json auroc_per_digit = json::array();
-    for (double value : evaluation.auroc_per_digit) auroc_per_digit.push_back(value >= 0 ? json(value) : json(nullptr));
     if (evaluation.auroc >= 0) {
         std::printf("AUROC of each anomalous digit against the normal ones:");
         for (int d = 0; d < 10; ++d)
@@ -294,6 +292,9 @@ int run_eval(const EvalOptions& options) {
         std::printf("\n");
     }
     if (!options.json_path.empty()) {
+        json auroc_per_digit = json::array();
+        for (double value : evaluation.auroc_per_digit)
+            auroc_per_digit.push_back(value >= 0 ? json(value) : json(nullptr));
         json out = {{"model", model_path},
                     {"normal_classes", info.normal_classes.to_string()},
                     {"threshold", info.threshold},

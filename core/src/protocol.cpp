@@ -37,15 +37,16 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, c
     evaluation.false_positive_rate = normals ? static_cast<double>(normals_flagged) / normals : 0.0;
     for (int d = 0; d < 10; ++d) evaluation.mean_score_per_digit.push_back(count[d] ? sum[d] / count[d] : 0.0);
     evaluation.auroc_per_digit.assign(10, -1.0);
+    std::vector<float> normal_scores;
+    for (size_t i = 0; i < test.labels.size(); ++i)
+        if (!anomalous[i]) normal_scores.push_back(evaluation.scores[i]);
     for (int d = 0; d < 10; ++d) {
         if (normal.contains(d) || count[d] == 0 || normals == 0) continue;
-        std::vector<float> scores;
-        std::vector<bool> of_digit;
-        for (size_t i = 0; i < test.labels.size(); ++i) {
-            if (test.labels[i] != d && anomalous[i]) continue;
-            scores.push_back(evaluation.scores[i]);
-            of_digit.push_back(anomalous[i]);
-        }
+        std::vector<float> scores = normal_scores;
+        for (size_t i = 0; i < test.labels.size(); ++i)
+            if (test.labels[i] == d) scores.push_back(evaluation.scores[i]);
+        std::vector<bool> of_digit(scores.size(), true);
+        std::fill_n(of_digit.begin(), normal_scores.size(), false);
         evaluation.auroc_per_digit[d] = auroc(scores, of_digit);
     }
     return evaluation;
