@@ -40,6 +40,11 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
     command.add_option("--encoder-lr", params.encoder_learning_rate, "encoder learning rate (Adam)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    command.add_option("--encoder-corruption", params.encoder_corruption,
+                       "share of the encoder's training digits given a fragment of another digit, added or "
+                       "wiped; it learns to give back the clean digit")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     command.add_option("--kappa", params.kappa, "weight of the discriminator-feature residual")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
@@ -88,6 +93,10 @@ int main(int argc, char** argv) {
                               "model file to write (.safetensors); required on rank 0, other ranks write their copy only when given it");
     train_command->add_option("--seed", train.params.seed, "random seed")->capture_default_str();
     train_command->add_flag("--resume", train.params.resume, "continue from OUT's .resume.safetensors");
+    train_command->add_option("--gan-from", train.params.gan_from,
+                              "keep this finished model's GAN (trained with the same settings) and train only a new "
+                              "encoder, written to OUT")
+        ->check(CLI::ExistingFile);
     train_command->add_option("--validation-fraction", train.validation_fraction, "share of normal images held out")
         ->check(CLI::Range(0.01, 0.5))
         ->capture_default_str();

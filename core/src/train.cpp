@@ -38,6 +38,10 @@ constexpr double kDigitLossWeight = 1.0;
 constexpr int64_t kMaxCutOffset = 4;
 // An overlaid digit is shifted by up to this many pixels; MNIST leaves a 4-pixel margin.
 constexpr int64_t kMaxOverlayShift = 4;
+// The encoder's corruption: a fragment's side in pixels, and its least distance from the border.
+constexpr int64_t kMinFragmentSide = 6;
+constexpr int64_t kMaxFragmentSide = 14;
+constexpr int64_t kFragmentMargin = 2;
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
@@ -60,7 +64,8 @@ json describe(const TrainParams& params, int64_t train_count, int64_t validation
     json settings = fixed_settings(params, train_count);
     settings.update({{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
                      {"gan_learning_rate", params.gan_learning_rate},
-                     {"encoder_learning_rate", params.encoder_learning_rate}, {"kappa", params.kappa},
+                     {"encoder_learning_rate", params.encoder_learning_rate},
+                     {"encoder_corruption", params.encoder_corruption}, {"kappa", params.kappa},
                      {"digit_weight", params.digit_weight}, {"density_weight", params.density_weight},
                      {"threshold_quantile", params.threshold_quantile}, {"validation_images", validation_count},
                      {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
@@ -151,6 +156,38 @@ torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Ten
                                              ((kind == MirrorAcross) & is({1})) | ((kind == MirrorDown) & is({1, 3}));
     const torch::Tensor valid = torch::where(kind < Stitch, ~gives_a_digit_back, partner_labels != labels);
     return made.index_select(0, valid.nonzero().squeeze(1));
+}
+
+// corrupted_digits() on [N, 1, 28, 28] in [-1, 1], on the digits' device.
+torch::Tensor corrupt(const torch::Tensor& digits, double share, at::Generator& random) {
+    const int64_t count = digits.size(0);
+    const auto on = [&](torch::Tensor t) { return t.to(digits.device()); };
+    // Per image: whether and how it is corrupted, then where the fragment comes from and goes.
+    const torch::Tensor draw = on(torch::rand({count, 7}, random));
+    const auto pick = [&](int column, int64_t choices) {
+        return (draw.select(1, column) * choices).floor().to(torch::kLong).clamp_max(choices - 1).view({count, 1, 1});
+    };
+    const torch::Tensor height = kMinFragmentSide + pick(1, kMaxFragmentSide - kMinFragmentSide + 1);
+    const torch::Tensor width = kMinFragmentSide + pick(2, kMaxFragmentSide - kMinFragmentSide + 1);
+    const auto within = [&](int column, const torch::Tensor& side, int64_t margin) {
+        return margin + (draw.select(1, column).view({count, 1, 1}) * (kImageSide - 2 * margin - side + 1)).floor().to(torch::kLong);
+    };
+    const torch::Tensor from_row = within(3, height, 0), from_column = within(4, width, 0);
+    const torch::Tensor to_row = within(5, height, kFragmentMargin), to_column = within(6, width, kFragmentMargin);
+
+    const torch::Tensor row = torch::arange(kImageSide, digits.options().dtype(torch::kLong)).view({1, kImageSide, 1});
+    const torch::Tensor column = row.view({1, 1, kImageSide});
+    const torch::Tensor inside = (row >= to_row) & (row < to_row + height) & (column >= to_column) & (column < to_column + width);
+    const torch::Tensor source = ((row - to_row + from_row).clamp(0, kImageSide - 1) * kImageSide +
+                                  (column - to_column + from_column).clamp(0, kImageSide - 1))
+                                     .view({count, kImagePixels});
+    const torch::Tensor ink = (digits.view({count, kImagePixels}) + 1) * 0.5;
+    const torch::Tensor fragment = ink.roll(-1, 0).gather(1, source) * inside.view({count, kImagePixels});
+
+    const torch::Tensor chance = draw.select(1, 0).view({count, 1});
+    const torch::Tensor corrupted = torch::where(chance < share / 2, torch::max(ink, fragment),
+                                                 torch::where(chance < share, ink * (1 - fragment), ink));
+    return (corrupted * 2 - 1).view_as(digits);
 }
 
 // Picks the LibTorch thread count of the training thread by timing its steps. A full OpenMP
@@ -285,6 +322,11 @@ public:
             throw Error("the batch size " + std::to_string(params_.batch_size) + " must split into " + std::to_string(ranks) +
                         " equal shares of at least 2 images (BatchNorm needs two), one per rank");
         if (params_.gan_epochs < 1 || params_.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
+        if (!(params_.encoder_corruption >= 0 && params_.encoder_corruption <= 1))
+            throw Error("the encoder's corruption share must lie in [0, 1]");
+        if (!params_.gan_from.empty() && params_.gan_from == params_.output_path)
+            throw Error("the model to take the GAN from, '" + params_.gan_from +
+                        "', is also the output, which the encoder phase overwrites; write the new model elsewhere");
         model_.impl().to(device_);
         ModelInfo& info = model_.info();
         info.normal_classes = params_.normal_classes;
@@ -306,7 +348,10 @@ public:
         make_optimizers();
         // Joined last: a rank that refuses its settings above stops before the others wait for it.
         group_ = std::make_unique<detail::ProcessGroup>(params_.distributed);
-        if (params_.resume) load_resume();
+        if (params_.resume)
+            load_resume();
+        else if (!params_.gan_from.empty())
+            take_gan(params_.gan_from);
     }
 
     TrainResult run() {
@@ -379,7 +424,8 @@ private:
         impl.discriminator->train();
         const Clock::time_point epoch_start = Clock::now();
         const double exchange_start = group_->exchange_seconds().total();
-        const torch::Tensor order = epoch_order(TrainPhase::Gan, epoch);
+        at::Generator random = epoch_random(TrainPhase::Gan, epoch);
+        const torch::Tensor order = epoch_order(random);
         for (int step = 1; step <= steps_; ++step) {
             if (!all_ranks_continue()) return false;
             const Clock::time_point step_start = Clock::now();
@@ -460,15 +506,18 @@ private:
         impl.encoder->train();
         const Clock::time_point epoch_start = Clock::now();
         const double exchange_start = group_->exchange_seconds().total();
-        const torch::Tensor order = epoch_order(TrainPhase::Encoder, epoch);
+        at::Generator random = epoch_random(TrainPhase::Encoder, epoch);
+        const torch::Tensor order = epoch_order(random);
         for (int step = 1; step <= steps_; ++step) {
             if (!all_ranks_continue()) return false;
             const Clock::time_point step_start = Clock::now();
+            // As in the GAN phase, every rank corrupts the whole batch and takes its share.
             const torch::Tensor batch = images_.index_select(0, batch_indices(order, step));
             const torch::Tensor real = share(batch);
+            const torch::Tensor input = share(corrupt(batch, params_.encoder_corruption, random));
 
-            // izi_f: reconstruct x through G(E(x)); residuals in pixels and in D's features.
-            const torch::Tensor reconstruction = impl.generator->forward(impl.encoder->forward(real));
+            // izi_f: reconstruct the clean x through G(E(x~)); residuals in pixels and in D's features.
+            const torch::Tensor reconstruction = impl.generator->forward(impl.encoder->forward(input));
             const torch::Tensor loss =
                 detail::izif_loss(*impl.discriminator, real, reconstruction, params_.kappa).sum() / batch.size(0);
             encoder_optimizer_->zero_grad();
@@ -498,10 +547,15 @@ private:
         return true;
     }
 
-    // A fixed permutation per (seed, phase, epoch), so a resumed run sees the same batches.
-    torch::Tensor epoch_order(TrainPhase phase, int epoch) const {
-        const uint64_t stream = params_.seed * 1000003ull + static_cast<uint64_t>(phase) * 10007ull + epoch;
-        return torch::randperm(train_count_, at::detail::createCPUGenerator(stream), torch::kLong).to(device_);
+    // A random stream per (seed, phase, epoch), so a resumed run sees the same batches and
+    // the same corruptions.
+    at::Generator epoch_random(TrainPhase phase, int epoch) const {
+        return at::detail::createCPUGenerator(params_.seed * 1000003ull + static_cast<uint64_t>(phase) * 10007ull + epoch);
+    }
+
+    // The epoch's order of the training images, the first draw of its stream.
+    torch::Tensor epoch_order(at::Generator& random) const {
+        return torch::randperm(train_count_, random, torch::kLong).to(device_);
     }
 
     // This rank's rows of a tensor that holds the whole batch.
@@ -631,19 +685,8 @@ private:
                         wanted.dump() + "); a resumed run may change the epochs, learning rates, kappa and "
                         "threshold quantile, not these");
         // A calibration for an older score is dropped: the run calibrates again when it ends.
-        AnomalyModel saved_model = detail::from_file(file, path, {"optimizer.", "rng."}, StaleCalibration::Drop);
-        // Settings that may change on resume (kappa, the threshold quantile) follow this run.
-        const ModelInfo wanted_info = model_.info();
-        model_ = std::move(saved_model);
-        model_.info().training_json = wanted_info.training_json;
-        model_.info().kappa = wanted_info.kappa;
-        model_.info().digit_weight = wanted_info.digit_weight;
-        model_.info().density_weight = wanted_info.density_weight;
-        model_.info().threshold_quantile = wanted_info.threshold_quantile;
-        model_.impl().to(device_);
+        adopt(detail::from_file(file, path, {"optimizer.", "rng."}, StaleCalibration::Drop));
         auto& impl = model_.impl();
-        // The optimizers hold the old parameter tensors: rebuild them on the loaded ones.
-        make_optimizers();
         take_optimizer(file, "optimizer.generator.", *generator_optimizer_, *impl.generator, path);
         take_optimizer(file, "optimizer.discriminator.", *discriminator_optimizer_, *impl.discriminator, path);
         take_optimizer(file, "optimizer.encoder.", *encoder_optimizer_, *impl.encoder, path);
@@ -662,6 +705,45 @@ private:
                         " epochs and the encoder was trained on it; it cannot be extended to " +
                         std::to_string(params_.gan_epochs));
         gan_epochs_done_ = std::min(gan_epochs_done_, params_.gan_epochs);
+    }
+
+    // TrainParams::gan_from: the saved model's G, D and density with this run's fresh encoder,
+    // the one a full run would start its encoder phase with.
+    void take_gan(const std::string& path) {
+        AnomalyModel saved = AnomalyModel::load(path, StaleCalibration::Drop);
+        const json trained = json::parse(saved.info().training_json, nullptr, false);
+        const json wanted = json::parse(model_.info().training_json);
+        const json fixed = fixed_settings(params_, train_count_);
+        json differing = json::object();
+        for (const auto& [key, value] : fixed.items())
+            if (!trained.is_object() || trained.value(key, json()) != value) differing[key] = value;
+        for (const char* key : {"gan_epochs", "gan_learning_rate", "validation_images"})
+            if (!trained.is_object() || trained.value(key, json()) != wanted.at(key)) differing[key] = wanted.at(key);
+        if (!differing.empty())
+            throw Error("'" + path + "' was trained with other settings than this run (" + differing.dump() +
+                        " here; it records " + (trained.is_object() ? trained.dump() : std::string("none")) +
+                        "); take its GAN with the settings it was trained with");
+        if (!saved.info().knows_density)
+            throw Error("'" + path + "' has no feature density; give it one with calibrate --density-weight first");
+        saved.impl().encoder = model_.impl().encoder;
+        adopt(std::move(saved));
+        gan_epochs_done_ = params_.gan_epochs;
+    }
+
+    // Takes over a saved model's networks. The settings that may differ from the run that
+    // saved them (kappa, the score's weights, the threshold quantile, the training record)
+    // follow this run.
+    void adopt(AnomalyModel saved) {
+        const ModelInfo wanted_info = model_.info();
+        model_ = std::move(saved);
+        model_.info().training_json = wanted_info.training_json;
+        model_.info().kappa = wanted_info.kappa;
+        model_.info().digit_weight = wanted_info.digit_weight;
+        model_.info().density_weight = wanted_info.density_weight;
+        model_.info().threshold_quantile = wanted_info.threshold_quantile;
+        model_.impl().to(device_);
+        // The optimizers hold the old parameter tensors: rebuild them on the loaded ones.
+        make_optimizers();
     }
 
     TrainParams params_;
@@ -780,6 +862,13 @@ bool fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const t
 }
 
 }  // namespace detail
+
+ImageBatch corrupted_digits(const ImageBatch& digits, float share, uint64_t seed) {
+    if (!(share >= 0 && share <= 1)) throw Error("the corruption share must lie in [0, 1]");
+    if (digits.empty()) return {};
+    at::Generator random = at::detail::createCPUGenerator(seed);
+    return detail::to_images(corrupt(detail::to_tensor(digits, 0, digits.size(), torch::kCPU), share, random));
+}
 
 void fit_density(AnomalyModel& model, const LabelledImages& train_set) {
     if (train_set.images.empty() || static_cast<int64_t>(train_set.labels.size()) != train_set.images.size())

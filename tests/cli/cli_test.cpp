@@ -216,6 +216,20 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
     // The figure beside the encoder's loss is the held-out digits' mean score, and says so.
     EXPECT_NE(run.out.find("held-out mean score"), std::string::npos) << run.out;
 
+    // A new encoder on the finished GAN: only the encoder phase runs, into another file.
+    const std::string again = dir + "/again.safetensors";
+    const std::string on_its_gan = "train --normal 0,6 --limit 256 --epochs 1 --encoder-epochs 2 --batch-size 32 --gan-from " + model;
+    run = cli(on_its_gan + " --out " + again + " --encoder-corruption 0.25");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out.find("GAN epoch"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("encoder epoch 2/2"), std::string::npos) << run.out;
+    run = cli(on_its_gan + " --out " + model);
+    EXPECT_NE(run.exit_code, 0);
+    EXPECT_NE(run.err.find("also the output"), std::string::npos) << run.err;
+
+    run = cli("info " + again);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find("\"encoder_corruption\":0.25"), std::string::npos) << run.out;
     run = cli("info " + model);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("normal classes:  0,6"), std::string::npos) << run.out;

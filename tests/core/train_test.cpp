@@ -188,6 +188,135 @@ TEST(Train, ResumeContinuesExactlyWhereItStopped) {
     }
 }
 
+// The largest difference between a tensor of two model files.
+float largest_difference(const std::string& first, const std::string& second, const std::string& name) {
+    const auto a = tensor_values(first, name);
+    const auto b = tensor_values(second, name);
+    EXPECT_EQ(a.size(), b.size()) << name;
+    float largest = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) largest = std::max(largest, std::abs(a[i] - b[i]));
+    return largest;
+}
+
+TEST(Train, AnEncoderTrainedOnAFinishedModelsGanIsTheOneItsFullRunTrained) {
+    const std::string dir = test::scratch_dir();
+    const NormalSplit split = subset(ClassSet::single(4), 640);
+    TrainParams params = quick_params(2, 2);
+    params.threads = 1;  // exact for a fixed count, as a resume is
+    params.output_path = dir + "/full.safetensors";
+    train(split.train, split.validation, params);
+
+    params.gan_from = params.output_path;
+    params.output_path = dir + "/encoder-again.safetensors";
+    std::vector<TrainPhase> phases;
+    TrainCallbacks callbacks;
+    callbacks.on_progress = [&](const TrainProgress& p) { phases.push_back(p.phase); };
+    const TrainResult again = train(split.train, split.validation, params, callbacks);
+    ASSERT_FALSE(phases.empty());
+    EXPECT_TRUE(std::all_of(phases.begin(), phases.end(), [](TrainPhase p) { return p == TrainPhase::Encoder; }))
+        << "the GAN and its density are taken, not trained";
+    for (const std::string name : {"generator.up28.weight", "discriminator.down7.conv.weight", "density.class_means",
+                                   "encoder.project.weight", "encoder.down14.weight"})
+        EXPECT_LT(largest_difference(dir + "/full.safetensors", params.output_path, name), 1e-4) << name;
+    const AnomalyModel full = AnomalyModel::load(dir + "/full.safetensors");
+    EXPECT_NEAR(again.model.info().threshold, full.info().threshold, 1e-4);
+
+    // Without the corruption the encoder learns other weights on the same GAN.
+    params.encoder_corruption = 0;
+    params.output_path = dir + "/clean-encoder.safetensors";
+    train(split.train, split.validation, params);
+    EXPECT_LT(largest_difference(dir + "/full.safetensors", params.output_path, "generator.up28.weight"), 1e-6);
+    EXPECT_GT(largest_difference(dir + "/full.safetensors", params.output_path, "encoder.project.weight"), 1e-3);
+}
+
+TEST(Train, TakingTheGanOfAModelTrainedOtherwiseIsRefusedWithTheReason) {
+    const std::string dir = test::scratch_dir();
+    const NormalSplit split = subset(ClassSet::single(4), 320);
+    TrainParams params = quick_params(1, 1);
+    params.output_path = dir + "/model.safetensors";
+    train(split.train, split.validation, params);
+
+    const auto refusal = [&](TrainParams changed) {
+        try {
+            train(split.train, split.validation, changed);
+        } catch (const Error& error) {
+            return std::string(error.what());
+        }
+        return std::string("(trained)");
+    };
+    params.gan_from = params.output_path;
+    EXPECT_NE(refusal(params).find("also the output"), std::string::npos) << refusal(params);
+    params.output_path = dir + "/again.safetensors";
+    TrainParams more_epochs = params;
+    more_epochs.gan_epochs = 2;
+    EXPECT_NE(refusal(more_epochs).find("\"gan_epochs\":2"), std::string::npos) << refusal(more_epochs);
+    TrainParams wider = params;
+    wider.architecture.width = 16;
+    EXPECT_NE(refusal(wider).find("\"width\":16"), std::string::npos) << refusal(wider);
+    TrainParams missing = params;
+    missing.gan_from = dir + "/none.safetensors";
+    EXPECT_NE(refusal(missing).find("none.safetensors"), std::string::npos) << refusal(missing);
+    TrainParams out_of_range = params;
+    out_of_range.encoder_corruption = 1.5f;
+    EXPECT_NE(refusal(out_of_range).find("corruption"), std::string::npos) << refusal(out_of_range);
+}
+
+// Whether two images differ by more than the rounding of a trip to [-1, 1] and back.
+bool differ(const float* first, const float* second) {
+    return !std::equal(first, first + kImagePixels, second, [](float a, float b) { return std::abs(a - b) < 1e-6f; });
+}
+
+TEST(Train, CorruptionAddsOrWipesAWindowOfTheNextDigit) {
+    const ImageBatch digits = test::test_digits(ClassSet::all(), 400);
+    const uint64_t seed = test::training_seed(5);
+    const ImageBatch untouched = corrupted_digits(digits, 0, seed);
+    ASSERT_EQ(untouched.size(), digits.size());
+    for (int64_t i = 0; i < digits.size(); ++i) EXPECT_FALSE(differ(untouched.image(i), digits.image(i))) << i;
+    const ImageBatch corrupted = corrupted_digits(digits, 1, seed);
+    ASSERT_EQ(corrupted.size(), digits.size());
+    EXPECT_EQ(corrupted_digits(digits, 1, seed).pixels, corrupted.pixels) << "the seed fixes the draws";
+    EXPECT_NE(corrupted_digits(digits, 1, seed + 1).pixels, corrupted.pixels);
+
+    int added = 0, wiped = 0;
+    for (int64_t i = 0; i < digits.size(); ++i) {
+        const float* before = digits.image(i);
+        const float* after = corrupted.image(i);
+        const float* next = digits.image((i + 1) % digits.size());
+        int top = kImageSide, bottom = -1, left = kImageSide, right = -1;
+        bool more = false, less = false, from_next = true;
+        for (int p = 0; p < kImagePixels; ++p) {
+            if (std::abs(after[p] - before[p]) < 1e-6f) continue;
+            top = std::min(top, p / kImageSide), bottom = std::max(bottom, p / kImageSide);
+            left = std::min(left, p % kImageSide), right = std::max(right, p % kImageSide);
+            (after[p] > before[p] ? more : less) = true;
+            // Added ink is a pixel of the next digit.
+            if (after[p] > before[p])
+                from_next = from_next && std::any_of(next, next + kImagePixels, [&](float v) { return std::abs(v - after[p]) < 1e-5f; });
+        }
+        if (bottom < 0) continue;  // the window held no ink where it mattered
+        EXPECT_FALSE(more && less) << "image " << i << " both gained and lost ink";
+        EXPECT_LE(bottom - top + 1, 14) << i;
+        EXPECT_LE(right - left + 1, 14) << i;
+        EXPECT_GE(std::min({top, left}), 2) << i;
+        EXPECT_LE(std::max({bottom, right}), kImageSide - 3) << i;
+        EXPECT_TRUE(from_next) << i;
+        added += more, wiped += less;
+    }
+    // Half of the images get each kind; a window that misses the ink changes nothing.
+    test::print_measured("images given ink, of 400", added);
+    test::print_measured("images wiped, of 400", wiped);
+    EXPECT_GT(added, 100);
+    EXPECT_GT(wiped, 100);
+    const ImageBatch some = corrupted_digits(digits, 0.5f, seed);
+    int changed = 0;
+    for (int64_t i = 0; i < digits.size(); ++i)
+        changed += differ(some.image(i), digits.image(i));
+    test::print_measured("images changed at share 0.5, of 400", changed);
+    EXPECT_GT(changed, 100);
+    EXPECT_LT(changed, 260);
+    EXPECT_THROW(corrupted_digits(digits, -0.1f, seed), Error);
+}
+
 TEST(Train, ACancelWhileTheDensityIsFittedLeavesARunThatResumes) {
     const NormalSplit split = subset(ClassSet::single(7), 640);
     TrainParams params = quick_params(1, 1);
