@@ -712,13 +712,14 @@ private:
     void take_gan(const std::string& path) {
         AnomalyModel saved = AnomalyModel::load(path, StaleCalibration::Drop);
         const json trained = json::parse(saved.info().training_json, nullptr, false);
-        const json wanted = json::parse(model_.info().training_json);
-        const json fixed = fixed_settings(params_, train_count_);
+        // What the GAN depends on: the settings a resume keeps, its epochs and rate, and the split.
+        json gan_settings = fixed_settings(params_, train_count_);
+        gan_settings.update({{"gan_epochs", params_.gan_epochs},
+                             {"gan_learning_rate", params_.gan_learning_rate},
+                             {"validation_images", validation_images_.size()}});
         json differing = json::object();
-        for (const auto& [key, value] : fixed.items())
+        for (const auto& [key, value] : gan_settings.items())
             if (!trained.is_object() || trained.value(key, json()) != value) differing[key] = value;
-        for (const char* key : {"gan_epochs", "gan_learning_rate", "validation_images"})
-            if (!trained.is_object() || trained.value(key, json()) != wanted.at(key)) differing[key] = wanted.at(key);
         if (!differing.empty())
             throw Error("'" + path + "' was trained with other settings than this run (" + differing.dump() +
                         " here; it records " + (trained.is_object() ? trained.dump() : std::string("none")) +
