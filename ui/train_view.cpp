@@ -69,6 +69,14 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     learningRate_->setRange(1e-5, 1e-1);
     learningRate_->setSingleStep(1e-4);
     learningRate_->setValue(defaults.gan_learning_rate);
+    encoderCorruption_ = new QDoubleSpinBox;
+    encoderCorruption_->setObjectName("encoderCorruption");
+    encoderCorruption_->setRange(0, 1);
+    encoderCorruption_->setSingleStep(0.1);
+    encoderCorruption_->setValue(defaults.encoder_corruption);
+    encoderCorruption_->setToolTip(tr("Share of the encoder's training digits given a fragment of another digit, "
+                                      "added or wiped; it learns to give back the clean digit, so an odd stroke "
+                                      "stays out of the reconstruction"));
     kappa_ = new QDoubleSpinBox;
     kappa_->setRange(0, 100);
     kappa_->setValue(defaults.kappa);
@@ -95,6 +103,7 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Encoder epochs"), encoderEpochs_);
     form->addRow(tr("Batch size"), batchSize_);
     form->addRow(tr("Learning rate"), learningRate_);
+    form->addRow(tr("Encoder corruption"), encoderCorruption_);
     form->addRow(tr("κ (feature weight)"), kappa_);
     form->addRow(tr("Seed"), seed_);
     form->addRow(tr("Save to"), outputRow);
@@ -218,6 +227,7 @@ void TrainView::start() {
     job.params.encoder_epochs = encoderEpochs_->value();
     job.params.batch_size = batchSize_->value();
     job.params.gan_learning_rate = static_cast<float>(learningRate_->value());
+    job.params.encoder_corruption = static_cast<float>(encoderCorruption_->value());
     job.params.kappa = static_cast<float>(kappa_->value());
     job.params.seed = static_cast<uint64_t>(seed_->value());
     job.params.output_path = output_->text().toStdString();

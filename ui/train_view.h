@@ -59,6 +59,7 @@ private:
     QSpinBox* encoderEpochs_ = nullptr;
     QSpinBox* batchSize_ = nullptr;
     QDoubleSpinBox* learningRate_ = nullptr;
+    QDoubleSpinBox* encoderCorruption_ = nullptr;
     QDoubleSpinBox* kappa_ = nullptr;
     QSpinBox* seed_ = nullptr;
     QLineEdit* output_ = nullptr;

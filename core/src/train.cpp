@@ -727,7 +727,11 @@ private:
         if (!saved.info().knows_density)
             throw Error("'" + path + "' has no feature density; give it one with calibrate --density-weight first");
         saved.impl().encoder = model_.impl().encoder;
+        const std::string encoder_by = model_.info().created_by;
+        const std::string gan_by = saved.info().created_by;
         adopt(std::move(saved));
+        // Both versions, for a GAN kept from an older release.
+        model_.info().created_by = gan_by == encoder_by ? encoder_by : encoder_by + " (GAN: " + gan_by + ")";
         gan_epochs_done_ = params_.gan_epochs;
     }
 

@@ -214,6 +214,16 @@ TEST(Train, AnEncoderTrainedOnAFinishedModelsGanIsTheOneItsFullRunTrained) {
         EXPECT_LT(largest_difference(dir + "/full.safetensors", params.output_path, name), 1e-4) << name;
     const AnomalyModel full = AnomalyModel::load(dir + "/full.safetensors");
     EXPECT_NEAR(again.model.info().threshold, full.info().threshold, 1e-4);
+    EXPECT_EQ(again.model.info().created_by, full.info().created_by);
+
+    // A GAN from another release is named beside the release that trained the encoder.
+    AnomalyModel older = AnomalyModel::load(dir + "/full.safetensors");
+    older.info().created_by = "oddigit 0.2.0";
+    older.save(dir + "/older.safetensors");
+    params.gan_from = dir + "/older.safetensors";
+    params.output_path = dir + "/encoder-on-older.safetensors";
+    EXPECT_EQ(train(split.train, split.validation, params).model.info().created_by,
+              full.info().created_by + " (GAN: oddigit 0.2.0)");
 
     // Without the corruption the encoder learns other weights on the same GAN.
     params.encoder_corruption = 0;

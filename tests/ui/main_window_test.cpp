@@ -3,6 +3,7 @@
 #include <QAbstractButton>
 #include <QApplication>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDialog>
 #include <QDir>
 #include <QElapsedTimer>
@@ -594,8 +595,13 @@ private slots:
                 if (p.phase == oddigit::TrainPhase::Density) densityText = view->findChild<QProgressBar*>()->format();
             },
             Qt::QueuedConnection);
+        auto* corruption = view->findChild<QDoubleSpinBox*>("encoderCorruption");
+        QVERIFY(corruption);
+        QCOMPARE(corruption->value(), double(oddigit::TrainParams().encoder_corruption));
+        corruption->setValue(0.25);
         view->start();
         QVERIFY(view->isTraining());
+        corruption->setValue(0.75);
         view->setEpochs(50, 1);
         QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > 0, 60000);
         const int points = view->lossPlot()->pointCount(LossPlot::Discriminator);
@@ -616,6 +622,9 @@ private slots:
         const QString rows = QString::fromUtf8(metrics.readAll());
         QVERIFY(rows.contains("\nencoder,"));
         QVERIFY(!rows.contains("\ndensity,"));
+        // The encoder trained with the corruption share the run started with.
+        const std::string record = oddigit::AnomalyModel::load(dir.filePath("snapshot.safetensors").toStdString()).info().training_json;
+        QVERIFY2(record.find("\"encoder_corruption\":0.25") != std::string::npos, record.c_str());
     }
 
     // The one background mechanism: an exception in a task is reported and the job goes
