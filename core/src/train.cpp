@@ -1,6 +1,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.h"
@@ -30,6 +31,8 @@ constexpr int kMaxEpochs = 1000000;
 constexpr int64_t kDensityChunk = 512;
 // The density's scale matches spreads measured from the median to this quantile.
 constexpr float kSpreadQuantile = 0.95f;
+// Between the creator of a model's encoder and that of the GAN it was trained on, when they differ.
+constexpr const char* kGanCreatorMark = " (GAN: ";
 // Until the encoder phase has been timed, its step is taken to cost this share of a GAN step.
 constexpr double kEncoderStepCostGuess = 0.7;
 // Weight of the digit head's cross-entropy in D's loss, beside the hinge loss.
@@ -728,11 +731,20 @@ private:
             throw Error("'" + path + "' has no feature density; give it one with calibrate --density-weight first");
         saved.impl().encoder = model_.impl().encoder;
         const std::string encoder_by = model_.info().created_by;
-        const std::string gan_by = saved.info().created_by;
+        const std::string gan_by = gan_creator(saved.info().created_by);
         adopt(std::move(saved));
-        // Both versions, for a GAN kept from an older release.
-        model_.info().created_by = gan_by == encoder_by ? encoder_by : encoder_by + " (GAN: " + gan_by + ")";
+        // Both releases, for a GAN kept from an older one.
+        model_.info().created_by = gan_by == encoder_by ? encoder_by : encoder_by + kGanCreatorMark + gan_by + ")";
         gan_epochs_done_ = params_.gan_epochs;
+    }
+
+    // The release that trained a model's GAN: the one named after kGanCreatorMark in a model
+    // whose encoder was trained on an older GAN, else the model's creator.
+    static std::string gan_creator(const std::string& created_by) {
+        const size_t mark = created_by.find(kGanCreatorMark);
+        if (mark == std::string::npos || created_by.back() != ')') return created_by;
+        const size_t begin = mark + std::strlen(kGanCreatorMark);
+        return created_by.substr(begin, created_by.size() - 1 - begin);
     }
 
     // Takes over a saved model's networks. The settings that may differ from the run that

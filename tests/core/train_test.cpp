@@ -224,6 +224,11 @@ TEST(Train, AnEncoderTrainedOnAFinishedModelsGanIsTheOneItsFullRunTrained) {
     params.output_path = dir + "/encoder-on-older.safetensors";
     EXPECT_EQ(train(split.train, split.validation, params).model.info().created_by,
               full.info().created_by + " (GAN: oddigit 0.2.0)");
+    // Its GAN taken once more is still the older release's.
+    params.gan_from = params.output_path;
+    params.output_path = dir + "/encoder-on-older-again.safetensors";
+    EXPECT_EQ(train(split.train, split.validation, params).model.info().created_by,
+              full.info().created_by + " (GAN: oddigit 0.2.0)");
 
     // Without the corruption the encoder learns other weights on the same GAN.
     params.encoder_corruption = 0;
