@@ -161,6 +161,11 @@ torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Ten
     return made.index_select(0, valid.nonzero().squeeze(1));
 }
 
+// The one bound on TrainParams::encoder_corruption and corrupted_digits()'s share.
+void check_corruption_share(double share) {
+    if (!(share >= 0 && share <= 1)) throw Error("the encoder's corruption share must lie in [0, 1]");
+}
+
 // corrupted_digits() on [N, 1, 28, 28] in [-1, 1], on the digits' device.
 torch::Tensor corrupt(const torch::Tensor& digits, double share, at::Generator& random) {
     const int64_t count = digits.size(0);
@@ -325,8 +330,7 @@ public:
             throw Error("the batch size " + std::to_string(params_.batch_size) + " must split into " + std::to_string(ranks) +
                         " equal shares of at least 2 images (BatchNorm needs two), one per rank");
         if (params_.gan_epochs < 1 || params_.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
-        if (!(params_.encoder_corruption >= 0 && params_.encoder_corruption <= 1))
-            throw Error("the encoder's corruption share must lie in [0, 1]");
+        check_corruption_share(params_.encoder_corruption);
         if (!params_.gan_from.empty() && params_.gan_from == params_.output_path)
             throw Error("the model to take the GAN from, '" + params_.gan_from +
                         "', is also the output, which the encoder phase overwrites; write the new model elsewhere");
@@ -881,7 +885,7 @@ bool fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const t
 }  // namespace detail
 
 ImageBatch corrupted_digits(const ImageBatch& digits, float share, uint64_t seed) {
-    if (!(share >= 0 && share <= 1)) throw Error("the corruption share must lie in [0, 1]");
+    check_corruption_share(share);
     if (digits.empty()) return {};
     at::Generator random = at::detail::createCPUGenerator(seed);
     return detail::to_images(corrupt(detail::to_tensor(digits, 0, digits.size(), torch::kCPU), share, random));
