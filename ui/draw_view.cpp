@@ -16,6 +16,7 @@
 
 #include "drawing_canvas.h"
 #include "image_conversions.h"
+#include "oddigit/score.h"
 #include "score_gauge.h"
 
 namespace {
@@ -25,6 +26,9 @@ constexpr int kPreviewSide = 112;
 constexpr double kMinimumOddShare = 0.05;
 // Below this probability of being one of the normal digits, no digit fits the drawing.
 constexpr double kFitsADigit = 0.5;
+// The canvas preferences before the user sets them (also the settings' defaults).
+constexpr int kDefaultOpacityPercent = 65;
+constexpr int kDefaultPenWidth = 18;
 
 QLabel* previewLabel(const QString& tip) {
     auto* label = new QLabel;
@@ -75,10 +79,10 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     colormap_->addItems(image_conversions::colormapNames());
     opacity_ = new QSlider(Qt::Horizontal);
     opacity_->setRange(0, 100);
-    opacity_->setValue(65);
+    opacity_->setValue(kDefaultOpacityPercent);
     penWidth_ = new QSpinBox;
     penWidth_->setRange(4, 60);
-    penWidth_->setValue(static_cast<int>(canvas_->penWidth()));
+    penWidth_->setValue(kDefaultPenWidth);
     penWidth_->setSuffix(tr(" px"));
     auto* clear = new QPushButton(tr("Clear"));
     auto* undo = new QPushButton(tr("Undo"));
@@ -124,8 +128,8 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     // Preferences persist between sessions.
     const QSettings settings;
     colormap_->setCurrentText(image_conversions::chosenColormapName());
-    opacity_->setValue(settings.value("draw/opacity", 65).toInt());
-    penWidth_->setValue(settings.value("draw/penWidth", 18).toInt());
+    opacity_->setValue(settings.value("draw/opacity", kDefaultOpacityPercent).toInt());
+    penWidth_->setValue(settings.value("draw/penWidth", kDefaultPenWidth).toInt());
     canvas_->setHeatOpacity(opacity_->value() / 100.0);
     canvas_->setPenWidth(penWidth_->value());
 
@@ -199,7 +203,8 @@ QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVec
     QString note = result.flagged ? tr("Stroke %1 looks odd: without it the score falls from %2 to %3")
                                   : tr("Stroke %1 weighs most: without it the score falls from %2 to %3");
     note = note.arg(best + 1).arg(result.score.score, 0, 'g', 3).arg(without, 0, 'g', 3);
-    if (result.flagged) note += without < threshold ? tr(", under the threshold.") : tr(", still over the threshold.");
+    if (result.flagged)
+        note += oddigit::flagged(without, threshold) ? tr(", still over the threshold.") : tr(", under the threshold.");
     return note;
 }
 
@@ -225,15 +230,10 @@ void DrawView::onScored(const DrawingScore& result) {
     verdict_->setText(digitVerdict(result));
     verdict_->setStyleSheet(result.flagged ? "color: rgb(215, 58, 73)" : "color: rgb(46, 160, 67)");
     const oddigit::ModelInfo& info = model_->info();
-    const QString parts = tr("pixels %1 + κ·features %2")
-                              .arg(result.score.pixel_residual, 0, 'g', 3)
-                              .arg(info.kappa * result.score.feature_residual, 0, 'g', 3);
-    const QString digitPart =
-        info.knows_digits ? tr(" + not a digit %1").arg(info.digit_weight * result.score.not_digit, 0, 'g', 3) : QString();
-    const QString densityPart =
-        info.knows_density
-            ? tr(" + density %1").arg(info.density_weight * info.density_scale * result.score.feature_density, 0, 'g', 3)
-            : QString();
+    const oddigit::WeightedParts<float> weighted = oddigit::weighted_parts(info, result.score);
+    const QString parts = tr("pixels %1 + κ·features %2").arg(weighted.pixel, 0, 'g', 3).arg(weighted.feature, 0, 'g', 3);
+    const QString digitPart = info.knows_digits ? tr(" + not a digit %1").arg(weighted.digit, 0, 'g', 3) : QString();
+    const QString densityPart = info.knows_density ? tr(" + density %1").arg(weighted.density, 0, 'g', 3) : QString();
     details_->setText(tr("Score %1 (%2%3%4)\nHigher than %5% of normal validation digits · %6 ms")
                           .arg(score, 0, 'g', 4)
                           .arg(parts, digitPart, densityPart)

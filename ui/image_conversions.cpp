@@ -66,6 +66,10 @@ QImage toQImage(const float* pixels) {
 
 QImage toQImage(const oddigit::Image28& image) { return toQImage(image.data()); }
 
+QPixmap thumbnail(const float* pixels, int zoom) {
+    return QPixmap::fromImage(toQImage(pixels).scaled(28 * zoom, 28 * zoom));
+}
+
 QImage heatImage(const oddigit::Image28& heat, double fullScale, QCPColorGradient gradient) {
     QImage image(oddigit::kImageSide, oddigit::kImageSide, QImage::Format_ARGB32);
     const QCPRange range(0.0, 1.0);

@@ -1,6 +1,7 @@
 #pragma once
 // Between the engine's float images and Qt's QImage.
 #include <QImage>
+#include <QPixmap>
 #include <QStringList>
 
 #include "oddigit/image.h"
@@ -13,6 +14,8 @@ namespace image_conversions {
 // A 28x28 image in [0, 1] as 8-bit grayscale, white ink on black like MNIST.
 QImage toQImage(const float* pixels);
 QImage toQImage(const oddigit::Image28& image);
+// The same scaled up by zoom, for thumbnails (the Explore view's gallery, previews and details).
+QPixmap thumbnail(const float* pixels, int zoom);
 
 // Heat as colour: fullScale and above get the gradient's end colour at full opacity,
 // zero is transparent, so a cold picture adds nothing to what it is drawn over.

@@ -5,6 +5,7 @@
 #include "drawing_canvas.h"
 #include "image_conversions.h"
 #include "oddigit/runtime.h"
+#include "oddigit/score.h"
 
 namespace {
 
@@ -36,7 +37,7 @@ DrawingScore scoreDrawing(const StrokeList& strokes, const QImage& background, q
     std::vector<oddigit::ImageScore> scores = model.score(batch);
     result.score = std::move(scores.front());
     for (size_t i = 1; i < scores.size(); ++i) result.scoreWithout.append(scores[i].score);
-    result.flagged = result.score.score >= model.info().threshold;
+    result.flagged = oddigit::flagged(result.score.score, model.info().threshold);
     result.percentile = model.validation_percentile(result.score.score);
     // Grid pixel (u, v) covers [u, u+1); its centre u + 0.5 maps back to canvas pixel
     // ((u - offset) / scale) + 0.5.

@@ -18,7 +18,7 @@
 #include "appearance.h"
 #include "draw_view.h"
 #include "drawing_canvas.h"
-#include "explore_view.h"
+#include "explore/explore_view.h"
 #include "image_conversions.h"
 #include "model_store.h"
 #include "oddigit/preprocess.h"

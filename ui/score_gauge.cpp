@@ -2,6 +2,8 @@
 
 #include <QPainter>
 
+#include "oddigit/score.h"
+
 namespace {
 // The gauge spans this many thresholds, so normal and anomalous scores both have room.
 constexpr double kSpanInThresholds = 3.0;
@@ -37,7 +39,7 @@ void ScoreGauge::paintEvent(QPaintEvent*) {
     if (score_ >= 0) {
         const double filled = std::min(score_ / span, 1.0);
         painter.setPen(Qt::NoPen);
-        painter.setBrush(score_ >= threshold_ ? kAnomalousColour : kNormalColour);
+        painter.setBrush(oddigit::flagged(score_, threshold_) ? kAnomalousColour : kNormalColour);
         painter.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * filled, bar.height()), 4, 4);
     }
     const double thresholdX = bar.left() + bar.width() / kSpanInThresholds;

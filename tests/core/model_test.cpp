@@ -19,15 +19,10 @@
 namespace oddigit {
 namespace {
 
-const AnomalyModel& fixture() {
-    static const AnomalyModel model = AnomalyModel::load(test::fixture_model_path());
-    return model;
-}
-
 TEST(Model, ScoreIsHottestHeatPlusKappaFeaturePlusNotADigitPlusDensity) {
     const ImageBatch images = test::test_digits(ClassSet::all(), 20);
-    const auto scores = fixture().score(images);
-    const ModelInfo& info = fixture().info();
+    const auto scores = test::fixture_model().score(images);
+    const ModelInfo& info = test::fixture_model().info();
     ASSERT_TRUE(info.knows_digits);
     ASSERT_TRUE(info.knows_density);
     EXPECT_GT(info.density_weight * info.density_scale, 0.0f);
@@ -59,8 +54,8 @@ TEST(Model, TheDigitHeadNamesTestDigitsAndDoubtsTurnedOnes) {
         std::reverse(image.begin(), image.end());  // a half turn
         turned.append(image.data());
     }
-    const auto upright = fixture().score(digits);
-    const auto upside_down = fixture().score(turned);
+    const auto upright = test::fixture_model().score(digits);
+    const auto upside_down = test::fixture_model().score(turned);
     int named = 0;
     std::vector<float> not_digit;
     std::vector<bool> is_turned;
@@ -110,39 +105,39 @@ TEST(Model, BatchedSingleAndValueOnlyScoresAgree) {
     const ImageBatch images = test::test_digits(ClassSet::all(), 10);
     ScoreParams small_batches;
     small_batches.batch_size = 3;
-    const auto batched = fixture().score(images);
-    const auto chunked = fixture().score_values(images, small_batches);
+    const auto batched = test::fixture_model().score(images);
+    const auto chunked = test::fixture_model().score_values(images, small_batches);
     for (int64_t i = 0; i < images.size(); ++i) {
-        EXPECT_NEAR(fixture().score(images.at(i)).score, batched[i].score, 1e-5);
+        EXPECT_NEAR(test::fixture_model().score(images.at(i)).score, batched[i].score, 1e-5);
         EXPECT_NEAR(chunked[i], batched[i].score, 1e-5);
     }
 }
 
 TEST(Model, SavedAndClonedModelsScoreTheSame) {
     const std::string path = test::scratch_dir() + "/copy.safetensors";
-    fixture().save(path);
+    test::fixture_model().save(path);
     const AnomalyModel loaded = AnomalyModel::load(path);
-    const AnomalyModel cloned = fixture().clone();
+    const AnomalyModel cloned = test::fixture_model().clone();
     const ImageBatch images = test::test_digits(ClassSet::all(), 10);
-    const auto expected = fixture().score_values(images);
+    const auto expected = test::fixture_model().score_values(images);
     EXPECT_EQ(loaded.score_values(images), expected);
     EXPECT_EQ(cloned.score_values(images), expected);
-    EXPECT_EQ(loaded.info().threshold, fixture().info().threshold);
-    EXPECT_EQ(loaded.info().validation_scores, fixture().info().validation_scores);
-    EXPECT_EQ(loaded.info().normal_classes, fixture().info().normal_classes);
+    EXPECT_EQ(loaded.info().threshold, test::fixture_model().info().threshold);
+    EXPECT_EQ(loaded.info().validation_scores, test::fixture_model().info().validation_scores);
+    EXPECT_EQ(loaded.info().normal_classes, test::fixture_model().info().normal_classes);
     EXPECT_TRUE(loaded.info().knows_digits);
-    EXPECT_EQ(loaded.info().digit_weight, fixture().info().digit_weight);
+    EXPECT_EQ(loaded.info().digit_weight, test::fixture_model().info().digit_weight);
     // Caches keyed by the fingerprint find their entries again for either copy.
-    EXPECT_EQ(loaded.fingerprint(), fixture().fingerprint());
-    EXPECT_EQ(cloned.fingerprint(), fixture().fingerprint());
-    EXPECT_NE(AnomalyModel::create({}, 1).fingerprint(), fixture().fingerprint());
+    EXPECT_EQ(loaded.fingerprint(), test::fixture_model().fingerprint());
+    EXPECT_EQ(cloned.fingerprint(), test::fixture_model().fingerprint());
+    EXPECT_NE(AnomalyModel::create({}, 1).fingerprint(), test::fixture_model().fingerprint());
     EXPECT_NE(AnomalyModel::create({}, 1).fingerprint(), AnomalyModel::create({}, 2).fingerprint());
 }
 
 // Scoring on a GPU gives the CPU's scores; where there is none, asking for one is an error
 // that says so, and the model goes on scoring on the CPU.
 TEST(Model, ScoresOnCudaWhereThereIsOne) {
-    AnomalyModel model = fixture().clone();
+    AnomalyModel model = test::fixture_model().clone();
     EXPECT_THROW(model.set_device("abacus"), Error);
     if (default_device() != "cuda") {
         EXPECT_THROW(model.set_device("cuda"), Error);
@@ -156,97 +151,13 @@ TEST(Model, ScoresOnCudaWhereThereIsOne) {
     for (size_t i = 0; i < on_cpu.size(); ++i) EXPECT_NEAR(on_gpu[i], on_cpu[i], 1e-3 * (1 + on_cpu[i]));
 }
 
-TEST(Model, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {
-    const std::string path = test::scratch_dir() + "/old-score.safetensors";
-    fixture().save(path);
-    test::copy_as_older_build(path, path);
-
-    try {
-        AnomalyModel::load(path);
-        ADD_FAILURE() << "a stale calibration was accepted";
-    } catch (const Error& error) {
-        EXPECT_NE(std::string(error.what()).find("oddigit-cli calibrate"), std::string::npos) << error.what();
-    }
-    AnomalyModel stale = AnomalyModel::load(path, StaleCalibration::Drop);
-    EXPECT_TRUE(stale.info().validation_scores.empty());
-    EXPECT_EQ(stale.info().threshold, 0.0f);
-
-    // Rescoring the normal images the model held out gives back the validation scores and
-    // threshold it was saved with (to float rounding: they were computed on another CPU).
-    const nlohmann::json training = nlohmann::json::parse(fixture().info().training_json);
-    const NormalSplit split = split_normal(test::mnist().train, fixture().info().normal_classes, 0.1,
-                                           training.at("seed").get<uint64_t>());
-    ASSERT_EQ(split.validation.size(), training.at("validation_images").get<int64_t>());
-    calibrate(stale, split.validation, fixture().info().threshold_quantile);
-    const std::vector<float>& saved = fixture().info().validation_scores;
-    const std::vector<float>& redone = stale.info().validation_scores;
-    ASSERT_EQ(redone.size(), saved.size());
-    double worst = 0;
-    for (size_t i = 0; i < saved.size(); ++i) worst = std::max(worst, std::abs(redone[i] - saved[i]) / (saved[i] + 1e-6));
-    EXPECT_LT(worst, 1e-4);
-    EXPECT_NEAR(stale.info().threshold, fixture().info().threshold, 1e-4 * fixture().info().threshold);
-    stale.save(path);
-    EXPECT_EQ(AnomalyModel::load(path).info().threshold, stale.info().threshold);
-}
-
-// A density fitted to D's features of the training 0s and 1s alone finds test digits of the
-// other classes farther from them than test 0s and 1s; calibration puts its spread on the
-// other parts' scale, and the density travels with the saved model.
-TEST(Model, TheFeatureDensityFindsUnseenDigitsFarAndIsCalibratedAndSaved) {
-    AnomalyModel model = fixture().clone();
-    const ClassSet zeros_and_ones = ClassSet::parse("0,1");
-    model.info().normal_classes = zeros_and_ones;
-    LabelledImages train;
-    for (int64_t i = 0; i < 6000; ++i) {
-        const uint8_t digit = test::mnist().train.labels[i];
-        if (!zeros_and_ones.contains(digit)) continue;
-        train.images.append(test::mnist().train.images.image(i));
-        train.labels.push_back(digit);
-    }
-    fit_density(model, train);
-    const ImageBatch normal = test::test_digits(zeros_and_ones, 300);
-    const ImageBatch others = test::test_digits(ClassSet::parse("2-9"), 300);
-    std::vector<float> distances;
-    std::vector<bool> unseen;
-    for (const auto& [images, is_unseen] : {std::pair{&normal, false}, std::pair{&others, true}})
-        for (const ImageScore& s : model.score(*images)) {
-            distances.push_back(s.feature_density);
-            unseen.push_back(is_unseen);
-        }
-    test::print_measured("feature density: AUROC of unseen digits vs 0s and 1s", auroc(distances, unseen));
-    EXPECT_GT(auroc(distances, unseen), 0.95);
-
-    calibrate(model, normal, 0.95f);
-    const ModelInfo& info = model.info();
-    std::vector<float> other_parts, density_parts;
-    for (const ImageScore& s : model.score(normal)) {
-        other_parts.push_back(s.pixel_residual + info.kappa * s.feature_residual + info.digit_weight * s.not_digit);
-        density_parts.push_back(info.density_scale * s.feature_density);
-    }
-    const auto spread = [](const std::vector<float>& values) { return quantile(values, 0.95) - quantile(values, 0.5); };
-    EXPECT_NEAR(spread(density_parts), spread(other_parts), 1e-3 * spread(other_parts));
-
-    const std::string path = test::scratch_dir() + "/density.safetensors";
-    model.save(path);
-    const AnomalyModel loaded = AnomalyModel::load(path);
-    EXPECT_TRUE(loaded.info().knows_density);
-    EXPECT_EQ(loaded.info().density_scale, info.density_scale);
-    EXPECT_EQ(loaded.fingerprint(), model.fingerprint());
-    EXPECT_EQ(loaded.score_values(others), model.score_values(others));
-
-    EXPECT_THROW(fit_density(model, LabelledImages{}), Error);
-    LabelledImages mislabelled = train;
-    mislabelled.labels[0] = 10;
-    EXPECT_THROW(fit_density(model, mislabelled), Error);
-}
-
 TEST(Model, ForeignStrokeRaisesTheScoreAndLightsUpTheHeatmap) {
     const ImageBatch clean = test::test_digits(ClassSet::all(), 100);
     ImageBatch stroked = clean;
     std::vector<Image28> masks;
     for (int64_t i = 0; i < stroked.size(); ++i) masks.push_back(draw_stroke(stroked.image(i), 1, 1, 8, 24));
-    const auto clean_scores = fixture().score(clean);
-    const auto stroked_scores = fixture().score(stroked);
+    const auto clean_scores = test::fixture_model().score(clean);
+    const auto stroked_scores = test::fixture_model().score(stroked);
     int raised = 0;
     double inside = 0, outside = 0, inside_pixels = 0, outside_pixels = 0;
     for (int64_t i = 0; i < clean.size(); ++i) {
@@ -276,7 +187,7 @@ LocalizationReport localize_test_digits(StrokeStyle style, const std::string& na
     LocalizationParams params;
     params.images = 300;
     params.style = style;
-    const LocalizationReport report = run_localization(fixture(), images_of(test::mnist().test, ClassSet::all()), params);
+    const LocalizationReport report = run_localization(test::fixture_model(), images_of(test::mnist().test, ClassSet::all()), params);
     EXPECT_EQ(report.images, 300);
     test::print_measured(name + "_pixel_auroc", report.pixel_auroc);
     test::print_measured(name + "_image_auroc", report.image_auroc);
@@ -323,8 +234,8 @@ TEST(Model, LatentSearchRanksForeignImagesAboveDigits) {
     search.search_steps = 60;
     const ImageBatch digits = test::test_digits(ClassSet::all(), 15);
     const ImageBatch foreign = test::foreign_images(15, 5);
-    const auto digit_scores = fixture().score(digits, search);
-    const auto foreign_scores = fixture().score_values(foreign, search);
+    const auto digit_scores = test::fixture_model().score(digits, search);
+    const auto foreign_scores = test::fixture_model().score_values(foreign, search);
     std::vector<float> scores;
     std::vector<bool> anomalous;
     for (const ImageScore& s : digit_scores) {
@@ -340,7 +251,7 @@ TEST(Model, LatentSearchRanksForeignImagesAboveDigits) {
     // More search steps fit the digits at least as well on average.
     search.search_steps = 5;
     double short_search = 0, long_search = 0;
-    const auto rough = fixture().score(digits, search);
+    const auto rough = test::fixture_model().score(digits, search);
     for (size_t i = 0; i < rough.size(); ++i) {
         short_search += rough[i].pixel_residual;
         long_search += digit_scores[i].pixel_residual;
@@ -349,7 +260,7 @@ TEST(Model, LatentSearchRanksForeignImagesAboveDigits) {
 }
 
 TEST(Model, ValidationPercentileAndGenerate) {
-    const AnomalyModel& model = fixture();
+    const AnomalyModel& model = test::fixture_model();
     const auto& validation = model.info().validation_scores;
     ASSERT_FALSE(validation.empty());
     EXPECT_TRUE(std::is_sorted(validation.begin(), validation.end()));

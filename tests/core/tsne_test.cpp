@@ -55,7 +55,7 @@ TsneParams one_thread() {
     return params;
 }
 
-TEST(Latent, TsneSeparatesTheDigitsThatPcaMixes) {
+TEST(Tsne, SeparatesTheDigitsThatPcaMixes) {
     const MappedDigits& digits = mapped_digits();
     const std::vector<float> tsne = tsne_2d(digits.codes, digits.dim, one_thread());
     const std::vector<float> pca = principal_components_2d(digits.codes, digits.dim);
@@ -72,7 +72,7 @@ TEST(Latent, TsneSeparatesTheDigitsThatPcaMixes) {
     EXPECT_GT(tsne_agreement, pca_agreement + 0.4);
 }
 
-TEST(Latent, TsneIsDeterministicAndStopsWhenAsked) {
+TEST(Tsne, IsDeterministicAndStopsWhenAsked) {
     const MappedDigits& digits = mapped_digits();
     std::vector<float> some(digits.codes.begin(), digits.codes.begin() + 300 * digits.dim);
     TsneParams params = one_thread();
@@ -89,7 +89,7 @@ TEST(Latent, TsneIsDeterministicAndStopsWhenAsked) {
     EXPECT_EQ(last_report, 50);
 }
 
-TEST(Latent, TsneRefusesTooFewCodes) {
+TEST(Tsne, RefusesTooFewCodes) {
     const std::vector<float> codes(50 * 4, 0.5f);
     EXPECT_THROW(tsne_2d(codes, 4), Error);
     EXPECT_THROW(tsne_2d(std::vector<float>(10), 3), Error);

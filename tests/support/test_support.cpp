@@ -85,6 +85,11 @@ ImageBatch foreign_images(int count, uint64_t seed) {
 
 std::string fixture_model_path() { return ODDIGIT_TEST_MODEL; }
 
+const AnomalyModel& fixture_model() {
+    static const AnomalyModel model = AnomalyModel::load(fixture_model_path());
+    return model;
+}
+
 std::string old_model_path() { return ODDIGIT_TEST_OLD_MODEL; }
 
 uint64_t training_seed(uint64_t fallback) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "oddigit/mnist.h"
+#include "oddigit/model.h"
 
 namespace oddigit::test {
 
@@ -27,6 +28,8 @@ ImageBatch foreign_images(int count, uint64_t seed);
 // The committed model the tests score with, the bundled one: the same weights on every
 // machine.
 std::string fixture_model_path();
+// That model, loaded once for the test program.
+const AnomalyModel& fixture_model();
 
 // A model saved by Oddigit 0.1, before models had a digit head: newer builds must still
 // load and score it.

@@ -1,18 +1,14 @@
-#include "explore_view.h"
+#include "explore/explore_view.h"
 
 #include <QComboBox>
 #include <QDialog>
 #include <QFile>
-#include <QFileInfo>
-#include <QGridLayout>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
 #include <QMessageBox>
-#include <QDir>
 #include <QProgressBar>
-#include <QSaveFile>
-#include <QStandardPaths>
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
@@ -20,87 +16,25 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include "appearance.h"
+#include "explore/detail_dialog.h"
+#include "explore/latent_map.h"
+#include "explore/score_plots.h"
 #include "image_conversions.h"
 #include "mnist_dialog.h"
-#include "appearance.h"
 #include "plot_export.h"
 #include "oddigit/latent.h"
-#include "oddigit/metrics.h"
 #include "oddigit/runtime.h"
+#include "oddigit/score.h"
 
 namespace {
 // Test images scored per chunk of the background pass (one progress update each).
 constexpr int64_t kChunk = 500;
 // Steps of the threshold slider.
 constexpr int kSliderSteps = 1000;
-// Bins of the score histogram.
-constexpr int kHistogramBins = 60;
-// Neighbours shown in the detail window.
-constexpr int kNeighbours = 8;
 // Images along an interpolation line.
 constexpr int kInterpolationSteps = 10;
-// Thumbnail zoom in the gallery.
-constexpr int kThumbnailZoom = 2;
-
-const QColor kDigitColours[10] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                                  QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
-                                  QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
-                                  QColor(23, 190, 207)};
-
-// Where the t-SNE map of a model's test-set codes is kept: the model's fingerprint names it,
-// so a retrained model never finds a stale map. "v1" changes with the t-SNE's settings.
-QString cachedMapPath(const oddigit::AnomalyModel& model, size_t images) {
-    return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
-           QString("/latent-maps/tsne-v1-%1-%2.f32").arg(model.fingerprint(), 16, 16, QChar('0')).arg(images);
-}
-
-// The cached map of `images` points, or nothing when there is none or it is damaged.
-std::vector<float> readCachedMap(const QString& path, size_t images) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly) || file.size() != static_cast<qint64>(2 * images * sizeof(float))) return {};
-    std::vector<float> map(2 * images);
-    if (file.read(reinterpret_cast<char*>(map.data()), file.size()) != file.size()) return {};
-    return map;
-}
-
-// A failed write only costs the next visit the computation again.
-void writeCachedMap(const QString& path, const std::vector<float>& map) {
-    QDir().mkpath(QFileInfo(path).path());
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) return;
-    file.write(reinterpret_cast<const char*>(map.data()), static_cast<qint64>(map.size() * sizeof(float)));
-    file.commit();
-}
-
-QPixmap thumbnail(const float* pixels, int zoom) {
-    return QPixmap::fromImage(image_conversions::toQImage(pixels).scaled(28 * zoom, 28 * zoom));
-}
 }  // namespace
-
-void FlaggedListModel::setContents(const oddigit::LabelledImages* images, const std::vector<float>* scores,
-                                   std::vector<int> rows) {
-    beginResetModel();
-    images_ = images;
-    scores_ = scores;
-    rows_ = std::move(rows);
-    endResetModel();
-}
-
-int FlaggedListModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
-}
-
-QVariant FlaggedListModel::data(const QModelIndex& index, int role) const {
-    if (!index.isValid() || !images_) return {};
-    const int image = rows_[index.row()];
-    switch (role) {
-        case Qt::DecorationRole: return thumbnail(images_->images.image(image), kThumbnailZoom);
-        case Qt::DisplayRole: return QString("%1 · %2").arg(images_->labels[image]).arg((*scores_)[image], 0, 'g', 3);
-        case Qt::ToolTipRole:
-            return QObject::tr("test image %1, label %2, score %3").arg(image).arg(images_->labels[image]).arg((*scores_)[image]);
-        default: return {};
-    }
-}
 
 ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     scoreButton_ = new QPushButton(tr("Score the MNIST test set"));
@@ -230,7 +164,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     connect(map_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
         const int index = nearestOnMap(event->position());
         if (index < 0) return;
-        hoverPreview_->setPixmap(thumbnail(mnist_->test.images.image(index), 2));
+        hoverPreview_->setPixmap(image_conversions::thumbnail(mnist_->test.images.image(index), 2));
         hoverPreview_->setToolTip(tr("test image %1 · label %2 · score %3")
                                       .arg(index).arg(mnist_->test.labels[index]).arg(results_.scores[index], 0, 'g', 3));
         emit statusMessage(hoverPreview_->toolTip());
@@ -257,30 +191,11 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     model_ = std::move(model);
     results_ = {};
     gallery_.setContents(nullptr, nullptr, {});
-    showPlaceholder(map_, tr("The latent map of the 10,000 test images\nappears here once they are scored."));
-    showPlaceholder(histogram_, tr("The histogram of their scores\nappears here."));
-    showPlaceholder(roc_, tr("The ROC curve appears here\nfor a model with anomalous digits."));
+    score_plots::showPlaceholder(map_, tr("The latent map of the 10,000 test images\nappears here once they are scored."));
+    score_plots::showPlaceholder(histogram_, tr("The histogram of their scores\nappears here."));
+    score_plots::showPlaceholder(roc_, tr("The ROC curve appears here\nfor a model with anomalous digits."));
     interpolation_->clear();
     summary_->setText(model_ ? tr("Score the test set to explore it with this model.") : tr("No model loaded."));
-}
-
-void ExploreView::showPlaceholder(QCustomPlot* plot, const QString& text) {
-    plot->clearPlottables();
-    plot->clearItems();
-    showAxes(plot, false);
-    auto* label = new QCPItemText(plot);
-    label->setClipToAxisRect(false);
-    label->position->setType(QCPItemPosition::ptAxisRectRatio);
-    label->position->setCoords(0.5, 0.5);
-    label->setText(text);
-    label->setColor(plot->palette().color(QPalette::PlaceholderText));
-    plot->replot();
-}
-
-void ExploreView::showAxes(QCustomPlot* plot, bool shown) {
-    plot->xAxis->setVisible(shown);
-    plot->yAxis->setVisible(shown);
-    plot->legend->setVisible(shown && plot->graphCount() > 0);
 }
 
 void ExploreView::showEvent(QShowEvent* event) {
@@ -358,8 +273,8 @@ void ExploreView::onScored(TestSetScores results) {
     setThreshold(model_->info().threshold);
     if (mapKind_->currentIndex() == 0) showTsne();
     refreshMap();
-    plotHistogram();
-    plotRoc();
+    score_plots::plotHistogram(histogram_, results_.scores, sliderMin_, sliderMax_, threshold_);
+    score_plots::plotRoc(roc_, results_.scores, mnist_->test.labels, model_->info().normal_classes);
     emit statusMessage(tr("Test set scored."));
     emit scoringFinished();
 }
@@ -376,25 +291,20 @@ void ExploreView::refreshFlagged() {
     const int label = labelFilter_->currentData().toInt();
     std::vector<int> rows;
     for (int i = 0; i < static_cast<int>(results_.scores.size()); ++i)
-        if (results_.scores[i] >= threshold_ && (label < 0 || mnist_->test.labels[i] == label)) rows.push_back(i);
+        if (oddigit::flagged(results_.scores[i], threshold_) && (label < 0 || mnist_->test.labels[i] == label)) rows.push_back(i);
     std::sort(rows.begin(), rows.end(), [this](int a, int b) { return results_.scores[a] > results_.scores[b]; });
     gallery_.setContents(&mnist_->test, &results_.scores, std::move(rows));
     thresholdLabel_->setText(QString::number(threshold_, 'g', 4));
     summary_->setText(tr("%1 of %2 test images flagged at threshold %3 (the model's own: %4)")
                           .arg(gallery_.rows().size()).arg(results_.scores.size()).arg(threshold_, 0, 'g', 4)
                           .arg(model_->info().threshold, 0, 'g', 4));
-    // The histogram's one item is the threshold line once it is plotted (a placeholder text before).
-    if (auto* line = histogram_->itemCount() > 0 ? qobject_cast<QCPItemStraightLine*>(histogram_->item(0)) : nullptr) {
-        line->point1->setCoords(threshold_, 0);
-        line->point2->setCoords(threshold_, 1);
-        histogram_->replot(QCustomPlot::rpQueuedReplot);
-    }
+    score_plots::moveThresholdLine(histogram_, threshold_);
 }
 
 void ExploreView::showTsne() {
     if (results_.codes.empty() || !results_.tsne.empty() || computingTsne_) return;
-    const QString cachePath = cachedMapPath(*model_, results_.scores.size());
-    results_.tsne = readCachedMap(cachePath, results_.scores.size());
+    const QString cachePath = latent_map::cachedMapPath(*model_, results_.scores.size());
+    results_.tsne = latent_map::readCachedMap(cachePath, results_.scores.size());
     if (!results_.tsne.empty()) {
         mapStatus_->setText(tr("t-SNE map (cached for this model)"));
         emit tsneMapReady(true);
@@ -410,7 +320,7 @@ void ExploreView::showTsne() {
             return !context.cancelled();
         });
         if (map.empty()) return;
-        writeCachedMap(cachePath, map);
+        latent_map::writeCachedMap(cachePath, map);
         context.deliver([this, map = std::move(map)]() mutable {
             results_.tsne = std::move(map);
             computingTsne_ = false;
@@ -431,100 +341,13 @@ void ExploreView::refreshMap() {
     if (results_.pca.empty()) return;
     const std::vector<float>& map = shownMap();
     const bool tsne = &map == &results_.tsne;
-    map_->xAxis->setLabel(tsne ? tr("t-SNE 1") : tr("latent PC 1"));
-    map_->yAxis->setLabel(tsne ? tr("t-SNE 2") : tr("latent PC 2"));
-    const bool byScore = colourBy_->currentIndex() == 1;
-    const bool byBestDigit = colourBy_->currentIndex() == 2;
-    const int groups = 10;
-    std::vector<float> sorted = results_.scores;
-    std::sort(sorted.begin(), sorted.end());
-    QVector<QVector<double>> xs(groups), ys(groups);
-    for (size_t i = 0; i < results_.scores.size(); ++i) {
-        int group = byBestDigit ? results_.bestDigits[i] : mnist_->test.labels[i];
-        if (group < 0) continue;  // no digit head
-        if (byScore)
-            group = std::min(groups - 1, static_cast<int>(groups * (std::lower_bound(sorted.begin(), sorted.end(), results_.scores[i]) - sorted.begin()) / sorted.size()));
-        xs[group].append(map[2 * i]);
-        ys[group].append(map[2 * i + 1]);
-    }
-    QCPColorGradient gradient(QCPColorGradient::gpThermal);
-    for (int g = 0; g < groups; ++g) {
-        QCPGraph* graph = map_->addGraph();
-        const QColor colour = byScore ? gradient.color(g / (groups - 1.0), QCPRange(0, 1)) : kDigitColours[g];
-        graph->setLineStyle(QCPGraph::lsNone);
-        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 3));
-        graph->setData(xs[g], ys[g]);
-        graph->setName(byScore ? tr("score decile %1").arg(g + 1)
-                               : (byBestDigit ? tr("looks like %1") : tr("digit %1")).arg(g));
-        graph->setAdaptiveSampling(true);
-    }
-    showAxes(map_, true);
-    map_->rescaleAxes();
-    map_->replot();
-}
-
-void ExploreView::plotHistogram() {
-    histogram_->clearPlottables();
-    histogram_->clearItems();
-    showAxes(histogram_, true);
-    const double width = (sliderMax_ - sliderMin_) / kHistogramBins;
-    QVector<double> centres(kHistogramBins), counts(kHistogramBins, 0);
-    for (int b = 0; b < kHistogramBins; ++b) centres[b] = sliderMin_ + (b + 0.5) * width;
-    for (float s : results_.scores) counts[std::min(kHistogramBins - 1, static_cast<int>((s - sliderMin_) / width))] += 1;
-    auto* bars = new QCPBars(histogram_->xAxis, histogram_->yAxis);
-    bars->setData(centres, counts);
-    bars->setWidth(width);
-    bars->setPen(Qt::NoPen);
-    bars->setBrush(QColor(31, 119, 180, 170));
-    auto* line = new QCPItemStraightLine(histogram_);
-    line->setPen(QPen(QColor(215, 58, 73), 2));
-    line->point1->setCoords(threshold_, 0);
-    line->point2->setCoords(threshold_, 1);
-    histogram_->rescaleAxes();
-    histogram_->replot();
-}
-
-void ExploreView::plotRoc() {
-    roc_->clearGraphs();
-    roc_->clearItems();
-    roc_->plotLayout()->setAutoMargins(QCP::msAll);
-    const oddigit::ClassSet& normal = model_->info().normal_classes;
-    std::vector<bool> anomalous;
-    for (uint8_t label : mnist_->test.labels) anomalous.push_back(!normal.contains(label));
-    if (normal.is_all()) {
-        showPlaceholder(roc_, tr("No ROC curve: every digit\nis normal for this model."));
-        return;
-    }
-    showAxes(roc_, true);
-    const auto curve = oddigit::roc_curve(results_.scores, anomalous);
-    QVector<double> x, y;
-    for (const auto& point : curve) {
-        x.append(point.false_positive_rate);
-        y.append(point.true_positive_rate);
-    }
-    QCPGraph* graph = roc_->addGraph();
-    graph->setData(x, y, true);
-    graph->setPen(QPen(QColor(31, 119, 180), 2));
-    roc_->xAxis->setRange(0, 1);
-    roc_->yAxis->setRange(0, 1);
-    roc_->xAxis->setLabel(tr("false positive rate · AUROC %1").arg(oddigit::auroc(results_.scores, anomalous), 0, 'f', 4));
-    roc_->replot();
+    // The "Colour by" choices are in Colouring's order.
+    latent_map::plotMap(map_, map, tsne, results_, mnist_->test.labels,
+                        static_cast<latent_map::Colouring>(colourBy_->currentIndex()));
 }
 
 int ExploreView::nearestOnMap(const QPointF& pixel) const {
-    const std::vector<float>& map = shownMap();
-    if (map.empty()) return -1;
-    int best = -1;
-    double bestDistance = 12 * 12;  // pixels
-    for (size_t i = 0; i < results_.scores.size(); ++i) {
-        const double dx = map_->xAxis->coordToPixel(map[2 * i]) - pixel.x();
-        const double dy = map_->yAxis->coordToPixel(map[2 * i + 1]) - pixel.y();
-        if (dx * dx + dy * dy < bestDistance) {
-            bestDistance = dx * dx + dy * dy;
-            best = static_cast<int>(i);
-        }
-    }
-    return best;
+    return latent_map::nearestPoint(map_, shownMap(), results_.scores.size(), pixel);
 }
 
 QString ExploreView::exportFlagged(const QString& path) const {
@@ -548,37 +371,7 @@ void ExploreView::showDetail(int index) {
 }
 
 void ExploreView::openDetail(int index, const oddigit::ImageScore& detail) {
-    const oddigit::AnomalyModel& model = *model_;
-    auto* dialog = new QDialog(this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowTitle(tr("Test image %1").arg(index));
-    auto* grid = new QGridLayout(dialog);
-    const QImage heat = image_conversions::overBlack(
-        image_conversions::heatImage(detail.heatmap, model.info().heat_full_scale, image_conversions::chosenColormap()));
-    const QList<QPair<QString, QPixmap>> panels = {
-        {tr("Original"), thumbnail(mnist_->test.images.image(index), 5)},
-        {tr("Reconstruction"), QPixmap::fromImage(image_conversions::toQImage(detail.reconstruction).scaled(140, 140))},
-        {tr("Heatmap"), QPixmap::fromImage(heat.scaled(140, 140))}};
-    for (int i = 0; i < panels.size(); ++i) {
-        auto* picture = new QLabel;
-        picture->setPixmap(panels[i].second);
-        grid->addWidget(picture, 0, i);
-        grid->addWidget(new QLabel(panels[i].first), 1, i, Qt::AlignHCenter);
-    }
-    const QString looksLike = detail.best_digit >= 0 ? tr(" · looks like a %1").arg(detail.best_digit) : QString();
-    grid->addWidget(new QLabel(tr("Label %1%2 · score %3 · %4")
-                                   .arg(mnist_->test.labels[index]).arg(looksLike).arg(detail.score, 0, 'g', 4)
-                                   .arg(detail.score >= model.info().threshold ? tr("flagged") : tr("not flagged"))),
-                    2, 0, 1, 3);
-    auto* neighbours = new QHBoxLayout;
-    for (int n : oddigit::nearest_codes(results_.codes, results_.latentDim, index, kNeighbours)) {
-        auto* picture = new QLabel;
-        picture->setPixmap(thumbnail(mnist_->test.images.image(n), 2));
-        picture->setToolTip(tr("test image %1 · label %2 · score %3").arg(n).arg(mnist_->test.labels[n]).arg(results_.scores[n], 0, 'g', 3));
-        neighbours->addWidget(picture);
-    }
-    grid->addWidget(new QLabel(tr("Nearest in latent space:")), 3, 0, 1, 3);
-    grid->addLayout(neighbours, 4, 0, 1, 3);
+    QDialog* dialog = detail_dialog::create(this, index, detail, model_->info(), mnist_->test, results_);
     dialog->show();
     emit detailShown(dialog);
 }

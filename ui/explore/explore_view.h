@@ -1,11 +1,12 @@
 #pragma once
 // Explore the MNIST test set through the model: a latent map, the flagged gallery, the
 // score histogram, the ROC curve, per-image details and latent interpolation.
-#include <QAbstractListModel>
 #include <QWidget>
 #include <memory>
 
 #include "background_job.h"
+#include "explore/flagged_list_model.h"
+#include "explore/test_set_scores.h"
 #include "model_snapshot.h"
 #include "oddigit/mnist.h"
 #include "oddigit/model.h"
@@ -18,33 +19,6 @@ class QListView;
 class QProgressBar;
 class QPushButton;
 class QSlider;
-
-// Everything the background pass computes for the test set.
-struct TestSetScores {
-    std::vector<float> scores;
-    std::vector<int> bestDigits;  // the digit head's best match; -1 for a model without one
-    std::vector<float> codes;     // latent codes, latent_dim each
-    std::vector<float> pca;       // 2-D maps of the codes, 2 floats per image
-    std::vector<float> tsne;      // computed on demand: empty until then
-    int latentDim = 0;
-};
-
-// The flagged images, most anomalous first, for the gallery.
-class FlaggedListModel : public QAbstractListModel {
-    Q_OBJECT
-public:
-    using QAbstractListModel::QAbstractListModel;
-    void setContents(const oddigit::LabelledImages* images, const std::vector<float>* scores, std::vector<int> rows);
-    int rowCount(const QModelIndex& parent = {}) const override;
-    QVariant data(const QModelIndex& index, int role) const override;
-    int imageIndex(int row) const { return rows_[row]; }
-    const std::vector<int>& rows() const { return rows_; }
-
-private:
-    const oddigit::LabelledImages* images_ = nullptr;
-    const std::vector<float>* scores_ = nullptr;
-    std::vector<int> rows_;
-};
 
 class ExploreView : public QWidget {
     Q_OBJECT
@@ -94,12 +68,6 @@ private:
     void setScoring(bool scoring);
     void onScored(TestSetScores results);
     void openDetail(int index, const oddigit::ImageScore& detail);
-    void plotHistogram();
-    void plotRoc();
-    // Clears the plot and says in its middle what will appear there.
-    static void showPlaceholder(QCustomPlot* plot, const QString& text);
-    // Axes (and the legend, when there are graphs) on for a plot with data, off for a placeholder.
-    static void showAxes(QCustomPlot* plot, bool shown);
     int nearestOnMap(const QPointF& pixel) const;
     // The map the user chose, or the PCA one while the t-SNE map is not ready.
     const std::vector<float>& shownMap() const;

@@ -1,21 +1,9 @@
 #pragma once
 // A trained anomaly model: generator G, discriminator D (whose last hidden layer gives the
-// features f) and encoder E, plus its calibration. Holds no torch types in its interface,
-// so the GUI can include it freely.
-//
-// Score of an image x with reconstruction x' = G(E(x)) (after f-AnoGAN, Schlegl et al. 2019):
-//   score(x) = mean of the 20 hottest heatmap pixels + kappa * mean_features (f(x) - f(x'))^2
-//              + digit_weight * -log P(x is one of the normal digits)
-//              + density_weight * density_scale * feature density distance of f(x)
-// The third term comes from D's digit head, trained on the normal digits' labels and on
-// synthetic non-digits cut and recombined from them: a generator that has learnt digits also
-// reconstructs many letters well, so the residual alone calls them normal. The last is how far
-// D's features of x lie from those of the training images of the nearest normal class (a
-// Gaussian per class, squared Mahalanobis distance): a generator also reconstructs images its
-// class never showed it, such as the 1s that an 8's generator draws as thin 8s.
-// The heatmap is (x - x')^2 per pixel smoothed over about one pixel, so a stroke outshines
-// the reconstruction's one-pixel misfits. Taking only its hottest pixels keeps a small odd
-// stroke from being averaged away by the hundreds of pixels that fit.
+// features f, and whose digit head names the digit or says "not a digit"), encoder E, the
+// feature density of D's features, and the calibration. Its score of an image is the weighted
+// sum of oddigit/score.h; the method is in docs/method.md. Holds no torch types in its
+// interface, so the GUI can include it freely.
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,10 +15,7 @@ namespace oddigit {
 
 // Network sizes. Changing them changes the tensor shapes in the file.
 struct Architecture {
-    // Length of z. Chosen without test labels: held-out digits of 2 and 8 against the same
-    // digits with a foreign stroke (protocol localization --on validation) separate better
-    // with 64 than with 16 (image AUROC 0.945 vs 0.892 and 0.919 vs 0.880).
-    int latent_dim = 64;
+    int latent_dim = 64;  // length of z (docs/decisions.md: why 64)
     int width = 32;       // channels of the first conv layer; the second has twice as many
 };
 
@@ -46,7 +31,7 @@ struct ModelInfo {
     // (95th percentile less median) of the held-out normal images' pixel + feature + digit
     // parts over that of their density distances.
     float density_scale = 0.0f;
-    float threshold = 0.0f;           // scores >= threshold are flagged anomalous
+    float threshold = 0.0f;           // flagged(score, threshold) of oddigit/score.h: at or above it
     float threshold_quantile = 0.95f; // the quantile of validation scores the threshold sits at
     // Heatmaps are drawn on a fixed scale: a pixel whose heat reaches heat_full_scale gets the
     // colormap's full colour, so equal colours mean equal evidence across images, and a clean

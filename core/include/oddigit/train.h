@@ -31,32 +31,21 @@ struct TrainParams {
     float kappa = 1.0f;                // feature weight, in the encoder loss and in the score
     // Share of the encoder's training digits it sees corrupted (corrupted_digits()) while
     // G(E(x)) must still give back the clean digit, so a foreign or missing stroke stays in
-    // the residual instead of being reconstructed. Chosen without test labels by a rule
-    // written down first (bench/results/denoising-encoder.txt): on the one-class models of
-    // 2 and 8, 0.5 lifts the mean pixel AUROC of the three stroke kinds by 0.020 and 0.024
-    // and the image criteria by 0.009 and 0.026 over 0.
+    // the residual instead of being reconstructed. In [0, 1].
     float encoder_corruption = 0.5f;
     // Weight of -log P(one of the normal digits) in the score (ModelInfo::digit_weight).
-    // Chosen without test labels (bench/choose-digit-weight.sh on the bundled model): drawn
-    // letters and symbols flagged rise with it up to about 1 and then level off, while the
-    // stroke criterion starts to fall (0.9908 at 0.1-0.2, 0.9896 at 1, 0.9883 at 2).
     float digit_weight = 1.0f;
-    // Weight of the feature density in the score (ModelInfo::density_weight), fitted after
-    // the GAN phase on D's features of the training images. Chosen without test labels by a
-    // rule written down first (bench/results/feature-density.txt): the highest mean over the
-    // ten one-class models of the stroke, varied-stroke and drawn-other-digits criteria whose
-    // bundled model loses at most 2 points of drawn letters flagged. 0.25 (with 512
-    // directions) lifts that mean from 0.957 to 0.961; 0.5 and 1 lift it further but cost the
-    // bundled model 6 and 10 points of letters flagged. A second rule added ten nine-digit
-    // models' drawn unseen digits (bench/results/density-weight-nine-digits.txt) and kept 0.25.
+    // Weight of the feature density in the score (ModelInfo::density_weight); the density is
+    // fitted after the GAN phase on D's features of the training images.
     float density_weight = 0.25f;
+    // docs/decisions.md says how each default above was chosen, without test labels.
     float threshold_quantile = 0.95f;  // threshold = this quantile of validation scores
     uint64_t seed = 1;
     std::string device = "cpu";        // "cpu" or "cuda"
     // CPU threads for training. 0: tuned while training between 1 and available_cores() by
-    // timing the steps, so training on a machine it shares with another busy process drops
-    // the threads that would only wait for a stolen core, and takes them back when the core
-    // is free. A fixed count gives the same weights on every run (resume included).
+    // timing the steps (drops the threads that would only wait for a core another process
+    // took, takes them back when it is free). A fixed count gives the same weights on every
+    // run, resume included.
     int threads = 0;
     // Files. The model is saved after each encoder epoch, the resume state after each
     // epoch of either phase; both atomically. Empty output_path: nothing is written.
@@ -86,10 +75,7 @@ constexpr int kSmallSetEpochs = 80;
 constexpr int kLargeSetEpochs = 40;
 
 // The epochs a phase runs when TrainParams leaves them at 0: 80 for a training set under
-// 20,000 images (a model of one or two digits), 40 for a larger one. Chosen without test
-// labels (bench/results/epochs.txt): on one-class models 80 + 80 lifts the label-free
-// criteria over 40 + 40; a model of all ten digits takes 10 times the steps per epoch, and
-// 40 + 40 already takes it 50 min here.
+// 20,000 images (a model of one or two digits), 40 for a larger one (docs/decisions.md).
 int default_epochs(int64_t train_images);
 
 // output_path with ".safetensors" replaced by ".resume.safetensors".
@@ -189,15 +175,5 @@ ImageBatch corrupted_digits(const ImageBatch& digits, float share, uint64_t seed
 TrainResult train(const LabelledImages& train_set, const ImageBatch& validation_images,
                   const TrainParams& params, const TrainCallbacks& callbacks = {},
                   TrainControl* control = nullptr);
-
-// Fits the model's feature density (ModelInfo::knows_density) to D's features of the images
-// it learned from, each with its digit; calibrate() afterwards. Throws Error when the set is
-// empty, its labels and images differ in number or a label is not a digit.
-void fit_density(AnomalyModel& model, const LabelledImages& train_set);
-
-// Scores the normal validation images and sets the model's validation scores and its threshold
-// at their quantile, and for a model with a feature density its density_scale first. Throws
-// Error when validation_images is empty.
-void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile);
 
 }  // namespace oddigit

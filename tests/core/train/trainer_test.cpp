@@ -270,62 +270,6 @@ TEST(Train, TakingTheGanOfAModelTrainedOtherwiseIsRefusedWithTheReason) {
     EXPECT_NE(refusal(out_of_range).find("corruption"), std::string::npos) << refusal(out_of_range);
 }
 
-// Whether two images differ by more than the rounding of a trip to [-1, 1] and back.
-bool differ(const float* first, const float* second) {
-    return !std::equal(first, first + kImagePixels, second, [](float a, float b) { return std::abs(a - b) < 1e-6f; });
-}
-
-TEST(Train, CorruptionAddsOrWipesAWindowOfTheNextDigit) {
-    const ImageBatch digits = test::test_digits(ClassSet::all(), 400);
-    const uint64_t seed = test::training_seed(5);
-    const ImageBatch untouched = corrupted_digits(digits, 0, seed);
-    ASSERT_EQ(untouched.size(), digits.size());
-    for (int64_t i = 0; i < digits.size(); ++i) EXPECT_FALSE(differ(untouched.image(i), digits.image(i))) << i;
-    const ImageBatch corrupted = corrupted_digits(digits, 1, seed);
-    ASSERT_EQ(corrupted.size(), digits.size());
-    EXPECT_EQ(corrupted_digits(digits, 1, seed).pixels, corrupted.pixels) << "the seed fixes the draws";
-    EXPECT_NE(corrupted_digits(digits, 1, seed + 1).pixels, corrupted.pixels);
-
-    int added = 0, wiped = 0;
-    for (int64_t i = 0; i < digits.size(); ++i) {
-        const float* before = digits.image(i);
-        const float* after = corrupted.image(i);
-        const float* next = digits.image((i + 1) % digits.size());
-        int top = kImageSide, bottom = -1, left = kImageSide, right = -1;
-        bool more = false, less = false, from_next = true;
-        for (int p = 0; p < kImagePixels; ++p) {
-            if (std::abs(after[p] - before[p]) < 1e-6f) continue;
-            top = std::min(top, p / kImageSide), bottom = std::max(bottom, p / kImageSide);
-            left = std::min(left, p % kImageSide), right = std::max(right, p % kImageSide);
-            (after[p] > before[p] ? more : less) = true;
-            // Added ink is a pixel of the next digit.
-            if (after[p] > before[p])
-                from_next = from_next && std::any_of(next, next + kImagePixels, [&](float v) { return std::abs(v - after[p]) < 1e-5f; });
-        }
-        if (bottom < 0) continue;  // the window held no ink where it mattered
-        EXPECT_FALSE(more && less) << "image " << i << " both gained and lost ink";
-        EXPECT_LE(bottom - top + 1, 14) << i;
-        EXPECT_LE(right - left + 1, 14) << i;
-        EXPECT_GE(std::min({top, left}), 2) << i;
-        EXPECT_LE(std::max({bottom, right}), kImageSide - 3) << i;
-        EXPECT_TRUE(from_next) << i;
-        added += more, wiped += less;
-    }
-    // Half of the images get each kind; a window that misses the ink changes nothing.
-    test::print_measured("images given ink, of 400", added);
-    test::print_measured("images wiped, of 400", wiped);
-    EXPECT_GT(added, 100);
-    EXPECT_GT(wiped, 100);
-    const ImageBatch some = corrupted_digits(digits, 0.5f, seed);
-    int changed = 0;
-    for (int64_t i = 0; i < digits.size(); ++i)
-        changed += differ(some.image(i), digits.image(i));
-    test::print_measured("images changed at share 0.5, of 400", changed);
-    EXPECT_GT(changed, 100);
-    EXPECT_LT(changed, 260);
-    EXPECT_THROW(corrupted_digits(digits, -0.1f, seed), Error);
-}
-
 TEST(Train, ACancelWhileTheDensityIsFittedLeavesARunThatResumes) {
     const NormalSplit split = subset(ClassSet::single(7), 640);
     TrainParams params = quick_params(1, 1);

@@ -1,0 +1,222 @@
+#include "model_file.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "oddigit/error.h"
+
+namespace oddigit::detail {
+
+namespace {
+
+constexpr const char* kFormatName = "oddigit-model";
+constexpr const char* kFormatVersion = "1";
+// Names the score a file's threshold and validation scores were computed for. Change it
+// whenever the score changes, so older calibrations are not read on the wrong scale.
+constexpr const char* kScoreName = "hottest-20-heat-pixels + kappa * discriminator-features";
+// The terms a model with a digit head, and one with a feature density, adds to it.
+constexpr const char* kDigitTerm = " + digit_weight * not-a-normal-digit";
+constexpr const char* kDensityTerm = " + density_weight * density_scale * feature-density";
+// The digit head's and the density's tensors, optional so that models from before them still load.
+constexpr const char* kDigitHeadPrefix = "discriminator.digits.";
+constexpr const char* kDensityPrefix = "density.";
+
+bool in_digit_head(const std::string& tensor_name) { return tensor_name.rfind(kDigitHeadPrefix, 0) == 0; }
+bool in_density(const std::string& tensor_name) { return tensor_name.rfind(kDensityPrefix, 0) == 0; }
+
+// Whether the model holds the optional part a tensor belongs to (true for the others).
+bool holds_part_of(const ModelInfo& info, const std::string& tensor_name) {
+    return (info.knows_digits || !in_digit_head(tensor_name)) && (info.knows_density || !in_density(tensor_name));
+}
+
+// The score a model's calibration is for.
+std::string score_name(const ModelInfo& info) {
+    return std::string(kScoreName) + (info.knows_digits ? kDigitTerm : "") + (info.knows_density ? kDensityTerm : "");
+}
+// Bounds on the architecture a file may ask for, so a hostile header cannot make us
+// allocate gigabytes before its tensor shapes are checked.
+constexpr int kMaxLatentDim = 1024;
+constexpr int kMaxWidth = 512;
+
+// Enough digits that parse_float() gives back the same float.
+std::string exact_text(float value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*g", std::numeric_limits<float>::max_digits10, value);
+    return text;
+}
+
+}  // namespace
+
+float parse_float(const std::map<std::string, std::string>& metadata, const std::string& key,
+                  const std::string& path, float lowest, float highest) {
+    const auto found = metadata.find(key);
+    if (found == metadata.end()) throw Error("'" + path + "' lacks the metadata '" + key + "'");
+    char* end = nullptr;
+    const float value = std::strtof(found->second.c_str(), &end);
+    if (found->second.empty() || *end != '\0' || !std::isfinite(value))
+        throw Error("'" + path + "': metadata '" + key + "' is not a number: '" + found->second + "'");
+    if (value < lowest || value > highest)
+        throw Error("'" + path + "': metadata '" + key + "' is " + found->second + ", outside [" +
+                    exact_text(lowest) + ", " + exact_text(highest) + "]");
+    return value;
+}
+
+int parse_int(const std::map<std::string, std::string>& metadata, const std::string& key, const std::string& path,
+              int lowest, int highest) {
+    const float value = parse_float(metadata, key, path, static_cast<float>(lowest), static_cast<float>(highest));
+    if (value != std::floor(value))
+        throw Error("'" + path + "': metadata '" + key + "' is not a whole number: '" + metadata.at(key) + "'");
+    return static_cast<int>(value);
+}
+
+safetensors::Tensor to_safetensor(const torch::Tensor& tensor) {
+    const torch::Tensor cpu = tensor.detach().to(torch::kCPU).contiguous();
+    safetensors::Tensor result;
+    if (cpu.scalar_type() == torch::kFloat)
+        result.dtype = safetensors::DType::F32;
+    else if (cpu.scalar_type() == torch::kLong)
+        result.dtype = safetensors::DType::I64;
+    else if (cpu.scalar_type() == torch::kByte)
+        result.dtype = safetensors::DType::U8;
+    else
+        throw Error(std::string("cannot store a tensor of type ") + c10::toString(cpu.scalar_type()));
+    result.shape = cpu.sizes().vec();
+    const auto* begin = static_cast<const unsigned char*>(cpu.data_ptr());
+    result.bytes.assign(begin, begin + cpu.nbytes());
+    return result;
+}
+
+torch::Tensor from_safetensor(const safetensors::Tensor& tensor) {
+    const auto type = tensor.dtype == safetensors::DType::F32   ? torch::kFloat
+                      : tensor.dtype == safetensors::DType::I64 ? torch::kLong
+                                                                : torch::kByte;
+    torch::Tensor result = torch::empty(tensor.shape, type);
+    // memcpy must not see the null pointers of empty buffers, even for zero bytes.
+    if (!tensor.bytes.empty()) std::memcpy(result.data_ptr(), tensor.bytes.data(), tensor.bytes.size());
+    return result;
+}
+
+safetensors::File to_file(const AnomalyModel& model) {
+    AnomalyModel::Impl& impl = const_cast<AnomalyModel::Impl&>(model.impl());
+    safetensors::File file;
+    const ModelInfo& info = model.info();
+    for (const auto& [prefix, network] : impl.modules()) {
+        torch::nn::Module& module = *network;
+        auto put = [&file, &info, prefix = std::string(prefix) + "."](const std::string& key, const torch::Tensor& value) {
+            const std::string name = prefix + key;
+            if (holds_part_of(info, name)) file.tensors[name] = to_safetensor(value);
+        };
+        for (const auto& item : module.named_parameters()) put(item.key(), item.value());
+        for (const auto& item : module.named_buffers()) put(item.key(), item.value());
+    }
+    file.tensors["calibration.validation_scores"] =
+        safetensors::from_floats(info.validation_scores, {static_cast<int64_t>(info.validation_scores.size())});
+    file.metadata = {
+        {"oddigit.format", kFormatName},
+        {"oddigit.format_version", kFormatVersion},
+        {"oddigit.score", score_name(info)},
+        {"oddigit.latent_dim", std::to_string(info.architecture.latent_dim)},
+        {"oddigit.width", std::to_string(info.architecture.width)},
+        {"oddigit.normal_classes", info.normal_classes.to_string()},
+        {"oddigit.kappa", exact_text(info.kappa)},
+        {"oddigit.threshold", exact_text(info.threshold)},
+        {"oddigit.threshold_quantile", exact_text(info.threshold_quantile)},
+        {"oddigit.training", info.training_json},
+        {"oddigit.created_by", info.created_by},
+    };
+    if (info.knows_digits) file.metadata["oddigit.digit_weight"] = exact_text(info.digit_weight);
+    if (info.knows_density) {
+        file.metadata["oddigit.density_weight"] = exact_text(info.density_weight);
+        file.metadata["oddigit.density_scale"] = exact_text(info.density_scale);
+    }
+    file.metadata["oddigit.heat_full_scale"] = exact_text(info.heat_full_scale);
+    return file;
+}
+
+AnomalyModel from_file(const safetensors::File& file, const std::string& path,
+                       const std::set<std::string>& extra_prefixes, StaleCalibration stale) {
+    const auto& metadata = file.metadata;
+    const auto format = metadata.find("oddigit.format");
+    if (format == metadata.end() || format->second != kFormatName)
+        throw Error("'" + path + "' is a safetensors file but not an Oddigit model (no oddigit.format metadata)");
+    const auto version = metadata.find("oddigit.format_version");
+    if (version == metadata.end() || version->second != kFormatVersion)
+        throw Error("'" + path + "' has model format version '" +
+                    (version == metadata.end() ? std::string("none") : version->second) + "'; this build reads " +
+                    kFormatVersion);
+    Architecture architecture;
+    architecture.latent_dim = parse_int(metadata, "oddigit.latent_dim", path, 1, kMaxLatentDim);
+    architecture.width = parse_int(metadata, "oddigit.width", path, 1, kMaxWidth);
+
+    AnomalyModel model = AnomalyModel::create(architecture, 0);
+    AnomalyModel::Impl& impl = model.impl();
+    ModelInfo& info = impl.info;
+    info.knows_digits = std::any_of(file.tensors.begin(), file.tensors.end(),
+                                    [](const auto& entry) { return in_digit_head(entry.first); });
+    info.knows_density = std::any_of(file.tensors.begin(), file.tensors.end(),
+                                     [](const auto& entry) { return in_density(entry.first); });
+    std::set<std::string> used;
+    torch::NoGradGuard no_grad;
+    for (const auto& [network_prefix, network] : impl.modules()) {
+        torch::nn::Module& module = *network;
+        const char* prefix = network_prefix;  // C++17 lambdas cannot capture structured bindings
+        auto load = [&](const std::string& key, torch::Tensor& target) {
+            const std::string name = std::string(prefix) + "." + key;
+            if (!holds_part_of(info, name)) return;
+            const auto found = file.tensors.find(name);
+            if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + "'");
+            const torch::Tensor value = from_safetensor(found->second);
+            if (value.sizes() != target.sizes() || value.scalar_type() != target.scalar_type())
+                throw Error("'" + path + "': tensor '" + name + "' has shape " + c10::str(value.sizes()) + " " +
+                            c10::toString(value.scalar_type()) + ", expected " + c10::str(target.sizes()) + " " +
+                            c10::toString(target.scalar_type()));
+            target.copy_(value);
+            used.insert(name);
+        };
+        for (auto& item : module.named_parameters()) load(item.key(), item.value());
+        for (auto& item : module.named_buffers()) load(item.key(), item.value());
+    }
+    const auto scores = file.tensors.find("calibration.validation_scores");
+    if (scores == file.tensors.end() || scores->second.dtype != safetensors::DType::F32 ||
+        scores->second.shape.size() != 1)
+        throw Error("'" + path + "' lacks the 1-D float tensor 'calibration.validation_scores'");
+    used.insert(scores->first);
+    for (const auto& entry : file.tensors) {
+        const std::string& name = entry.first;
+        const bool extra = std::any_of(extra_prefixes.begin(), extra_prefixes.end(),
+                                       [&](const std::string& p) { return name.rfind(p, 0) == 0; });
+        if (!used.count(name) && !extra) throw Error("'" + path + "' holds an unexpected tensor '" + name + "'");
+    }
+
+    info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
+    info.kappa = parse_float(metadata, "oddigit.kappa", path, 0.0f);
+    if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, 0.0f);
+    if (info.knows_density) {
+        info.density_weight = parse_float(metadata, "oddigit.density_weight", path, 0.0f);
+        info.density_scale = parse_float(metadata, "oddigit.density_scale", path, 0.0f);
+    }
+    info.threshold = parse_float(metadata, "oddigit.threshold", path);
+    info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, 0.0f, 1.0f);
+    info.heat_full_scale = metadata.count("oddigit.heat_full_scale")
+                               ? parse_float(metadata, "oddigit.heat_full_scale", path, 0.0f)
+                               : info.threshold;
+    info.validation_scores = safetensors::to_floats(scores->second);
+    std::sort(info.validation_scores.begin(), info.validation_scores.end());
+    const auto score = metadata.find("oddigit.score");
+    if (score == metadata.end() || score->second != score_name(info)) {
+        if (stale == StaleCalibration::Reject)
+            throw Error("'" + path + "' was calibrated for an older anomaly score; recalibrate it with "
+                        "'oddigit-cli calibrate --model " + path + "' (or train it again)");
+        info.threshold = 0.0f;
+        info.heat_full_scale = 0.0f;
+        info.validation_scores.clear();
+    }
+    if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");
+    if (metadata.count("oddigit.created_by")) info.created_by = metadata.at("oddigit.created_by");
+    return model;
+}
+
+}  // namespace oddigit::detail

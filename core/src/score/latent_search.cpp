@@ -1,0 +1,70 @@
+#include "latent_search.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/optim/adam.h>
+
+namespace oddigit::detail {
+
+namespace {
+
+// Keeps a network's weights out of autograd for a scope, then restores their setting.
+class FrozenGuard {
+public:
+    explicit FrozenGuard(torch::nn::Module& network)
+        : network_(network), was_trainable_(network.parameters().front().requires_grad()) {
+        set_trainable(network, false);
+    }
+    ~FrozenGuard() { set_trainable(network_, was_trainable_); }
+
+private:
+    torch::nn::Module& network_;
+    bool was_trainable_;
+};
+
+// The L1 residuals of AnoGAN's latent search, per image.
+struct SearchLoss {
+    torch::Tensor pixel;    // R: sum |x - G(z)| on the [0, 1] scale
+    torch::Tensor feature;  // D: sum |f(x) - f(G(z))|
+};
+
+SearchLoss search_loss(DiscriminatorImpl& discriminator, const torch::Tensor& images,
+                       const torch::Tensor& image_features, const torch::Tensor& generated) {
+    const torch::Tensor pixel = ((images - generated).abs() * 0.5).flatten(1).sum(1);
+    const torch::Tensor feature = (image_features - discriminator.forward(generated).features).abs().sum(1);
+    return {pixel, feature};
+}
+
+}  // namespace
+
+ScoredChunk latent_search(AnomalyModel::Impl& model, const torch::Tensor& images, const ScoreParams& params) {
+    FrozenGuard frozen_generator(*model.generator);
+    FrozenGuard frozen_discriminator(*model.discriminator);
+    torch::Tensor image_features, density;
+    DigitVerdict digits;
+    {
+        torch::NoGradGuard no_grad;
+        const Critique critique = model.discriminator->forward(images);
+        image_features = critique.features;
+        digits = digit_verdict(critique.digit_logits, model.info);
+        density = feature_density(model, image_features);
+    }
+    auto generator = at::detail::createCPUGenerator(params.search_seed);
+    torch::Tensor latent = torch::randn({images.size(0), model.info.architecture.latent_dim}, generator)
+                               .to(model.device)
+                               .requires_grad_(true);
+    torch::optim::Adam optimizer({latent}, torch::optim::AdamOptions(params.search_learning_rate));
+    const float lambda = params.search_lambda;
+    for (int step = 0; step < params.search_steps; ++step) {
+        SearchLoss loss = search_loss(*model.discriminator, images, image_features, model.generator->forward(latent));
+        optimizer.zero_grad();
+        ((1 - lambda) * loss.pixel + lambda * loss.feature).sum().backward();
+        optimizer.step();
+    }
+    torch::NoGradGuard no_grad;
+    const torch::Tensor reconstruction = model.generator->forward(latent);
+    SearchLoss loss = search_loss(*model.discriminator, images, image_features, reconstruction);
+    return {(1 - lambda) * loss.pixel + lambda * loss.feature, loss.pixel, loss.feature,
+            heatmaps(images, reconstruction), reconstruction, digits, density};
+}
+
+}  // namespace oddigit::detail

@@ -1,0 +1,57 @@
+#pragma once
+// Internal: the anomaly score's terms on tensors (oddigit/score.h holds their weighted sum).
+#include <torch/types.h>
+
+#include "model_impl.h"
+
+namespace oddigit::detail {
+
+// Heatmaps [N, 784] of images x and reconstructions x' in [-1, 1]: (x - x')^2 on the [0, 1]
+// scale, smoothed with a 5x5 binomial kernel, so a stroke's connected residual stands out
+// from the single pixels of the digit's outline that every reconstruction misses.
+torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconstructions);
+
+// The score's pixel part is the mean of this many hottest heatmap pixels rather than the mean
+// of all 784, so an odd stroke of a few dozen pixels is not diluted by hundreds that fit
+// (docs/decisions.md says how 20 was chosen).
+constexpr int64_t kHotPixels = 20;
+
+// What D's digit head says of images, given its digit logits [N, kDigitClasses].
+struct DigitVerdict {
+    torch::Tensor not_digit;   // [N], -log P(one of the normal classes); zeros without a head
+    torch::Tensor best_digit;  // [N] long, the likeliest normal class; -1 without a head
+};
+DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& info);
+
+// [N]: the model's feature density distance of D's features [N, F] to its normal classes;
+// zeros for a model without a density.
+torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& features);
+
+// The anomaly score's parts for images x and their reconstructions x', both in [-1, 1].
+struct Residuals {
+    torch::Tensor pixel_map;   // [N, 784], heatmaps(x, x')
+    torch::Tensor pixel;       // [N], mean of the kHotPixels largest values of pixel_map
+    torch::Tensor feature;     // [N], mean (f(x) - f(x'))^2
+    DigitVerdict digits;       // of x
+    torch::Tensor density;     // [N], the feature density's distance of f(x); zeros without one
+    torch::Tensor score;       // [N], the weighted sum of oddigit/score.h
+};
+Residuals residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions);
+
+// The encoder's izi_f training loss per image [N]: mean (x - x')^2 + kappa * mean (f(x) - f(x'))^2.
+// It averages every pixel, unlike the score, so each pixel of the reconstruction gets a gradient.
+torch::Tensor izif_loss(DiscriminatorImpl& discriminator, const torch::Tensor& images,
+                        const torch::Tensor& reconstructions, float kappa);
+
+// The scores of one chunk of images [N, 1, 28, 28], by the encoder or the latent search.
+struct ScoredChunk {
+    torch::Tensor score;           // [N]
+    torch::Tensor pixel;           // [N]
+    torch::Tensor feature;         // [N]
+    torch::Tensor pixel_map;       // [N, 784], the heatmaps
+    torch::Tensor reconstruction;  // [N, 1, 28, 28]
+    DigitVerdict digits;
+    torch::Tensor density;         // [N]
+};
+
+}  // namespace oddigit::detail

@@ -1,0 +1,160 @@
+#include "checkpoint.h"
+
+#include <cstring>
+
+#include "model_file.h"
+#include "oddigit/error.h"
+
+namespace oddigit::detail {
+
+namespace {
+
+using nlohmann::json;
+
+// Adam's momentum terms for the GAN, as in DCGAN (Radford et al. 2016).
+constexpr double kGanBeta1 = 0.5;
+constexpr double kGanBeta2 = 0.999;
+// Bound on the epoch counts a resume file may claim.
+constexpr int kMaxEpochs = 1000000;
+// Between the creator of a model's encoder and that of the GAN it was trained on, when they differ.
+constexpr const char* kGanCreatorMark = " (GAN: ";
+
+std::string optimizer_key(const torch::Tensor& parameter) {
+    return c10::guts::to_string(parameter.unsafeGetTensorImpl());
+}
+
+void put_optimizer(safetensors::File& file, const std::string& prefix, torch::optim::Adam& optimizer,
+                   torch::nn::Module& network) {
+    for (const auto& item : network.named_parameters()) {
+        const auto found = optimizer.state().find(optimizer_key(item.value()));
+        if (found == optimizer.state().end()) continue;
+        const auto& state = static_cast<const torch::optim::AdamParamState&>(*found->second);
+        const std::string name = prefix + item.key();
+        file.tensors[name + ".exp_avg"] = to_safetensor(state.exp_avg());
+        file.tensors[name + ".exp_avg_sq"] = to_safetensor(state.exp_avg_sq());
+        file.tensors[name + ".step"] = to_safetensor(torch::tensor({state.step()}, torch::kLong));
+    }
+}
+
+void take_optimizer(const safetensors::File& file, const std::string& prefix, torch::optim::Adam& optimizer,
+                    torch::nn::Module& network, const std::string& path) {
+    for (const auto& item : network.named_parameters()) {
+        const std::string name = prefix + item.key();
+        if (!file.tensors.count(name + ".exp_avg")) continue;
+        auto take = [&](const std::string& suffix, c10::IntArrayRef shape) {
+            const auto found = file.tensors.find(name + suffix);
+            if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + suffix + "'");
+            torch::Tensor value = from_safetensor(found->second);
+            if (value.sizes() != shape) throw Error("'" + path + "': tensor '" + name + suffix + "' has the wrong shape");
+            return value;
+        };
+        auto state = std::make_unique<torch::optim::AdamParamState>();
+        const torch::Tensor& parameter = item.value();
+        state->exp_avg(take(".exp_avg", parameter.sizes()).to(parameter.device()));
+        state->exp_avg_sq(take(".exp_avg_sq", parameter.sizes()).to(parameter.device()));
+        state->step(take(".step", {1}).item<int64_t>());
+        optimizer.state()[optimizer_key(parameter)] = std::move(state);
+    }
+}
+
+// The release that trained a model's GAN: the one named after kGanCreatorMark in a model
+// whose encoder was trained on an older GAN, else the model's creator.
+std::string gan_creator(const std::string& created_by) {
+    const size_t mark = created_by.find(kGanCreatorMark);
+    if (mark == std::string::npos || created_by.back() != ')') return created_by;
+    const size_t begin = mark + std::strlen(kGanCreatorMark);
+    return created_by.substr(begin, created_by.size() - 1 - begin);
+}
+
+}  // namespace
+
+json fixed_settings(const TrainParams& params, int64_t train_count) {
+    json settings = {{"latent_dim", params.architecture.latent_dim}, {"width", params.architecture.width},
+                     {"normal_classes", params.normal_classes.to_string()}, {"batch_size", params.batch_size},
+                     {"seed", params.seed}, {"train_images", train_count}, {"digit_head", true}};
+    // Only when distributed, so resume files from one process stay valid.
+    if (params.distributed.world_size > 1) settings["world_size"] = params.distributed.world_size;
+    return settings;
+}
+
+Optimizers make_optimizers(AnomalyModel::Impl& model, const TrainParams& params) {
+    const auto gan_options = torch::optim::AdamOptions(params.gan_learning_rate).betas({kGanBeta1, kGanBeta2});
+    Optimizers optimizers;
+    optimizers.generator = std::make_unique<torch::optim::Adam>(model.generator->parameters(), gan_options);
+    optimizers.discriminator = std::make_unique<torch::optim::Adam>(model.discriminator->parameters(), gan_options);
+    optimizers.encoder = std::make_unique<torch::optim::Adam>(model.encoder->parameters(),
+                                                              torch::optim::AdamOptions(params.encoder_learning_rate));
+    return optimizers;
+}
+
+void write_resume(const std::string& path, const AnomalyModel& model, const Optimizers& optimizers,
+                  const at::Generator& noise, const json& settings, EpochsDone done) {
+    safetensors::File file = to_file(model);
+    auto& impl = const_cast<AnomalyModel::Impl&>(model.impl());
+    put_optimizer(file, "optimizer.generator.", *optimizers.generator, *impl.generator);
+    put_optimizer(file, "optimizer.discriminator.", *optimizers.discriminator, *impl.discriminator);
+    put_optimizer(file, "optimizer.encoder.", *optimizers.encoder, *impl.encoder);
+    file.tensors["rng.noise"] = to_safetensor(noise.get_state());
+    file.metadata["oddigit.resume.settings"] = settings.dump();
+    file.metadata["oddigit.resume.gan_epochs_done"] = std::to_string(done.gan);
+    file.metadata["oddigit.resume.encoder_epochs_done"] = std::to_string(done.encoder);
+    safetensors::write(path, file);
+}
+
+ResumeFile read_resume(const std::string& path, const json& wanted) {
+    safetensors::File file = safetensors::read(path);
+    const auto settings = file.metadata.find("oddigit.resume.settings");
+    if (settings == file.metadata.end())
+        throw Error("'" + path + "' is not a resume file (it has no oddigit.resume.settings)");
+    json saved;
+    try {
+        saved = json::parse(settings->second);
+    } catch (const json::exception&) {
+        throw Error("'" + path + "': damaged oddigit.resume.settings");
+    }
+    if (saved != wanted)
+        throw Error("'" + path + "' was written with other settings (" + saved.dump() + ") than this run (" +
+                    wanted.dump() + "); a resumed run may change the epochs, learning rates, kappa and "
+                    "threshold quantile, not these");
+    AnomalyModel model = from_file(file, path, {"optimizer.", "rng."}, StaleCalibration::Drop);
+    EpochsDone done;
+    done.gan = parse_int(file.metadata, "oddigit.resume.gan_epochs_done", path, 0, kMaxEpochs);
+    done.encoder = parse_int(file.metadata, "oddigit.resume.encoder_epochs_done", path, 0, kMaxEpochs);
+    return {std::move(file), std::move(model), done};
+}
+
+void restore_states(const ResumeFile& resume, const std::string& path, AnomalyModel::Impl& model,
+                    Optimizers& optimizers, at::Generator& noise) {
+    take_optimizer(resume.file, "optimizer.generator.", *optimizers.generator, *model.generator, path);
+    take_optimizer(resume.file, "optimizer.discriminator.", *optimizers.discriminator, *model.discriminator, path);
+    take_optimizer(resume.file, "optimizer.encoder.", *optimizers.encoder, *model.encoder, path);
+    const auto rng = resume.file.tensors.find("rng.noise");
+    if (rng == resume.file.tensors.end()) throw Error("'" + path + "' lacks the tensor 'rng.noise'");
+    try {
+        noise.set_state(from_safetensor(rng->second));
+    } catch (const c10::Error&) {
+        throw Error("'" + path + "': the tensor 'rng.noise' is not a random generator state");
+    }
+}
+
+AnomalyModel gan_of(const std::string& path, const json& gan_settings, const AnomalyModel& fresh) {
+    AnomalyModel saved = AnomalyModel::load(path, StaleCalibration::Drop);
+    const json trained = json::parse(saved.info().training_json, nullptr, false);
+    json differing = json::object();
+    for (const auto& [key, value] : gan_settings.items())
+        if (!trained.is_object() || trained.value(key, json()) != value) differing[key] = value;
+    if (!differing.empty())
+        throw Error("'" + path + "' was trained with other settings than this run (" + differing.dump() +
+                    " here; it records " + (trained.is_object() ? trained.dump() : std::string("none")) +
+                    "); take its GAN with the settings it was trained with");
+    if (!saved.info().knows_density)
+        throw Error("'" + path + "' has no feature density; give it one with calibrate --density-weight first");
+    saved.impl().encoder = const_cast<AnomalyModel::Impl&>(fresh.impl()).encoder;
+    // Both releases, for a GAN kept from an older one.
+    const std::string encoder_by = fresh.info().created_by;
+    const std::string gan_by = gan_creator(saved.info().created_by);
+    saved.info().created_by = gan_by == encoder_by ? encoder_by : encoder_by + kGanCreatorMark + gan_by + ")";
+    return saved;
+}
+
+}  // namespace oddigit::detail

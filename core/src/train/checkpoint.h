@@ -1,0 +1,57 @@
+#pragma once
+// Internal: what lets a training run stop and go on: the resume file (the model, the Adam
+// states, the noise stream and the epochs done) and a finished model's GAN taken again
+// (TrainParams::gan_from).
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include <ATen/core/Generator.h>
+#include <torch/optim/adam.h>
+
+#include "model_impl.h"
+#include "oddigit/safetensors.h"
+#include "oddigit/train.h"
+
+namespace oddigit::detail {
+
+// The settings a resumed run must share with the run that wrote the resume file.
+nlohmann::json fixed_settings(const TrainParams& params, int64_t train_count);
+
+struct Optimizers {
+    std::unique_ptr<torch::optim::Adam> generator;
+    std::unique_ptr<torch::optim::Adam> discriminator;
+    std::unique_ptr<torch::optim::Adam> encoder;
+};
+// Fresh Adam optimizers on the model's parameters: DCGAN's betas for the GAN.
+Optimizers make_optimizers(AnomalyModel::Impl& model, const TrainParams& params);
+
+struct EpochsDone {
+    int gan = 0;
+    int encoder = 0;
+};
+
+// Writes the resume file at path, atomically. Throws Error when it cannot be written.
+void write_resume(const std::string& path, const AnomalyModel& model, const Optimizers& optimizers,
+                  const at::Generator& noise, const nlohmann::json& settings, EpochsDone done);
+
+struct ResumeFile {
+    safetensors::File file;
+    AnomalyModel model;  // a calibration for an older score dropped: the run calibrates again
+    EpochsDone done;
+};
+// Reads the resume file at path. Throws Error when it is missing, damaged, not a resume file,
+// or was written with other settings than wanted.
+ResumeFile read_resume(const std::string& path, const nlohmann::json& wanted);
+
+// Gives optimizers on the model's parameters and the noise stream the states a resume file
+// holds. Throws Error for a missing or misshapen state.
+void restore_states(const ResumeFile& resume, const std::string& path, AnomalyModel::Impl& model,
+                    Optimizers& optimizers, at::Generator& noise);
+
+// The finished model at path with the fresh model's encoder: G, D and the density a full run
+// would start its encoder phase with. Throws Error when the model cannot be read, was trained
+// with other GAN settings than gan_settings, or has no feature density.
+AnomalyModel gan_of(const std::string& path, const nlohmann::json& gan_settings, const AnomalyModel& fresh);
+
+}  // namespace oddigit::detail

@@ -1,0 +1,138 @@
+// The synthetic data training makes from the normal digits alone: the digit head's
+// non-digits and the encoder's corruption.
+#include "train/synthetic.h"
+
+#include <gtest/gtest.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <algorithm>
+#include <cmath>
+
+#include "model_impl.h"
+#include "oddigit/error.h"
+#include "oddigit/train.h"
+#include "test_support.h"
+
+namespace oddigit {
+namespace {
+
+struct LabelledTensors {
+    torch::Tensor digits;  // [N, 1, 28, 28] in [-1, 1]
+    torch::Tensor labels;  // [N] long
+};
+
+LabelledTensors test_batch(const ClassSet& classes, int64_t count) {
+    const LabelledImages& test = test::mnist().test;
+    ImageBatch images;
+    std::vector<int64_t> labels;
+    for (int64_t i = 0; i < test.images.size() && images.size() < count; ++i)
+        if (classes.contains(test.labels[i])) {
+            images.append(test.images.image(i));
+            labels.push_back(test.labels[i]);
+        }
+    return {detail::to_tensor(images, 0, images.size(), torch::kCPU), torch::tensor(labels, torch::kLong)};
+}
+
+torch::Tensor non_digits(const LabelledTensors& batch, uint64_t seed) {
+    at::Generator random = at::detail::createCPUGenerator(seed);
+    return detail::synthetic_non_digits(batch.digits, batch.labels, random);
+}
+
+// Each non-digit is a changed digit of the batch: none is a digit of it unchanged, all stay
+// in the image's range, and the same stream gives the same non-digits.
+TEST(Synthetic, NonDigitsAreChangedDigitsOfTheBatch) {
+    const LabelledTensors batch = test_batch(ClassSet::all(), 256);
+    const uint64_t seed = test::training_seed(3);
+    const torch::Tensor made = non_digits(batch, seed);
+    ASSERT_EQ(made.dim(), 4);
+    EXPECT_LE(made.size(0), batch.digits.size(0));
+    // Some kinds are left out for some digits: most, not all, of a mixed batch come back.
+    EXPECT_GT(made.size(0), batch.digits.size(0) / 2);
+    EXPECT_GE(made.min().item<float>(), -1.0f);
+    EXPECT_LE(made.max().item<float>(), 1.0f);
+    for (int64_t i = 0; i < made.size(0); ++i) {
+        const torch::Tensor distance = (batch.digits - made[i]).abs().flatten(1).amax(1);
+        EXPECT_GT(distance.min().item<float>(), 0.5f) << "non-digit " << i << " is a digit of the batch";
+    }
+    EXPECT_TRUE(non_digits(batch, seed).equal(made));
+    EXPECT_FALSE(non_digits(batch, seed + 1).equal(made));
+}
+
+// Turning or mirroring a 0 or an 8 gives a digit back, and joins need a digit of another
+// class: a batch of 0s alone makes no non-digits, a batch of 7s only turned and mirrored ones.
+TEST(Synthetic, NoNonDigitGivesADigitBack) {
+    EXPECT_EQ(non_digits(test_batch(ClassSet::single(0), 128), 1).size(0), 0);
+    const LabelledTensors sevens = test_batch(ClassSet::single(7), 128);
+    const torch::Tensor made = non_digits(sevens, 1);
+    // Four of the six kinds are turns and mirrors; the joins of two 7s are left out.
+    EXPECT_GT(made.size(0), 128 / 2);
+    EXPECT_LT(made.size(0), 128 * 5 / 6);
+    const torch::Tensor reference = sevens.digits;
+    const std::vector<torch::Tensor> changes = {reference.rot90(1, {2, 3}), reference.rot90(3, {2, 3}),
+                                                reference.rot90(2, {2, 3}), reference.flip({3}), reference.flip({2})};
+    for (int64_t i = 0; i < made.size(0); ++i) {
+        bool found = false;
+        for (const torch::Tensor& changed : changes)
+            found = found || ((changed - made[i]).abs().flatten(1).amax(1) < 1e-6).any().item<bool>();
+        EXPECT_TRUE(found) << "non-digit " << i << " of a batch of 7s is no turn or mirror of one";
+    }
+}
+
+// Whether two images differ by more than the rounding of a trip to [-1, 1] and back.
+bool differ(const float* first, const float* second) {
+    return !std::equal(first, first + kImagePixels, second, [](float a, float b) { return std::abs(a - b) < 1e-6f; });
+}
+
+TEST(Synthetic, CorruptionAddsOrWipesAWindowOfTheNextDigit) {
+    const ImageBatch digits = test::test_digits(ClassSet::all(), 400);
+    const uint64_t seed = test::training_seed(5);
+    const ImageBatch untouched = corrupted_digits(digits, 0, seed);
+    ASSERT_EQ(untouched.size(), digits.size());
+    for (int64_t i = 0; i < digits.size(); ++i) EXPECT_FALSE(differ(untouched.image(i), digits.image(i))) << i;
+    const ImageBatch corrupted = corrupted_digits(digits, 1, seed);
+    ASSERT_EQ(corrupted.size(), digits.size());
+    EXPECT_EQ(corrupted_digits(digits, 1, seed).pixels, corrupted.pixels) << "the seed fixes the draws";
+    EXPECT_NE(corrupted_digits(digits, 1, seed + 1).pixels, corrupted.pixels);
+
+    int added = 0, wiped = 0;
+    for (int64_t i = 0; i < digits.size(); ++i) {
+        const float* before = digits.image(i);
+        const float* after = corrupted.image(i);
+        const float* next = digits.image((i + 1) % digits.size());
+        int top = kImageSide, bottom = -1, left = kImageSide, right = -1;
+        bool more = false, less = false, from_next = true;
+        for (int p = 0; p < kImagePixels; ++p) {
+            if (std::abs(after[p] - before[p]) < 1e-6f) continue;
+            top = std::min(top, p / kImageSide), bottom = std::max(bottom, p / kImageSide);
+            left = std::min(left, p % kImageSide), right = std::max(right, p % kImageSide);
+            (after[p] > before[p] ? more : less) = true;
+            // Added ink is a pixel of the next digit.
+            if (after[p] > before[p])
+                from_next = from_next && std::any_of(next, next + kImagePixels, [&](float v) { return std::abs(v - after[p]) < 1e-5f; });
+        }
+        if (bottom < 0) continue;  // the window held no ink where it mattered
+        EXPECT_FALSE(more && less) << "image " << i << " both gained and lost ink";
+        EXPECT_LE(bottom - top + 1, 14) << i;
+        EXPECT_LE(right - left + 1, 14) << i;
+        EXPECT_GE(std::min({top, left}), 2) << i;
+        EXPECT_LE(std::max({bottom, right}), kImageSide - 3) << i;
+        EXPECT_TRUE(from_next) << i;
+        added += more, wiped += less;
+    }
+    // Half of the images get each kind; a window that misses the ink changes nothing.
+    test::print_measured("images given ink, of 400", added);
+    test::print_measured("images wiped, of 400", wiped);
+    EXPECT_GT(added, 100);
+    EXPECT_GT(wiped, 100);
+    const ImageBatch some = corrupted_digits(digits, 0.5f, seed);
+    int changed = 0;
+    for (int64_t i = 0; i < digits.size(); ++i)
+        changed += differ(some.image(i), digits.image(i));
+    test::print_measured("images changed at share 0.5, of 400", changed);
+    EXPECT_GT(changed, 100);
+    EXPECT_LT(changed, 260);
+    EXPECT_THROW(corrupted_digits(digits, -0.1f, seed), Error);
+}
+
+}  // namespace
+}  // namespace oddigit

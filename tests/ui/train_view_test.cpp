@@ -1,0 +1,251 @@
+// The Train view driven like a user would: a training run feeding the loss plot while the
+// app stays responsive, cancelling, an earlier run's curves, starting over an earlier run,
+// training without MNIST, and a run keeping the settings it started with.
+#include <QAbstractButton>
+#include <QApplication>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <algorithm>
+#include <string>
+
+#include "draw_view.h"
+#include "drawing_canvas.h"
+#include "loss_plot.h"
+#include "main_window.h"
+#include "mnist_dialog.h"
+#include "oddigit/mnist.h"
+#include "oddigit/safetensors.h"
+#include "oddigit/train.h"
+#include "test_support.h"
+#include "train_view.h"
+#include "training_worker.h"
+#include "ui_test_support.h"
+
+using namespace ui_test;
+
+class TrainViewTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { openTestWindow(window_, "train_view"); }
+
+    // The epoch boxes start at the engine's default, 0, shown as a word and not as "0 epochs".
+    void theEpochBoxesStartAtTheDefault() {
+        int defaults = 0;
+        for (const QSpinBox* box : window_->trainView()->findChildren<QSpinBox*>())
+            if (box->specialValueText() == "Default") {
+                QCOMPARE(box->value(), 0);
+                QCOMPARE(box->text(), QString("Default"));
+                ++defaults;
+            }
+        QCOMPARE(defaults, 2);
+        QWidget* shown = window_->tabs()->currentWidget();
+        window_->tabs()->setCurrentWidget(window_->trainView());
+        screenshot(window_.get(), "train-defaults");
+        window_->tabs()->setCurrentWidget(shown);
+    }
+
+    void trainingFeedsTheLossPlotStaysResponsiveAndCancels() {
+        QTemporaryDir dir;
+        TrainView* view = prepareRun(dir.filePath("gui-model.safetensors"), 30, 1, 2000);
+        // Measure the longest gap between event-loop turns while training runs.
+        QElapsedTimer clock;
+        qint64 last = 0, longestStall = 0;
+        QTimer probe;
+        probe.setInterval(5);
+        connect(&probe, &QTimer::timeout, [&] {
+            const qint64 now = clock.elapsed();
+            if (last > 0) longestStall = std::max(longestStall, now - last);
+            last = now;
+        });
+        view->start();
+        QVERIFY(view->isTraining());
+        QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > 0, 60000);
+        clock.start();
+        probe.start();
+        window_->tabs()->setCurrentWidget(view);
+        QTest::qWait(3000);
+        probe.stop();
+        screenshot(window_.get(), "train");
+        const int points = view->lossPlot()->pointCount(LossPlot::Discriminator);
+        QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > points, 30000);
+        // The Draw view keeps answering while training runs: from the end of a stroke to its
+        // score on screen (the strokes' events themselves included).
+        DrawView* draw = window_->drawView();
+        QVector<double> answers;
+        for (int i = 0; i < 20; ++i) {
+            draw->canvas()->clear();
+            QElapsedTimer answer;
+            answer.start();
+            drawStroke(draw->canvas(), kSevenTop);
+            settle(draw);
+            answers << answer.nsecsElapsed() / 1e6;
+        }
+        std::sort(answers.begin(), answers.end());
+        qInfo("Draw view answers while training: p50 %.1f ms, p95 %.1f ms", answers[10], answers[18]);
+        QVERIFY2(answers[18] < 250, qPrintable(QString("p95 %1 ms").arg(answers[18])));
+
+        // Cancel mid-epoch, after at least one finished epoch: that epoch stays resumable.
+        QSignalSpy epochs(&view->worker(), &TrainingWorker::epochDone);
+        QVERIFY(epochs.count() > 0 || epochs.wait(60000));
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        view->worker().cancel();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.first().at(0).toBool(), false);
+        const std::string resumeFile = oddigit::resume_path(dir.filePath("gui-model.safetensors").toStdString());
+        const oddigit::safetensors::File resume = oddigit::safetensors::read(resumeFile);
+        QVERIFY(std::stoi(resume.metadata.at("oddigit.resume.gan_epochs_done")) >= 1);
+        QVERIFY(!view->isTraining());
+        QVERIFY(QFile::exists(dir.filePath("gui-model.safetensors.metrics.csv")));
+        qInfo("longest event-loop stall while training: %lld ms", longestStall);
+        QVERIFY2(longestStall < 250, qPrintable(QString("stalled %1 ms").arg(longestStall)));
+    }
+
+    // An earlier run's metrics CSV draws faintly beside the live curves; a file of another
+    // kind is refused with the reason.
+    void theLossPlotOverlaysAnEarlierRun() {
+        QTemporaryDir dir;
+        QFile csv(dir.filePath("earlier.safetensors.metrics.csv"));
+        QVERIFY(csv.open(QIODevice::WriteOnly | QIODevice::Text));
+        csv.write("phase,epoch,step,global_step,d_loss,g_loss,d_real,d_fake,e_loss,images_per_second,digit_loss\n"
+                  "GAN,1,5,5,2.1,0.4,0.3,-0.2,0,900,1.2\n"
+                  "GAN,1,10,10,1.9,0.5,0.4,-0.3,0,910,1.0\n"
+                  "encoder,1,5,15,0,0,0,0,0.05,1200,0\n"
+                  "encoder,1,10,20,0,0,0,0,0.04,1210");  // a line cut short by a kill is skipped
+        csv.close();
+        LossPlot plot;
+        QCOMPARE(plot.loadOverlay(csv.fileName()), QString());
+        QCOMPARE(plot.overlayPointCount(LossPlot::Discriminator), 2);
+        QCOMPARE(plot.overlayPointCount(LossPlot::DigitHead), 2);
+        QCOMPARE(plot.overlayPointCount(LossPlot::Encoder), 1);
+        plot.resize(640, 360);
+        for (int step = 1; step <= 20; ++step)
+            plot.addPoint(step <= 10 ? LossPlot::Discriminator : LossPlot::Encoder, step, step / 10.0,
+                          step <= 10 ? 2.0 - 0.03 * step : 0.06 - 0.001 * step);
+        screenshot(&plot, "loss-overlay");
+        QVERIFY(plot.loadOverlay(QString::fromStdString(oddigit::test::fixture_model_path())).contains("not a training metrics file"));
+        QVERIFY(!plot.loadOverlay(dir.filePath("missing.csv")).isEmpty());
+    }
+
+    // Start with the path of an earlier run asks first; "Use a new name" leaves that run be.
+    void startingOverAnEarlierRunAsksAndCanUseANewName() {
+        QTemporaryDir dir;
+        const QString earlier = dir.filePath("earlier.safetensors");
+        QVERIFY(QFile::copy(QString::fromStdString(oddigit::test::fixture_model_path()), earlier));
+        const QByteArray before = [&] { QFile f(earlier); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        TrainView* view = prepareRun(earlier, 1, 1, 256);
+        bool asked = false;
+        QTimer::singleShot(300, [&] {
+            auto* question = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!question) return;
+            asked = true;
+            for (QAbstractButton* button : question->buttons())
+                if (button->text() == "Use a new name") button->click();
+        });
+        view->start();
+        QVERIFY(asked);
+        QVERIFY(view->isTraining());
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.first().at(1).toString(), dir.filePath("earlier-2.safetensors"));
+        QVERIFY(QFile::exists(dir.filePath("earlier-2.safetensors")));
+        QFile kept(earlier);
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        QCOMPARE(kept.readAll(), before);
+    }
+
+    // Without MNIST in the app's folder, Start offers to download it or to choose a folder;
+    // cancelling starts nothing. Choosing the folder that holds it is remembered.
+    void trainingWithoutMnistOffersToFetchIt() {
+        QTemporaryDir empty;
+        QSettings().setValue("mnist/folder", empty.path());
+        TrainView* view = prepareRun(empty.filePath("model.safetensors"), 1, 1, 256);
+        QString offered;
+        QTimer::singleShot(300, [&] {
+            auto* dialog = qobject_cast<MnistDialog*>(QApplication::activeModalWidget());
+            if (!dialog) return;
+            for (QLabel* label : dialog->findChildren<QLabel*>()) offered += label->text();
+            screenshot(dialog, "mnist-dialog");
+            for (QPushButton* button : dialog->findChildren<QPushButton*>())
+                if (button->text() == "Cancel") button->click();
+        });
+        view->start();
+        QSettings().remove("mnist/folder");
+        QVERIFY2(offered.contains("Download") && offered.contains(empty.path()), qPrintable(offered));
+        QVERIFY(!view->isTraining());
+        QCOMPARE(MnistDialog::folder(), QString::fromStdString(oddigit::default_mnist_dir()));
+    }
+
+    // A run plots with the settings it started with, whatever the form says later, and a
+    // second Start while it runs neither starts nor clears anything.
+    void aRunKeepsTheSettingsItStartedWith() {
+        QTemporaryDir dir;
+        TrainView* view = prepareRun(dir.filePath("snapshot.safetensors"), 1, 1, 640);
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        // Between the phases the density's fit shows its own progress (queued after the view's
+        // own slot, so the bar already shows it).
+        QString densityText;
+        connect(
+            &view->worker(), &TrainingWorker::progressed, view,
+            [&](const oddigit::TrainProgress& p) {
+                if (p.phase == oddigit::TrainPhase::Density) densityText = view->findChild<QProgressBar*>()->format();
+            },
+            Qt::QueuedConnection);
+        auto* corruption = view->findChild<QDoubleSpinBox*>("encoderCorruption");
+        QVERIFY(corruption);
+        QCOMPARE(corruption->value(), double(oddigit::TrainParams().encoder_corruption));
+        corruption->setValue(0.25);
+        view->start();
+        QVERIFY(view->isTraining());
+        corruption->setValue(0.75);
+        view->setEpochs(50, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > 0, 60000);
+        const int points = view->lossPlot()->pointCount(LossPlot::Discriminator);
+        view->start();
+        QVERIFY(view->lossPlot()->pointCount(LossPlot::Discriminator) >= points);
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.count(), 1);
+        QVERIFY(finished.first().at(0).toBool());
+        QVERIFY(view->lossPlot()->pointCount(LossPlot::Encoder) > 0);
+        QVERIFY(view->lossPlot()->pointCount(LossPlot::DigitHead) > 0);
+        // One GAN epoch, then the encoder's: its points lie between epochs 1 and 2.
+        QVERIFY2(view->lossPlot()->lastEpoch(LossPlot::Encoder) <= 2.0,
+                 qPrintable(QString::number(view->lossPlot()->lastEpoch(LossPlot::Encoder))));
+        QVERIFY2(densityText.startsWith("Fitting the feature density"), qPrintable(densityText));
+        // It has no loss, so the run's metrics file holds only the GAN's and the encoder's rows.
+        QFile metrics(dir.filePath("snapshot.safetensors.metrics.csv"));
+        QVERIFY(metrics.open(QIODevice::ReadOnly));
+        const QString rows = QString::fromUtf8(metrics.readAll());
+        QVERIFY(rows.contains("\nencoder,"));
+        QVERIFY(!rows.contains("\ndensity,"));
+        // The encoder trained with the corruption share the run started with.
+        const std::string record = oddigit::AnomalyModel::load(dir.filePath("snapshot.safetensors").toStdString()).info().training_json;
+        QVERIFY2(record.find("\"encoder_corruption\":0.25") != std::string::npos, record.c_str());
+    }
+
+    void cleanupTestCase() { window_.reset(); }
+
+private:
+    // The Train view filled in for a quick run on digit 1.
+    TrainView* prepareRun(const QString& outputPath, int ganEpochs, int encoderEpochs, int images) {
+        return ui_test::prepareRun(*window_, outputPath, ganEpochs, encoderEpochs, images);
+    }
+
+    std::unique_ptr<MainWindow> window_;
+};
+
+QTEST_MAIN(TrainViewTest)
+#include "train_view_test.moc"

@@ -1,0 +1,13 @@
+#pragma once
+// What Explore's background pass computes for the MNIST test set.
+#include <vector>
+
+// Everything the background pass computes for the test set.
+struct TestSetScores {
+    std::vector<float> scores;
+    std::vector<int> bestDigits;  // the digit head's best match; -1 for a model without one
+    std::vector<float> codes;     // latent codes, latent_dim each
+    std::vector<float> pca;       // 2-D maps of the codes, 2 floats per image
+    std::vector<float> tsne;      // computed on demand: empty until then
+    int latentDim = 0;
+};
