@@ -15,7 +15,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 port=$((29500 + RANDOM % 1000))
 
-# Runs `oddigit-cli ARGS` as RANKS processes with one thread each; logs in $work/NAME.rankR.log.
+# Runs `oddigit-cli ARGS` as RANKS processes with one thread each; logs in $work/NAME.rankR.log,
+# the model in $work/NAME.safetensors (rank R > 0 writes its copy as NAME.rankR.safetensors).
 distributed() {
     local name=$1 ranks=$2
     shift 2

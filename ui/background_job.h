@@ -62,7 +62,10 @@ public:
     using Task = std::function<void(JobContext&)>;
 
     explicit BackgroundJob(const QString& name, JobKind kind, QObject* parent = nullptr);
-    // Makes every task stale and waits for the running one to return.
+    // Makes every task stale and waits for the running one to return: on the GUI thread when
+    // the app quits, so every task checks cancelled() at least every fraction of a second
+    // (the trainer between steps, scoring passes between chunks, the t-SNE map between
+    // blocks of its neighbour search and its iterations, the download in its progress).
     ~BackgroundJob() override;
 
     // Makes every earlier task stale (the running one is asked to stop) and runs task next.

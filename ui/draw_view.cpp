@@ -210,8 +210,13 @@ QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVec
 
 QString DrawView::verdictText() const { return verdict_->text(); }
 
-QString DrawView::digitVerdict(const DrawingScore& result) const {
+QString DrawView::digitVerdict(const DrawingScore& result, int oddStroke) const {
     if (!model_->info().knows_digits) return result.flagged ? tr("Anomalous") : tr("Normal");
+    // A flagged drawing whose odd stroke is outlined is named by the rest of its strokes: a 7
+    // with a foreign zigzag is an odd 7, whatever digit the zigzag makes the whole look like.
+    if (result.flagged && oddStroke >= 0 && oddStroke < result.bestDigitWithout.size() &&
+        std::exp(-result.notDigitWithout[oddStroke]) >= kFitsADigit)
+        return tr("An odd %1").arg(result.bestDigitWithout[oddStroke]);
     if (std::exp(-result.score.not_digit) < kFitsADigit) return tr("No digit fits (closest: %1)").arg(result.score.best_digit);
     return result.flagged ? tr("An odd %1").arg(result.score.best_digit) : tr("Looks like a %1").arg(result.score.best_digit);
 }
@@ -227,7 +232,11 @@ void DrawView::onScored(const DrawingScore& result) {
     }
     const double score = result.score.score;
     gauge_->setScore(score);
-    verdict_->setText(digitVerdict(result));
+    int oddStroke = -1;
+    QVector<double> shares;
+    strokeNote_->setText(strokeVerdict(result, oddStroke, shares));
+    canvas_->setStrokeVerdict(oddStroke, shares);
+    verdict_->setText(digitVerdict(result, oddStroke));
     verdict_->setStyleSheet(result.flagged ? "color: rgb(215, 58, 73)" : "color: rgb(46, 160, 67)");
     const oddigit::ModelInfo& info = model_->info();
     const oddigit::WeightedParts<float> weighted = oddigit::weighted_parts(info, result.score);
@@ -241,10 +250,6 @@ void DrawView::onScored(const DrawingScore& result) {
                           .arg(result.milliseconds, 0, 'f', 1));
     input_->setPixmap(enlarged(image_conversions::toQImage(result.input)));
     reconstruction_->setPixmap(enlarged(image_conversions::toQImage(result.score.reconstruction)));
-    int oddStroke = -1;
-    QVector<double> shares;
-    strokeNote_->setText(strokeVerdict(result, oddStroke, shares));
-    canvas_->setStrokeVerdict(oddStroke, shares);
     refreshHeat();
     emit scoredDrawing(result);
 }

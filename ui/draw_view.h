@@ -47,8 +47,8 @@ private:
     void rescore();
     QString strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const;
     // "Looks like a 7", "An odd 7" or "No digit fits (closest: 4)"; "Normal" or "Anomalous"
-    // for a model without a digit head.
-    QString digitVerdict(const DrawingScore& result) const;
+    // for a model without a digit head. oddStroke: the stroke outlined as odd, or -1.
+    QString digitVerdict(const DrawingScore& result, int oddStroke) const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     LiveScorer scorer_;

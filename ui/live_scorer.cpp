@@ -36,7 +36,11 @@ DrawingScore scoreDrawing(const StrokeList& strokes, const QImage& background, q
     }
     std::vector<oddigit::ImageScore> scores = model.score(batch);
     result.score = std::move(scores.front());
-    for (size_t i = 1; i < scores.size(); ++i) result.scoreWithout.append(scores[i].score);
+    for (size_t i = 1; i < scores.size(); ++i) {
+        result.scoreWithout.append(scores[i].score);
+        result.notDigitWithout.append(scores[i].not_digit);
+        result.bestDigitWithout.append(scores[i].best_digit);
+    }
     result.flagged = oddigit::flagged(result.score.score, model.info().threshold);
     result.percentile = model.validation_percentile(result.score.score);
     // Grid pixel (u, v) covers [u, u+1); its centre u + 0.5 maps back to canvas pixel

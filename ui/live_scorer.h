@@ -21,7 +21,9 @@ struct DrawingScore {
     bool flagged = false;
     double percentile = 0;              // share of normal validation scores below
     QTransform gridToLogical;           // where the 28x28 grid sits on the canvas
-    QVector<float> scoreWithout;        // per stroke: the score of the drawing without it
+    QVector<float> scoreWithout;        // per stroke: the score of the drawing without it,
+    QVector<float> notDigitWithout;     // the digit head's -log P(a normal digit) without it,
+    QVector<int> bestDigitWithout;      // and the normal digit it finds likeliest without it
     double milliseconds = 0;            // preprocessing and scoring
 };
 

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     train_command->add_option("--data", train.data_dir, "folder with the four MNIST files (default: " + default_mnist_dir() + ")");
     train_command->add_option("--normal", train.normal, "normal classes: a digit, a list like 0,2,5, or all")->required();
     train_command->add_option("--out", train.params.output_path,
-                              "model file to write (.safetensors); required on rank 0, other ranks write their copy only when given it");
+                              "model file to write (.safetensors); required on rank 0, other ranks write their copy only when given it (ranks on one machine: each its own file)");
     train_command->add_option("--seed", train.params.seed, "random seed")->capture_default_str();
     train_command->add_flag("--resume", train.params.resume, "continue from OUT's .resume.safetensors");
     train_command->add_option("--gan-from", train.params.gan_from,

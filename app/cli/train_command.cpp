@@ -90,7 +90,8 @@ int run_train(const TrainOptions& options) {
     const ModelInfo& info = result.model.info();
     std::printf("trained in %s (%.1f s); model %s; threshold %.5f (%.0f%% of validation scores below)\n",
                 format_duration(result.seconds).c_str(), result.seconds,
-                params.output_path.empty() ? "not saved by this rank" : ("saved to " + params.output_path).c_str(),
+                params.output_path.empty() ? "not saved by this rank"
+                                           : ("saved to " + rank_output_path(params.output_path, distributed.rank)).c_str(),
                 info.threshold, 100.0 * info.threshold_quantile);
     if (distributed.world_size > 1)
         std::printf("time with the other ranks: %.1f s (gradients %.1f s, BatchNorm statistics %.1f s, "

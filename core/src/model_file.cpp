@@ -192,14 +192,14 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     }
 
     info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
-    info.kappa = parse_float(metadata, "oddigit.kappa", path, 0.0f);
-    if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, 0.0f);
+    info.kappa = parse_float(metadata, "oddigit.kappa", path, kLowestWeight);
+    if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, kLowestWeight);
     if (info.knows_density) {
-        info.density_weight = parse_float(metadata, "oddigit.density_weight", path, 0.0f);
-        info.density_scale = parse_float(metadata, "oddigit.density_scale", path, 0.0f);
+        info.density_weight = parse_float(metadata, "oddigit.density_weight", path, kLowestWeight);
+        info.density_scale = parse_float(metadata, "oddigit.density_scale", path, kLowestWeight);
     }
     info.threshold = parse_float(metadata, "oddigit.threshold", path);
-    info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, 0.0f, 1.0f);
+    info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, kLowestQuantile, kHighestQuantile);
     info.heat_full_scale = metadata.count("oddigit.heat_full_scale")
                                ? parse_float(metadata, "oddigit.heat_full_scale", path, 0.0f)
                                : info.threshold;

@@ -10,6 +10,12 @@
 
 namespace oddigit::detail {
 
+// The bounds of a model's score settings. load() refuses a file outside them and train()
+// refuses TrainParams outside them, so that no run writes a model that will not open.
+constexpr float kLowestWeight = 0.0f;     // kappa, digit_weight, density_weight, density_scale
+constexpr float kLowestQuantile = 0.0f;   // threshold_quantile
+constexpr float kHighestQuantile = 1.0f;
+
 // A number from a file's metadata. Throws Error naming the file and key when the key is
 // missing, the text is not a finite number (or not a whole one), or it lies outside
 // [lowest, highest].

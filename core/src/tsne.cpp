@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <limits>
 #include <numeric>
 #include <thread>
@@ -31,6 +33,9 @@ constexpr double kStartSpread = 1e-4;
 constexpr int kMaxDepth = 32;
 // Progress is reported every this many iterations.
 constexpr int kProgressEvery = 10;
+// The nearest neighbours are searched in blocks of this many points, and a stop is asked for
+// between blocks: the search takes seconds for 10,000 codes, and a user's cancel must not wait.
+constexpr int kAffinityBlock = 256;
 
 // Runs body(begin, end) over [0, count) in `threads` contiguous parts at once.
 template <typename Body>
@@ -79,26 +84,32 @@ void conditional_affinities(const std::vector<std::pair<float, int>>& nearest, i
     }
 }
 
-Affinities input_affinities(const std::vector<float>& codes, int dim, int count, double perplexity, int threads) {
+// The affinities, or nothing when go_on, asked between blocks of points, says to stop.
+std::optional<Affinities> input_affinities(const std::vector<float>& codes, int dim, int count, double perplexity,
+                                           int threads, const std::function<bool()>& go_on) {
     const int neighbours = static_cast<int>(kNeighboursPerPerplexity * perplexity);
     std::vector<int> neighbour_of(static_cast<size_t>(count) * neighbours);
     std::vector<double> conditional(neighbour_of.size());
-    parallel_ranges(count, threads, [&](int begin, int end) {
-        std::vector<std::pair<float, int>> distances(count);
-        for (int i = begin; i < end; ++i) {
-            const float* a = codes.data() + static_cast<size_t>(i) * dim;
-            for (int j = 0; j < count; ++j) {
-                const float* b = codes.data() + static_cast<size_t>(j) * dim;
-                float squared = 0;
-                for (int t = 0; t < dim; ++t) squared += (a[t] - b[t]) * (a[t] - b[t]);
-                distances[j] = {squared, j};
+    for (int block = 0; block < count; block += kAffinityBlock) {
+        if (!go_on()) return std::nullopt;
+        const int block_end = std::min(count, block + kAffinityBlock);
+        parallel_ranges(block_end - block, threads, [&](int begin, int end) {
+            std::vector<std::pair<float, int>> distances(count);
+            for (int i = block + begin; i < block + end; ++i) {
+                const float* a = codes.data() + static_cast<size_t>(i) * dim;
+                for (int j = 0; j < count; ++j) {
+                    const float* b = codes.data() + static_cast<size_t>(j) * dim;
+                    float squared = 0;
+                    for (int t = 0; t < dim; ++t) squared += (a[t] - b[t]) * (a[t] - b[t]);
+                    distances[j] = {squared, j};
+                }
+                distances[i].first = std::numeric_limits<float>::infinity();
+                std::partial_sort(distances.begin(), distances.begin() + neighbours, distances.end());
+                conditional_affinities(distances, neighbours, perplexity, &conditional[static_cast<size_t>(i) * neighbours]);
+                for (int k = 0; k < neighbours; ++k) neighbour_of[static_cast<size_t>(i) * neighbours + k] = distances[k].second;
             }
-            distances[i].first = std::numeric_limits<float>::infinity();
-            std::partial_sort(distances.begin(), distances.begin() + neighbours, distances.end());
-            conditional_affinities(distances, neighbours, perplexity, &conditional[static_cast<size_t>(i) * neighbours]);
-            for (int k = 0; k < neighbours; ++k) neighbour_of[static_cast<size_t>(i) * neighbours + k] = distances[k].second;
-        }
-    });
+        });
+    }
 
     // Symmetrise: P_ij = (p(j|i) + p(i|j)) / 2n, entries gathered per row and merged.
     struct Entry {
@@ -232,17 +243,26 @@ private:
 }  // namespace
 
 std::vector<float> tsne_2d(const std::vector<float>& codes, int dim, const TsneParams& params, const TsneProgress& progress) {
-    const int neighbours = static_cast<int>(kNeighboursPerPerplexity * params.perplexity);
-    if (dim <= 0 || codes.size() % dim != 0 || params.perplexity < 1)
+    if (dim <= 0 || codes.size() % dim != 0 || !(params.perplexity >= 1))
         throw Error("t-SNE needs codes of one length and a perplexity of at least 1");
+    if (!(params.exaggeration >= 1) || !std::isfinite(params.exaggeration) || !(params.theta >= 0) ||
+        params.iterations < 0 || params.exaggeration_iterations < 0)
+        throw Error("t-SNE needs an exaggeration of at least 1, a theta of at least 0 and no negative iteration count");
     const int count = static_cast<int>(codes.size() / dim);
-    if (count < neighbours + 2)
+    // In double before the cast: a huge perplexity must not overflow the count.
+    const double needed = std::floor(kNeighboursPerPerplexity * params.perplexity) + 2;
+    if (count < needed)
         throw Error("t-SNE with perplexity " + std::to_string(params.perplexity) + " needs at least " +
-                    std::to_string(neighbours + 2) + " codes, not " + std::to_string(count));
+                    std::to_string(static_cast<long long>(std::min(needed, 1e18))) + " codes, not " +
+                    std::to_string(count));
     const int threads = params.threads > 0 ? params.threads : std::max(1u, std::thread::hardware_concurrency());
     if (progress && !progress(0, params.iterations)) return {};
 
-    const Affinities p = input_affinities(codes, dim, count, params.perplexity, threads);
+    const std::optional<Affinities> affinities =
+        input_affinities(codes, dim, count, params.perplexity, threads,
+                         [&] { return !progress || progress(0, params.iterations); });
+    if (!affinities) return {};
+    const Affinities& p = *affinities;
 
     // Start from the PCA map: deterministic, and it keeps the global layout (Kobak & Linderman 2021).
     std::vector<double> points(2 * static_cast<size_t>(count));

@@ -345,16 +345,18 @@ std::map<std::string, double> share_differing(const std::string& path, const std
 }
 
 // Runs `oddigit-cli train` with the settings as two ranks on the loopback, one thread each,
-// writing DIR/rank0.safetensors and DIR/rank1.safetensors. Rank 0 is told its place by flags,
+// each given DIR/model.safetensors unless told otherwise (rank 1 writes DIR/model.rank1.safetensors). Rank 0 is told its place by flags,
 // rank 1 by torchrun's variables.
-std::pair<CliRun, CliRun> train_two_ranks(const std::string& settings, const std::string& dir) {
+std::pair<CliRun, CliRun> train_two_ranks(const std::string& settings, const std::string& dir,
+                                          const std::string& rank0_out = "model.safetensors",
+                                          const std::string& rank1_out = "model.safetensors") {
     const int port = free_loopback_port();
     CliRun rank0, rank1;
     std::thread first([&] {
         rank0 = cli(settings + " --world-size 2 --rank 0 --master 127.0.0.1:" + std::to_string(port) + " --out " + dir +
-                    "/rank0.safetensors");
+                    "/" + rank0_out);
     });
-    rank1 = cli(settings + " --out " + dir + "/rank1.safetensors",
+    rank1 = cli(settings + " --out " + dir + "/" + rank1_out,
                 "WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port));
     first.join();
     return {rank0, rank1};
@@ -380,7 +382,7 @@ TEST(Cli, TwoProcessesOnTheLoopbackTakeTheStepOneProcessTakes) {
 
     const std::set<std::string> cancelled_by_batch_norm = {"generator.project.bias", "generator.up14.bias",
                                                            "encoder.down7.bias"};
-    for (const auto& [name, share] : share_differing(dir + "/alone.safetensors", dir + "/rank0.safetensors", 1e-5f)) {
+    for (const auto& [name, share] : share_differing(dir + "/alone.safetensors", dir + "/model.safetensors", 1e-5f)) {
         // The feature density is D's features' covariance: of rank 63 with 64 images, so all but
         // 63 of its directions are any orthonormal basis of the rest, a coin toss like the above.
         if (cancelled_by_batch_norm.count(name) || name.rfind("calibration.", 0) == 0 || name.rfind("density.", 0) == 0)
@@ -406,16 +408,32 @@ TEST(Cli, TwoRanksEndWithTheSameModel) {
     EXPECT_NE(rank0.out.find("rank 0 of 2"), std::string::npos) << rank0.out;
     EXPECT_NE(rank1.out.find("rank 1 of 2"), std::string::npos) << rank1.out;
     EXPECT_NE(rank0.out.find("with the other ranks"), std::string::npos) << rank0.out;
-    EXPECT_EQ(slurp(dir + "/rank0.safetensors"), slurp(dir + "/rank1.safetensors"));
-    EXPECT_EQ(slurp(dir + "/rank0.resume.safetensors"), slurp(dir + "/rank1.resume.safetensors"));
+    // Given one --out, as under torchrun, rank 1 writes its copy beside rank 0's.
+    EXPECT_EQ(slurp(dir + "/model.safetensors"), slurp(dir + "/model.rank1.safetensors"));
+    EXPECT_EQ(slurp(dir + "/model.resume.safetensors"), slurp(dir + "/model.rank1.resume.safetensors"));
     // Resumed with the same world size, the ranks go on together; alone, the run is refused.
-    expect_one_line_error(cli(run + " --resume --encoder-epochs 2 --out " + dir + "/rank0.safetensors"), "other settings");
+    expect_one_line_error(cli(run + " --resume --encoder-epochs 2 --out " + dir + "/model.safetensors"), "other settings");
     const auto [resumed0, resumed1] = train_two_ranks(run + " --resume --encoder-epochs 2", dir);
     ASSERT_EQ(resumed0.exit_code, 0) << resumed0.err;
     ASSERT_EQ(resumed1.exit_code, 0) << resumed1.err;
     EXPECT_NE(resumed0.out.find("encoder epoch 2/2"), std::string::npos) << resumed0.out;
     EXPECT_EQ(resumed0.out.find("GAN epoch"), std::string::npos) << resumed0.out;
-    EXPECT_EQ(slurp(dir + "/rank0.safetensors"), slurp(dir + "/rank1.safetensors"));
+    EXPECT_EQ(slurp(dir + "/model.safetensors"), slurp(dir + "/model.rank1.safetensors"));
+}
+
+// Two ranks on one machine must not write one file at once: where rank 0's --out is the file
+// rank 1 would write its copy to (however spelt), both refuse the run before training.
+TEST(Cli, TwoRanksAreRefusedOneOutputFile) {
+    if (!distributed_available()) GTEST_SKIP() << "built without Gloo's headers";
+    const std::string dir = test::scratch_dir();
+    const auto [rank0, rank1] =
+        train_two_ranks("train --normal 7 --limit 256 --epochs 1 --encoder-epochs 1 --threads 1", dir,
+                        "shared.rank1.safetensors",
+                        "../" + std::filesystem::path(dir).filename().string() + "/shared.safetensors");
+    expect_one_line_error(rank0, "would both write");
+    expect_one_line_error(rank1, "would both write");
+    EXPECT_FALSE(std::filesystem::exists(dir + "/shared.rank1.safetensors"));
+    EXPECT_FALSE(std::filesystem::exists(dir + "/shared.rank1.resume.safetensors"));
 }
 
 TEST(Cli, RefusesADistributedRunItCannotStart) {

@@ -40,9 +40,11 @@ TEST(Protocol, LeaveOneOutPoolsBothSetsAndTestsOnAFifthOfTheNormalImagesPlusEver
     EXPECT_EQ(run.test_normal_images, std::llround(params.test_fraction * normal_count));
     const int64_t learn_count = normal_count - run.test_normal_images;
     EXPECT_EQ(run.train_images, learn_count - static_cast<int64_t>(params.validation_fraction * learn_count + 0.5));
-    // A 2 + 2 epoch run's AUROC depends on the seed and the CPU (0.59 to 0.86 seen): the
-    // protocol's quality is measured by bench/protocols.sh, not here.
-    EXPECT_TRUE(run.auroc >= 0.0 && run.auroc <= 1.0) << run.auroc;
+    // A 2 + 2 epoch run's AUROC depends on the seed and the CPU (0.59 to 0.86 seen), and the
+    // protocol's quality is measured by bench/protocols.sh; but it ranks the anomalies above
+    // chance, which a protocol that swapped or mixed up the two sets would not.
+    EXPECT_GT(run.auroc, 0.5);
+    EXPECT_LE(run.auroc, 1.0);
     EXPECT_DOUBLE_EQ(report.mean_auroc(), run.auroc);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "oddigit/error.h"
 #include "oddigit/latent.h"
@@ -89,10 +90,52 @@ TEST(Tsne, IsDeterministicAndStopsWhenAsked) {
     EXPECT_EQ(last_report, 50);
 }
 
+// The nearest-neighbour search before the first iteration takes seconds for the test set; a
+// stop asked for during it is heard there, not only once the iterations begin.
+TEST(Tsne, AStopIsHeardWhileTheNeighboursAreSearched) {
+    std::vector<float> codes(3000 * 16);
+    for (size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<float>(std::sin(0.61 * i) + std::cos(0.013 * i));
+    std::vector<int> reported;
+    const auto stop_at_second_report = [&](int done, int) {
+        reported.push_back(done);
+        return reported.size() < 2;
+    };
+    EXPECT_TRUE(tsne_2d(codes, 16, one_thread(), stop_at_second_report).empty());
+    ASSERT_EQ(reported.size(), 2u);
+    EXPECT_EQ(reported[1], 0) << "the stop was asked for only at iteration " << reported[1];
+}
+
 TEST(Tsne, RefusesTooFewCodes) {
     const std::vector<float> codes(50 * 4, 0.5f);
     EXPECT_THROW(tsne_2d(codes, 4), Error);
     EXPECT_THROW(tsne_2d(std::vector<float>(10), 3), Error);
+}
+
+// Parameters outside their range are refused with an Error before any work: a NaN or huge
+// perplexity must not reach the cast to a neighbour count, an exaggeration of 0 must not make
+// the learning rate infinite.
+TEST(Tsne, RefusesParametersOutsideTheirRange) {
+    std::vector<float> codes(400 * 4);
+    for (size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<float>(std::sin(0.37 * i));
+    const auto refused = [&](const std::function<void(TsneParams&)>& change) {
+        TsneParams params = one_thread();
+        params.iterations = 10;
+        change(params);
+        try {
+            tsne_2d(codes, 4, params);
+        } catch (const Error&) {
+            return true;
+        }
+        return false;
+    };
+    EXPECT_TRUE(refused([](TsneParams& p) { p.perplexity = std::nan(""); }));
+    EXPECT_TRUE(refused([](TsneParams& p) { p.perplexity = 1e300; }));
+    EXPECT_TRUE(refused([](TsneParams& p) { p.perplexity = 0.5; }));
+    EXPECT_TRUE(refused([](TsneParams& p) { p.exaggeration = 0; }));
+    EXPECT_TRUE(refused([](TsneParams& p) { p.exaggeration = std::nan(""); }));
+    EXPECT_TRUE(refused([](TsneParams& p) { p.theta = -1; }));
+    EXPECT_TRUE(refused([](TsneParams& p) { p.iterations = -5; }));
+    EXPECT_FALSE(refused([](TsneParams& p) { p.perplexity = 5; }));
 }
 
 }  // namespace

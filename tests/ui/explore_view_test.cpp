@@ -1,7 +1,13 @@
 // The Explore view driven like a user would: it scores the test set by itself when first
 // opened, lists the flagged images, drops a pass for a model no longer open, and opens the
 // detail window of an image.
+#include <QApplication>
+#include <QComboBox>
 #include <QDialog>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QTimer>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProgressBar>
@@ -13,16 +19,66 @@
 #include "draw_view.h"
 #include "explore/explore_view.h"
 #include "main_window.h"
+#include "mnist_dialog.h"
 #include "model_store.h"
 #include "ui_test_support.h"
 
 using namespace ui_test;
+
+namespace {
+
+const QString kNotShownYet = "(not shown yet)";
+
+// What the last modal dialog said; kNotShownYet since the watch began.
+QString offered;
+
+// Watches for the next modal dialog (the MNIST dialog, an error box) and dismisses it once
+// shown, keeping its text. The watch runs inside the dialog's own event loop, so the test goes
+// on once the dialog is gone.
+void cancelModalDialogWhenShown() {
+    offered = kNotShownYet;
+    auto* watch = new QTimer;
+    QObject::connect(watch, &QTimer::timeout, watch, [watch] {
+        auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+        if (!dialog) return;
+        offered.clear();
+        for (QLabel* label : dialog->findChildren<QLabel*>()) offered += label->text();
+        dialog->reject();
+        watch->deleteLater();
+    });
+    watch->start(50);
+}
+
+}  // namespace
 
 class ExploreViewTest : public QObject {
     Q_OBJECT
 
 private slots:
     void initTestCase() { openTestWindow(window_, "explore_view"); }
+
+    // A first run without MNIST: showing Explore offers the verified download at once; cancelled,
+    // the Score button stays enabled and offers it again.
+    void explorerWithoutMnistOffersTheDownloadAtOnceAndAgain() {
+        QTemporaryDir empty;
+        QSettings().setValue("mnist/folder", empty.path());
+        ExploreView* view = window_->exploreView();
+        auto* score = view->findChild<QPushButton*>("scoreTestSet");
+        QVERIFY(score);
+        cancelModalDialogWhenShown();
+        window_->tabs()->setCurrentWidget(view);
+        QTRY_VERIFY_WITH_TIMEOUT(offered != kNotShownYet, 5000);
+        QVERIFY2(offered.contains("Download") && offered.contains(empty.path()), qPrintable(offered));
+        QVERIFY(!view->isScoring());
+        QVERIFY(score->isEnabled());
+        cancelModalDialogWhenShown();
+        QTest::mouseClick(score, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(offered != kNotShownYet, 5000);
+        QVERIFY2(offered.contains("Download"), qPrintable(offered));
+        QVERIFY(score->isEnabled());
+        QSettings().remove("mnist/folder");
+        window_->tabs()->setCurrentWidget(window_->drawView());
+    }
 
     // Opened for the first time with MNIST at hand, Explore scores the test set by itself;
     // until then its plots say what will appear in them.
@@ -112,6 +168,37 @@ private slots:
         QVERIFY(dialog);
         QCOMPARE(dialog->windowTitle(), QString("Test image 7"));
         dialog->close();
+    }
+
+    // A t-SNE map that fails says so, keeps the PCA map, and is computed when asked again.
+    void aFailedTsneMapIsTriedAgain() {
+        QTemporaryDir dir;
+        const QString original = window_->modelStore()->path();
+        ExploreView* view = window_->exploreView();
+        auto* mapKind = view->findChild<QComboBox*>("mapKind");
+        QVERIFY(mapKind);
+        mapKind->setCurrentIndex(0);
+        // Another threshold: another model to the map cache, which has no map of it yet.
+        QVERIFY(window_->openModel(bundledWithThreshold(dir, 0.25f), true));
+        oddigit::TsneParams unusable;
+        unusable.exaggeration = 0;
+        view->setTsneParams(unusable);
+        QSignalSpy done(view, &ExploreView::scoringFinished);
+        QSignalSpy failed(view, &ExploreView::failed);
+        QSignalSpy mapped(view, &ExploreView::tsneMapReady);
+        cancelModalDialogWhenShown();  // the error box
+        view->scoreTestSet();
+        QVERIFY(done.wait(120000));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(offered != kNotShownYet, 5000);
+        QVERIFY2(offered.contains("exaggeration"), qPrintable(offered));
+        QCOMPARE(mapped.count(), 0);
+        view->setTsneParams({});
+        mapKind->setCurrentIndex(1);  // the PCA map, then the t-SNE map again
+        mapKind->setCurrentIndex(0);
+        QVERIFY(mapped.wait(120000));
+        QCOMPARE(mapped.last().at(0).toBool(), false);
+        QVERIFY(window_->openModel(original, true));
     }
 
     void cleanupTestCase() { window_.reset(); }

@@ -10,6 +10,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QTimer>
 #include <QSlider>
 #include <QSplitter>
 #include <QTextStream>
@@ -38,6 +39,7 @@ constexpr int kInterpolationSteps = 10;
 
 ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     scoreButton_ = new QPushButton(tr("Score the MNIST test set"));
+    scoreButton_->setObjectName("scoreTestSet");
     cancelButton_ = new QPushButton(tr("Cancel"));
     cancelButton_->setEnabled(false);
     progress_ = new QProgressBar;
@@ -45,6 +47,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     colourBy_ = new QComboBox;
     colourBy_->addItems({tr("Colour by label"), tr("Colour by score"), tr("Colour by best-matching digit")});
     mapKind_ = new QComboBox;
+    mapKind_->setObjectName("mapKind");
     mapKind_->addItems({tr("t-SNE map"), tr("PCA map")});
     mapKind_->setToolTip(tr("t-SNE keeps each image's nearest neighbours together, so digits form clusters;\n"
                             "PCA keeps the two directions the codes vary most along."));
@@ -151,7 +154,13 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     connect(&tsne_, &BackgroundJob::progressed, mapStatus_, [this](qint64 done, qint64 total) {
         mapStatus_->setText(tr("Computing the t-SNE map: %1 of %2 iterations (PCA map until then)").arg(done).arg(total));
     });
-    connect(&tsne_, &BackgroundJob::failed, this, &ExploreView::failed);
+    // A map that failed leaves the PCA map up, and the next request (a switch back to the
+    // t-SNE map, a new pass) tries again.
+    connect(&tsne_, &BackgroundJob::failed, this, [this](const QString& message) {
+        computingTsne_ = false;
+        mapStatus_->setText(tr("The t-SNE map failed (PCA map shown): %1").arg(message));
+        emit failed(message);
+    });
     connect(exportButton, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export flagged images"), "flagged.csv", tr("CSV (*.csv)"));
         if (path.isEmpty()) return;
@@ -187,8 +196,8 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     tsne_.cancel();
     computingTsne_ = false;
     mapStatus_->clear();
-    setScoring(false);
     model_ = std::move(model);
+    setScoring(false);
     results_ = {};
     gallery_.setContents(nullptr, nullptr, {});
     score_plots::showPlaceholder(map_, tr("The latent map of the 10,000 test images\nappears here once they are scored."));
@@ -205,7 +214,13 @@ void ExploreView::showEvent(QShowEvent* event) {
         try {
             oddigit::check_mnist(MnistDialog::folder().toStdString());
         } catch (const std::exception&) {
-            return;  // no MNIST yet: the button offers to fetch it
+            // No MNIST yet: the first showing offers it at once, once the view is up; after
+            // that the Score button does.
+            if (!offeredMnist_) {
+                offeredMnist_ = true;
+                QTimer::singleShot(0, this, &ExploreView::scoreTestSet);
+            }
+            return;
         }
     }
     scoreTestSet();
@@ -312,8 +327,8 @@ void ExploreView::showTsne() {
     }
     mapStatus_->setText(tr("Computing the t-SNE map…"));
     computingTsne_ = true;
-    tsne_.start([this, codes = results_.codes, dim = results_.latentDim, cachePath](JobContext& context) {
-        oddigit::TsneParams params;
+    tsne_.start([this, codes = results_.codes, dim = results_.latentDim, cachePath, params = tsneParams_](
+                     JobContext& context) mutable {
         params.threads = ThreadBudget::threadsFor(JobKind::Batch);
         std::vector<float> map = oddigit::tsne_2d(codes, dim, params, [&context](int done, int total) {
             context.progress(done, total);

@@ -8,6 +8,7 @@
 #include "explore/flagged_list_model.h"
 #include "explore/test_set_scores.h"
 #include "model_snapshot.h"
+#include "oddigit/latent.h"
 #include "oddigit/mnist.h"
 #include "oddigit/model.h"
 
@@ -40,6 +41,9 @@ public:
     QString exportFlagged(const QString& path) const;
     // Opens the detail window of test image `index` once it is scored in the background.
     void showDetail(int index);
+    // The t-SNE map's settings for the maps computed from now on (the thread count is the
+    // app's to set). The defaults suit the 10,000 test images.
+    void setTsneParams(const oddigit::TsneParams& params) { tsneParams_ = params; }
 
 signals:
     void statusMessage(const QString& text);
@@ -53,8 +57,9 @@ signals:
 
 protected:
     // Shown with a model whose test-set scores it lacks and MNIST at hand, the view scores
-    // the test set by itself (in the background, cancellable); without MNIST it waits for
-    // the button, which offers to fetch it. A model opened while the view shows waits too.
+    // the test set by itself (in the background, cancellable); without MNIST its first showing
+    // offers the download dialog at once, and the Score button offers it again. A model
+    // opened while the view shows waits for the button.
     void showEvent(QShowEvent* event) override;
 
 private slots:
@@ -78,6 +83,8 @@ private:
     TestSetScores results_;
     bool scoring_ = false;
     bool computingTsne_ = false;
+    bool offeredMnist_ = false;
+    oddigit::TsneParams tsneParams_;  // the download dialog was offered on a showing without MNIST
     double threshold_ = 0;
     QPointF mapPressedAt_;
     double sliderMin_ = 0, sliderMax_ = 1;

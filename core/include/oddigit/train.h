@@ -48,7 +48,8 @@ struct TrainParams {
     // run, resume included.
     int threads = 0;
     // Files. The model is saved after each encoder epoch, the resume state after each
-    // epoch of either phase; both atomically. Empty output_path: nothing is written.
+    // epoch of either phase (and after the feature density's fit); both atomically. Empty
+    // output_path: nothing is written. A distributed rank R > 0 writes to rank_output_path().
     std::string output_path;
     bool resume = false;               // continue from resume_path(output_path)
     // Non-empty: take G, D and the feature density from this finished model, trained with the
@@ -80,6 +81,11 @@ int default_epochs(int64_t train_images);
 
 // output_path with ".safetensors" replaced by ".resume.safetensors".
 std::string resume_path(const std::string& output_path);
+
+// Where a rank of a distributed run writes its copy of the model: output_path itself for rank
+// 0, with ".rankR" before ".safetensors" for rank R > 0 (model.safetensors: model.rank1.safetensors),
+// so ranks that share a folder, or one command line as under torchrun, never write one file.
+std::string rank_output_path(const std::string& output_path, int rank);
 
 // Training runs the GAN, then fits the feature density to the final D, then trains the encoder.
 enum class TrainPhase { Gan, Density, Encoder };

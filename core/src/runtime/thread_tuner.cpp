@@ -1,5 +1,7 @@
 #include "thread_tuner.h"
 
+#include <chrono>
+
 #include "oddigit/runtime.h"
 
 namespace oddigit::detail {
@@ -14,9 +16,19 @@ double mean(const std::vector<double>& values) {
 
 }  // namespace
 
-ThreadTuner::ThreadTuner(int fixed, int most_when_tuning)
-    : tuning_(fixed <= 0), most_(tuning_ ? most_when_tuning : fixed), current_(most_) {
+ThreadTuner::ThreadTuner(int fixed, int most_when_tuning, Clock clock)
+    : clock_(std::move(clock)), tuning_(fixed <= 0), most_(tuning_ ? most_when_tuning : fixed), current_(most_) {
     set_thread_count(current_);
+}
+
+double ThreadTuner::steady_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void ThreadTuner::step_started() { step_start_ = clock_(); }
+
+void ThreadTuner::step_finished(double other_ranks_seconds) {
+    after_step(clock_() - step_start_ - other_ranks_seconds);
 }
 
 void ThreadTuner::reset() {
@@ -63,6 +75,11 @@ void ThreadTuner::finish_probe() {
     if (mean(probe_) < kBetter * last_mean_) {
         current_ = candidate_;
         baseline_ = mean(probe_);
+    } else {
+        // The kept count is still the best: its steps now take last_mean_, slower perhaps than
+        // the baseline was, for good (another process took a core). Compare with that from here
+        // on, or a lasting slowdown would re-probe after every window.
+        baseline_ = last_mean_;
     }
     end_probe();
 }

@@ -57,9 +57,9 @@ void fit_density(AnomalyModel& model, const LabelledImages& train_set) {
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile_level) {
     if (validation_images.empty()) throw Error("calibration needs validation images");
     ModelInfo& info = model.info();
-    std::vector<ImageScore> results = model.score(validation_images);
+    // Scored once: the density's scale weighs parts the scores are then summed from.
+    const std::vector<ImageScore> results = model.score(validation_images);
     if (info.knows_density) {
-        // The density's scale follows from the other parts, and the scores from the scale.
         std::vector<float> other_parts, densities;
         for (const ImageScore& score : results) {
             other_parts.push_back(weighted_parts(info, score).without_density());
@@ -69,12 +69,17 @@ void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float q
             return quantile(values, kSpreadQuantile) - quantile(values, 0.5);
         };
         const float density_spread = spread(densities);
+        if (!(density_spread > 0) && info.density_weight > 0)
+            throw Error("calibration: the feature density's distances of the " +
+                        std::to_string(validation_images.size()) +
+                        " validation images do not spread (their 95th percentile is their median), so the "
+                        "density term cannot be weighed on the residuals' scale; calibrate on more varied "
+                        "normal images, or set the density weight to 0");
         info.density_scale = density_spread > 0 ? spread(other_parts) / density_spread : 0.0f;
-        results = model.score(validation_images);
     }
     std::vector<float> scores, pixel_parts;
     for (const ImageScore& score : results) {
-        scores.push_back(score.score);
+        scores.push_back(weighted_parts(info, score).sum());
         pixel_parts.push_back(score.pixel_residual);
     }
     std::sort(scores.begin(), scores.end());

@@ -1,6 +1,8 @@
 #include "checkpoint.h"
 
 #include <cstring>
+#include <filesystem>
+#include <unistd.h>
 
 #include "model_file.h"
 #include "oddigit/error.h"
@@ -75,6 +77,18 @@ json fixed_settings(const TrainParams& params, int64_t train_count) {
     // Only when distributed, so resume files from one process stay valid.
     if (params.distributed.world_size > 1) settings["world_size"] = params.distributed.world_size;
     return settings;
+}
+
+double output_claim(const std::string& output_path) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    std::error_code error;
+    std::filesystem::path file = std::filesystem::weakly_canonical(output_path, error);
+    if (error) file = std::filesystem::absolute(output_path).lexically_normal();
+    const std::string where = std::string(host) + '\n' + file.string();
+    uint64_t hash = 14695981039346656037ull;  // FNV-1a
+    for (unsigned char c : where) hash = (hash ^ c) * 1099511628211ull;
+    return static_cast<double>((hash >> 11) | 1);
 }
 
 Optimizers make_optimizers(AnomalyModel::Impl& model, const TrainParams& params) {

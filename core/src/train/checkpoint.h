@@ -18,6 +18,10 @@ namespace oddigit::detail {
 // The settings a resumed run must share with the run that wrote the resume file.
 nlohmann::json fixed_settings(const TrainParams& params, int64_t train_count);
 
+// A number that names the file at output_path on this machine (host name and absolute path
+// hashed to 53 bits, exact in a double), for ranks to compare their outputs; never 0.
+double output_claim(const std::string& output_path);
+
 struct Optimizers {
     std::unique_ptr<torch::optim::Adam> generator;
     std::unique_ptr<torch::optim::Adam> discriminator;

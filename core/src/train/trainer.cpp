@@ -2,12 +2,12 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.h"
 #include "model_impl.h"
 #include "process_group.h"
 #include "runtime/thread_tuner.h"
 #include "score/calibration.h"
 #include "train/checkpoint.h"
+#include "train/params.h"
 #include "train/progress.h"
 #include "train/steps.h"
 #include "train/synthetic.h"
@@ -34,51 +34,6 @@ double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The training record a model keeps: the fixed settings, the rest of TrainParams, the data sizes.
-json describe(const TrainParams& params, int64_t train_count, int64_t validation_count) {
-    json settings = detail::fixed_settings(params, train_count);
-    settings.update({{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
-                     {"gan_learning_rate", params.gan_learning_rate},
-                     {"encoder_learning_rate", params.encoder_learning_rate},
-                     {"encoder_corruption", params.encoder_corruption}, {"kappa", params.kappa},
-                     {"digit_weight", params.digit_weight}, {"density_weight", params.density_weight},
-                     {"threshold_quantile", params.threshold_quantile}, {"validation_images", validation_count},
-                     {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
-    return settings;
-}
-
-// params with each phase's epochs, where 0, replaced by the default for this training set.
-TrainParams with_epochs_for(TrainParams params, int64_t train_images) {
-    if (params.gan_epochs == 0) params.gan_epochs = default_epochs(train_images);
-    if (params.encoder_epochs == 0) params.encoder_epochs = default_epochs(train_images);
-    return params;
-}
-
-// params, after checking that the run can use them with this input. Throws Error otherwise.
-TrainParams checked(const TrainParams& params, const LabelledImages& train_set, const ImageBatch& validation_images) {
-    const ImageBatch& train_images = train_set.images;
-    if (train_images.size() < 2 || validation_images.empty())
-        throw Error("training needs at least 2 training images and 1 validation image");
-    if (static_cast<int64_t>(train_set.labels.size()) != train_images.size())
-        throw Error("training needs one label per training image (" + std::to_string(train_set.labels.size()) +
-                    " labels for " + std::to_string(train_images.size()) + " images)");
-    for (uint8_t label : train_set.labels)
-        if (!params.normal_classes.contains(label))
-            throw Error("a training image is labelled " + std::to_string(label) + ", not one of the normal classes " +
-                        params.normal_classes.to_string());
-    if (params.batch_size < 2) throw Error("the batch size must be at least 2");
-    const int ranks = params.distributed.world_size;
-    if (ranks > 1 && (params.batch_size % ranks != 0 || params.batch_size / ranks < 2))
-        throw Error("the batch size " + std::to_string(params.batch_size) + " must split into " + std::to_string(ranks) +
-                    " equal shares of at least 2 images (BatchNorm needs two), one per rank");
-    if (params.gan_epochs < 1 || params.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
-    detail::check_corruption_share(params.encoder_corruption);
-    if (!params.gan_from.empty() && params.gan_from == params.output_path)
-        throw Error("the model to take the GAN from, '" + params.gan_from +
-                    "', is also the output, which the encoder phase overwrites; write the new model elsewhere");
-    return params;
-}
-
 int steps_per_epoch(const TrainParams& params, int64_t train_images) {
     return static_cast<int>(std::max<int64_t>(1, train_images / params.batch_size));
 }
@@ -87,7 +42,7 @@ class Trainer {
 public:
     Trainer(const LabelledImages& train_set, const ImageBatch& validation_images, const TrainParams& requested,
             const TrainCallbacks& callbacks, TrainControl* control)
-        : params_(checked(with_epochs_for(requested, train_set.images.size()), train_set, validation_images)),
+        : params_(detail::settled_params(requested, train_set, validation_images)),
           control_(control),
           validation_images_(validation_images),
           model_(AnomalyModel::create(params_.architecture, params_.seed)),
@@ -105,7 +60,7 @@ public:
         info.digit_weight = params_.digit_weight;
         info.density_weight = params_.density_weight;
         info.threshold_quantile = params_.threshold_quantile;
-        info.training_json = describe(params_, train_count_, validation_images.size()).dump();
+        info.training_json = detail::describe(params_, train_count_, validation_images.size()).dump();
 
         images_ = detail::to_tensor(train_set.images, 0, train_count_, device_);
         labels_ = torch::tensor(std::vector<int64_t>(train_set.labels.begin(), train_set.labels.end()), torch::kLong)
@@ -116,6 +71,7 @@ public:
         optimizers_ = detail::make_optimizers(model_.impl(), params_);
         // Joined last: a rank that refuses its settings above stops before the others wait for it.
         group_ = std::make_unique<detail::ProcessGroup>(params_.distributed);
+        refuse_shared_outputs();
         if (params_.resume)
             resume();
         else if (!params_.gan_from.empty())
@@ -146,8 +102,12 @@ public:
             impl.discriminator->eval();
             detail::set_trainable(*impl.generator, false);
             detail::set_trainable(*impl.discriminator, false);
-            // D is final, so its features' density can be fitted (a resumed run has it already).
-            if (!model_.info().knows_density) cancelled = !fit_density();
+            // D is final, so its features' density can be fitted (a resumed run has it already),
+            // and kept at once: a run stopped from here on resumes at the encoder phase.
+            if (!model_.info().knows_density) {
+                cancelled = !fit_density();
+                if (!cancelled) save_resume();
+            }
         }
         bool trained_encoder = false;
         for (int epoch = done_.encoder + 1; epoch <= params_.encoder_epochs && !cancelled; ++epoch) {
@@ -188,6 +148,7 @@ private:
         for (int step = 1; step <= steps_; ++step) {
             if (!all_ranks_continue()) return false;
             const Clock::time_point step_start = Clock::now();
+            const double step_exchange_start = step_started();
             // Every rank draws the whole batch's noise and non-digits, so the random stream
             // stays the same on all of them, and trains on its share.
             const torch::Tensor indices = batch_indices(order, step);
@@ -219,7 +180,7 @@ private:
             progress.d_fake = figure[4];
             check_finite(progress.discriminator_loss, "discriminator", progress);
             check_finite(progress.generator_loss, "generator", progress);
-            step_done(progress, batch.size(0), step_start);
+            step_done(progress, batch.size(0), step_start, step_exchange_start);
         }
         progress_.epoch_done({TrainPhase::Gan, epoch, params_.gan_epochs, samples(), 0.0, seconds_since(epoch_start),
                               group_->exchange_seconds().total() - exchange_start});
@@ -236,6 +197,7 @@ private:
         for (int step = 1; step <= steps_; ++step) {
             if (!all_ranks_continue()) return false;
             const Clock::time_point step_start = Clock::now();
+            const double step_exchange_start = step_started();
             // As in the GAN phase, every rank corrupts the whole batch and takes its share.
             const torch::Tensor batch = images_.index_select(0, batch_indices(order, step));
             const torch::Tensor clean = share(batch);
@@ -249,7 +211,7 @@ private:
             TrainProgress progress = progress_.at(TrainPhase::Encoder, epoch, params_.encoder_epochs, step);
             progress.encoder_loss = figures.item<double>();
             check_finite(progress.encoder_loss, "encoder", progress);
-            step_done(progress, batch.size(0), step_start);
+            step_done(progress, batch.size(0), step_start, step_exchange_start);
         }
         calibrate(model_, validation_images_, params_.threshold_quantile);
         const std::vector<float>& scores = model_.info().validation_scores;
@@ -262,10 +224,34 @@ private:
         return true;
     }
 
-    void step_done(TrainProgress& progress, int64_t batch_images, Clock::time_point step_start) {
-        const double step_seconds = seconds_since(step_start);
-        threads_.after_step(step_seconds);
-        progress_.step_done(progress, batch_images, step_seconds);
+    // Every rank given an output path writes its copy of the model and resume file, rank R > 0
+    // at rank_output_path(). Two ranks on one machine writing one file would tear it: every
+    // rank refuses a run where two such paths meet.
+    void refuse_shared_outputs() {
+        const int ranks = group_->world_size(), rank = group_->rank();
+        if (ranks == 1) return;
+        const torch::Tensor claims = torch::zeros({ranks}, torch::kDouble);
+        const double mine = params_.output_path.empty() ? 0.0 : detail::output_claim(params_.output_path);
+        claims[rank] = mine;
+        group_->sum({claims}, &ExchangeSeconds::step_figures);
+        for (int other = 0; other < ranks; ++other)
+            if (other != rank && mine != 0 && claims[other].item<double>() == mine)
+                throw Error("ranks " + std::to_string(std::min(rank, other)) + " and " +
+                            std::to_string(std::max(rank, other)) + " would both write '" + params_.output_path +
+                            "' on this machine (rank R > 0 writes its --out with .rankR inserted); give them paths that do not meet");
+    }
+
+    // Returns the seconds spent with the other ranks so far, for step_done().
+    double step_started() {
+        threads_.step_started();
+        return group_->exchange_seconds().total();
+    }
+
+    void step_done(TrainProgress& progress, int64_t batch_images, Clock::time_point step_start,
+                   double step_exchange_start) {
+        // The tuner times this rank's own work: the waits for the others are no thread count's doing.
+        threads_.step_finished(group_->exchange_seconds().total() - step_exchange_start);
+        progress_.step_done(progress, batch_images, seconds_since(step_start));
     }
 
     detail::GradientSum sum_gradients() {
@@ -417,17 +403,6 @@ private:
 };
 
 }  // namespace
-
-int default_epochs(int64_t train_images) {
-    return train_images < kSmallTrainingSet ? kSmallSetEpochs : kLargeSetEpochs;
-}
-
-std::string resume_path(const std::string& output_path) {
-    const std::string suffix = ".safetensors";
-    if (output_path.size() > suffix.size() && detail::ends_with(output_path, suffix))
-        return output_path.substr(0, output_path.size() - suffix.size()) + ".resume.safetensors";
-    return output_path + ".resume.safetensors";
-}
 
 TrainResult train(const LabelledImages& train_set, const ImageBatch& validation_images, const TrainParams& params,
                   const TrainCallbacks& callbacks, TrainControl* control) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <thread>
 
 #include "oddigit/error.h"
@@ -293,6 +294,40 @@ TEST(Train, ACancelWhileTheDensityIsFittedLeavesARunThatResumes) {
     EXPECT_TRUE(AnomalyModel::load(params.output_path).info().knows_density);
 }
 
+// The fitted density is kept at once: a run stopped between the fit and the end of the first
+// encoder epoch resumes at the encoder phase, without fitting again, and ends with the model
+// of the run that was never stopped (fixed threads: to the bit).
+TEST(Train, AStopAfterTheDensityFitResumesAtTheEncoderPhaseWithTheUninterruptedModel) {
+    const NormalSplit split = subset(ClassSet::single(7), 640);
+    TrainParams params = quick_params(1, 2);
+    params.architecture.width = 8;
+    params.threads = 1;
+    params.output_path = test::scratch_dir() + "/stopped-after-fit.safetensors";
+    TrainParams whole = params;
+    whole.output_path = test::scratch_dir() + "/never-stopped.safetensors";
+    const TrainResult uninterrupted = train(split.train, split.validation, whole);
+
+    TrainControl control;
+    TrainCallbacks stop_in_encoder;
+    stop_in_encoder.on_progress = [&](const TrainProgress& p) {
+        if (p.phase == TrainPhase::Encoder) control.cancel();  // within the first encoder epoch
+    };
+    ASSERT_EQ(train(split.train, split.validation, params, stop_in_encoder, &control).outcome, TrainOutcome::Cancelled);
+    EXPECT_FALSE(std::filesystem::exists(params.output_path)) << "no encoder epoch finished";
+
+    params.resume = true;
+    std::vector<TrainPhase> phases;
+    TrainCallbacks record;
+    record.on_progress = [&](const TrainProgress& p) { phases.push_back(p.phase); };
+    const TrainResult resumed = train(split.train, split.validation, params, record);
+    ASSERT_EQ(resumed.outcome, TrainOutcome::Finished);
+    ASSERT_FALSE(phases.empty());
+    EXPECT_EQ(std::count(phases.begin(), phases.end(), TrainPhase::Density), 0) << "the density was fitted again";
+    EXPECT_EQ(std::count(phases.begin(), phases.end(), TrainPhase::Gan), 0);
+    EXPECT_EQ(resumed.model.fingerprint(), uninterrupted.model.fingerprint());
+    EXPECT_EQ(AnomalyModel::load(params.output_path).fingerprint(), AnomalyModel::load(whole.output_path).fingerprint());
+}
+
 TEST(Train, PauseHoldsTheTrainerAndCancelEndsIt) {
     const NormalSplit split = subset(ClassSet::single(1), 1280);
     TrainParams params = quick_params(50, 1);
@@ -428,6 +463,33 @@ TEST(Train, RejectsUnusableInput) {
     params.resume = true;
     params.output_path = test::scratch_dir() + "/none.safetensors";
     EXPECT_THROW(train(split.train, split.validation, params), Error);
+}
+
+// A setting that load() refuses in a model file is refused before training, naming it: no
+// run writes a model that will not open.
+TEST(Train, RefusesScoreSettingsAModelFileCannotHold) {
+    const NormalSplit split = subset(ClassSet::single(2), 100);
+    const std::string out = test::scratch_dir() + "/refused.safetensors";
+    const auto refusal = [&](const std::function<void(TrainParams&)>& change) {
+        TrainParams params = quick_params(1, 1);
+        params.output_path = out;
+        change(params);
+        try {
+            train(split.train, split.validation, params);
+        } catch (const Error& error) {
+            return std::string(error.what());
+        }
+        return std::string("accepted");
+    };
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float infinity = std::numeric_limits<float>::infinity();
+    EXPECT_NE(refusal([](TrainParams& p) { p.kappa = -1; }).find("kappa"), std::string::npos);
+    EXPECT_NE(refusal([&](TrainParams& p) { p.kappa = nan; }).find("kappa"), std::string::npos);
+    EXPECT_NE(refusal([](TrainParams& p) { p.digit_weight = -0.5f; }).find("digit weight"), std::string::npos);
+    EXPECT_NE(refusal([&](TrainParams& p) { p.density_weight = infinity; }).find("density weight"), std::string::npos);
+    EXPECT_NE(refusal([](TrainParams& p) { p.threshold_quantile = 1.5f; }).find("threshold quantile"), std::string::npos);
+    EXPECT_NE(refusal([&](TrainParams& p) { p.threshold_quantile = nan; }).find("threshold quantile"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 }  // namespace

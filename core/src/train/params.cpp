@@ -1,0 +1,100 @@
+#include "params.h"
+
+#include <cmath>
+#include <limits>
+
+#include "atomic_file.h"
+#include "model_file.h"
+#include "oddigit/error.h"
+#include "train/checkpoint.h"
+#include "train/synthetic.h"
+
+namespace oddigit {
+
+namespace detail {
+
+namespace {
+
+// params with each phase's epochs, where 0, replaced by the default for this training set.
+TrainParams with_epochs_for(TrainParams params, int64_t train_images) {
+    if (params.gan_epochs == 0) params.gan_epochs = default_epochs(train_images);
+    if (params.encoder_epochs == 0) params.encoder_epochs = default_epochs(train_images);
+    return params;
+}
+
+}  // namespace
+
+TrainParams settled_params(const TrainParams& requested, const LabelledImages& train_set,
+                           const ImageBatch& validation_images) {
+    TrainParams params = with_epochs_for(requested, train_set.images.size());
+    params.output_path = rank_output_path(params.output_path, params.distributed.rank);
+    const ImageBatch& train_images = train_set.images;
+    if (train_images.size() < 2 || validation_images.empty())
+        throw Error("training needs at least 2 training images and 1 validation image");
+    if (static_cast<int64_t>(train_set.labels.size()) != train_images.size())
+        throw Error("training needs one label per training image (" + std::to_string(train_set.labels.size()) +
+                    " labels for " + std::to_string(train_images.size()) + " images)");
+    for (uint8_t label : train_set.labels)
+        if (!params.normal_classes.contains(label))
+            throw Error("a training image is labelled " + std::to_string(label) + ", not one of the normal classes " +
+                        params.normal_classes.to_string());
+    if (params.batch_size < 2) throw Error("the batch size must be at least 2");
+    const int ranks = params.distributed.world_size;
+    if (ranks > 1 && (params.batch_size % ranks != 0 || params.batch_size / ranks < 2))
+        throw Error("the batch size " + std::to_string(params.batch_size) + " must split into " + std::to_string(ranks) +
+                    " equal shares of at least 2 images (BatchNorm needs two), one per rank");
+    if (params.gan_epochs < 1 || params.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
+    check_corruption_share(params.encoder_corruption);
+    // The bounds a model file must keep, so that the run writes a model that opens.
+    const auto check_setting = [](const char* name, float value, float lowest, float highest) {
+        if (!(std::isfinite(value) && value >= lowest && value <= highest))
+            throw Error(std::string("the ") + name + " is " + std::to_string(value) + "; a model's " + name +
+                        " must be a finite number from " + std::to_string(lowest) +
+                        (highest < std::numeric_limits<float>::max() ? " to " + std::to_string(highest) : std::string(" up")));
+    };
+    constexpr float kUnbounded = std::numeric_limits<float>::max();
+    check_setting("kappa", params.kappa, kLowestWeight, kUnbounded);
+    check_setting("digit weight", params.digit_weight, kLowestWeight, kUnbounded);
+    check_setting("density weight", params.density_weight, kLowestWeight, kUnbounded);
+    check_setting("threshold quantile", params.threshold_quantile, kLowestQuantile, kHighestQuantile);
+    if (!params.gan_from.empty() && params.gan_from == params.output_path)
+        throw Error("the model to take the GAN from, '" + params.gan_from +
+                    "', is also the output, which the encoder phase overwrites; write the new model elsewhere");
+    return params;
+}
+
+nlohmann::json describe(const TrainParams& params, int64_t train_count, int64_t validation_count) {
+    nlohmann::json settings = fixed_settings(params, train_count);
+    settings.update({{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
+                     {"gan_learning_rate", params.gan_learning_rate},
+                     {"encoder_learning_rate", params.encoder_learning_rate},
+                     {"encoder_corruption", params.encoder_corruption}, {"kappa", params.kappa},
+                     {"digit_weight", params.digit_weight}, {"density_weight", params.density_weight},
+                     {"threshold_quantile", params.threshold_quantile}, {"validation_images", validation_count},
+                     {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
+    return settings;
+}
+
+}  // namespace detail
+
+int default_epochs(int64_t train_images) {
+    return train_images < kSmallTrainingSet ? kSmallSetEpochs : kLargeSetEpochs;
+}
+
+std::string rank_output_path(const std::string& output_path, int rank) {
+    if (rank == 0 || output_path.empty()) return output_path;
+    const std::string suffix = ".safetensors";
+    const std::string mark = ".rank" + std::to_string(rank);
+    if (output_path.size() > suffix.size() && detail::ends_with(output_path, suffix))
+        return output_path.substr(0, output_path.size() - suffix.size()) + mark + suffix;
+    return output_path + mark;
+}
+
+std::string resume_path(const std::string& output_path) {
+    const std::string suffix = ".safetensors";
+    if (output_path.size() > suffix.size() && detail::ends_with(output_path, suffix))
+        return output_path.substr(0, output_path.size() - suffix.size()) + ".resume.safetensors";
+    return output_path + ".resume.safetensors";
+}
+
+}  // namespace oddigit
