@@ -77,6 +77,8 @@ safetensors::Tensor to_safetensor(const torch::Tensor& tensor) {
     safetensors::Tensor result;
     if (cpu.scalar_type() == torch::kFloat)
         result.dtype = safetensors::DType::F32;
+    else if (cpu.scalar_type() == torch::kDouble)
+        result.dtype = safetensors::DType::F64;
     else if (cpu.scalar_type() == torch::kLong)
         result.dtype = safetensors::DType::I64;
     else if (cpu.scalar_type() == torch::kByte)
@@ -91,6 +93,7 @@ safetensors::Tensor to_safetensor(const torch::Tensor& tensor) {
 
 torch::Tensor from_safetensor(const safetensors::Tensor& tensor) {
     const auto type = tensor.dtype == safetensors::DType::F32   ? torch::kFloat
+                      : tensor.dtype == safetensors::DType::F64 ? torch::kDouble
                       : tensor.dtype == safetensors::DType::I64 ? torch::kLong
                                                                 : torch::kByte;
     torch::Tensor result = torch::empty(tensor.shape, type);

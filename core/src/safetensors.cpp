@@ -21,6 +21,7 @@ constexpr int kMaxRank = 8;
 int64_t dtype_size(DType dtype) {
     switch (dtype) {
         case DType::F32: return 4;
+        case DType::F64: return 8;
         case DType::I64: return 8;
         case DType::U8: return 1;
     }
@@ -30,6 +31,7 @@ int64_t dtype_size(DType dtype) {
 const char* dtype_name(DType dtype) {
     switch (dtype) {
         case DType::F32: return "F32";
+        case DType::F64: return "F64";
         case DType::I64: return "I64";
         case DType::U8: return "U8";
     }
@@ -37,7 +39,7 @@ const char* dtype_name(DType dtype) {
 }
 
 bool parse_dtype(const std::string& name, DType& dtype) {
-    for (DType candidate : {DType::F32, DType::I64, DType::U8}) {
+    for (DType candidate : {DType::F32, DType::F64, DType::I64, DType::U8}) {
         if (name == dtype_name(candidate)) {
             dtype = candidate;
             return true;
@@ -132,7 +134,7 @@ File read(const std::string& path) {
         Tensor tensor;
         const json& dtype = entry["dtype"];
         if (!dtype.is_string() || !parse_dtype(dtype.get<std::string>(), tensor.dtype))
-            fail(path, where + "unsupported dtype " + dtype.dump() + " (supported: F32, I64, U8)");
+            fail(path, where + "unsupported dtype " + dtype.dump() + " (supported: F32, F64, I64, U8)");
         const json& shape = entry["shape"];
         if (!shape.is_array() || shape.size() > kMaxRank) fail(path, where + "bad shape " + shape.dump());
         int64_t elements = 1;

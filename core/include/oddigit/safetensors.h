@@ -10,7 +10,7 @@
 
 namespace oddigit::safetensors {
 
-enum class DType { F32, I64, U8 };
+enum class DType { F32, F64, I64, U8 };
 
 struct Tensor {
     DType dtype = DType::F32;

@@ -1,6 +1,7 @@
 #include "oddigit/calibration.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "score/calibration.h"
 #include "oddigit/error.h"
@@ -12,18 +13,20 @@ namespace oddigit {
 namespace {
 // The density's scale matches spreads measured from the median to this quantile.
 constexpr float kSpreadQuantile = 0.95f;
+// A density spread under this share of the median distance is float rounding, not a spread.
+constexpr float kRoundingSpread = 1e-5f;
 }  // namespace
 
 namespace detail {
 
 bool fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& digits,
-                 const DensityChunkCallback& after_chunk) {
+                 const DensityChunkCallback& after_chunk, int64_t from) {
     torch::NoGradGuard no_grad;
     const bool was_training = model.discriminator->is_training();
     model.discriminator->eval();
-    model.density->start();
+    if (from == 0) model.density->start();
     bool finished = true;
-    for (int64_t begin = 0; begin < images.size(0) && finished; begin += kDensityChunk) {
+    for (int64_t begin = from; begin < images.size(0) && finished; begin += kDensityChunk) {
         const int64_t count = std::min(kDensityChunk, images.size(0) - begin);
         model.density->add(model.discriminator->forward(images.narrow(0, begin, count)).features,
                            digits.narrow(0, begin, count));
@@ -69,13 +72,16 @@ void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float q
             return quantile(values, kSpreadQuantile) - quantile(values, 0.5);
         };
         const float density_spread = spread(densities);
-        if (!(density_spread > 0) && info.density_weight > 0)
+        // A spread within float rounding of the distances themselves is none: the same image
+        // scored at two places in a batch can differ in the last bits.
+        const float rounding = kRoundingSpread * std::abs(quantile(densities, 0.5));
+        if (!(density_spread > rounding) && info.density_weight > 0)
             throw Error("calibration: the feature density's distances of the " +
                         std::to_string(validation_images.size()) +
                         " validation images do not spread (their 95th percentile is their median), so the "
                         "density term cannot be weighed on the residuals' scale; calibrate on more varied "
                         "normal images, or set the density weight to 0");
-        info.density_scale = density_spread > 0 ? spread(other_parts) / density_spread : 0.0f;
+        info.density_scale = density_spread > rounding ? spread(other_parts) / density_spread : 0.0f;
     }
     std::vector<float> scores, pixel_parts;
     for (const ImageScore& score : results) {

@@ -46,6 +46,23 @@ void FeatureDensityImpl::add(const torch::Tensor& features, const torch::Tensor&
     outer_sum_.add_(values.t().mm(values));
 }
 
+std::vector<torch::Tensor> FeatureDensityImpl::sums() const {
+    if (!count_.defined()) return {};
+    return {count_, sum_, outer_sum_};
+}
+
+void FeatureDensityImpl::take_sums(const std::vector<torch::Tensor>& sums) {
+    const int64_t features = class_means_.size(1);
+    const std::vector<std::vector<int64_t>> shapes = {{kDigits}, {kDigits, features}, {features, features}};
+    if (sums.size() != shapes.size()) throw Error("the feature density's fitting sums are incomplete");
+    for (size_t i = 0; i < sums.size(); ++i)
+        if (sums[i].sizes() != c10::IntArrayRef(shapes[i]) || sums[i].scalar_type() != torch::kDouble)
+            throw Error("the feature density's fitting sums have the wrong shape or type");
+    count_ = sums[0].clone();
+    sum_ = sums[1].clone();
+    outer_sum_ = sums[2].clone();
+}
+
 void FeatureDensityImpl::finish() {
     if (!count_.defined() || count_.sum().item<double>() < 2) throw Error("the feature density needs at least two images");
     torch::NoGradGuard no_grad;

@@ -25,6 +25,11 @@ public:
     void start();
     void add(const torch::Tensor& features, const torch::Tensor& digits);
     void finish();
+    // The fitting sums so far ({count, sum, outer_sum}, double; empty before the first add()),
+    // for a resume file, and back: a fit stopped between chunks goes on from them to the same
+    // density. take_sums() throws Error for sums of the wrong shapes or types.
+    std::vector<torch::Tensor> sums() const;
+    void take_sums(const std::vector<torch::Tensor>& sums);
     // [N]: the smallest squared Mahalanobis distance of features [N, F] to the mean of one of
     // the classes (a [kDigits] bool mask).
     torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& classes);

@@ -18,6 +18,10 @@ constexpr double kGanBeta1 = 0.5;
 constexpr double kGanBeta2 = 0.999;
 // Bound on the epoch counts a resume file may claim.
 constexpr int kMaxEpochs = 1000000;
+// A density fit stopped partway: its sums, as FeatureDensityImpl::sums() gives them.
+constexpr const char* kDensitySums[] = {"fit.density.count", "fit.density.sum", "fit.density.outer_sum"};
+// Bound on the image count a resume file may claim for them.
+constexpr int kMaxDensityImages = 1 << 30;
 // Between the creator of a model's encoder and that of the GAN it was trained on, when they differ.
 constexpr const char* kGanCreatorMark = " (GAN: ";
 
@@ -112,6 +116,11 @@ void write_resume(const std::string& path, const AnomalyModel& model, const Opti
     file.metadata["oddigit.resume.settings"] = settings.dump();
     file.metadata["oddigit.resume.gan_epochs_done"] = std::to_string(done.gan);
     file.metadata["oddigit.resume.encoder_epochs_done"] = std::to_string(done.encoder);
+    if (done.density_images > 0) {
+        const std::vector<torch::Tensor> sums = impl.density->sums();
+        for (size_t i = 0; i < sums.size(); ++i) file.tensors[kDensitySums[i]] = to_safetensor(sums[i]);
+        file.metadata["oddigit.resume.density_images"] = std::to_string(done.density_images);
+    }
     safetensors::write(path, file);
 }
 
@@ -130,10 +139,12 @@ ResumeFile read_resume(const std::string& path, const json& wanted) {
         throw Error("'" + path + "' was written with other settings (" + saved.dump() + ") than this run (" +
                     wanted.dump() + "); a resumed run may change the epochs, learning rates, kappa and "
                     "threshold quantile, not these");
-    AnomalyModel model = from_file(file, path, {"optimizer.", "rng."}, StaleCalibration::Drop);
+    AnomalyModel model = from_file(file, path, {"optimizer.", "rng.", "fit."}, StaleCalibration::Drop);
     EpochsDone done;
     done.gan = parse_int(file.metadata, "oddigit.resume.gan_epochs_done", path, 0, kMaxEpochs);
     done.encoder = parse_int(file.metadata, "oddigit.resume.encoder_epochs_done", path, 0, kMaxEpochs);
+    if (file.metadata.count("oddigit.resume.density_images"))
+        done.density_images = parse_int(file.metadata, "oddigit.resume.density_images", path, 1, kMaxDensityImages);
     return {std::move(file), std::move(model), done};
 }
 
@@ -142,6 +153,19 @@ void restore_states(const ResumeFile& resume, const std::string& path, AnomalyMo
     take_optimizer(resume.file, "optimizer.generator.", *optimizers.generator, *model.generator, path);
     take_optimizer(resume.file, "optimizer.discriminator.", *optimizers.discriminator, *model.discriminator, path);
     take_optimizer(resume.file, "optimizer.encoder.", *optimizers.encoder, *model.encoder, path);
+    if (resume.done.density_images > 0) {
+        std::vector<torch::Tensor> sums;
+        for (const char* name : kDensitySums) {
+            const auto found = resume.file.tensors.find(name);
+            if (found == resume.file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + "'");
+            sums.push_back(from_safetensor(found->second));
+        }
+        try {
+            model.density->take_sums(sums);
+        } catch (const Error& error) {
+            throw Error("'" + path + "': " + error.what());
+        }
+    }
     const auto rng = resume.file.tensors.find("rng.noise");
     if (rng == resume.file.tensors.end()) throw Error("'" + path + "' lacks the tensor 'rng.noise'");
     try {

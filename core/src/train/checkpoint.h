@@ -30,12 +30,16 @@ struct Optimizers {
 // Fresh Adam optimizers on the model's parameters: DCGAN's betas for the GAN.
 Optimizers make_optimizers(AnomalyModel::Impl& model, const TrainParams& params);
 
+// How far a run got: epochs of each phase, and the images whose D features the density's
+// fitting sums hold when the run stopped partway through the fit (0 otherwise).
 struct EpochsDone {
     int gan = 0;
     int encoder = 0;
+    int64_t density_images = 0;
 };
 
-// Writes the resume file at path, atomically. Throws Error when it cannot be written.
+// Writes the resume file at path, atomically, with the density's fitting sums when
+// done.density_images > 0. Throws Error when it cannot be written.
 void write_resume(const std::string& path, const AnomalyModel& model, const Optimizers& optimizers,
                   const at::Generator& noise, const nlohmann::json& settings, EpochsDone done);
 
@@ -48,8 +52,8 @@ struct ResumeFile {
 // or was written with other settings than wanted.
 ResumeFile read_resume(const std::string& path, const nlohmann::json& wanted);
 
-// Gives optimizers on the model's parameters and the noise stream the states a resume file
-// holds. Throws Error for a missing or misshapen state.
+// Gives optimizers on the model's parameters, the noise stream and a density fit stopped
+// partway the states a resume file holds. Throws Error for a missing or misshapen state.
 void restore_states(const ResumeFile& resume, const std::string& path, AnomalyModel::Impl& model,
                     Optimizers& optimizers, at::Generator& noise);
 

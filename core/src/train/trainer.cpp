@@ -20,6 +20,8 @@ namespace oddigit {
 
 namespace {
 
+// A density fit keeps its sums in the resume file after this many seconds of fitting.
+constexpr double kDensityKeepSeconds = 5;
 // Latent vectors behind the per-epoch sample grid.
 constexpr int kSampleCount = 64;
 // epoch_random()'s seed: the run's seed, the phase and the epoch, spread apart by these primes
@@ -308,8 +310,10 @@ private:
             return static_cast<int>((images + detail::kDensityChunk - 1) / detail::kDensityChunk);
         };
         const Clock::time_point start = Clock::now();
-        Clock::time_point chunk_start = start;
-        int64_t reported = 0;
+        Clock::time_point chunk_start = start, kept = start;
+        // A resumed fit goes on from the images its kept sums hold.
+        const int64_t from = done_.density_images;
+        int64_t reported = from;
         const auto after_chunk = [&](int64_t fitted) {
             // Step 0 of a one-epoch phase after the GAN: global_step stays at the GAN's last step.
             TrainProgress progress = progress_.at(TrainPhase::Density, 1, 1, 0);
@@ -317,12 +321,21 @@ private:
             progress.steps = chunks_for(total);
             const double chunk_seconds = seconds_since(chunk_start);
             chunk_start = Clock::now();
-            const double density_left = seconds_since(start) / static_cast<double>(fitted) * (total - fitted);
+            const double density_left = seconds_since(start) / static_cast<double>(fitted - from) * (total - fitted);
             progress_.density_chunk_done(progress, fitted - reported, chunk_seconds, density_left);
             reported = fitted;
+            // The sums are kept now and then, and once all are in, before the fit's long last
+            // step: a stopped run goes on from them.
+            if (fitted == total || seconds_since(kept) >= kDensityKeepSeconds) {
+                done_.density_images = fitted;
+                save_resume();
+                kept = Clock::now();
+            }
             return all_ranks_continue();
         };
-        return detail::fit_density(model_.impl(), images_, labels_, after_chunk);
+        const bool fitted = detail::fit_density(model_.impl(), images_, labels_, after_chunk, from);
+        if (fitted) done_.density_images = 0;
+        return fitted;
     }
 
     void check_finite(double loss, const char* which, const TrainProgress& at) const {

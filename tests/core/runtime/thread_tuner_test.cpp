@@ -32,6 +32,16 @@ void steps(ThreadTuner& tuner, FakeClock& time, int count, double seconds, doubl
     }
 }
 
+// Takes count steps one at a time; returns how many ended at another thread count than kept.
+int steps_away_from(int kept, ThreadTuner& tuner, FakeClock& time, int count, double seconds, double waiting = 0) {
+    int away = 0;
+    for (int step = 0; step < count; ++step) {
+        steps(tuner, time, 1, seconds, waiting);
+        away += tuner.threads() != kept;
+    }
+    return away;
+}
+
 TEST(ThreadTuner, AFixedCountIsKeptWhateverTheSteps) {
     FakeClock time;
     ThreadTuner tuner(3, 8, time.clock());
@@ -112,12 +122,7 @@ TEST(ThreadTuner, ALastingSlowdownIsProbedOnceNotAfterEveryWindow) {
     ASSERT_EQ(tuner.threads(), 1);
     steps(tuner, time, kProbe, 3.5);   // and one thread is no cure
     ASSERT_EQ(tuner.threads(), 2);
-    int probes = 0;
-    for (int step = 0; step < 150; ++step) {
-        steps(tuner, time, 1, 3.0);
-        probes += tuner.threads() != 2;
-    }
-    EXPECT_EQ(probes, 0) << "the slowdown was probed again within 150 steps";
+    EXPECT_EQ(steps_away_from(2, tuner, time, 150, 3.0), 0) << "the slowdown was probed again within 150 steps";
 }
 
 // In a distributed run a step's waits for the other ranks are no thread count's doing: a rank
@@ -129,12 +134,7 @@ TEST(ThreadTuner, WaitsForTheOtherRanksAreLeftOutOfTheStepTime) {
     steps(tuner, time, kProbe, 2.0);
     ASSERT_EQ(tuner.threads(), 2);
     // The other rank became slow: each step now waits 3 s for it, on 1 s of own work.
-    int probes = 0;
-    for (int step = 0; step < 5 * kWindow; ++step) {
-        steps(tuner, time, 1, 4.0, 3.0);
-        probes += tuner.threads() != 2;
-    }
-    EXPECT_EQ(probes, 0);
+    EXPECT_EQ(steps_away_from(2, tuner, time, 5 * kWindow, 4.0, 3.0), 0);
 }
 
 }  // namespace

@@ -271,11 +271,18 @@ TEST(Train, TakingTheGanOfAModelTrainedOtherwiseIsRefusedWithTheReason) {
     EXPECT_NE(refusal(out_of_range).find("corruption"), std::string::npos) << refusal(out_of_range);
 }
 
+// A run stopped during the density's fit keeps its fitting sums (here: all of them, stopped at
+// the last chunk, before the fit's SVD) and goes on from them to the model of the run never
+// stopped (fixed threads: to the bit), without passing over the images again.
 TEST(Train, ACancelWhileTheDensityIsFittedLeavesARunThatResumes) {
     const NormalSplit split = subset(ClassSet::single(7), 640);
     TrainParams params = quick_params(1, 1);
     // A narrow D keeps the density's fit, one SVD of its features' covariance, quick.
     params.architecture.width = 8;
+    params.threads = 1;
+    TrainParams whole = params;
+    whole.output_path = test::scratch_dir() + "/density-never-stopped.safetensors";
+    const TrainResult uninterrupted = train(split.train, split.validation, whole);
     params.output_path = test::scratch_dir() + "/density.safetensors";
     TrainControl control;
     TrainCallbacks cancel_in_density;
@@ -288,10 +295,15 @@ TEST(Train, ACancelWhileTheDensityIsFittedLeavesARunThatResumes) {
     EXPECT_FALSE(std::filesystem::exists(params.output_path));
 
     params.resume = true;
-    const TrainResult resumed = train(split.train, split.validation, params);
+    int density_chunks = 0;
+    TrainCallbacks count_chunks;
+    count_chunks.on_progress = [&](const TrainProgress& p) { density_chunks += p.phase == TrainPhase::Density; };
+    const TrainResult resumed = train(split.train, split.validation, params, count_chunks);
     EXPECT_EQ(resumed.outcome, TrainOutcome::Finished);
+    EXPECT_EQ(density_chunks, 0) << "the kept sums held every image";
     EXPECT_TRUE(resumed.model.info().knows_density);
     EXPECT_TRUE(AnomalyModel::load(params.output_path).info().knows_density);
+    EXPECT_EQ(resumed.model.fingerprint(), uninterrupted.model.fingerprint());
 }
 
 // The fitted density is kept at once: a run stopped between the fit and the end of the first
