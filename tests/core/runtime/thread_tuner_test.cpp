@@ -8,7 +8,16 @@
 namespace oddigit {
 namespace {
 
-using detail::ThreadTuner;
+// The tuner sets LibTorch's thread count for the whole process: each test gives it back.
+class ThreadTuner : public ::testing::Test {
+protected:
+    void TearDown() override { at::set_num_threads(threads_before_); }
+
+private:
+    const int threads_before_ = at::get_num_threads();
+};
+
+using Tuner = detail::ThreadTuner;
 
 // Steps are measured in windows of 8; a candidate count is timed over 3 steps after one
 // that warms its team up.
@@ -18,13 +27,13 @@ constexpr int kProbe = 1 + 3;
 // A clock the test moves: each step takes the seconds the test says.
 struct FakeClock {
     double now = 100;
-    ThreadTuner::Clock clock() {
+    Tuner::Clock clock() {
         return [this] { return now; };
     }
 };
 
 // count steps of the given seconds each, of which waiting seconds with the other ranks.
-void steps(ThreadTuner& tuner, FakeClock& time, int count, double seconds, double waiting = 0) {
+void steps(Tuner& tuner, FakeClock& time, int count, double seconds, double waiting = 0) {
     for (int i = 0; i < count; ++i) {
         tuner.step_started();
         time.now += seconds;
@@ -33,7 +42,7 @@ void steps(ThreadTuner& tuner, FakeClock& time, int count, double seconds, doubl
 }
 
 // Takes count steps one at a time; returns how many ended at another thread count than kept.
-int steps_away_from(int kept, ThreadTuner& tuner, FakeClock& time, int count, double seconds, double waiting = 0) {
+int steps_away_from(int kept, Tuner& tuner, FakeClock& time, int count, double seconds, double waiting = 0) {
     int away = 0;
     for (int step = 0; step < count; ++step) {
         steps(tuner, time, 1, seconds, waiting);
@@ -42,9 +51,9 @@ int steps_away_from(int kept, ThreadTuner& tuner, FakeClock& time, int count, do
     return away;
 }
 
-TEST(ThreadTuner, AFixedCountIsKeptWhateverTheSteps) {
+TEST_F(ThreadTuner, AFixedCountIsKeptWhateverTheSteps) {
     FakeClock time;
-    ThreadTuner tuner(3, 8, time.clock());
+    Tuner tuner(3, 8, time.clock());
     EXPECT_EQ(tuner.threads(), 3);
     EXPECT_EQ(at::get_num_threads(), 3);
     steps(tuner, time, 50, 1.0);
@@ -52,9 +61,9 @@ TEST(ThreadTuner, AFixedCountIsKeptWhateverTheSteps) {
     EXPECT_EQ(tuner.threads(), 3);
 }
 
-TEST(ThreadTuner, TriesOneThreadFewerAtOnceAndKeepsItWhenFaster) {
+TEST_F(ThreadTuner, TriesOneThreadFewerAtOnceAndKeepsItWhenFaster) {
     FakeClock time;
-    ThreadTuner tuner(0, 2, time.clock());
+    Tuner tuner(0, 2, time.clock());
     EXPECT_EQ(tuner.threads(), 2);
     // A machine busy from the start shows no slowdown against itself: the first window is
     // followed by a try of one thread fewer.
@@ -67,9 +76,9 @@ TEST(ThreadTuner, TriesOneThreadFewerAtOnceAndKeepsItWhenFaster) {
     EXPECT_EQ(tuner.threads(), 1);
 }
 
-TEST(ThreadTuner, GoesBackWhenTheCandidateIsNoFaster) {
+TEST_F(ThreadTuner, GoesBackWhenTheCandidateIsNoFaster) {
     FakeClock time;
-    ThreadTuner tuner(0, 2, time.clock());
+    Tuner tuner(0, 2, time.clock());
     steps(tuner, time, kWindow, 1.0);
     ASSERT_EQ(tuner.threads(), 1);
     steps(tuner, time, kProbe, 0.95);  // within 10 %: not worth a change
@@ -77,9 +86,9 @@ TEST(ThreadTuner, GoesBackWhenTheCandidateIsNoFaster) {
     EXPECT_EQ(at::get_num_threads(), 2);
 }
 
-TEST(ThreadTuner, ASlowdownRetriesOneThreadFewer) {
+TEST_F(ThreadTuner, ASlowdownRetriesOneThreadFewer) {
     FakeClock time;
-    ThreadTuner tuner(0, 2, time.clock());
+    Tuner tuner(0, 2, time.clock());
     steps(tuner, time, kWindow, 1.0);
     steps(tuner, time, kProbe, 2.0);  // one thread is slower: back to two
     ASSERT_EQ(tuner.threads(), 2);
@@ -92,9 +101,9 @@ TEST(ThreadTuner, ASlowdownRetriesOneThreadFewer) {
     EXPECT_EQ(tuner.threads(), 1);
 }
 
-TEST(ThreadTuner, TakesTheCoreBackWhenItIsFree) {
+TEST_F(ThreadTuner, TakesTheCoreBackWhenItIsFree) {
     FakeClock time;
-    ThreadTuner tuner(0, 2, time.clock());
+    Tuner tuner(0, 2, time.clock());
     steps(tuner, time, kWindow, 1.0);
     steps(tuner, time, kProbe, 0.5);
     ASSERT_EQ(tuner.threads(), 1);
@@ -112,9 +121,9 @@ TEST(ThreadTuner, TakesTheCoreBackWhenItIsFree) {
 
 // A lasting slowdown that one thread fewer does not cure becomes the new normal: the tuner
 // does not try again after every window, only at its usual interval.
-TEST(ThreadTuner, ALastingSlowdownIsProbedOnceNotAfterEveryWindow) {
+TEST_F(ThreadTuner, ALastingSlowdownIsProbedOnceNotAfterEveryWindow) {
     FakeClock time;
-    ThreadTuner tuner(0, 2, time.clock());
+    Tuner tuner(0, 2, time.clock());
     steps(tuner, time, kWindow, 1.0);
     steps(tuner, time, kProbe, 2.0);
     ASSERT_EQ(tuner.threads(), 2);
@@ -127,9 +136,9 @@ TEST(ThreadTuner, ALastingSlowdownIsProbedOnceNotAfterEveryWindow) {
 
 // In a distributed run a step's waits for the other ranks are no thread count's doing: a rank
 // whose own work is steady keeps its threads however long it waits.
-TEST(ThreadTuner, WaitsForTheOtherRanksAreLeftOutOfTheStepTime) {
+TEST_F(ThreadTuner, WaitsForTheOtherRanksAreLeftOutOfTheStepTime) {
     FakeClock time;
-    ThreadTuner tuner(0, 2, time.clock());
+    Tuner tuner(0, 2, time.clock());
     steps(tuner, time, kWindow, 1.0);
     steps(tuner, time, kProbe, 2.0);
     ASSERT_EQ(tuner.threads(), 2);
