@@ -160,9 +160,10 @@ AnomalyModel AnomalyModel::clone() const {
     AnomalyModel copy = create(impl_->info.architecture, 0);
     copy.impl_->info = impl_->info;
     torch::NoGradGuard no_grad;
+    const auto sources = impl_->modules();
     const auto targets = copy.impl_->modules();
     for (size_t i = 0; i < targets.size(); ++i) {
-        torch::nn::Module& source = *impl_->modules()[i].second;
+        torch::nn::Module& source = *sources[i].second;
         torch::nn::Module& target = *targets[i].second;
         auto source_parameters = source.named_parameters();
         for (auto& item : target.named_parameters()) item.value().copy_(source_parameters[item.key()]);

@@ -81,20 +81,28 @@ int default_epochs(int64_t train_images) {
     return train_images < kSmallTrainingSet ? kSmallSetEpochs : kLargeSetEpochs;
 }
 
+namespace {
+
+constexpr const char* kModelExtension = ".safetensors";
+
+// The path without its ".safetensors", or the whole path where it has none (or is only that).
+std::string without_extension(const std::string& path) {
+    const std::string extension = kModelExtension;
+    const bool has = path.size() > extension.size() && detail::ends_with(path, extension);
+    return has ? path.substr(0, path.size() - extension.size()) : path;
+}
+
+}  // namespace
+
 std::string rank_output_path(const std::string& output_path, int rank) {
     if (rank == 0 || output_path.empty()) return output_path;
-    const std::string suffix = ".safetensors";
     const std::string mark = ".rank" + std::to_string(rank);
-    if (output_path.size() > suffix.size() && detail::ends_with(output_path, suffix))
-        return output_path.substr(0, output_path.size() - suffix.size()) + mark + suffix;
-    return output_path + mark;
+    const std::string stem = without_extension(output_path);
+    return stem == output_path ? output_path + mark : stem + mark + kModelExtension;
 }
 
 std::string resume_path(const std::string& output_path) {
-    const std::string suffix = ".safetensors";
-    if (output_path.size() > suffix.size() && detail::ends_with(output_path, suffix))
-        return output_path.substr(0, output_path.size() - suffix.size()) + ".resume.safetensors";
-    return output_path + ".resume.safetensors";
+    return without_extension(output_path) + ".resume" + kModelExtension;
 }
 
 }  // namespace oddigit
