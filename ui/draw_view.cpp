@@ -22,10 +22,8 @@
 namespace {
 // Side of the 28x28 previews on screen.
 constexpr int kPreviewSide = 112;
-// A stroke whose removal lowers the score by less than this share is not called odd.
+// A stroke whose removal lowers the leading channel's ratio by less than this share is not called odd.
 constexpr double kMinimumOddShare = 0.05;
-// Below this probability of being one of the normal digits, no digit fits the drawing.
-constexpr double kFitsADigit = 0.5;
 // The canvas preferences before the user sets them (also the settings' defaults).
 constexpr int kDefaultOpacityPercent = 65;
 constexpr int kDefaultPenWidth = 18;
@@ -41,6 +39,17 @@ QLabel* previewLabel(const QString& tip) {
 
 QPixmap enlarged(const QImage& image) {
     return QPixmap::fromImage(image.scaled(kPreviewSide, kPreviewSide, Qt::IgnoreAspectRatio, Qt::FastTransformation));
+}
+
+// The channel a stroke's removal is weighed by: the one that flagged the drawing, else the
+// one nearer its threshold.
+oddigit::Channel leadingChannel(const DrawingScore& result) {
+    if (result.channel != oddigit::Channel::None) return result.channel;
+    return result.score.shape_ratio > result.score.stroke_ratio ? oddigit::Channel::Shape : oddigit::Channel::Stroke;
+}
+
+double ratioOf(const oddigit::ImageScore& score, oddigit::Channel channel) {
+    return channel == oddigit::Channel::Shape ? score.shape_ratio : score.stroke_ratio;
 }
 
 QWidget* captioned(QWidget* widget, const QString& caption) {
@@ -63,6 +72,7 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     gauge_ = new ScoreGauge;
     gauge_->setAccessibleName(tr("Anomaly score"));
     verdict_ = new QLabel(tr("Draw a digit"));
+    verdict_->setObjectName("verdict");
     QFont big = verdict_->font();
     big.setPointSizeF(big.pointSizeF() * 1.6);
     big.setBold(true);
@@ -158,7 +168,6 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
 void DrawView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     model_ = std::move(model);
     scorer_.setModel(model_);
-    if (model_) gauge_->setThreshold(model_->info().threshold);
     last_ = {};
     rescore();
 }
@@ -176,7 +185,7 @@ QImage DrawView::overlayImage() const { return canvas_->snapshot(); }
 void DrawView::clearVerdict() {
     verdict_->setText(model_ ? tr("Draw a digit") : tr("No model loaded"));
     verdict_->setStyleSheet({});
-    gauge_->setScore(-1);
+    gauge_->setRatios(-1, -1, !model_ || oddigit::has_shape_channel(model_->info()));
     details_->clear();
     strokeNote_->clear();
     for (QLabel* label : {input_, reconstruction_, heat_}) label->clear();
@@ -187,38 +196,45 @@ void DrawView::clearVerdict() {
 QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const {
     oddStroke = -1;
     shares.clear();
-    if (result.scoreWithout.isEmpty()) return {};
+    if (result.without.isEmpty()) return {};
+    const oddigit::Channel lead = leadingChannel(result);
+    const double ratio = ratioOf(result.score, lead);
     double totalDrop = 0;
     QVector<double> drops;
-    for (float without : result.scoreWithout) {
-        drops.append(std::max(0.0, static_cast<double>(result.score.score - without)));
+    for (const oddigit::ImageScore& without : result.without) {
+        drops.append(std::max(0.0, ratio - ratioOf(without, lead)));
         totalDrop += drops.back();
     }
     for (double drop : drops) shares.append(totalDrop > 0 ? drop / totalDrop : 0.0);
     const int best = static_cast<int>(std::max_element(drops.begin(), drops.end()) - drops.begin());
-    if (drops[best] < kMinimumOddShare * result.score.score) return {};
+    if (drops[best] < kMinimumOddShare * ratio) return {};
     oddStroke = best;
-    const double without = result.scoreWithout[best];
-    const double threshold = model_->info().threshold;
-    QString note = result.flagged ? tr("Stroke %1 looks odd: without it the score falls from %2 to %3")
-                                  : tr("Stroke %1 weighs most: without it the score falls from %2 to %3");
-    note = note.arg(best + 1).arg(result.score.score, 0, 'g', 3).arg(without, 0, 'g', 3);
+    const double without = ratioOf(result.without[best], lead);
+    const QString channel = lead == oddigit::Channel::Shape ? tr("shape") : tr("stroke");
+    QString note = result.flagged ? tr("Stroke %1 looks odd: without it the %2 ratio falls from %3× to %4×")
+                                  : tr("Stroke %1 weighs most: without it the %2 ratio falls from %3× to %4×");
+    note = note.arg(best + 1).arg(channel).arg(ratio, 0, 'f', 2).arg(without, 0, 'f', 2);
     if (result.flagged)
-        note += oddigit::flagged(without, threshold) ? tr(", still over the threshold.") : tr(", under the threshold.");
+        note += oddigit::flagged(without, oddigit::kFlagRatio) ? tr(", still at its threshold or over.")
+                                                               : tr(", under its threshold.");
     return note;
 }
 
 QString DrawView::verdictText() const { return verdict_->text(); }
 
 QString DrawView::digitVerdict(const DrawingScore& result, int oddStroke) const {
-    if (!model_->info().knows_digits) return result.flagged ? tr("Anomalous") : tr("Normal");
-    // A flagged drawing whose odd stroke is outlined is named by the rest of its strokes: a 7
-    // with a foreign zigzag is an odd 7, whatever digit the zigzag makes the whole look like.
-    if (result.flagged && oddStroke >= 0 && oddStroke < result.bestDigitWithout.size() &&
-        std::exp(-result.notDigitWithout[oddStroke]) >= kFitsADigit)
-        return tr("An odd %1").arg(result.bestDigitWithout[oddStroke]);
-    if (std::exp(-result.score.not_digit) < kFitsADigit) return tr("No digit fits (closest: %1)").arg(result.score.best_digit);
-    return result.flagged ? tr("An odd %1").arg(result.score.best_digit) : tr("Looks like a %1").arg(result.score.best_digit);
+    const oddigit::ModelInfo& info = model_->info();
+    // A flagged drawing whose outlined stroke leaves a digit behind (the rest's shape ratio
+    // under 1) is that digit with an odd stroke, whichever channel fired: a 7 with a foreign
+    // zigzag is an odd 7, though the zigzag makes the whole no digit to the shape channel.
+    const bool restIsADigit = result.flagged && info.knows_digits && oddStroke >= 0 &&
+                              result.without[oddStroke].shape_ratio < oddigit::kFlagRatio;
+    if (restIsADigit)
+        return tr("An odd %1 — stroke %2 looks odd").arg(result.without[oddStroke].best_digit).arg(oddStroke + 1);
+    QString text = QString::fromStdString(oddigit::verdict(info, result.score));
+    text[0] = text[0].toUpper();
+    if (result.channel == oddigit::Channel::Stroke && oddStroke >= 0) text += tr(" — stroke %1 looks odd").arg(oddStroke + 1);
+    return text;
 }
 
 void DrawView::onScored(const DrawingScore& result) {
@@ -230,24 +246,30 @@ void DrawView::onScored(const DrawingScore& result) {
         emit scoredDrawing(result);
         return;
     }
-    const double score = result.score.score;
-    gauge_->setScore(score);
+    const oddigit::ModelInfo& info = model_->info();
+    const bool shapeChannel = oddigit::has_shape_channel(info);
+    gauge_->setRatios(result.score.stroke_ratio, result.score.shape_ratio, shapeChannel);
     int oddStroke = -1;
     QVector<double> shares;
     strokeNote_->setText(strokeVerdict(result, oddStroke, shares));
     canvas_->setStrokeVerdict(oddStroke, shares);
     verdict_->setText(digitVerdict(result, oddStroke));
     verdict_->setStyleSheet(result.flagged ? "color: rgb(215, 58, 73)" : "color: rgb(46, 160, 67)");
-    const oddigit::ModelInfo& info = model_->info();
     const oddigit::WeightedParts<float> weighted = oddigit::weighted_parts(info, result.score);
-    const QString parts = tr("pixels %1 + κ·features %2").arg(weighted.pixel, 0, 'g', 3).arg(weighted.feature, 0, 'g', 3);
-    const QString digitPart = info.knows_digits ? tr(" + not a digit %1").arg(weighted.digit, 0, 'g', 3) : QString();
-    const QString densityPart = info.knows_density ? tr(" + density %1").arg(weighted.density, 0, 'g', 3) : QString();
-    details_->setText(tr("Score %1 (%2%3%4)\nHigher than %5% of normal validation digits · %6 ms")
-                          .arg(score, 0, 'g', 4)
-                          .arg(parts, digitPart, densityPart)
-                          .arg(100.0 * result.percentile, 0, 'f', 1)
-                          .arg(result.milliseconds, 0, 'f', 1));
+    QString text = tr("Stroke %1× its threshold (pixels %2 + κ·features %3)")
+                       .arg(result.score.stroke_ratio, 0, 'f', 2)
+                       .arg(weighted.pixel, 0, 'g', 3)
+                       .arg(weighted.feature, 0, 'g', 3);
+    if (shapeChannel) {
+        QStringList parts;
+        if (info.knows_digits) parts << tr("not a digit %1").arg(weighted.digit, 0, 'g', 3);
+        if (info.knows_density) parts << tr("density %1").arg(weighted.density, 0, 'g', 3);
+        if (info.realness_weight > 0) parts << tr("realness %1").arg(weighted.realness, 0, 'g', 3);
+        text += tr("\nShape %1× its threshold (%2)").arg(result.score.shape_ratio, 0, 'f', 2).arg(parts.join(" + "));
+    }
+    details_->setText(text + tr("\nHigher than %1% of normal held-out digits · %2 ms")
+                                 .arg(100.0 * result.percentile, 0, 'f', 1)
+                                 .arg(result.milliseconds, 0, 'f', 1));
     input_->setPixmap(enlarged(image_conversions::toQImage(result.input)));
     reconstruction_->setPixmap(enlarged(image_conversions::toQImage(result.score.reconstruction)));
     refreshHeat();
@@ -263,12 +285,14 @@ void DrawView::refreshHeat() {
 }
 
 void DrawView::onStrokeHovered(int index, double share) {
-    if (index < 0 || last_.scoreWithout.isEmpty()) {
+    if (index < 0 || index >= last_.without.size()) {
         canvas_->setToolTip({});
         return;
     }
-    canvas_->setToolTip(tr("Stroke %1: %2% of the evidence (score without it: %3)")
+    const oddigit::ImageScore& without = last_.without[index];
+    canvas_->setToolTip(tr("Stroke %1: %2% of the evidence (without it: stroke %3×, shape %4×)")
                             .arg(index + 1)
                             .arg(100.0 * share, 0, 'f', 0)
-                            .arg(index < last_.scoreWithout.size() ? last_.scoreWithout[index] : 0.0f, 0, 'g', 3));
+                            .arg(without.stroke_ratio, 0, 'f', 2)
+                            .arg(without.shape_ratio, 0, 'f', 2));
 }

@@ -29,7 +29,7 @@ public:
     // The request id of the newest drawing sent to the scorer: lastScore() answers it once
     // lastScore().request equals it.
     quint64 latestRequest() const { return latestRequest_; }
-    // The verdict shown, e.g. "Looks like a 7".
+    // The verdict shown, e.g. "Looks like a 7"; its colour follows the same channel.
     QString verdictText() const;
 
 signals:
@@ -46,8 +46,9 @@ private:
     void clearVerdict();
     void rescore();
     QString strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const;
-    // "Looks like a 7", "An odd 7" or "No digit fits (closest: 4)"; "Normal" or "Anomalous"
-    // for a model without a digit head. oddStroke: the stroke outlined as odd, or -1.
+    // The verdict of the channel that flagged the drawing (oddigit::verdict()): "Looks like a
+    // 7", "An odd 7 — stroke 3 looks odd" or "Not a digit (closest: 4)"; a flagged drawing
+    // whose outlined stroke oddStroke (or -1) leaves a digit behind is that digit, odd.
     QString digitVerdict(const DrawingScore& result, int oddStroke) const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;

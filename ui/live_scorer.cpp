@@ -36,12 +36,9 @@ DrawingScore scoreDrawing(const StrokeList& strokes, const QImage& background, q
     }
     std::vector<oddigit::ImageScore> scores = model.score(batch);
     result.score = std::move(scores.front());
-    for (size_t i = 1; i < scores.size(); ++i) {
-        result.scoreWithout.append(scores[i].score);
-        result.notDigitWithout.append(scores[i].not_digit);
-        result.bestDigitWithout.append(scores[i].best_digit);
-    }
-    result.flagged = oddigit::flagged(result.score.score, model.info().threshold);
+    for (size_t i = 1; i < scores.size(); ++i) result.without.append(std::move(scores[i]));
+    result.flagged = oddigit::flagged(result.score);
+    result.channel = oddigit::fired_channel(result.score);
     result.percentile = model.validation_percentile(result.score.score);
     // Grid pixel (u, v) covers [u, u+1); its centre u + 0.5 maps back to canvas pixel
     // ((u - offset) / scale) + 0.5.

@@ -11,19 +11,19 @@
 #include "model_snapshot.h"
 #include "oddigit/model.h"
 #include "oddigit/preprocess.h"
+#include "oddigit/score.h"
 #include "stroke.h"
 
 struct DrawingScore {
     quint64 request = 0;
     bool blank = true;                  // no ink: nothing to judge
     oddigit::Image28 input{};           // the 28x28 model input
-    oddigit::ImageScore score;          // score, heatmap, reconstruction
+    oddigit::ImageScore score;          // channel ratios, terms, heatmap, reconstruction
     bool flagged = false;
+    oddigit::Channel channel = oddigit::Channel::None;  // the channel that flagged it
     double percentile = 0;              // share of normal validation scores below
     QTransform gridToLogical;           // where the 28x28 grid sits on the canvas
-    QVector<float> scoreWithout;        // per stroke: the score of the drawing without it,
-    QVector<float> notDigitWithout;     // the digit head's -log P(a normal digit) without it,
-    QVector<int> bestDigitWithout;      // and the normal digit it finds likeliest without it
+    QVector<oddigit::ImageScore> without;  // per stroke: the drawing scored without it
     double milliseconds = 0;            // preprocessing and scoring
 };
 

@@ -178,7 +178,10 @@ void MainWindow::onModelChanged() {
     explore_->setModel(model);
     const QString name = model ? QFileInfo(store_->path()).fileName() : tr("no model");
     setWindowTitle(tr("%1 — Oddigit").arg(name));
-    modelLabel_->setText(model ? tr("%1 · %2 · threshold %3").arg(name, store_->normalClassesText()).arg(model->info().threshold, 0, 'g', 3)
+    modelLabel_->setText(model ? tr("%1 · %2 · thresholds: stroke %3, shape %4")
+                                     .arg(name, store_->normalClassesText())
+                                     .arg(model->info().stroke_threshold, 0, 'g', 3)
+                                     .arg(model->info().shape_threshold, 0, 'g', 3)
                                : tr("No model: File > Open Model"));
 }
 

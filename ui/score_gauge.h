@@ -1,5 +1,7 @@
 #pragma once
-// A horizontal gauge: the score as a bar, the threshold as a line, the verdict as colour.
+// Two horizontal gauges, one per channel of the score: the stroke ratio and the shape ratio
+// (oddigit/score.h), each as a bar against the line at 1 where its channel flags; a bar that
+// reaches the line is drawn in the anomalous colour.
 #include <QWidget>
 
 class ScoreGauge : public QWidget {
@@ -7,17 +9,18 @@ class ScoreGauge : public QWidget {
 public:
     explicit ScoreGauge(QWidget* parent = nullptr);
 
-    void setThreshold(double threshold);
-    // A negative score shows an empty gauge.
-    void setScore(double score);
-    double score() const { return score_; }
+    // Negative ratios show empty gauges. Without a shape channel its gauge reads "none".
+    void setRatios(double stroke, double shape, bool hasShapeChannel = true);
+    double strokeRatio() const { return stroke_; }
+    double shapeRatio() const { return shape_; }
 
-    QSize sizeHint() const override { return {320, 44}; }
+    QSize sizeHint() const override { return {320, 64}; }
 
 protected:
     void paintEvent(QPaintEvent* event) override;
 
 private:
-    double threshold_ = 1.0;
-    double score_ = -1.0;
+    double stroke_ = -1.0;
+    double shape_ = -1.0;
+    bool hasShapeChannel_ = true;
 };

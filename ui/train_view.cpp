@@ -317,7 +317,7 @@ void TrainView::onProgress(const oddigit::TrainProgress& p) {
 void TrainView::onEpoch(const oddigit::EpochSummary& summary) {
     samples_->setPixmap(QPixmap::fromImage(image_conversions::grid(summary.samples, kSampleColumns, kSampleZoom)));
     QString text = tr("%1 epoch %2/%3 done in %4 s").arg(oddigit::phase_name(summary.phase)).arg(summary.epoch).arg(summary.epochs).arg(summary.seconds, 0, 'f', 1);
-    if (summary.phase == oddigit::TrainPhase::Encoder) text += tr(" · mean score of held-out digits %1").arg(summary.validation_mean_score, 0, 'g', 4);
+    if (summary.phase == oddigit::TrainPhase::Encoder) text += tr(" · held-out mean residual %1").arg(summary.validation_mean_stroke, 0, 'g', 4);
     status_->setText(text);
 }
 

@@ -81,7 +81,7 @@ struct SearchComparisonOptions {
 int run_search_comparison_protocol(const SearchComparisonOptions& options);
 
 // Rescores the normal images a model held out (rebuilt from the seed it records) and saves
-// it with the new validation scores and threshold: for a model calibrated for an older score.
+// it with the new validation values and thresholds: for a model calibrated for an older score.
 struct CalibrateOptions {
     std::string model_path;
     std::string data_dir;
@@ -89,6 +89,7 @@ struct CalibrateOptions {
     double validation_fraction = 0.1;  // as given to train, to rebuild its split
     float digit_weight = -1;           // >= 0: set the model's digit weight before calibrating
     float density_weight = -1;         // >= 0: set its density weight, fitting a density it lacks
+    float realness_weight = -1;        // >= 0: set its realness weight
 };
 int run_calibrate(const CalibrateOptions& options);
 

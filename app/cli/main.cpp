@@ -54,6 +54,10 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
     command.add_option("--density-weight", params.density_weight, "weight of the feature-density term in the score")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    command.add_option("--realness-weight", params.realness_weight,
+                       "weight of the reconstruction's fakeness in the score's shape channel")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     command.add_option("--latent-dim", params.architecture.latent_dim, "length of z")->check(CLI::Range(1, 1024))->capture_default_str();
     command.add_option("--width", params.architecture.width, "channels of the first conv layer")
         ->check(CLI::Range(1, 512))
@@ -114,7 +118,9 @@ int main(int argc, char** argv) {
     CLI::App* score_command = app.add_subcommand("score", "score images: an IDX file, a PNG/JPEG, or a folder of them");
     score_command->add_option("--model", score.model_path, "model file (default: the bundled model)");
     score_command->add_option("--images", score.images_path, "IDX file (plain or .gz), image file or folder")->required();
-    score_command->add_option("--csv", score.csv_path, "CSV to write: index,score,flagged,...")->required();
+    score_command->add_option("--csv", score.csv_path,
+                              "CSV to write (index,score,flagged,channel,...; - for standard output); without it, "
+                              "one readable line per image");
     score_command->add_option("--heatmaps", score.heatmaps_path, "float32 IDX file of N x 28 x 28 heatmaps to write");
     score_command->add_option("--pictures", score.pictures_dir, "folder to write one PNG per image into: input, reconstruction, heatmap")
         ->check(CLI::ExistingDirectory);
@@ -212,7 +218,7 @@ int main(int argc, char** argv) {
 
     cli::CalibrateOptions calibration;
     CLI::App* calibrate_command = app.add_subcommand(
-        "calibrate", "recompute a model's threshold on the images it held out (after the score changed)");
+        "calibrate", "recompute a model's thresholds on the images it held out (after the score changed)");
     calibrate_command->add_option("--model", calibration.model_path, "model file")->required();
     calibrate_command->add_option("--data", calibration.data_dir, "folder with the four MNIST files");
     calibrate_command->add_option("--out", calibration.output_path, "write here instead of overwriting the model");
@@ -225,6 +231,9 @@ int main(int argc, char** argv) {
     calibrate_command->add_option("--density-weight", calibration.density_weight,
                                   "set the weight of the feature-density term first; a model without a feature "
                                   "density gets one, fitted on the images it learned from")
+        ->check(CLI::NonNegativeNumber);
+    calibrate_command->add_option("--realness-weight", calibration.realness_weight,
+                                  "set the weight of the reconstruction's fakeness in the shape channel first")
         ->check(CLI::NonNegativeNumber);
     add_threads_option(*calibrate_command, threads);
 

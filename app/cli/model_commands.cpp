@@ -9,6 +9,7 @@
 #include "oddigit/mnist.h"
 #include "oddigit/model.h"
 #include "oddigit/calibration.h"
+#include "oddigit/score.h"
 #include "oddigit/train.h"
 
 namespace oddigit::cli {
@@ -27,12 +28,14 @@ int run_calibrate(const CalibrateOptions& options) {
         if (!model.info().knows_density) fit_density(model, split.train);
         model.info().density_weight = options.density_weight;
     }
+    if (options.realness_weight >= 0) model.info().realness_weight = options.realness_weight;
     calibrate(model, validation, model.info().threshold_quantile);
     const std::string output = options.output_path.empty() ? options.model_path : options.output_path;
     model.save(output);
-    std::printf("calibrated on %lld held-out images; threshold %.5f (%.0f%% of validation scores below); saved to %s\n",
-                static_cast<long long>(validation.size()), model.info().threshold,
-                100.0 * model.info().threshold_quantile, output.c_str());
+    std::printf("calibrated on %lld held-out images: stroke threshold %.5f, shape threshold %.5f, each at its %.4f "
+                "quantile (%.0f%% of the held-out images unflagged); saved to %s\n",
+                static_cast<long long>(validation.size()), model.info().stroke_threshold, model.info().shape_threshold,
+                model.info().channel_quantile, 100.0 * model.info().threshold_quantile, output.c_str());
     return 0;
 }
 
@@ -55,8 +58,18 @@ int run_info(const std::string& model_path) {
                     info.density_weight, info.density_scale);
     else
         std::printf("feature density: none (a model from before it: the score has no density term)\n");
-    std::printf("threshold:       %.6f (quantile %.2f of %zu validation scores)\n", info.threshold,
-                info.threshold_quantile, info.validation_scores.size());
+    std::printf("realness:        realness_weight %g, realness_scale %g (shape channel adds their product times "
+                "-log sigmoid(D's realness logit of the reconstruction))\n",
+                info.realness_weight, info.realness_scale);
+    std::printf("stroke threshold: %.6f (stroke channel: heat peak + kappa * feature residual)\n", info.stroke_threshold);
+    if (has_shape_channel(info))
+        std::printf("shape threshold:  %.6f (shape channel: the weighted not-a-digit, density and realness terms)\n",
+                    info.shape_threshold);
+    else
+        std::printf("shape threshold:  none (no shape term has a weight: only the stroke channel flags)\n");
+    std::printf("calibration:     each channel at its %.4f quantile, so %.1f%% of %zu held-out normal images are "
+                "flagged\n",
+                info.channel_quantile, 100.0 * (1.0 - info.threshold_quantile), info.validation_scores.size());
     std::printf("heat full scale: %.6f (heat drawn in full colour from here)\n", info.heat_full_scale);
     std::printf("training:        %s\n", info.training_json.c_str());
     return 0;

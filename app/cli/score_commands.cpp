@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
+#include <ostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -32,6 +34,47 @@ using nlohmann::json;
 // latent search (hundreds of gradient steps per image) only a few.
 constexpr int64_t kEncoderChunk = 2048;
 constexpr int64_t kLatentSearchChunk = 64;
+
+// The CSV: one row per image. In search mode the channel columns, flagged and the percentile
+// are empty: the search loss has no calibration.
+void write_csv(std::ostream& out, const AnomalyModel& model, const std::vector<ImageScore>& scores,
+               const std::vector<std::string>& names, bool calibrated) {
+    out << "index,score,flagged,channel,stroke_ratio,shape_ratio,pixel_residual,feature_residual,not_digit,"
+           "feature_density,realness,best_digit,validation_percentile,source\n";
+    for (size_t i = 0; i < scores.size(); ++i) {
+        const ImageScore& score = scores[i];
+        std::string source = names[i];
+        if (source.find_first_of(",\"") != std::string::npos) source = "\"" + source + "\"";
+        out << i << ',' << score.score << ',';
+        if (calibrated)
+            out << (flagged(score) ? 1 : 0) << ',' << channel_name(fired_channel(score)) << ',' << score.stroke_ratio
+                << ',' << score.shape_ratio << ',';
+        else
+            out << ",,,,";
+        out << score.pixel_residual << ',' << score.feature_residual << ',' << score.not_digit << ','
+            << score.feature_density << ',' << score.realness << ',' << score.best_digit << ',';
+        if (calibrated) out << model.validation_percentile(score.score);
+        out << ',' << source << '\n';
+    }
+}
+
+// One readable line per image, as the app would say it:
+// "letter.png  not a digit (closest: 4)  shape 1.7x  percentile 99.8".
+void print_verdicts(const AnomalyModel& model, const std::vector<ImageScore>& scores,
+                    const std::vector<std::string>& names, bool calibrated) {
+    for (size_t i = 0; i < scores.size(); ++i) {
+        const ImageScore& score = scores[i];
+        if (!calibrated) {
+            std::printf("%s  search loss %.4f\n", names[i].c_str(), score.score);
+            continue;
+        }
+        const Channel channel = fired_channel(score);
+        const bool shape_leads = channel == Channel::Shape || (channel == Channel::None && score.shape_ratio > score.stroke_ratio);
+        std::printf("%s  %s  %s %.2fx  percentile %.1f\n", names[i].c_str(), verdict(model.info(), score).c_str(),
+                    shape_leads ? "shape" : "stroke", shape_leads ? score.shape_ratio : score.stroke_ratio,
+                    100.0 * model.validation_percentile(score.score));
+    }
+}
 
 }  // namespace
 
@@ -64,24 +107,21 @@ int run_score(const ScoreOptions& options) {
     line.finish();
     const double seconds = seconds_since(start);
 
-    std::ofstream csv(options.csv_path);
-    if (!csv) throw Error("cannot write '" + options.csv_path + "'");
-    csv << "index,score,flagged,pixel_residual,feature_residual,not_digit,feature_density,best_digit,validation_percentile,"
-           "source\n";
-    int64_t flagged_count = 0;
-    const float threshold = model.info().threshold;
-    for (size_t i = 0; i < scores.size(); ++i) {
-        const bool is_flagged = flagged(scores[i].score, threshold);
-        flagged_count += is_flagged;
-        std::string source = names[i];
-        if (source.find_first_of(",\"") != std::string::npos) source = "\"" + source + "\"";
-        csv << i << ',' << scores[i].score << ',' << (is_flagged ? 1 : 0) << ',' << scores[i].pixel_residual << ','
-            << scores[i].feature_residual << ',' << scores[i].not_digit << ',' << scores[i].feature_density << ','
-            << scores[i].best_digit << ','
-            << model.validation_percentile(scores[i].score) << ',' << source << '\n';
+    const bool calibrated = options.params.mode == ScoreMode::Encoder;
+    const int64_t flagged_count = std::count_if(scores.begin(), scores.end(), [&](const ImageScore& score) {
+        return calibrated && flagged(score);
+    });
+    if (options.csv_path.empty()) {
+        print_verdicts(model, scores, names, calibrated);
+    } else if (options.csv_path == "-") {
+        write_csv(std::cout, model, scores, names, calibrated);
+    } else {
+        std::ofstream csv(options.csv_path);
+        if (!csv) throw Error("cannot write '" + options.csv_path + "'");
+        write_csv(csv, model, scores, names, calibrated);
+        csv.close();
+        if (!csv) throw Error("cannot write '" + options.csv_path + "'");
     }
-    csv.close();
-    if (!csv) throw Error("cannot write '" + options.csv_path + "'");
     if (!options.heatmaps_path.empty()) {
         ImageBatch heatmaps;
         for (const ImageScore& s : scores) heatmaps.append(s.heatmap.data());
@@ -98,9 +138,15 @@ int run_score(const ScoreOptions& options) {
         throw Error("--pictures needs a build with ODDIGIT_IMAGE_IO");
 #endif
     }
-    std::printf("scored %zu images with %s in %.2f s (%.2f ms/image): %lld flagged at threshold %.5f\n", scores.size(),
-                model_path.c_str(), seconds, 1000.0 * seconds / std::max<size_t>(1, scores.size()),
-                static_cast<long long>(flagged_count), threshold);
+    // The summary goes where it cannot mix with a CSV written to standard output.
+    std::FILE* summary = options.csv_path == "-" ? stderr : stdout;
+    std::fprintf(summary, "scored %zu images with %s in %.2f s (%.2f ms/image)", scores.size(), model_path.c_str(),
+                 seconds, 1000.0 * seconds / std::max<size_t>(1, scores.size()));
+    if (calibrated)
+        std::fprintf(summary, ": %lld flagged (stroke threshold %.5f, shape threshold %.5f)\n",
+                     static_cast<long long>(flagged_count), model.info().stroke_threshold, model.info().shape_threshold);
+    else
+        std::fprintf(summary, "; the search loss has no threshold, so none is flagged\n");
     return 0;
 }
 
@@ -116,14 +162,16 @@ int run_eval(const EvalOptions& options) {
     std::printf("model %s (normal classes: %s), %lld test images scored in %.2f s (%.0f images/s)\n",
                 model_path.c_str(), info.normal_classes.to_string().c_str(),
                 static_cast<long long>(mnist.test.images.size()), seconds, mnist.test.images.size() / seconds);
-    if (evaluation.auroc >= 0)
-        std::printf("AUROC %.4f; at threshold %.5f: %.1f%% of anomalies flagged, %.1f%% of normal images flagged\n",
-                    evaluation.auroc, info.threshold, 100 * evaluation.true_positive_rate,
-                    100 * evaluation.false_positive_rate);
+    const bool calibrated = evaluation.false_positive_rate >= 0;
+    if (evaluation.auroc >= 0) std::printf("AUROC %.4f", evaluation.auroc);
+    else std::printf("AUROC not defined: every test digit is a normal class of this model");
+    if (!calibrated)
+        std::printf("; the search loss has no threshold, so none is flagged\n");
+    else if (evaluation.auroc >= 0)
+        std::printf("; %.1f%% of anomalies flagged, %.1f%% of normal images flagged\n",
+                    100 * evaluation.true_positive_rate, 100 * evaluation.false_positive_rate);
     else
-        std::printf("AUROC not defined: every test digit is a normal class of this model; at threshold %.5f, %.1f%% "
-                    "of test images are flagged\n",
-                    info.threshold, 100 * evaluation.false_positive_rate);
+        std::printf("; %.1f%% of test images flagged\n", 100 * evaluation.false_positive_rate);
     std::printf("mean score per digit:");
     for (int d = 0; d < 10; ++d) std::printf(" %d:%.4f", d, evaluation.mean_score_per_digit[d]);
     std::printf("\n");
@@ -139,10 +187,11 @@ int run_eval(const EvalOptions& options) {
             auroc_per_digit.push_back(value >= 0 ? json(value) : json(nullptr));
         json out = {{"model", model_path},
                     {"normal_classes", info.normal_classes.to_string()},
-                    {"threshold", info.threshold},
+                    {"stroke_threshold", info.stroke_threshold},
+                    {"shape_threshold", info.shape_threshold},
                     {"auroc", evaluation.auroc >= 0 ? json(evaluation.auroc) : json(nullptr)},
-                    {"true_positive_rate", evaluation.true_positive_rate},
-                    {"false_positive_rate", evaluation.false_positive_rate},
+                    {"true_positive_rate", calibrated ? json(evaluation.true_positive_rate) : json(nullptr)},
+                    {"false_positive_rate", calibrated ? json(evaluation.false_positive_rate) : json(nullptr)},
                     {"mean_score_per_digit", evaluation.mean_score_per_digit},
                     {"auroc_per_digit", auroc_per_digit},
                     {"seconds", seconds}};

@@ -34,8 +34,8 @@ TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
                         e.epochs, last.discriminator_loss, last.generator_loss, last.d_real, last.d_fake,
                         last.digit_loss, time);
         else
-            std::printf("encoder epoch %d/%d: loss %.4f  held-out mean score %.4f  %s\n", e.epoch, e.epochs,
-                        last.encoder_loss, e.validation_mean_score, time);
+            std::printf("encoder epoch %d/%d: loss %.4f  held-out mean residual %.4f  %s\n", e.epoch, e.epochs,
+                        last.encoder_loss, e.validation_mean_stroke, time);
         std::fflush(stdout);
     };
     return callbacks;
@@ -88,11 +88,12 @@ int run_train(const TrainOptions& options) {
     TrainResult result = train(split.train, split.validation, params, terminal_callbacks(line, last));
     line.finish();
     const ModelInfo& info = result.model.info();
-    std::printf("trained in %s (%.1f s); model %s; threshold %.5f (%.0f%% of validation scores below)\n",
+    std::printf("trained in %s (%.1f s); model %s; stroke threshold %.5f, shape threshold %.5f (%.0f%% of held-out "
+                "images unflagged)\n",
                 format_duration(result.seconds).c_str(), result.seconds,
                 params.output_path.empty() ? "not saved by this rank"
                                            : ("saved to " + rank_output_path(params.output_path, distributed.rank)).c_str(),
-                info.threshold, 100.0 * info.threshold_quantile);
+                info.stroke_threshold, info.shape_threshold, 100.0 * info.threshold_quantile);
     if (distributed.world_size > 1)
         std::printf("time with the other ranks: %.1f s (gradients %.1f s, BatchNorm statistics %.1f s, "
                     "losses and go-on flags %.1f s), waits for a slower rank included\n",

@@ -6,6 +6,7 @@
 
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
+#include "oddigit/score.h"
 
 namespace oddigit {
 
@@ -213,7 +214,7 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
     for (size_t i = 0; i < scores.size(); ++i) {
         const bool digit = set.kinds[i] == GlyphKind::Digit;
         const float score = scores[i].score;
-        const bool flagged = score >= info.threshold;
+        const bool flagged = oddigit::flagged(scores[i]);
         const bool other = digit && !info.normal_classes.contains(set.digits[i]);
         if (report.glyphs.empty() || report.glyphs.back().name != set.names[i]) {
             report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0, other});

@@ -17,6 +17,7 @@
 #include <torch/nn/functional.h>
 
 #include "oddigit/error.h"
+#include "oddigit/score.h"
 #include "oddigit/train.h"
 
 namespace oddigit {
@@ -49,8 +50,7 @@ detail::ScoredChunk score_chunk(AnomalyModel::Impl& model, const torch::Tensor& 
     if (params.mode == ScoreMode::LatentSearch) return detail::latent_search(model, images, params);
     torch::NoGradGuard no_grad;
     const torch::Tensor reconstruction = model.generator->forward(model.encoder->forward(images));
-    detail::Residuals r = detail::residuals(model, images, reconstruction);
-    return {r.score, r.pixel, r.feature, r.pixel_map, reconstruction, r.digits, r.density};
+    return detail::residuals(model, images, reconstruction);
 }
 
 template <typename PerChunk>
@@ -192,8 +192,10 @@ uint64_t AnomalyModel::fingerprint() const {
                 mix(values.data_ptr(), values.nbytes());
             }
     }
-    mix(&impl_->info.threshold, sizeof impl_->info.threshold);
-    mix(impl_->info.validation_scores.data(), impl_->info.validation_scores.size() * sizeof(float));
+    const ModelInfo& info = impl_->info;
+    for (const float* value : {&info.stroke_threshold, &info.shape_threshold}) mix(value, sizeof *value);
+    for (const auto* values : {&info.validation_stroke, &info.validation_shape})
+        mix(values->data(), values->size() * sizeof(float));
     return hash;
 }
 
@@ -208,19 +210,25 @@ std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const Scor
     std::vector<ImageScore> results(images.size());
     for_each_chunk(*impl_, images, params, [&](int64_t begin, int64_t count, const detail::ScoredChunk& chunk) {
         const std::vector<float> score = detail::to_vector(chunk.score), pixel = detail::to_vector(chunk.pixel),
+                                 stroke_ratio = detail::to_vector(chunk.stroke_ratio),
+                                 shape_ratio = detail::to_vector(chunk.shape_ratio),
                                  feature = detail::to_vector(chunk.feature), heat = detail::to_vector(chunk.pixel_map),
-                                 not_digit = detail::to_vector(chunk.digits.not_digit), density = detail::to_vector(chunk.density);
+                                 not_digit = detail::to_vector(chunk.digits.not_digit),
+                                 density = detail::to_vector(chunk.density), realness = detail::to_vector(chunk.realness);
         const torch::Tensor best_digit_tensor = chunk.digits.best_digit.to(torch::kCPU).contiguous();
         const int64_t* best_digit = best_digit_tensor.data_ptr<int64_t>();
         const ImageBatch reconstruction = detail::to_images(chunk.reconstruction);
         for (int64_t i = 0; i < count; ++i) {
             ImageScore& result = results[begin + i];
             result.score = score[i];
+            result.stroke_ratio = stroke_ratio[i];
+            result.shape_ratio = shape_ratio[i];
             result.pixel_residual = pixel[i];
             result.feature_residual = feature[i];
             result.not_digit = not_digit[i];
             result.best_digit = static_cast<int>(best_digit[i]);
             result.feature_density = density[i];
+            result.realness = realness[i];
             std::copy_n(heat.begin() + i * kImagePixels, kImagePixels, result.heatmap.begin());
             result.reconstruction = reconstruction.at(i);
         }
@@ -267,6 +275,14 @@ ImageBatch AnomalyModel::generate(const std::vector<float>& latents) const {
                                              {static_cast<int64_t>(latents.size()) / dim, dim}, torch::kFloat)
                                 .to(impl_->device);
     return detail::to_images(impl_->generator->forward(z));
+}
+
+void ModelInfo::update_validation_scores() {
+    validation_scores.clear();
+    for (size_t i = 0; i < validation_stroke.size(); ++i)
+        validation_scores.push_back(std::max(channel_ratio(validation_stroke[i], stroke_threshold),
+                                             channel_ratio(validation_shape[i], shape_threshold)));
+    std::sort(validation_scores.begin(), validation_scores.end());
 }
 
 double AnomalyModel::validation_percentile(float score) const {

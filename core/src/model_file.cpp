@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "oddigit/error.h"
+#include "oddigit/train.h"
 
 namespace oddigit::detail {
 
@@ -14,12 +15,18 @@ namespace {
 
 constexpr const char* kFormatName = "oddigit-model";
 constexpr const char* kFormatVersion = "1";
-// Names the score a file's threshold and validation scores were computed for. Change it
+// Names the score a file's thresholds and validation values were computed for. Change it
 // whenever the score changes, so older calibrations are not read on the wrong scale.
-constexpr const char* kScoreName = "hottest-20-heat-pixels + kappa * discriminator-features";
-// The terms a model with a digit head, and one with a feature density, adds to it.
+constexpr const char* kScoreName =
+    "larger channel ratio; stroke: hottest-20-heat-pixels + kappa * discriminator-features; shape: "
+    "realness_weight * realness_scale * reconstruction-fakeness";
+// The terms a model with a digit head, and one with a feature density, adds to its shape channel.
 constexpr const char* kDigitTerm = " + digit_weight * not-a-normal-digit";
 constexpr const char* kDensityTerm = " + density_weight * density_scale * feature-density";
+// The calibration's tensors: each held-out image's channel values, in one order.
+constexpr const char* kValidationStroke = "calibration.validation_stroke";
+constexpr const char* kValidationShape = "calibration.validation_shape";
+constexpr const char* kCalibrationPrefix = "calibration.";
 // The digit head's and the density's tensors, optional so that models from before them still load.
 constexpr const char* kDigitHeadPrefix = "discriminator.digits.";
 constexpr const char* kDensityPrefix = "density.";
@@ -115,8 +122,9 @@ safetensors::File to_file(const AnomalyModel& model) {
         for (const auto& item : module.named_parameters()) put(item.key(), item.value());
         for (const auto& item : module.named_buffers()) put(item.key(), item.value());
     }
-    file.tensors["calibration.validation_scores"] =
-        safetensors::from_floats(info.validation_scores, {static_cast<int64_t>(info.validation_scores.size())});
+    for (const auto& [name, values] : {std::pair{kValidationStroke, &info.validation_stroke},
+                                        std::pair{kValidationShape, &info.validation_shape}})
+        file.tensors[name] = safetensors::from_floats(*values, {static_cast<int64_t>(values->size())});
     file.metadata = {
         {"oddigit.format", kFormatName},
         {"oddigit.format_version", kFormatVersion},
@@ -125,8 +133,12 @@ safetensors::File to_file(const AnomalyModel& model) {
         {"oddigit.width", std::to_string(info.architecture.width)},
         {"oddigit.normal_classes", info.normal_classes.to_string()},
         {"oddigit.kappa", exact_text(info.kappa)},
-        {"oddigit.threshold", exact_text(info.threshold)},
+        {"oddigit.stroke_threshold", exact_text(info.stroke_threshold)},
+        {"oddigit.shape_threshold", exact_text(info.shape_threshold)},
         {"oddigit.threshold_quantile", exact_text(info.threshold_quantile)},
+        {"oddigit.channel_quantile", exact_text(info.channel_quantile)},
+        {"oddigit.realness_weight", exact_text(info.realness_weight)},
+        {"oddigit.realness_scale", exact_text(info.realness_scale)},
         {"oddigit.training", info.training_json},
         {"oddigit.created_by", info.created_by},
     };
@@ -182,11 +194,29 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         for (auto& item : module.named_parameters()) load(item.key(), item.value());
         for (auto& item : module.named_buffers()) load(item.key(), item.value());
     }
-    const auto scores = file.tensors.find("calibration.validation_scores");
-    if (scores == file.tensors.end() || scores->second.dtype != safetensors::DType::F32 ||
-        scores->second.shape.size() != 1)
-        throw Error("'" + path + "' lacks the 1-D float tensor 'calibration.validation_scores'");
-    used.insert(scores->first);
+    const auto score = metadata.find("oddigit.score");
+    const bool current = score != metadata.end() && score->second == score_name(info);
+    if (!current && stale == StaleCalibration::Reject)
+        throw Error("'" + path + "' was calibrated for an older anomaly score; recalibrate it with "
+                    "'oddigit-cli calibrate --model " + path + "' (or train it again)");
+    std::vector<float> validation[2];
+    if (current) {
+        for (int channel = 0; channel < 2; ++channel) {
+            const char* name = channel == 0 ? kValidationStroke : kValidationShape;
+            const auto found = file.tensors.find(name);
+            if (found == file.tensors.end() || found->second.dtype != safetensors::DType::F32 ||
+                found->second.shape.size() != 1)
+                throw Error("'" + path + "' lacks the 1-D float tensor '" + name + "'");
+            validation[channel] = safetensors::to_floats(found->second);
+            used.insert(name);
+        }
+        if (validation[0].size() != validation[1].size())
+            throw Error("'" + path + "': its validation stroke and shape values differ in number");
+    } else {
+        // A stale calibration's tensors are left behind with it.
+        for (const auto& entry : file.tensors)
+            if (entry.first.rfind(kCalibrationPrefix, 0) == 0) used.insert(entry.first);
+    }
     for (const auto& entry : file.tensors) {
         const std::string& name = entry.first;
         const bool extra = std::any_of(extra_prefixes.begin(), extra_prefixes.end(),
@@ -201,21 +231,21 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         info.density_weight = parse_float(metadata, "oddigit.density_weight", path, kLowestWeight);
         info.density_scale = parse_float(metadata, "oddigit.density_scale", path, kLowestWeight);
     }
-    info.threshold = parse_float(metadata, "oddigit.threshold", path);
+    // A stale file keeps the realness weight the training default gives it (it was 0 then).
+    if (metadata.count("oddigit.realness_weight"))
+        info.realness_weight = parse_float(metadata, "oddigit.realness_weight", path, kLowestWeight);
+    else
+        info.realness_weight = TrainParams{}.realness_weight;
     info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, kLowestQuantile, kHighestQuantile);
-    info.heat_full_scale = metadata.count("oddigit.heat_full_scale")
-                               ? parse_float(metadata, "oddigit.heat_full_scale", path, 0.0f)
-                               : info.threshold;
-    info.validation_scores = safetensors::to_floats(scores->second);
-    std::sort(info.validation_scores.begin(), info.validation_scores.end());
-    const auto score = metadata.find("oddigit.score");
-    if (score == metadata.end() || score->second != score_name(info)) {
-        if (stale == StaleCalibration::Reject)
-            throw Error("'" + path + "' was calibrated for an older anomaly score; recalibrate it with "
-                        "'oddigit-cli calibrate --model " + path + "' (or train it again)");
-        info.threshold = 0.0f;
-        info.heat_full_scale = 0.0f;
-        info.validation_scores.clear();
+    if (current) {
+        info.realness_scale = parse_float(metadata, "oddigit.realness_scale", path, kLowestWeight);
+        info.stroke_threshold = parse_float(metadata, "oddigit.stroke_threshold", path, 0.0f);
+        info.shape_threshold = parse_float(metadata, "oddigit.shape_threshold", path, 0.0f);
+        info.channel_quantile = parse_float(metadata, "oddigit.channel_quantile", path, kLowestQuantile, kHighestQuantile);
+        info.heat_full_scale = parse_float(metadata, "oddigit.heat_full_scale", path, 0.0f);
+        info.validation_stroke = std::move(validation[0]);
+        info.validation_shape = std::move(validation[1]);
+        info.update_validation_scores();
     }
     if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");
     if (metadata.count("oddigit.created_by")) info.created_by = metadata.at("oddigit.created_by");

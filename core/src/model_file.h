@@ -12,7 +12,7 @@ namespace oddigit::detail {
 
 // The bounds of a model's score settings. load() refuses a file outside them and train()
 // refuses TrainParams outside them, so that no run writes a model that will not open.
-constexpr float kLowestWeight = 0.0f;     // kappa, digit_weight, density_weight, density_scale
+constexpr float kLowestWeight = 0.0f;     // kappa and the shape terms' weights and scales
 constexpr float kLowestQuantile = 0.0f;   // threshold_quantile
 constexpr float kHighestQuantile = 1.0f;
 
@@ -29,7 +29,8 @@ safetensors::Tensor to_safetensor(const torch::Tensor& tensor);
 torch::Tensor from_safetensor(const safetensors::Tensor& tensor);
 
 // The model as safetensors: tensors named "generator.*", "discriminator.*", "encoder.*",
-// "density.*", "calibration.validation_scores", metadata "oddigit.*".
+// "density.*", "calibration.validation_stroke" and "calibration.validation_shape", metadata
+// "oddigit.*".
 safetensors::File to_file(const AnomalyModel& model);
 // Rebuilds a model from a file read from path. Tensors whose names start with one of
 // extra_prefixes are left for the caller; any other unknown or missing tensor is an Error.

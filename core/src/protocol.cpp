@@ -8,6 +8,7 @@
 
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
+#include "oddigit/score.h"
 #include "oddigit/strokes.h"
 
 namespace oddigit {
@@ -16,7 +17,8 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, c
     TestEvaluation evaluation;
     evaluation.scores = model.score_values(test.images, score_params);
     const ClassSet& normal = model.info().normal_classes;
-    const float threshold = model.info().threshold;
+    // AnoGAN's search loss has no threshold: only the encoder's score is calibrated.
+    const bool calibrated = score_params.mode == ScoreMode::Encoder;
     std::vector<bool> anomalous(test.labels.size());
     std::vector<double> sum(10, 0.0);
     std::vector<int64_t> count(10, 0);
@@ -24,7 +26,7 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, c
     for (size_t i = 0; i < test.labels.size(); ++i) {
         const int label = test.labels[i];
         anomalous[i] = !normal.contains(label);
-        const bool flagged = evaluation.scores[i] >= threshold;
+        const bool flagged = calibrated && oddigit::flagged(evaluation.scores[i], kFlagRatio);
         anomalies += anomalous[i];
         anomalies_flagged += anomalous[i] && flagged;
         normals_flagged += !anomalous[i] && flagged;
@@ -33,8 +35,8 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, c
     }
     const int64_t normals = static_cast<int64_t>(test.labels.size()) - anomalies;
     if (anomalies > 0 && normals > 0) evaluation.auroc = auroc(evaluation.scores, anomalous);
-    evaluation.true_positive_rate = anomalies ? static_cast<double>(anomalies_flagged) / anomalies : 0.0;
-    evaluation.false_positive_rate = normals ? static_cast<double>(normals_flagged) / normals : 0.0;
+    evaluation.true_positive_rate = !calibrated ? -1.0 : anomalies ? static_cast<double>(anomalies_flagged) / anomalies : 0.0;
+    evaluation.false_positive_rate = !calibrated ? -1.0 : normals ? static_cast<double>(normals_flagged) / normals : 0.0;
     for (int d = 0; d < 10; ++d) evaluation.mean_score_per_digit.push_back(count[d] ? sum[d] / count[d] : 0.0);
     evaluation.auroc_per_digit.assign(10, -1.0);
     std::vector<float> normal_scores;

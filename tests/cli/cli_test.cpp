@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <chrono>
 #include <filesystem>
@@ -118,16 +119,18 @@ TEST(Cli, CalibratesAModelMadeForAnOlderScore) {
     const CliRun run = cli("calibrate --model " + model);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("calibrated on 6000 held-out images"), std::string::npos) << run.out;
-    // Rescoring the held-out images the model was calibrated on gives back its threshold (to
+    // Rescoring the held-out images the model was calibrated on gives back its thresholds (to
     // float rounding: it was calibrated on another CPU).
     const CliRun info = cli("info " + model);
     ASSERT_EQ(info.exit_code, 0) << info.err;
-    const auto threshold = [](const std::string& text) {
-        const size_t begin = text.find("threshold:");
-        return begin == std::string::npos ? -1.0 : std::atof(text.c_str() + begin + std::strlen("threshold:"));
-    };
-    EXPECT_GT(threshold(fixture_info), 0);
-    EXPECT_NEAR(threshold(info.out), threshold(fixture_info), 1e-4 * threshold(fixture_info));
+    for (const std::string key : {"stroke threshold:", "shape threshold:"}) {
+        const auto threshold = [&](const std::string& text) {
+            const size_t begin = text.find(key);
+            return begin == std::string::npos ? -1.0 : std::atof(text.c_str() + begin + key.size());
+        };
+        EXPECT_GT(threshold(fixture_info), 0) << key;
+        EXPECT_NEAR(threshold(info.out), threshold(fixture_info), 1e-4 * threshold(fixture_info)) << key;
+    }
 }
 
 // A model from before the feature density gets one, fitted on the images it learned from,
@@ -179,26 +182,74 @@ TEST(Cli, ScoresAnIdxFileIntoCsvAndHeatmaps) {
     std::ifstream csv(dir + "/scores.csv");
     std::string line;
     std::getline(csv, line);
-    EXPECT_EQ(line.rfind("index,score,flagged,pixel_residual,feature_residual,not_digit,feature_density,best_digit,", 0), 0u) << line;
+    EXPECT_EQ(line.rfind("index,score,flagged,channel,stroke_ratio,shape_ratio,pixel_residual,feature_residual,not_digit,"
+                         "feature_density,realness,best_digit,",
+                         0),
+              0u)
+        << line;
     std::vector<double> scores;
     int rows = 0, flagged_foreign = 0;
     while (std::getline(csv, line)) {
         std::stringstream fields(line);
-        std::string index, score, flagged, pixel, feature, not_digit, density, best_digit;
-        for (std::string* field : {&index, &score, &flagged, &pixel, &feature, &not_digit, &density, &best_digit})
+        std::string index, score, flagged, channel, stroke, shape, pixel, feature, not_digit, density, realness, best_digit;
+        for (std::string* field : {&index, &score, &flagged, &channel, &stroke, &shape, &pixel, &feature, &not_digit,
+                                   &density, &realness, &best_digit})
             std::getline(fields, *field, ',');
         EXPECT_EQ(std::stoi(index), rows);
         EXPECT_GE(std::stod(not_digit), 0.0);
         EXPECT_GE(std::stod(density), 0.0);
+        EXPECT_GE(std::stod(realness), 0.0);
         EXPECT_TRUE(std::stoi(best_digit) >= 0 && std::stoi(best_digit) <= 9) << line;
+        // Flagged exactly when a channel ratio reaches 1; the score is the larger ratio, and the
+        // channel names the larger one.
+        EXPECT_EQ(flagged == "1", std::stod(stroke) >= 1 || std::stod(shape) >= 1) << line;
+        EXPECT_DOUBLE_EQ(std::stod(score), std::max(std::stod(stroke), std::stod(shape))) << line;
+        EXPECT_EQ(channel, flagged != "1" ? "" : std::stod(shape) > std::stod(stroke) ? "shape" : "stroke") << line;
         if (rows >= 12) flagged_foreign += flagged == "1";
         ++rows;
     }
     EXPECT_EQ(rows, 15);
-    EXPECT_EQ(flagged_foreign, 3) << "every foreign image is over the threshold";
+    EXPECT_EQ(flagged_foreign, 3) << "every foreign image is over a threshold";
     const IdxArray heatmaps = read_idx(dir + "/heat.idx");
     EXPECT_EQ(heatmaps.type, IdxType::Float32);
     EXPECT_EQ(heatmaps.dims, (std::vector<int64_t>{15, 28, 28}));
+}
+
+// Without --csv, score says of each image what the app would; --csv - writes the CSV to
+// standard output and the summary to standard error; the latent search, which has no
+// threshold, flags nothing and leaves the calibrated columns empty.
+TEST(Cli, ScorePrintsVerdictsOrWritesTheCsvToStandardOutput) {
+    const std::string dir = test::scratch_dir();
+    ImageBatch images = test::test_digits(ClassSet::all(), 2);
+    const ImageBatch foreign = test::foreign_images(1, 4);
+    images.pixels.insert(images.pixels.end(), foreign.pixels.begin(), foreign.pixels.end());
+    write_idx_images(dir + "/in.idx", images);
+    const std::string score = "score --model " + test::fixture_model_path() + " --images " + dir + "/in.idx";
+    const CliRun verdicts = cli(score);
+    ASSERT_EQ(verdicts.exit_code, 0) << verdicts.err;
+    std::stringstream lines(verdicts.out);
+    std::string line;
+    std::vector<std::string> said;
+    while (std::getline(lines, line))
+        if (line.rfind("in.idx", 0) == 0) said.push_back(line);
+    ASSERT_EQ(said.size(), 3u) << verdicts.out;
+    for (int i = 0; i < 2; ++i) EXPECT_NE(said[i].find("looks like a "), std::string::npos) << said[i];
+    EXPECT_TRUE(said[2].find("not a digit (closest: ") != std::string::npos || said[2].find("an odd ") != std::string::npos)
+        << said[2];
+    EXPECT_NE(said[2].find("x  percentile"), std::string::npos) << said[2];
+
+    const CliRun piped = cli(score + " --csv -");
+    ASSERT_EQ(piped.exit_code, 0) << piped.err;
+    EXPECT_EQ(piped.out.rfind("index,score,flagged,channel,", 0), 0u) << piped.out;
+    EXPECT_EQ(std::count(piped.out.begin(), piped.out.end(), '\n'), 4) << piped.out;
+    EXPECT_NE(piped.err.find("1 flagged"), std::string::npos) << piped.err;
+
+    const CliRun search = cli(score + " --csv - --mode search --search-steps 3");
+    ASSERT_EQ(search.exit_code, 0) << search.err;
+    std::stringstream rows(search.out);
+    std::getline(rows, line);
+    while (std::getline(rows, line)) EXPECT_NE(line.find(",,,,,"), std::string::npos) << line;
+    EXPECT_NE(search.err.find("none is flagged"), std::string::npos) << search.err;
 }
 
 TEST(Cli, TrainsResumesAndDescribesAModel) {
@@ -214,7 +265,7 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
     EXPECT_EQ(run.out.find("GAN epoch"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("encoder epoch 2/2"), std::string::npos) << run.out;
     // The figure beside the encoder's loss is the held-out digits' mean score, and says so.
-    EXPECT_NE(run.out.find("held-out mean score"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("held-out mean residual"), std::string::npos) << run.out;
 
     // A new encoder on the finished GAN: only the encoder phase runs, into another file.
     const std::string again = dir + "/again.safetensors";

@@ -14,12 +14,16 @@
 #include "oddigit/strokes.h"
 #include "oddigit/train.h"
 #include "oddigit/runtime.h"
+#include "oddigit/score.h"
 #include "test_support.h"
 
 namespace oddigit {
 namespace {
 
-TEST(Model, ScoreIsHottestHeatPlusKappaFeaturePlusNotADigitPlusDensity) {
+// The score is the larger of two channel ratios: the stroke channel (hottest heat + kappa *
+// feature residual) and the shape channel (the weighted not-a-digit, density and realness
+// terms), each over its own threshold.
+TEST(Model, ScoreIsTheLargerOfTheStrokeAndShapeRatios) {
     const ImageBatch images = test::test_digits(ClassSet::all(), 20);
     const auto scores = test::fixture_model().score(images);
     const ModelInfo& info = test::fixture_model().info();
@@ -27,10 +31,17 @@ TEST(Model, ScoreIsHottestHeatPlusKappaFeaturePlusNotADigitPlusDensity) {
     ASSERT_TRUE(info.knows_density);
     EXPECT_GT(info.density_weight * info.density_scale, 0.0f);
     ASSERT_EQ(scores.size(), 20u);
+    ASSERT_GT(info.stroke_threshold, 0.0f);
+    ASSERT_GT(info.shape_threshold, 0.0f);
     for (const ImageScore& s : scores) {
-        const float expected = s.pixel_residual + info.kappa * s.feature_residual + info.digit_weight * s.not_digit +
-                               info.density_weight * info.density_scale * s.feature_density;
-        EXPECT_NEAR(s.score, expected, 1e-5 * (1 + expected));
+        const float stroke = (s.pixel_residual + info.kappa * s.feature_residual) / info.stroke_threshold;
+        const float shape = (info.digit_weight * s.not_digit + info.density_weight * info.density_scale * s.feature_density +
+                             info.realness_weight * info.realness_scale * s.realness) /
+                            info.shape_threshold;
+        EXPECT_NEAR(s.stroke_ratio, stroke, 1e-5 * (1 + stroke));
+        EXPECT_NEAR(s.shape_ratio, shape, 1e-5 * (1 + shape));
+        EXPECT_EQ(s.score, std::max(s.stroke_ratio, s.shape_ratio));
+        EXPECT_GE(s.realness, 0.0f);
         EXPECT_GE(s.not_digit, 0.0f);
         EXPECT_GE(s.feature_density, 0.0f);
         for (float h : s.heatmap) EXPECT_GE(h, 0.0f);
@@ -82,12 +93,17 @@ TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
     const ImageBatch images = test::test_digits(ClassSet::all(), 10);
     const auto scores = old.score(images);
     int flagged = 0;
+    // No shape term has a weight: the stroke channel alone scores and flags.
+    EXPECT_FALSE(has_shape_channel(old.info()));
+    EXPECT_EQ(old.info().shape_threshold, 0.0f);
     for (const ImageScore& s : scores) {
-        EXPECT_NEAR(s.score, s.pixel_residual + old.info().kappa * s.feature_residual, 1e-5);
+        const float stroke = s.pixel_residual + old.info().kappa * s.feature_residual;
+        EXPECT_NEAR(s.score, stroke / old.info().stroke_threshold, 1e-5 * s.score);
+        EXPECT_EQ(s.shape_ratio, 0.0f);
         EXPECT_EQ(s.best_digit, -1);
         EXPECT_EQ(s.not_digit, 0.0f);
         EXPECT_EQ(s.feature_density, 0.0f);
-        flagged += s.score >= old.info().threshold;
+        flagged += oddigit::flagged(s);
     }
     EXPECT_LE(flagged, 2);
     // Saved again, it stays in the old layout, without a digit head.
@@ -122,7 +138,10 @@ TEST(Model, SavedAndClonedModelsScoreTheSame) {
     const auto expected = test::fixture_model().score_values(images);
     EXPECT_EQ(loaded.score_values(images), expected);
     EXPECT_EQ(cloned.score_values(images), expected);
-    EXPECT_EQ(loaded.info().threshold, test::fixture_model().info().threshold);
+    EXPECT_EQ(loaded.info().stroke_threshold, test::fixture_model().info().stroke_threshold);
+    EXPECT_EQ(loaded.info().shape_threshold, test::fixture_model().info().shape_threshold);
+    EXPECT_EQ(loaded.info().validation_stroke, test::fixture_model().info().validation_stroke);
+    EXPECT_EQ(loaded.info().validation_shape, test::fixture_model().info().validation_shape);
     EXPECT_EQ(loaded.info().validation_scores, test::fixture_model().info().validation_scores);
     EXPECT_EQ(loaded.info().normal_classes, test::fixture_model().info().normal_classes);
     EXPECT_TRUE(loaded.info().knows_digits);
@@ -266,7 +285,7 @@ TEST(Model, ValidationPercentileAndGenerate) {
     EXPECT_TRUE(std::is_sorted(validation.begin(), validation.end()));
     EXPECT_EQ(model.validation_percentile(validation.front() - 1), 0.0);
     EXPECT_EQ(model.validation_percentile(validation.back() + 1), 1.0);
-    EXPECT_NEAR(model.validation_percentile(model.info().threshold), model.info().threshold_quantile, 0.02);
+    EXPECT_NEAR(model.validation_percentile(kFlagRatio), model.info().threshold_quantile, 0.002);
 
     const ImageBatch digits = test::test_digits(ClassSet::all(), 4);
     const std::vector<float> codes = model.encode(digits);

@@ -173,7 +173,7 @@ TEST(ModelFile, RefusesForeignDamagedAndMismatchedFiles) {
         << load_error(dir + "/huge.safetensors");
 
     safetensors::File garbled = file;
-    garbled.metadata["oddigit.threshold"] = "hot";
+    garbled.metadata["oddigit.stroke_threshold"] = "hot";
     safetensors::write(dir + "/garbled.safetensors", garbled);
     EXPECT_NE(load_error(dir + "/garbled.safetensors").find("not a number"), std::string::npos);
 
@@ -195,7 +195,7 @@ TEST(ModelFile, SaveReplacesTheFileWholeAndLeavesNoTemporaryFile) {
     std::ifstream old_reader(path, std::ios::binary);
     const ino_t old_inode = inode_of(path);
 
-    model.info().threshold = 0.5f;
+    model.info().stroke_threshold = 0.5f;
     model.save(path);
     EXPECT_NE(inode_of(path), old_inode) << "the save rewrote the old file in place";
     const std::vector<unsigned char> seen_by_old_reader{std::istreambuf_iterator<char>(old_reader),

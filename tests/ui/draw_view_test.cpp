@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
 #include <QMimeData>
 #include <QMouseEvent>
 #include <QSignalSpy>
@@ -23,6 +24,7 @@
 #include "main_window.h"
 #include "model_store.h"
 #include "oddigit/drawn.h"
+#include "oddigit/score.h"
 #include "stroke.h"
 #include "test_support.h"
 #include "ui_test_support.h"
@@ -43,7 +45,7 @@ private slots:
         const DrawingScore result = settle(view);
         QVERIFY(!result.blank);
         QVERIFY(result.score.score > 0);
-        QCOMPARE(result.scoreWithout.size(), 2);
+        QCOMPARE(result.without.size(), 2);
         double underInk = 0, blank = 0;
         int inkPixels = 0, blankPixels = 0;
         for (int p = 0; p < oddigit::kImagePixels; ++p) {
@@ -163,7 +165,7 @@ private slots:
         QSignalSpy spy(view, &DrawView::scoredDrawing);
         drawStroke(view->canvas(), kSevenTop);
         drawStroke(view->canvas(), kSevenStem);
-        QVERIFY(window_->openModel(bundledWithThreshold(dir, 0.0f), true));
+        QVERIFY(window_->openModel(bundledWithThresholds(dir, 1e-6f), true));
         spy.clear();
         settle(view);
         QTest::qWait(200);
@@ -177,18 +179,38 @@ private slots:
     void theZigzagIsFlaggedAndOutlinedNotTheSeven() {
         DrawView* view = window_->drawView();
         const auto [clean, odd] = drawSevenThenScribble(view);
-        const float threshold = window_->modelStore()->model()->info().threshold;
-        qInfo("seven %g, with the zigzag %g, threshold %g", clean.score.score, odd.score.score, threshold);
+        qInfo("seven: stroke %.2fx, shape %.2fx; with the zigzag: stroke %.2fx, shape %.2fx", clean.score.stroke_ratio,
+              clean.score.shape_ratio, odd.score.stroke_ratio, odd.score.shape_ratio);
         QVERIFY(!clean.flagged);
         QCOMPARE(clean.score.best_digit, 7);
         QVERIFY(odd.flagged);
-        QCOMPARE(odd.scoreWithout.size(), 3);
+        QCOMPARE(odd.without.size(), 3);
         QCOMPARE(view->canvas()->oddStroke(), 2);
-        // Named by the strokes that are not odd: the zigzag makes the whole look most like a 2
-        // to the digit head, but the outlined zigzag is what is odd about a 7.
-        QCOMPARE(view->verdictText(), QString("An odd 7"));
+        // Named by the strokes that are not odd: the zigzag may make the whole no digit to the
+        // shape channel, but the 7 left without the outlined zigzag is a digit to it, so the
+        // zigzag is what is odd about a 7.
+        QVERIFY(odd.without[2].shape_ratio < oddigit::kFlagRatio);
+        QCOMPARE(view->verdictText(), QString("An odd 7 — stroke 3 looks odd"));
         window_->tabs()->setCurrentWidget(view);
         screenshot(window_.get(), "draw");
+    }
+
+    // A drawn M is no digit: the shape channel flags it, and the verdict says so in the same
+    // colour as the gauge's shape bar; the verdict's words and colour come from one channel.
+    void aLetterIsCalledNotADigitByTheShapeChannel() {
+        DrawView* view = window_->drawView();
+        view->canvas()->clear();
+        drawStroke(view->canvas(), {{60, 240}, {80, 50}, {140, 170}, {200, 50}, {220, 240}});
+        const DrawingScore letter = settle(view);
+        qInfo("M: stroke %.2fx, shape %.2fx", letter.score.stroke_ratio, letter.score.shape_ratio);
+        QVERIFY(letter.flagged);
+        QCOMPARE(letter.channel, oddigit::Channel::Shape);
+        QVERIFY2(view->verdictText().startsWith("Not a digit (closest: "), qPrintable(view->verdictText()));
+        auto* verdict = view->findChild<QLabel*>("verdict");
+        QVERIFY(verdict);
+        QVERIFY(verdict->styleSheet().contains("215, 58, 73"));
+        window_->tabs()->setCurrentWidget(view);
+        screenshot(window_.get(), "draw-letter");
     }
 
     // The drawn-input protocol renders its glyphs with the engine's pen (oddigit/drawn.h); the

@@ -21,6 +21,7 @@
 #include "main_window.h"
 #include "mnist_dialog.h"
 #include "model_store.h"
+#include "oddigit/score.h"
 #include "ui_test_support.h"
 
 using namespace ui_test;
@@ -121,7 +122,19 @@ private slots:
         QCOMPARE(view->flaggedCount(), 0);
         view->setThreshold(0);
         QCOMPARE(view->flaggedCount(), 10000);
-        view->setThreshold(window_->modelStore()->model()->info().threshold);
+        view->setThreshold(oddigit::kFlagRatio);
+        QCOMPARE(view->flaggedCount(), flagged);
+        // The channel filter splits the flagged images between the two channels.
+        auto* channels = view->findChild<QComboBox*>("channelFilter");
+        QVERIFY(channels);
+        channels->setCurrentIndex(1);
+        const int oddStrokes = view->flaggedCount();
+        channels->setCurrentIndex(2);
+        const int notDigits = view->flaggedCount();
+        channels->setCurrentIndex(0);
+        qInfo("flagged test digits: %d by the stroke channel, %d by the shape channel", oddStrokes, notDigits);
+        QVERIFY(oddStrokes > 0 && notDigits > 0);
+        QCOMPARE(oddStrokes + notDigits, flagged);
         QTemporaryDir dir;
         QCOMPARE(view->exportFlagged(dir.filePath("flagged.csv")), QString());
         QFile csv(dir.filePath("flagged.csv"));
@@ -134,7 +147,7 @@ private slots:
     void explorerDropsAPassForAModelNoLongerOpen() {
         QTemporaryDir dir;
         const QString original = window_->modelStore()->path();
-        const QString other = bundledWithThreshold(dir, 123.0f);
+        const QString other = bundledWithThresholds(dir, 1000.0f);
         ExploreView* view = window_->exploreView();
         auto* progress = view->findChild<QProgressBar*>();
         QVERIFY(progress);
@@ -179,7 +192,7 @@ private slots:
         QVERIFY(mapKind);
         mapKind->setCurrentIndex(0);
         // Another threshold: another model to the map cache, which has no map of it yet.
-        QVERIFY(window_->openModel(bundledWithThreshold(dir, 0.25f), true));
+        QVERIFY(window_->openModel(bundledWithThresholds(dir, 0.25f), true));
         oddigit::TsneParams unusable;
         unusable.exaggeration = 0;
         view->setTsneParams(unusable);

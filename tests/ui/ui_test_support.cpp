@@ -69,10 +69,13 @@ SevenThenScribble drawSevenThenScribble(DrawView* view) {
     return scores;
 }
 
-QString bundledWithThreshold(const QTemporaryDir& dir, float threshold) {
+QString bundledWithThresholds(const QTemporaryDir& dir, float factor) {
     oddigit::AnomalyModel model = oddigit::AnomalyModel::load(oddigit::test::fixture_model_path());
-    model.info().threshold = threshold;
-    const QString path = dir.filePath(QString("threshold-%1.safetensors").arg(threshold));
+    oddigit::ModelInfo& info = model.info();
+    info.stroke_threshold *= factor;
+    info.shape_threshold *= factor;
+    info.update_validation_scores();
+    const QString path = dir.filePath(QString("thresholds-%1.safetensors").arg(factor));
     model.save(path.toStdString());
     return path;
 }

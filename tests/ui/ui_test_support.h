@@ -43,9 +43,9 @@ struct SevenThenScribble {
 // Draws the seven on a clean canvas, then the scribble, scoring each state.
 SevenThenScribble drawSevenThenScribble(DrawView* view);
 
-// The bundled model saved under another name with another threshold: a second model that
-// scores the same but flags differently.
-QString bundledWithThreshold(const QTemporaryDir& dir, float threshold);
+// The bundled model saved under another name with both thresholds times factor: a second
+// model that ranks the same but flags differently (a tiny factor flags everything).
+QString bundledWithThresholds(const QTemporaryDir& dir, float factor);
 
 // With ODDIGIT_SCREENSHOT_DIR set, the test saves what the window shows at its key moments
 // (the README's screenshots come from here), in ODDIGIT_SCREENSHOT_SCHEME's colours

@@ -36,10 +36,11 @@ QDialog* create(QWidget* parent, int index, const oddigit::ImageScore& detail, c
         grid->addWidget(new QLabel(panels[i].first), 1, i, Qt::AlignHCenter);
     }
     const QString looksLike = detail.best_digit >= 0 ? QObject::tr(" · looks like a %1").arg(detail.best_digit) : QString();
-    grid->addWidget(new QLabel(QObject::tr("Label %1%2 · score %3 · %4")
-                                   .arg(test.labels[index]).arg(looksLike).arg(detail.score, 0, 'g', 4)
-                                   .arg(oddigit::flagged(detail.score, info.threshold) ? QObject::tr("flagged")
-                                                                                       : QObject::tr("not flagged"))),
+    QString verdict = QString::fromStdString(oddigit::verdict(info, detail));
+    verdict[0] = verdict[0].toUpper();
+    grid->addWidget(new QLabel(QObject::tr("Label %1%2 · %3 · stroke %4×, shape %5× their thresholds")
+                                   .arg(test.labels[index]).arg(looksLike, verdict)
+                                   .arg(detail.stroke_ratio, 0, 'f', 2).arg(detail.shape_ratio, 0, 'f', 2)),
                     2, 0, 1, 3);
     auto* neighbours = new QHBoxLayout;
     for (int n : oddigit::nearest_codes(results.codes, results.latentDim, index, kNeighbours)) {

@@ -45,7 +45,8 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     progress_ = new QProgressBar;
     progress_->setRange(0, 10000);
     colourBy_ = new QComboBox;
-    colourBy_->addItems({tr("Colour by label"), tr("Colour by score"), tr("Colour by best-matching digit")});
+    colourBy_->addItems({tr("Colour by label"), tr("Colour by score"), tr("Colour by best-matching digit"),
+                         tr("Colour by channel")});
     mapKind_ = new QComboBox;
     mapKind_->setObjectName("mapKind");
     mapKind_->addItems({tr("t-SNE map"), tr("PCA map")});
@@ -55,6 +56,13 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     labelFilter_ = new QComboBox;
     labelFilter_->addItem(tr("All labels"), -1);
     for (int d = 0; d < 10; ++d) labelFilter_->addItem(tr("Label %1").arg(d), d);
+    channelFilter_ = new QComboBox;
+    channelFilter_->setObjectName("channelFilter");
+    channelFilter_->addItem(tr("Both channels"), static_cast<int>(oddigit::Channel::None));
+    channelFilter_->addItem(tr("Odd strokes"), static_cast<int>(oddigit::Channel::Stroke));
+    channelFilter_->addItem(tr("Not digits (shape)"), static_cast<int>(oddigit::Channel::Shape));
+    channelFilter_->setToolTip(tr("Show the images flagged by either channel, or only those whose stroke or shape\n"
+                                  "channel leads (the larger ratio to its threshold)."));
     thresholdSlider_ = new QSlider(Qt::Horizontal);
     thresholdSlider_->setRange(0, kSliderSteps);
     thresholdLabel_ = new QLabel;
@@ -71,6 +79,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     filters->addWidget(thresholdSlider_, 1);
     filters->addWidget(thresholdLabel_);
     filters->addWidget(labelFilter_);
+    filters->addWidget(channelFilter_);
     filters->addWidget(mapKind_);
     filters->addWidget(colourBy_);
     filters->addWidget(exportButton);
@@ -146,6 +155,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
         refreshFlagged();
     });
     connect(labelFilter_, &QComboBox::currentIndexChanged, this, &ExploreView::refreshFlagged);
+    connect(channelFilter_, &QComboBox::currentIndexChanged, this, &ExploreView::refreshFlagged);
     connect(colourBy_, &QComboBox::currentIndexChanged, this, &ExploreView::refreshMap);
     connect(mapKind_, &QComboBox::currentIndexChanged, this, [this] {
         if (mapKind_->currentIndex() == 0) showTsne();
@@ -256,6 +266,8 @@ void ExploreView::scoreTestSet() {
             chunk.pixels.assign(images->image(begin), images->image(std::min(begin + kChunk, images->size())));
             for (const oddigit::ImageScore& score : copy.score(chunk)) {
                 out.scores.push_back(score.score);
+                out.strokeRatios.push_back(score.stroke_ratio);
+                out.shapeRatios.push_back(score.shape_ratio);
                 out.bestDigits.push_back(score.best_digit);
             }
             const std::vector<float> codes = copy.encode(chunk);
@@ -285,7 +297,7 @@ void ExploreView::onScored(TestSetScores results) {
     const auto [low, high] = std::minmax_element(results_.scores.begin(), results_.scores.end());
     sliderMin_ = *low;
     sliderMax_ = *high;
-    setThreshold(model_->info().threshold);
+    setThreshold(oddigit::kFlagRatio);
     if (mapKind_->currentIndex() == 0) showTsne();
     refreshMap();
     score_plots::plotHistogram(histogram_, results_.scores, sliderMin_, sliderMax_, threshold_);
@@ -304,16 +316,22 @@ void ExploreView::setThreshold(double threshold) {
 void ExploreView::refreshFlagged() {
     if (results_.scores.empty()) return;
     const int label = labelFilter_->currentData().toInt();
+    const auto channel = static_cast<oddigit::Channel>(channelFilter_->currentData().toInt());
+    const auto ofChannel = [&](int i) {
+        return channel == oddigit::Channel::None || (channel == oddigit::Channel::Shape) == results_.shapeLeads(i);
+    };
     std::vector<int> rows;
     for (int i = 0; i < static_cast<int>(results_.scores.size()); ++i)
-        if (oddigit::flagged(results_.scores[i], threshold_) && (label < 0 || mnist_->test.labels[i] == label)) rows.push_back(i);
+        if (oddigit::flagged(results_.scores[i], threshold_) && (label < 0 || mnist_->test.labels[i] == label) && ofChannel(i))
+            rows.push_back(i);
     std::sort(rows.begin(), rows.end(), [this](int a, int b) { return results_.scores[a] > results_.scores[b]; });
     gallery_.setContents(&mnist_->test, &results_.scores, std::move(rows));
     thresholdLabel_->setText(QString::number(threshold_, 'g', 4));
-    summary_->setText(tr("%1 of %2 test images flagged at threshold %3 (the model's own: %4)")
-                          .arg(gallery_.rows().size()).arg(results_.scores.size()).arg(threshold_, 0, 'g', 4)
-                          .arg(model_->info().threshold, 0, 'g', 4));
+    summary_->setText(tr("%1 of %2 test images flagged at score %3 (the model's own threshold: 1, a channel at its "
+                         "threshold)")
+                          .arg(gallery_.rows().size()).arg(results_.scores.size()).arg(threshold_, 0, 'g', 4));
     score_plots::moveThresholdLine(histogram_, threshold_);
+    if (colourBy_->currentIndex() == static_cast<int>(latent_map::Colouring::Channel)) refreshMap();
 }
 
 void ExploreView::showTsne() {
@@ -358,7 +376,7 @@ void ExploreView::refreshMap() {
     const bool tsne = &map == &results_.tsne;
     // The "Colour by" choices are in Colouring's order.
     latent_map::plotMap(map_, map, tsne, results_, mnist_->test.labels,
-                        static_cast<latent_map::Colouring>(colourBy_->currentIndex()));
+                        static_cast<latent_map::Colouring>(colourBy_->currentIndex()), threshold_);
 }
 
 int ExploreView::nearestOnMap(const QPointF& pixel) const {
@@ -369,10 +387,11 @@ QString ExploreView::exportFlagged(const QString& path) const {
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write %1: %2").arg(path, file.errorString());
     QTextStream out(&file);
-    out << "test_index,label,best_digit,score\n";
+    out << "test_index,label,best_digit,score,stroke_ratio,shape_ratio,channel\n";
     for (int image : gallery_.rows())
         out << image << ',' << mnist_->test.labels[image] << ',' << results_.bestDigits[image] << ',' << results_.scores[image]
-            << '\n';
+            << ',' << results_.strokeRatios[image] << ',' << results_.shapeRatios[image] << ','
+            << (results_.shapeLeads(image) ? "shape" : "stroke") << '\n';
     out.flush();
     return file.error() == QFile::NoError ? QString() : file.errorString();
 }

@@ -97,6 +97,7 @@ private:
     QComboBox* mapKind_ = nullptr;
     QLabel* mapStatus_ = nullptr;
     QComboBox* labelFilter_ = nullptr;
+    QComboBox* channelFilter_ = nullptr;
     QSlider* thresholdSlider_ = nullptr;
     QLabel* thresholdLabel_ = nullptr;
     QLabel* summary_ = nullptr;

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "explore/score_plots.h"
+#include "oddigit/score.h"
 
 namespace latent_map {
 
@@ -43,32 +44,47 @@ void writeCachedMap(const QString& path, const std::vector<float>& map) {
 }
 
 void plotMap(QCustomPlot* plot, const std::vector<float>& map, bool tsne, const TestSetScores& results,
-             const std::vector<uint8_t>& labels, Colouring colouring) {
+             const std::vector<uint8_t>& labels, Colouring colouring, double threshold) {
     plot->xAxis->setLabel(tsne ? QObject::tr("t-SNE 1") : QObject::tr("latent PC 1"));
     plot->yAxis->setLabel(tsne ? QObject::tr("t-SNE 2") : QObject::tr("latent PC 2"));
-    const bool byScore = colouring == Colouring::Score;
-    const bool byBestDigit = colouring == Colouring::BestDigit;
-    const int groups = 10;
+    const bool byChannel = colouring == Colouring::Channel;
+    const int groups = byChannel ? 3 : 10;
     std::vector<float> sorted = results.scores;
     std::sort(sorted.begin(), sorted.end());
     QVector<QVector<double>> xs(groups), ys(groups);
     for (size_t i = 0; i < results.scores.size(); ++i) {
-        int group = byBestDigit ? results.bestDigits[i] : labels[i];
+        int group = labels[i];
+        switch (colouring) {
+            case Colouring::Label: break;
+            case Colouring::BestDigit: group = results.bestDigits[i]; break;
+            case Colouring::Score:
+                group = std::min(groups - 1, static_cast<int>(groups * (std::lower_bound(sorted.begin(), sorted.end(), results.scores[i]) - sorted.begin()) / sorted.size()));
+                break;
+            case Colouring::Channel:
+                group = !oddigit::flagged(results.scores[i], threshold) ? 0 : results.shapeLeads(i) ? 2 : 1;
+                break;
+        }
         if (group < 0) continue;  // no digit head
-        if (byScore)
-            group = std::min(groups - 1, static_cast<int>(groups * (std::lower_bound(sorted.begin(), sorted.end(), results.scores[i]) - sorted.begin()) / sorted.size()));
         xs[group].append(map[2 * i]);
         ys[group].append(map[2 * i + 1]);
     }
     QCPColorGradient gradient(QCPColorGradient::gpThermal);
+    const QColor channelColours[] = {QColor(190, 190, 190), QColor(230, 140, 30), QColor(120, 60, 200)};
+    const QString channelNames[] = {QObject::tr("not flagged"), QObject::tr("flagged: stroke"), QObject::tr("flagged: shape")};
     for (int g = 0; g < groups; ++g) {
         QCPGraph* graph = plot->addGraph();
-        const QColor colour = byScore ? gradient.color(g / (groups - 1.0), QCPRange(0, 1)) : kDigitColours[g];
+        const QColor colour = byChannel                         ? channelColours[g]
+                              : colouring == Colouring::Score ? gradient.color(g / (groups - 1.0), QCPRange(0, 1))
+                                                              : kDigitColours[g];
         graph->setLineStyle(QCPGraph::lsNone);
         graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 3));
         graph->setData(xs[g], ys[g]);
-        graph->setName(byScore ? QObject::tr("score decile %1").arg(g + 1)
-                               : (byBestDigit ? QObject::tr("looks like %1") : QObject::tr("digit %1")).arg(g));
+        switch (colouring) {
+            case Colouring::Label: graph->setName(QObject::tr("digit %1").arg(g)); break;
+            case Colouring::BestDigit: graph->setName(QObject::tr("looks like %1").arg(g)); break;
+            case Colouring::Score: graph->setName(QObject::tr("score decile %1").arg(g + 1)); break;
+            case Colouring::Channel: graph->setName(channelNames[g]); break;
+        }
         graph->setAdaptiveSampling(true);
     }
     score_plots::showAxes(plot, true);

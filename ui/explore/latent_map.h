@@ -23,12 +23,12 @@ std::vector<float> readCachedMap(const QString& path, size_t images);
 void writeCachedMap(const QString& path, const std::vector<float>& map);
 
 // What the points' colours tell, in the order of the view's "Colour by" choices.
-enum class Colouring { Label, Score, BestDigit };
+enum class Colouring { Label, Score, BestDigit, Channel };
 
 // Plots map (2 floats per test image; a t-SNE map when tsne, else a PCA one) in ten groups
-// by colouring, on a plot cleared before.
+// by colouring (three by channel: unflagged, stroke, shape at threshold), on a plot cleared before.
 void plotMap(QCustomPlot* plot, const std::vector<float>& map, bool tsne, const TestSetScores& results,
-             const std::vector<uint8_t>& labels, Colouring colouring);
+             const std::vector<uint8_t>& labels, Colouring colouring, double threshold);
 
 // The first of the map's points nearest to pixel, within 12 pixels on the plot; -1 for none.
 int nearestPoint(const QCustomPlot* plot, const std::vector<float>& map, size_t points, const QPointF& pixel);

@@ -11,11 +11,14 @@ namespace oddigit {
 // empty, its labels and images differ in number or a label is not a digit.
 void fit_density(AnomalyModel& model, const LabelledImages& train_set);
 
-// Scores the normal validation images and sets the model's validation scores, its threshold
-// at their quantile and its heat_full_scale at the same quantile of their pixel parts; for a
-// model with a feature density its density_scale first, so that the density's spread (95th
-// percentile less median) matches that of the other parts together. Throws Error when
-// validation_images is empty.
+// Scores the normal validation images and sets the model's calibration: for a model with a
+// feature density (and for the realness term) first the scale that makes the term's spread
+// (95th percentile less median) match that of the residual and digit parts together; then the
+// stroke and shape thresholds, each at the same quantile of its own channel, chosen so that a
+// share 1 - quantile of the images reach either; the validation channel values and scores;
+// and heat_full_scale at that quantile of the pixel parts. Throws Error when
+// validation_images is empty, when a term with a weight above 0 does not spread, or when a
+// threshold comes out at 0.
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile);
 
 }  // namespace oddigit

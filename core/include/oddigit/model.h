@@ -1,8 +1,8 @@
 #pragma once
 // A trained anomaly model: generator G, discriminator D (whose last hidden layer gives the
 // features f, and whose digit head names the digit or says "not a digit"), encoder E, the
-// feature density of D's features, and the calibration. Its score of an image is the weighted
-// sum of oddigit/score.h; the method is in docs/method.md. Holds no torch types in its
+// feature density of D's features, and the calibration. Its score of an image is the larger of
+// the two channel ratios of oddigit/score.h; the method is in docs/method.md. Holds no torch types in its
 // interface, so the GUI can include it freely.
 #include <memory>
 #include <string>
@@ -22,26 +22,39 @@ struct Architecture {
 struct ModelInfo {
     Architecture architecture;
     ClassSet normal_classes;
-    float kappa = 1.0f;               // weight of the feature residual in the score
+    // The score's weights (oddigit/score.h has the formula).
+    float kappa = 1.0f;               // weight of the feature residual in the stroke channel
     bool knows_digits = false;        // D has a digit head (models from before it have none)
-    float digit_weight = 0.0f;        // weight of -log P(a normal digit) in the score
+    float digit_weight = 0.0f;        // weight of -log P(a normal digit) in the shape channel
     bool knows_density = false;       // holds the feature density (models from before it have none)
     float density_weight = 0.0f;      // weight of the density term, in units of density_scale
     // Set by calibration so that density_weight reads on the residuals' scale: the spread
     // (95th percentile less median) of the held-out normal images' pixel + feature + digit
     // parts over that of their density distances.
     float density_scale = 0.0f;
-    float threshold = 0.0f;           // flagged(score, threshold) of oddigit/score.h: at or above it
-    float threshold_quantile = 0.95f; // the quantile of validation scores the threshold sits at
+    float realness_weight = 0.0f;     // weight of the reconstruction's fakeness, in units of realness_scale
+    float realness_scale = 0.0f;      // as density_scale, for the realness term
+    // The calibration: each channel's threshold, set together on the held-out normal images so
+    // that a share 1 - threshold_quantile of them has a channel at or above its threshold.
+    float stroke_threshold = 0.0f;
+    float shape_threshold = 0.0f;     // 0: the model has no shape channel (no digit head, no density)
+    float threshold_quantile = 0.95f; // the share of held-out normal images left unflagged
+    float channel_quantile = 0.95f;   // the quantile of its own validation values each threshold sits at
     // Heatmaps are drawn on a fixed scale: a pixel whose heat reaches heat_full_scale gets the
     // colormap's full colour, so equal colours mean equal evidence across images, and a clean
-    // image is not "hot". It is the same quantile of the validation images' pixel part (the
+    // image is not "hot". It is the channel quantile of the validation images' pixel part (the
     // mean of their hottest heat pixels), so a drawing whose pixel part alone would reach the
-    // threshold has its hottest pixels near full colour. (Models from before it: the threshold.)
+    // stroke threshold has its hottest pixels near full colour.
     float heat_full_scale = 0.0f;
-    std::vector<float> validation_scores;  // sorted scores of the held-out normal images
+    // The held-out normal images' channel values, in their order (both empty, or equally long).
+    std::vector<float> validation_stroke;
+    std::vector<float> validation_shape;
+    std::vector<float> validation_scores;  // their scores (the larger ratio), sorted; derived from the two above
     std::string training_json;        // the TrainParams and data sizes it was trained with
     std::string created_by;           // "oddigit 0.1.0"
+
+    // Sets validation_scores from the channel values and thresholds.
+    void update_validation_scores();
 };
 
 enum class ScoreMode {
@@ -61,7 +74,11 @@ struct ScoreParams {
 };
 
 struct ImageScore {
+    // Encoder mode: the larger channel ratio, flagged at 1 (oddigit/score.h); search mode:
+    // AnoGAN's search loss, which has no threshold.
     float score = 0.0f;
+    float stroke_ratio = 0.0f;      // stroke channel / stroke_threshold; 0 in search mode
+    float shape_ratio = 0.0f;       // shape channel / shape_threshold; 0 in search mode or without a shape channel
     float pixel_residual = 0.0f;    // mean of the 20 hottest heatmap pixels;
                                     // search mode: R, the L1 pixel residual
     float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
@@ -69,6 +86,7 @@ struct ImageScore {
     int best_digit = -1;            // the normal digit the head finds likeliest; -1 without a head
     float feature_density = 0.0f;   // squared Mahalanobis distance of f(x) to the nearest normal
                                     // class; 0 without a density
+    float realness = 0.0f;          // -log sigmoid(D's realness logit of the reconstruction)
     Image28 heatmap{};              // (x - x')^2 per pixel, smoothed
     Image28 reconstruction{};       // x' in [0, 1]
 };
@@ -77,7 +95,7 @@ struct ImageScore {
 // another anomaly score than this build's (a model saved before the score last changed).
 enum class StaleCalibration {
     Reject,  // throw Error saying how to recalibrate it
-    Drop,    // load the networks with empty validation scores and threshold 0, for calibrate()
+    Drop,    // load the networks with empty validation values and thresholds 0, for calibrate()
 };
 
 class AnomalyModel {

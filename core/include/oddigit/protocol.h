@@ -14,8 +14,10 @@ namespace oddigit {
 struct TestEvaluation {
     std::vector<float> scores;   // one per test image
     double auroc = -1;           // -1 when the test set has no anomalous (or no normal) image
-    double true_positive_rate = 0;   // anomalies flagged at the model's threshold
-    double false_positive_rate = 0;  // normal images flagged at the model's threshold
+    // Anomalies and normal images flagged by the model's calibration; -1 in search mode,
+    // whose loss has no threshold.
+    double true_positive_rate = 0;
+    double false_positive_rate = 0;
     std::vector<double> mean_score_per_digit;  // 10 entries
     // 10 entries: the images of each anomalous digit against the normal images, which shows
     // what the model mistakes for normal; -1 for a normal digit or one absent from the set.

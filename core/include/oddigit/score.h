@@ -2,18 +2,27 @@
 // The anomaly score's formula and the flag decision: each written once, here, for the engine,
 // the command line and the app. Torch-free, so the GUI can include it.
 //
-// score(x) = pixel + kappa * feature + digit_weight * not_digit + density_weight * density_scale * density
-// with x' = G(E(x)) and
+// The score answers two questions, each in its own channel, with x' = G(E(x)):
+//   stroke = pixel + kappa * feature                      "is a stroke odd?"
+//   shape  = digit_weight * not_digit                     "is this a digit at all?"
+//          + density_weight * density_scale * density
+//          + realness_weight * realness_scale * realness
+// where
 //   pixel     = mean of the heatmap's kHotPixels hottest pixels, the heatmap being (x - x')^2 smoothed;
 //   feature   = mean (f(x) - f(x'))^2 over D's last hidden layer f;
 //   not_digit = -log P(x is one of the normal digits), from D's digit head (0 without one);
-//   density   = squared Mahalanobis distance of f(x) to the nearest normal class (0 without a density).
+//   density   = squared Mahalanobis distance of f(x) to the nearest normal class (0 without a density);
+//   realness  = -log sigmoid(D's realness logit of x'): how fake the reconstruction looks.
+// Each channel is divided by its own threshold (ModelInfo::stroke_threshold, shape_threshold),
+// giving a ratio; the score is the larger ratio, and an image is flagged when it reaches 1.
 // docs/method.md explains each term and docs/decisions.md how the weights were chosen.
+#include <string>
+
 #include "oddigit/model.h"
 
 namespace oddigit {
 
-// The score's four parts as they enter its sum, for any number type with + and float * (a
+// The score's terms as they enter its channels, for any number type with + and float * (a
 // float, or a tensor of a batch's values).
 template <typename Value>
 struct WeightedParts {
@@ -21,30 +30,77 @@ struct WeightedParts {
     Value feature;
     Value digit;
     Value density;
+    Value realness;
 
-    // The residual and digit parts without the density: what calibration scales the density against.
-    Value without_density() const { return pixel + feature + digit; }
-    // The anomaly score.
-    Value sum() const { return without_density() + density; }
+    Value stroke() const { return pixel + feature; }
+    Value shape() const { return digit + density + realness; }
+    // The parts the density's and the realness's scales are measured against at calibration:
+    // the residuals and the digit part, so their weights read on the residuals' own scale.
+    Value reference() const { return pixel + feature + digit; }
 };
 
 // The weighted parts of one image's (or a batch's) raw terms under the model's weights.
 template <typename Value>
 WeightedParts<Value> weighted_parts(const ModelInfo& info, const Value& pixel, const Value& feature,
-                                    const Value& not_digit, const Value& density) {
+                                    const Value& not_digit, const Value& density, const Value& realness) {
     return {pixel, info.kappa * feature, info.digit_weight * not_digit,
-            info.density_weight * info.density_scale * density};
+            info.density_weight * info.density_scale * density, info.realness_weight * info.realness_scale * realness};
 }
 
-// The weighted parts of a scored image (encoder mode; in search mode the score is AnoGAN's
-// search loss, not this sum).
+// The weighted parts of an image scored in encoder mode (in search mode the score is AnoGAN's
+// search loss and the channels are not computed).
 inline WeightedParts<float> weighted_parts(const ModelInfo& info, const ImageScore& score) {
-    return weighted_parts(info, score.pixel_residual, score.feature_residual, score.not_digit, score.feature_density);
+    return weighted_parts(info, score.pixel_residual, score.feature_residual, score.not_digit, score.feature_density,
+                          score.realness);
+}
+
+// Whether the model's score has a shape channel: a shape term with a weight above 0.
+inline bool has_shape_channel(const ModelInfo& info) {
+    return (info.knows_digits && info.digit_weight > 0) || (info.knows_density && info.density_weight > 0) ||
+           info.realness_weight > 0;
+}
+
+// A channel's value over its threshold. An uncalibrated channel (threshold 0) gives 0: it
+// cannot flag. Works on floats and on tensors.
+template <typename Value>
+Value channel_ratio(const Value& value, float threshold) {
+    return threshold > 0 ? value / threshold : value * 0.0f;
 }
 
 // Whether a score is flagged anomalous at a threshold: it reaches it. Every caller decides
-// with this: at the model's own ModelInfo::threshold, or at one a user picked in Explore
-// (a double, hence the type: a float score and threshold compare exactly as floats).
+// with this: at kFlagRatio, the model's own threshold on the score (the larger channel ratio),
+// or at one a user picked in Explore (a double: a float score and threshold compare exactly).
 inline bool flagged(double score, double threshold) { return score >= threshold; }
+
+// The score at which the model flags: a channel at its own threshold.
+constexpr double kFlagRatio = 1.0;
+
+// Whether an image scored in encoder mode is flagged by the model's calibration.
+inline bool flagged(const ImageScore& score) { return flagged(score.score, kFlagRatio); }
+
+// Which channel flagged an image: the one whose ratio reaches 1, the larger if both do.
+enum class Channel { None, Stroke, Shape };
+inline Channel fired_channel(const ImageScore& score) {
+    if (!flagged(score)) return Channel::None;
+    return score.shape_ratio > score.stroke_ratio ? Channel::Shape : Channel::Stroke;
+}
+// "stroke", "shape" or "" (for None): the CSV's and the JSON's spelling.
+inline const char* channel_name(Channel channel) {
+    return channel == Channel::Stroke ? "stroke" : channel == Channel::Shape ? "shape" : "";
+}
+
+// What the app and the command line say of an image scored in encoder mode, in lower case:
+// "looks like a 7" (not flagged), "an odd 7" (flagged by the stroke channel), "not a digit
+// (closest: 4)" (flagged by the shape channel); a model without a digit head says "normal",
+// "odd stroke" or "odd shape". The Draw view refines "an odd 7" by the strokes it outlines.
+inline std::string verdict(const ModelInfo& info, const ImageScore& score) {
+    const std::string digit = std::to_string(score.best_digit);
+    switch (fired_channel(score)) {
+        case Channel::None: return info.knows_digits ? "looks like a " + digit : "normal";
+        case Channel::Stroke: return info.knows_digits ? "an odd " + digit : "odd stroke";
+        case Channel::Shape: return info.knows_digits ? "not a digit (closest: " + digit + ")" : "odd shape";
+    }
+    return {};
+}
 
 }  // namespace oddigit

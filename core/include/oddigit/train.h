@@ -38,8 +38,11 @@ struct TrainParams {
     // Weight of the feature density in the score (ModelInfo::density_weight); the density is
     // fitted after the GAN phase on D's features of the training images.
     float density_weight = 0.25f;
+    // Weight of the reconstruction's fakeness, -log sigmoid(D(G(E(x)))), in the shape channel
+    // (ModelInfo::realness_weight), in units of its held-out spread as for the density.
+    float realness_weight = 0.0f;
     // docs/decisions.md says how each default above was chosen, without test labels.
-    float threshold_quantile = 0.95f;  // threshold = this quantile of validation scores
+    float threshold_quantile = 0.95f;  // share of validation images the calibration leaves unflagged
     uint64_t seed = 1;
     std::string device = "cpu";        // "cpu" or "cuda"
     // CPU threads for training. 0: tuned while training between 1 and available_cores() by
@@ -114,7 +117,9 @@ struct EpochSummary {
     int epoch = 0;
     int epochs = 0;
     ImageBatch samples;               // G(z) for a fixed set of z, the same every epoch
-    double validation_mean_score = 0; // encoder phase: mean anomaly score of the held-out normal images
+    // Encoder phase: the held-out normal images' mean stroke channel (their residuals), which
+    // falls as the encoder learns (their scores, being ratios to thresholds set each epoch, do not).
+    double validation_mean_stroke = 0;
     double seconds = 0;
     // Of seconds, the time spent summing with the other ranks of a distributed run: sending,
     // receiving, and waiting for the slowest rank. 0 in a run of one process.

@@ -11,9 +11,9 @@
 namespace oddigit {
 
 namespace {
-// The density's scale matches spreads measured from the median to this quantile.
+// The density's and the realness's scales match spreads measured from the median to this quantile.
 constexpr float kSpreadQuantile = 0.95f;
-// A density spread under this share of the median distance is float rounding, not a spread.
+// A spread under this share of the median value is float rounding, not a spread.
 constexpr float kRoundingSpread = 1e-5f;
 }  // namespace
 
@@ -57,42 +57,91 @@ void fit_density(AnomalyModel& model, const LabelledImages& train_set) {
     }
 }
 
+namespace {
+
+// A term's scale on the residuals' scale: the spread of the held-out images' reference parts
+// over that of the term's raw values; 0 for a term that does not spread. Throws Error when the
+// term does not spread but its weight would make it count.
+float spread_scale(const std::vector<float>& reference, const std::vector<float>& values, float weight,
+                   const std::string& term) {
+    const auto spread = [](const std::vector<float>& list) { return quantile(list, kSpreadQuantile) - quantile(list, 0.5); };
+    const float values_spread = spread(values);
+    // A spread within float rounding of the values themselves is none: the same image scored
+    // at two places in a batch can differ in the last bits.
+    const float rounding = kRoundingSpread * std::abs(quantile(values, 0.5));
+    if (!(values_spread > rounding) && weight > 0)
+        throw Error("calibration: the " + term + " of the " + std::to_string(values.size()) +
+                    " validation images do not spread (their 95th percentile is their median), so the term "
+                    "cannot be weighed on the residuals' scale; calibrate on more varied normal images, or set "
+                    "its weight to 0");
+    return values_spread > rounding ? spread(reference) / values_spread : 0.0f;
+}
+
+// How many of values reach threshold.
+int64_t count_reaching(const std::vector<float>& values, float threshold) {
+    return std::count_if(values.begin(), values.end(), [&](float v) { return flagged(v, threshold); });
+}
+
+}  // namespace
+
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile_level) {
     if (validation_images.empty()) throw Error("calibration needs validation images");
     ModelInfo& info = model.info();
-    // Scored once: the density's scale weighs parts the scores are then summed from.
+    // Scored once: the scales weigh raw terms the channels are then summed from.
     const std::vector<ImageScore> results = model.score(validation_images);
-    if (info.knows_density) {
-        std::vector<float> other_parts, densities;
-        for (const ImageScore& score : results) {
-            other_parts.push_back(weighted_parts(info, score).without_density());
-            densities.push_back(score.feature_density);
-        }
-        const auto spread = [](const std::vector<float>& values) {
-            return quantile(values, kSpreadQuantile) - quantile(values, 0.5);
-        };
-        const float density_spread = spread(densities);
-        // A spread within float rounding of the distances themselves is none: the same image
-        // scored at two places in a batch can differ in the last bits.
-        const float rounding = kRoundingSpread * std::abs(quantile(densities, 0.5));
-        if (!(density_spread > rounding) && info.density_weight > 0)
-            throw Error("calibration: the feature density's distances of the " +
-                        std::to_string(validation_images.size()) +
-                        " validation images do not spread (their 95th percentile is their median), so the "
-                        "density term cannot be weighed on the residuals' scale; calibrate on more varied "
-                        "normal images, or set the density weight to 0");
-        info.density_scale = density_spread > rounding ? spread(other_parts) / density_spread : 0.0f;
-    }
-    std::vector<float> scores, pixel_parts;
+    std::vector<float> reference, densities, realness;
     for (const ImageScore& score : results) {
-        scores.push_back(weighted_parts(info, score).sum());
+        reference.push_back(weighted_parts(info, score).reference());
+        densities.push_back(score.feature_density);
+        realness.push_back(score.realness);
+    }
+    info.density_scale = info.knows_density
+                             ? spread_scale(reference, densities, info.density_weight, "feature density's distances")
+                             : 0.0f;
+    info.realness_scale = spread_scale(reference, realness, info.realness_weight, "reconstructions' realness values");
+
+    const bool shape_channel = has_shape_channel(info);
+    std::vector<float> stroke, shape, pixel_parts;
+    for (const ImageScore& score : results) {
+        const WeightedParts<float> parts = weighted_parts(info, score);
+        stroke.push_back(parts.stroke());
+        shape.push_back(shape_channel ? parts.shape() : 0.0f);
         pixel_parts.push_back(score.pixel_residual);
     }
-    std::sort(scores.begin(), scores.end());
-    info.threshold = quantile(scores, quantile_level);
-    info.heat_full_scale = quantile(pixel_parts, quantile_level);
+    // Each channel's threshold sits at its own k-th largest value, with k as large as leaves
+    // no more than the share 1 - quantile_level of the images flagged by either channel: the
+    // share flagged grows with k, so k is found by bisection.
+    std::vector<float> stroke_descending = stroke, shape_descending = shape;
+    std::sort(stroke_descending.rbegin(), stroke_descending.rend());
+    std::sort(shape_descending.rbegin(), shape_descending.rend());
+    const int64_t count = static_cast<int64_t>(stroke.size());
+    const int64_t allowed = std::max<int64_t>(1, std::llround((1.0 - quantile_level) * count));
+    const auto flagged_at = [&](int64_t k) {
+        const float stroke_threshold = stroke_descending[k - 1], shape_threshold = shape_descending[k - 1];
+        int64_t flagged_images = 0;
+        for (int64_t i = 0; i < count; ++i)
+            flagged_images += flagged(stroke[i], stroke_threshold) || (shape_channel && flagged(shape[i], shape_threshold));
+        return flagged_images;
+    };
+    int64_t low = 1, high = std::min(allowed, count);  // flagged_at(low) may exceed allowed only through ties
+    while (low < high) {
+        const int64_t middle = (low + high + 1) / 2;
+        if (flagged_at(middle) <= allowed)
+            low = middle;
+        else
+            high = middle - 1;
+    }
+    info.stroke_threshold = stroke_descending[low - 1];
+    info.shape_threshold = shape_channel ? shape_descending[low - 1] : 0.0f;
+    if (!(info.stroke_threshold > 0) || (shape_channel && !(info.shape_threshold > 0)))
+        throw Error("calibration: a channel's threshold on the " + std::to_string(count) +
+                    " validation images is not above 0, so no ratio can be taken; calibrate on more varied normal images");
+    info.channel_quantile = 1.0f - static_cast<float>(count_reaching(stroke, info.stroke_threshold)) / count;
+    info.heat_full_scale = quantile(pixel_parts, info.channel_quantile);
     info.threshold_quantile = quantile_level;
-    info.validation_scores = std::move(scores);
+    info.validation_stroke = std::move(stroke);
+    info.validation_shape = std::move(shape);
+    info.update_validation_scores();
 }
 
 }  // namespace oddigit

@@ -1,6 +1,7 @@
 #include "latent_search.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/functional/activation.h>
 #include <torch/optim/adam.h>
 
 namespace oddigit::detail {
@@ -62,9 +63,19 @@ ScoredChunk latent_search(AnomalyModel::Impl& model, const torch::Tensor& images
     }
     torch::NoGradGuard no_grad;
     const torch::Tensor reconstruction = model.generator->forward(latent);
-    SearchLoss loss = search_loss(*model.discriminator, images, image_features, reconstruction);
-    return {(1 - lambda) * loss.pixel + lambda * loss.feature, loss.pixel, loss.feature,
-            heatmaps(images, reconstruction), reconstruction, digits, density};
+    const SearchLoss loss = search_loss(*model.discriminator, images, image_features, reconstruction);
+    ScoredChunk result;
+    result.score = (1 - lambda) * loss.pixel + lambda * loss.feature;
+    result.stroke_ratio = torch::zeros_like(result.score);
+    result.shape_ratio = torch::zeros_like(result.score);
+    result.pixel = loss.pixel;
+    result.feature = loss.feature;
+    result.pixel_map = heatmaps(images, reconstruction);
+    result.reconstruction = reconstruction;
+    result.digits = digits;
+    result.density = density;
+    result.realness = torch::nn::functional::softplus(-model.discriminator->forward(reconstruction).logits);
+    return result;
 }
 
 }  // namespace oddigit::detail

@@ -53,16 +53,23 @@ torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& fe
     return model.density->forward(features, classes);
 }
 
-Residuals residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions) {
+ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions) {
     const ModelInfo& info = model.info;
-    Residuals r;
+    ScoredChunk r;
+    r.reconstruction = reconstructions;
     r.pixel_map = heatmaps(images, reconstructions);
     r.pixel = std::get<0>(r.pixel_map.topk(kHotPixels, 1)).mean(1);
     const Critique critique = model.discriminator->forward(images);
-    r.feature = feature_residual(*model.discriminator, critique.features, reconstructions);
+    const Critique reconstruction_critique = model.discriminator->forward(reconstructions);
+    r.feature = (critique.features - reconstruction_critique.features).pow(2).mean(1);
     r.digits = digit_verdict(critique.digit_logits, info);
     r.density = feature_density(model, critique.features);
-    r.score = weighted_parts(info, r.pixel, r.feature, r.digits.not_digit, r.density).sum();
+    r.realness = torch::nn::functional::softplus(-reconstruction_critique.logits);
+    const WeightedParts<torch::Tensor> parts =
+        weighted_parts(info, r.pixel, r.feature, r.digits.not_digit, r.density, r.realness);
+    r.stroke_ratio = channel_ratio(parts.stroke(), info.stroke_threshold);
+    r.shape_ratio = channel_ratio(parts.shape(), info.shape_threshold);
+    r.score = torch::max(r.stroke_ratio, r.shape_ratio);
     return r;
 }
 

@@ -27,31 +27,28 @@ DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& i
 // zeros for a model without a density.
 torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& features);
 
-// The anomaly score's parts for images x and their reconstructions x', both in [-1, 1].
-struct Residuals {
-    torch::Tensor pixel_map;   // [N, 784], heatmaps(x, x')
-    torch::Tensor pixel;       // [N], mean of the kHotPixels largest values of pixel_map
-    torch::Tensor feature;     // [N], mean (f(x) - f(x'))^2
-    DigitVerdict digits;       // of x
-    torch::Tensor density;     // [N], the feature density's distance of f(x); zeros without one
-    torch::Tensor score;       // [N], the weighted sum of oddigit/score.h
+// The scores of one chunk of images [N, 1, 28, 28], by the encoder or the latent search.
+struct ScoredChunk {
+    torch::Tensor score;           // [N], the larger channel ratio (search mode: the search loss)
+    torch::Tensor stroke_ratio;    // [N]; zeros in search mode
+    torch::Tensor shape_ratio;     // [N]; zeros in search mode
+    torch::Tensor pixel;           // [N], mean of the kHotPixels largest values of pixel_map
+    torch::Tensor feature;         // [N], mean (f(x) - f(x'))^2
+    torch::Tensor pixel_map;       // [N, 784], heatmaps(x, x')
+    torch::Tensor reconstruction;  // [N, 1, 28, 28], x'
+    DigitVerdict digits;           // of x
+    torch::Tensor density;         // [N], the feature density's distance of f(x); zeros without one
+    torch::Tensor realness;        // [N], -log sigmoid(D's realness logit of x')
 };
-Residuals residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions);
+
+// The encoder-mode scores of images x and their reconstructions x', both in [-1, 1]: the
+// terms and channels of oddigit/score.h.
+ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions);
 
 // The encoder's izi_f training loss per image [N]: mean (x - x')^2 + kappa * mean (f(x) - f(x'))^2.
 // It averages every pixel, unlike the score, so each pixel of the reconstruction gets a gradient.
 torch::Tensor izif_loss(DiscriminatorImpl& discriminator, const torch::Tensor& images,
                         const torch::Tensor& reconstructions, float kappa);
 
-// The scores of one chunk of images [N, 1, 28, 28], by the encoder or the latent search.
-struct ScoredChunk {
-    torch::Tensor score;           // [N]
-    torch::Tensor pixel;           // [N]
-    torch::Tensor feature;         // [N]
-    torch::Tensor pixel_map;       // [N, 784], the heatmaps
-    torch::Tensor reconstruction;  // [N, 1, 28, 28]
-    DigitVerdict digits;
-    torch::Tensor density;         // [N]
-};
 
 }  // namespace oddigit::detail

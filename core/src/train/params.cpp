@@ -56,6 +56,7 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
     check_setting("kappa", params.kappa, kLowestWeight, kUnbounded);
     check_setting("digit weight", params.digit_weight, kLowestWeight, kUnbounded);
     check_setting("density weight", params.density_weight, kLowestWeight, kUnbounded);
+    check_setting("realness weight", params.realness_weight, kLowestWeight, kUnbounded);
     check_setting("threshold quantile", params.threshold_quantile, kLowestQuantile, kHighestQuantile);
     if (!params.gan_from.empty() && params.gan_from == params.output_path)
         throw Error("the model to take the GAN from, '" + params.gan_from +
@@ -70,6 +71,7 @@ nlohmann::json describe(const TrainParams& params, int64_t train_count, int64_t 
                      {"encoder_learning_rate", params.encoder_learning_rate},
                      {"encoder_corruption", params.encoder_corruption}, {"kappa", params.kappa},
                      {"digit_weight", params.digit_weight}, {"density_weight", params.density_weight},
+                     {"realness_weight", params.realness_weight},
                      {"threshold_quantile", params.threshold_quantile}, {"validation_images", validation_count},
                      {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
     return settings;

@@ -45,13 +45,22 @@ torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Ten
     const torch::Tensor shift = torch::randint(-kMaxOverlayShift, kMaxOverlayShift + 1, {2}, random, torch::kLong);
     const torch::Tensor overlaid =
         torch::max(digits, partner.roll({shift[0].item<int64_t>(), shift[1].item<int64_t>()}, {2, 3}));
+    // Two digits side by side, each squeezed to half the width: a pair is no one digit, even
+    // of one class ("00"), so a join of two digits of one class is made this way instead.
+    const auto squeezed = [](const torch::Tensor& images) {
+        return torch::max_pool2d(images, {1, 2}, {1, 2});
+    };
+    const torch::Tensor pair = torch::cat({squeezed(digits), squeezed(partner)}, 3);
+    const torch::Tensor same_class = (partner_labels == labels).view({-1, 1, 1, 1});
 
     const auto of_kind = [&](Kind k) { return (kind == k).view({-1, 1, 1, 1}); };
     const torch::Tensor made = torch::where(
         of_kind(QuarterTurn), quarter,
         torch::where(of_kind(HalfTurn), half,
                      torch::where(of_kind(MirrorAcross), across,
-                                  torch::where(of_kind(MirrorDown), down, torch::where(of_kind(Stitch), stitched, overlaid)))));
+                                  torch::where(of_kind(MirrorDown), down,
+                                               torch::where(same_class, pair,
+                                                            torch::where(of_kind(Stitch), stitched, overlaid))))));
     const auto is = [&](std::initializer_list<int64_t> digits_list) {
         torch::Tensor hit = torch::zeros_like(labels, torch::kBool);
         for (int64_t d : digits_list) hit = hit | (labels == d);
@@ -59,7 +68,7 @@ torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Ten
     };
     const torch::Tensor gives_a_digit_back = is({0, 8}) | ((kind == HalfTurn) & is({1, 6, 9})) |
                                              ((kind == MirrorAcross) & is({1})) | ((kind == MirrorDown) & is({1, 3}));
-    const torch::Tensor valid = torch::where(kind < Stitch, ~gives_a_digit_back, partner_labels != labels);
+    const torch::Tensor valid = (kind >= Stitch) | ~gives_a_digit_back;
     return made.index_select(0, valid.nonzero().squeeze(1));
 }
 

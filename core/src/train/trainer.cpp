@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cmath>
+#include <numeric>
 #include <nlohmann/json.hpp>
 
 #include "model_impl.h"
@@ -61,6 +62,7 @@ public:
         info.knows_digits = true;
         info.digit_weight = params_.digit_weight;
         info.density_weight = params_.density_weight;
+        info.realness_weight = params_.realness_weight;
         info.threshold_quantile = params_.threshold_quantile;
         info.training_json = detail::describe(params_, train_count_, validation_images.size()).dump();
 
@@ -216,12 +218,11 @@ private:
             step_done(progress, batch.size(0), step_start, step_exchange_start);
         }
         calibrate(model_, validation_images_, params_.threshold_quantile);
-        const std::vector<float>& scores = model_.info().validation_scores;
-        double validation_mean_score = 0;
-        for (float s : scores) validation_mean_score += s;
-        validation_mean_score /= static_cast<double>(scores.size());
+        const std::vector<float>& strokes = model_.info().validation_stroke;
+        const double validation_mean_stroke =
+            std::accumulate(strokes.begin(), strokes.end(), 0.0) / static_cast<double>(strokes.size());
         impl.encoder->train();
-        progress_.epoch_done({TrainPhase::Encoder, epoch, params_.encoder_epochs, samples(), validation_mean_score,
+        progress_.epoch_done({TrainPhase::Encoder, epoch, params_.encoder_epochs, samples(), validation_mean_stroke,
                               seconds_since(epoch_start), group_->exchange_seconds().total() - exchange_start});
         return true;
     }
@@ -391,6 +392,7 @@ private:
         model_.info().kappa = wanted_info.kappa;
         model_.info().digit_weight = wanted_info.digit_weight;
         model_.info().density_weight = wanted_info.density_weight;
+        model_.info().realness_weight = wanted_info.realness_weight;
         model_.info().threshold_quantile = wanted_info.threshold_quantile;
         model_.impl().to(device_);
         // The optimizers hold the old parameter tensors: rebuild them on the loaded ones.

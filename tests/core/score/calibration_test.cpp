@@ -1,4 +1,4 @@
-// Calibration: the threshold and scales set on normal digits held out from training, and the
+// Calibration: the thresholds and scales set on normal digits held out from training, and the
 // feature density they measure against.
 #include "oddigit/calibration.h"
 
@@ -23,10 +23,11 @@ double flagged_share(const std::vector<float>& scores, float threshold) {
     return static_cast<double>(count) / static_cast<double>(scores.size());
 }
 
-// A threshold at a quantile of held-out normal digits (0.9 here, 0.95 by default) flags the
-// rest of them, and about as many unseen normal test digits: "flagged" means "among the least
-// typical 10 % (5 %) of normal digits".
-TEST(Calibration, TheThresholdFlagsTheQuantilesShareOfNormalDigits) {
+// The two thresholds, set together at a quantile of held-out normal digits (0.9 here, 0.95 by
+// default), flag the rest of them by either channel, and about as many unseen normal test
+// digits: "flagged" means "among the least typical 10 % (5 %) of normal digits", whichever
+// question found them odd.
+TEST(Calibration, TheTwoThresholdsTogetherFlagTheQuantilesShareOfNormalDigits) {
     AnomalyModel model = test::fixture_model().clone();
     const NormalSplit split = split_normal(test::mnist().train, model.info().normal_classes, 0.1, 7);
     ImageBatch held_out;
@@ -34,23 +35,54 @@ TEST(Calibration, TheThresholdFlagsTheQuantilesShareOfNormalDigits) {
     calibrate(model, held_out, 0.9f);
     const ModelInfo& info = model.info();
     ASSERT_EQ(info.validation_scores.size(), 1000u);
+    ASSERT_EQ(info.validation_stroke.size(), 1000u);
+    ASSERT_EQ(info.validation_shape.size(), 1000u);
     EXPECT_TRUE(std::is_sorted(info.validation_scores.begin(), info.validation_scores.end()));
     EXPECT_FLOAT_EQ(info.threshold_quantile, 0.9f);
-    EXPECT_NEAR(flagged_share(info.validation_scores, info.threshold), 0.1, 0.002);
-    // The validation scores are the scores the model gives those images, to the bit.
-    std::vector<float> rescored = model.score_values(held_out);
-    std::sort(rescored.begin(), rescored.end());
-    EXPECT_EQ(rescored, info.validation_scores);
+    EXPECT_NEAR(flagged_share(info.validation_scores, kFlagRatio), 0.1, 0.002);
+    // Each channel alone flags less than the share: both take part, at one common quantile.
+    const double stroke_share = flagged_share(info.validation_stroke, info.stroke_threshold);
+    const double shape_share = flagged_share(info.validation_shape, info.shape_threshold);
+    test::print_measured("held-out digits flagged by the stroke channel", stroke_share);
+    test::print_measured("held-out digits flagged by the shape channel", shape_share);
+    EXPECT_GT(stroke_share, 0.03);
+    EXPECT_GT(shape_share, 0.03);
+    EXPECT_LT(stroke_share, 0.1);
+    EXPECT_NEAR(stroke_share, shape_share, 0.002);
+    EXPECT_NEAR(1.0 - info.channel_quantile, stroke_share, 1e-6);
+    // The validation scores and ratios are those the model gives those images, to the bit.
+    const std::vector<ImageScore> rescored = model.score(held_out);
+    std::vector<float> scores;
+    for (size_t i = 0; i < rescored.size(); ++i) {
+        scores.push_back(rescored[i].score);
+        EXPECT_EQ(rescored[i].stroke_ratio, info.validation_stroke[i] / info.stroke_threshold) << i;
+        EXPECT_EQ(rescored[i].shape_ratio, info.validation_shape[i] / info.shape_threshold) << i;
+    }
+    std::sort(scores.begin(), scores.end());
+    EXPECT_EQ(scores, info.validation_scores);
     const std::vector<float> test_scores = model.score_values(test::test_digits(ClassSet::all(), 1000));
-    test::print_measured("test digits flagged at the held-out 0.9 quantile", flagged_share(test_scores, info.threshold));
+    test::print_measured("test digits flagged at the held-out 0.9 quantile", flagged_share(test_scores, kFlagRatio));
     // Test digits are a little less typical than the held-out training ones (0.12-0.14 seen).
-    EXPECT_GT(flagged_share(test_scores, info.threshold), 0.07);
-    EXPECT_LT(flagged_share(test_scores, info.threshold), 0.17);
-    // Heat is drawn in full colour from the same quantile of the pixel parts.
+    EXPECT_GT(flagged_share(test_scores, kFlagRatio), 0.07);
+    EXPECT_LT(flagged_share(test_scores, kFlagRatio), 0.17);
+    // Heat is drawn in full colour from the channels' quantile of the pixel parts.
     std::vector<float> pixel_parts;
-    for (const ImageScore& s : model.score(held_out)) pixel_parts.push_back(s.pixel_residual);
-    EXPECT_NEAR(flagged_share(pixel_parts, info.heat_full_scale), 0.1, 0.002);
+    for (const ImageScore& s : rescored) pixel_parts.push_back(s.pixel_residual);
+    EXPECT_NEAR(flagged_share(pixel_parts, info.heat_full_scale), stroke_share, 0.002);
     EXPECT_THROW(calibrate(model, ImageBatch{}, 0.95f), Error);
+}
+
+// A model whose shape terms all weigh 0 has one channel: its threshold alone takes the share.
+TEST(Calibration, WithoutShapeTermsTheStrokeChannelTakesTheWholeShare) {
+    AnomalyModel model = test::fixture_model().clone();
+    model.info().digit_weight = 0;
+    model.info().density_weight = 0;
+    ASSERT_FALSE(has_shape_channel(model.info()));
+    const ImageBatch held_out = test::test_digits(ClassSet::all(), 1000);
+    calibrate(model, held_out, 0.9f);
+    EXPECT_EQ(model.info().shape_threshold, 0.0f);
+    EXPECT_NEAR(flagged_share(model.info().validation_stroke, model.info().stroke_threshold), 0.1, 0.002);
+    for (const ImageScore& s : model.score(test::foreign_images(20, 1))) EXPECT_EQ(s.shape_ratio, 0.0f);
 }
 
 TEST(Calibration, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {
@@ -66,29 +98,36 @@ TEST(Calibration, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {
     }
     AnomalyModel stale = AnomalyModel::load(path, StaleCalibration::Drop);
     EXPECT_TRUE(stale.info().validation_scores.empty());
-    EXPECT_EQ(stale.info().threshold, 0.0f);
+    EXPECT_TRUE(stale.info().validation_stroke.empty());
+    EXPECT_EQ(stale.info().stroke_threshold, 0.0f);
+    EXPECT_EQ(stale.info().shape_threshold, 0.0f);
 
-    // Rescoring the normal images the model held out gives back the validation scores and
-    // threshold it was saved with (to float rounding: they were computed on another CPU).
+    // Rescoring the normal images the model held out gives back the validation values and
+    // thresholds it was saved with (to float rounding: they were computed on another CPU).
     const nlohmann::json training = nlohmann::json::parse(test::fixture_model().info().training_json);
     const NormalSplit split = split_normal(test::mnist().train, test::fixture_model().info().normal_classes, 0.1,
                                            training.at("seed").get<uint64_t>());
     ASSERT_EQ(split.validation.size(), training.at("validation_images").get<int64_t>());
     calibrate(stale, split.validation, test::fixture_model().info().threshold_quantile);
-    const std::vector<float>& saved = test::fixture_model().info().validation_scores;
-    const std::vector<float>& redone = stale.info().validation_scores;
-    ASSERT_EQ(redone.size(), saved.size());
+    const ModelInfo& saved = test::fixture_model().info();
+    const ModelInfo& redone = stale.info();
+    ASSERT_EQ(redone.validation_stroke.size(), saved.validation_stroke.size());
     double worst = 0;
-    for (size_t i = 0; i < saved.size(); ++i) worst = std::max(worst, std::abs(redone[i] - saved[i]) / (saved[i] + 1e-6));
+    for (size_t i = 0; i < saved.validation_stroke.size(); ++i)
+        for (const auto& [a, b] : {std::pair{redone.validation_stroke[i], saved.validation_stroke[i]},
+                                   std::pair{redone.validation_shape[i], saved.validation_shape[i]}})
+            worst = std::max(worst, std::abs(a - b) / (std::abs(b) + 1e-6));
     EXPECT_LT(worst, 1e-4);
-    EXPECT_NEAR(stale.info().threshold, test::fixture_model().info().threshold, 1e-4 * test::fixture_model().info().threshold);
+    EXPECT_NEAR(redone.stroke_threshold, saved.stroke_threshold, 1e-4 * saved.stroke_threshold);
+    EXPECT_NEAR(redone.shape_threshold, saved.shape_threshold, 1e-4 * saved.shape_threshold);
     stale.save(path);
-    EXPECT_EQ(AnomalyModel::load(path).info().threshold, stale.info().threshold);
+    EXPECT_EQ(AnomalyModel::load(path).info().stroke_threshold, redone.stroke_threshold);
+    EXPECT_EQ(AnomalyModel::load(path).info().shape_threshold, redone.shape_threshold);
 }
 
 // The density weight reads on the residuals' scale whatever the density's own units: a density
 // whose distances are all 4 times as large gets a quarter of the scale, and every score and
-// the threshold stay where they were.
+// the shape threshold stay where they were.
 TEST(Calibration, TheDensityTermIsWeighedOnTheResidualsScaleWhateverItsUnits) {
     const std::string path = test::scratch_dir() + "/density-units.safetensors";
     const std::string four_times = test::scratch_dir() + "/density-units-x4.safetensors";
@@ -110,7 +149,7 @@ TEST(Calibration, TheDensityTermIsWeighedOnTheResidualsScaleWhateverItsUnits) {
     calibrate(model, held_out, 0.95f);
     calibrate(larger, held_out, 0.95f);
     EXPECT_NEAR(larger.info().density_scale, model.info().density_scale / 4, 1e-5 * model.info().density_scale);
-    EXPECT_NEAR(larger.info().threshold, model.info().threshold, 1e-5 * model.info().threshold);
+    EXPECT_NEAR(larger.info().shape_threshold, model.info().shape_threshold, 1e-5 * model.info().shape_threshold);
     const ImageBatch others = test::foreign_images(50, 3);
     const std::vector<float> expected = model.score_values(others), got = larger.score_values(others);
     for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-5 * expected[i]) << i;

@@ -13,6 +13,7 @@
 #include "oddigit/metrics.h"
 #include "oddigit/safetensors.h"
 #include "oddigit/runtime.h"
+#include "oddigit/score.h"
 #include "test_support.h"
 
 namespace oddigit {
@@ -107,7 +108,7 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
     EXPECT_EQ(info.density_weight, params.density_weight);
     EXPECT_GT(info.density_scale, 0.0f);
     EXPECT_EQ(info.validation_scores.size(), static_cast<size_t>(split.validation.size()));
-    EXPECT_NEAR(result.model.validation_percentile(info.threshold), 0.95, 0.01);
+    EXPECT_NEAR(result.model.validation_percentile(kFlagRatio), 0.95, 0.01);
     const std::vector<float> held_out = result.model.score_values(split.validation);
     EXPECT_EQ(*std::max_element(held_out.begin(), held_out.end()), info.validation_scores.back());
 }
@@ -214,7 +215,8 @@ TEST(Train, AnEncoderTrainedOnAFinishedModelsGanIsTheOneItsFullRunTrained) {
                                    "encoder.project.weight", "encoder.down14.weight"})
         EXPECT_LT(largest_difference(dir + "/full.safetensors", params.output_path, name), 1e-4) << name;
     const AnomalyModel full = AnomalyModel::load(dir + "/full.safetensors");
-    EXPECT_NEAR(again.model.info().threshold, full.info().threshold, 1e-4);
+    EXPECT_NEAR(again.model.info().stroke_threshold, full.info().stroke_threshold, 1e-4);
+    EXPECT_NEAR(again.model.info().shape_threshold, full.info().shape_threshold, 1e-4);
     EXPECT_EQ(again.model.info().created_by, full.info().created_by);
 
     // A GAN from another release is named beside the release that trained the encoder.
@@ -401,7 +403,7 @@ TEST(Train, ResumingAFinishedRunAppliesTheNewKappaAndRecalibrates) {
     const NormalSplit split = subset(ClassSet::single(5), 320);
     TrainParams params = quick_params(1, 1);
     params.output_path = dir + "/m.safetensors";
-    const float first_threshold = train(split.train, split.validation, params).model.info().threshold;
+    const float first_threshold = train(split.train, split.validation, params).model.info().stroke_threshold;
 
     params.resume = true;
     params.kappa = 5.0f;
@@ -409,8 +411,9 @@ TEST(Train, ResumingAFinishedRunAppliesTheNewKappaAndRecalibrates) {
     const AnomalyModel saved = AnomalyModel::load(params.output_path);
     EXPECT_EQ(saved.info().kappa, 5.0f);
     EXPECT_EQ(resumed.model.info().kappa, 5.0f);
-    EXPECT_GT(saved.info().threshold, first_threshold) << "a larger feature weight raises every score";
-    EXPECT_EQ(saved.info().threshold, resumed.model.info().threshold);
+    EXPECT_GT(saved.info().stroke_threshold, first_threshold) << "a larger feature weight raises every stroke value";
+    EXPECT_EQ(saved.info().stroke_threshold, resumed.model.info().stroke_threshold);
+    EXPECT_EQ(saved.info().shape_threshold, resumed.model.info().shape_threshold);
     EXPECT_EQ(saved.info().validation_scores, resumed.model.info().validation_scores);
 }
 
@@ -456,7 +459,7 @@ TEST(Train, TrainsOnCudaWhereThereIsOne) {
     ASSERT_EQ(result.outcome, TrainOutcome::Finished);
     const std::vector<float> scores = result.model.score_values(split.validation);
     for (float score : scores) EXPECT_TRUE(std::isfinite(score));
-    EXPECT_GT(result.model.info().threshold, 0.0f);
+    EXPECT_GT(result.model.info().stroke_threshold, 0.0f);
 }
 
 TEST(Train, RejectsUnusableInput) {
