@@ -1,6 +1,7 @@
 #!/bin/sh
 # Screenshots of the three views in the light and the dark scheme, at 1x and 2x scaling,
-# taken by the UI tests of each view at their key moments: docs/screenshots/<scheme>-<scale>x/<view>.png.
+# taken by the UI tests of each view at their key moments: docs/screenshots/<scheme>-<scale>x/<name>.png
+# (draw, draw-letter, train, explore).
 # Needs a build with the GUI (scripts/build.sh) and MNIST; takes about 5 minutes.
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,9 +15,9 @@ for scheme in light dark; do
             ODDIGIT_SCREENSHOT_DIR=$shots ODDIGIT_SCREENSHOT_SCHEME=$scheme QT_SCALE_FACTOR=$scale \
                 QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=1 "$build/tests/oddigit_ui_${view}_view_tests" \
                 >"$shots/log" 2>&1 || { cat "$shots/log"; exit 1; }
-            cp "$shots/$view.png" "$out/"
         done
+        for name in draw draw-letter train explore; do cp "$shots/$name.png" "$out/"; done
         rm -rf "$shots"
-        echo "$out: draw, train, explore"
+        echo "$out: draw, draw-letter, train, explore"
     done
 done
