@@ -207,7 +207,7 @@ QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVec
     }
     for (double drop : drops) shares.append(totalDrop > 0 ? drop / totalDrop : 0.0);
     const int best = static_cast<int>(std::max_element(drops.begin(), drops.end()) - drops.begin());
-    if (drops[best] < kMinimumOddShare * ratio) return {};
+    if (!(drops[best] > 0) || drops[best] < kMinimumOddShare * ratio) return {};
     oddStroke = best;
     const double without = ratioOf(result.without[best], lead);
     const QString channel = lead == oddigit::Channel::Shape ? tr("shape") : tr("stroke");

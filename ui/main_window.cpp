@@ -23,6 +23,7 @@
 #include "model_store.h"
 #include "oddigit/preprocess.h"
 #include "train_view.h"
+#include "oddigit/score.h"
 
 namespace {
 // Largest image opened, in pixels: far beyond any scan or photo of a digit.
@@ -178,10 +179,13 @@ void MainWindow::onModelChanged() {
     explore_->setModel(model);
     const QString name = model ? QFileInfo(store_->path()).fileName() : tr("no model");
     setWindowTitle(tr("%1 — Oddigit").arg(name));
+    const auto shape = [&] {
+        return oddigit::has_shape_channel(model->info()) ? QString::number(model->info().shape_threshold, 'g', 3) : tr("none");
+    };
     modelLabel_->setText(model ? tr("%1 · %2 · thresholds: stroke %3, shape %4")
                                      .arg(name, store_->normalClassesText())
                                      .arg(model->info().stroke_threshold, 0, 'g', 3)
-                                     .arg(model->info().shape_threshold, 0, 'g', 3)
+                                     .arg(shape())
                                : tr("No model: File > Open Model"));
 }
 

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
+#include <limits>
 #include <ostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -35,16 +37,24 @@ using nlohmann::json;
 constexpr int64_t kEncoderChunk = 2048;
 constexpr int64_t kLatentSearchChunk = 64;
 
+// A CSV field: quoted, with its quotes doubled, when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
 // The CSV: one row per image. In search mode the channel columns, flagged and the percentile
 // are empty: the search loss has no calibration.
 void write_csv(std::ostream& out, const AnomalyModel& model, const std::vector<ImageScore>& scores,
                const std::vector<std::string>& names, bool calibrated) {
+    // Enough digits that a ratio just under 1 never reads as 1.
+    out << std::setprecision(std::numeric_limits<float>::max_digits10);
     out << "index,score,flagged,channel,stroke_ratio,shape_ratio,pixel_residual,feature_residual,not_digit,"
            "feature_density,realness,best_digit,validation_percentile,source\n";
     for (size_t i = 0; i < scores.size(); ++i) {
         const ImageScore& score = scores[i];
-        std::string source = names[i];
-        if (source.find_first_of(",\"") != std::string::npos) source = "\"" + source + "\"";
         out << i << ',' << score.score << ',';
         if (calibrated)
             out << (flagged(score) ? 1 : 0) << ',' << channel_name(fired_channel(score)) << ',' << score.stroke_ratio
@@ -54,7 +64,7 @@ void write_csv(std::ostream& out, const AnomalyModel& model, const std::vector<I
         out << score.pixel_residual << ',' << score.feature_residual << ',' << score.not_digit << ','
             << score.feature_density << ',' << score.realness << ',' << score.best_digit << ',';
         if (calibrated) out << model.validation_percentile(score.score);
-        out << ',' << source << '\n';
+        out << ',' << csv_field(names[i]) << '\n';
     }
 }
 
@@ -115,6 +125,8 @@ int run_score(const ScoreOptions& options) {
         print_verdicts(model, scores, names, calibrated);
     } else if (options.csv_path == "-") {
         write_csv(std::cout, model, scores, names, calibrated);
+        std::cout.flush();
+        if (!std::cout) throw Error("cannot write the CSV to standard output");
     } else {
         std::ofstream csv(options.csv_path);
         if (!csv) throw Error("cannot write '" + options.csv_path + "'");

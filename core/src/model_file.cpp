@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "oddigit/error.h"
+#include "oddigit/score.h"
 #include "oddigit/train.h"
 
 namespace oddigit::detail {
@@ -212,6 +213,9 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         }
         if (validation[0].size() != validation[1].size())
             throw Error("'" + path + "': its validation stroke and shape values differ in number");
+        for (const std::vector<float>& values : validation)
+            if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }))
+                throw Error("'" + path + "': a validation value is not a finite number");
     } else {
         // A stale calibration's tensors are left behind with it.
         for (const auto& entry : file.tensors)
@@ -246,6 +250,12 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         info.validation_stroke = std::move(validation[0]);
         info.validation_shape = std::move(validation[1]);
         info.update_validation_scores();
+        // A calibrated model (one with validation values; a resume file may have none yet)
+        // flags by every channel it has.
+        if (!info.validation_stroke.empty() &&
+            (!(info.stroke_threshold > 0) || (info.shape_threshold > 0) != has_shape_channel(info)))
+            throw Error("'" + path + "': its thresholds (stroke " + exact_text(info.stroke_threshold) + ", shape " +
+                        exact_text(info.shape_threshold) + ") do not fit its score's channels");
     }
     if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");
     if (metadata.count("oddigit.created_by")) info.created_by = metadata.at("oddigit.created_by");

@@ -40,7 +40,7 @@ TEST(Model, ScoreIsTheLargerOfTheStrokeAndShapeRatios) {
                             info.shape_threshold;
         EXPECT_NEAR(s.stroke_ratio, stroke, 1e-5 * (1 + stroke));
         EXPECT_NEAR(s.shape_ratio, shape, 1e-5 * (1 + shape));
-        EXPECT_EQ(s.score, std::max(s.stroke_ratio, s.shape_ratio));
+        EXPECT_NEAR(s.score, std::max(stroke, shape), 1e-5 * (1 + std::max(stroke, shape)));
         EXPECT_GE(s.realness, 0.0f);
         EXPECT_GE(s.not_digit, 0.0f);
         EXPECT_GE(s.feature_density, 0.0f);

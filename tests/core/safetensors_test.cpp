@@ -177,6 +177,13 @@ TEST(ModelFile, RefusesForeignDamagedAndMismatchedFiles) {
     safetensors::write(dir + "/garbled.safetensors", garbled);
     EXPECT_NE(load_error(dir + "/garbled.safetensors").find("not a number"), std::string::npos);
 
+    // A calibrated model whose shape threshold is gone would never flag a shape.
+    safetensors::File unflaggable = safetensors::read(test::fixture_model_path());
+    unflaggable.metadata["oddigit.shape_threshold"] = "0";
+    safetensors::write(dir + "/unflaggable.safetensors", unflaggable);
+    EXPECT_NE(load_error(dir + "/unflaggable.safetensors").find("do not fit its score's channels"), std::string::npos)
+        << load_error(dir + "/unflaggable.safetensors");
+
     auto bytes = read_bytes(dir + "/model.safetensors");
     bytes.resize(bytes.size() / 2);
     write_bytes(dir + "/truncated.safetensors", bytes);

