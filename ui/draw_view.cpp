@@ -41,13 +41,6 @@ QPixmap enlarged(const QImage& image) {
     return QPixmap::fromImage(image.scaled(kPreviewSide, kPreviewSide, Qt::IgnoreAspectRatio, Qt::FastTransformation));
 }
 
-// The channel a stroke's removal is weighed by: the one that flagged the drawing, else the
-// one nearer its threshold.
-oddigit::Channel leadingChannel(const DrawingScore& result) {
-    if (result.channel != oddigit::Channel::None) return result.channel;
-    return result.score.shape_ratio > result.score.stroke_ratio ? oddigit::Channel::Shape : oddigit::Channel::Stroke;
-}
-
 double ratioOf(const oddigit::ImageScore& score, oddigit::Channel channel) {
     return channel == oddigit::Channel::Shape ? score.shape_ratio : score.stroke_ratio;
 }
@@ -197,7 +190,8 @@ QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVec
     oddStroke = -1;
     shares.clear();
     if (result.without.isEmpty()) return {};
-    const oddigit::Channel lead = leadingChannel(result);
+    // A stroke's removal is weighed by the leading channel: the one that flagged the drawing, if any.
+    const oddigit::Channel lead = oddigit::leading_channel(result.score);
     const double ratio = ratioOf(result.score, lead);
     double totalDrop = 0;
     QVector<double> drops;

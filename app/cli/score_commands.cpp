@@ -78,11 +78,8 @@ void print_verdicts(const AnomalyModel& model, const std::vector<ImageScore>& sc
             std::printf("%s  search loss %.4f\n", names[i].c_str(), score.score);
             continue;
         }
-        const Channel channel = fired_channel(score);
-        const bool shape_leads = channel == Channel::Shape || (channel == Channel::None && score.shape_ratio > score.stroke_ratio);
         std::printf("%s  %s  %s %.2fx  percentile %.1f\n", names[i].c_str(), verdict(model.info(), score).c_str(),
-                    shape_leads ? "shape" : "stroke", shape_leads ? score.shape_ratio : score.stroke_ratio,
-                    100.0 * model.validation_percentile(score.score));
+                    channel_name(leading_channel(score)), score.score, 100.0 * model.validation_percentile(score.score));
     }
 }
 

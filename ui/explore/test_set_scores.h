@@ -14,7 +14,7 @@ struct TestSetScores {
     std::vector<float> tsne;      // computed on demand: empty until then
     int latentDim = 0;
 
-    // Whether image i's score is led by its shape channel (else by its stroke channel): the
-    // channel that flags it at any threshold its score reaches.
+    // Whether image i's score is led by its shape channel, as oddigit::leading_channel() says
+    // of an ImageScore (the pass keeps only the ratios).
     bool shapeLeads(size_t i) const { return shapeRatios[i] > strokeRatios[i]; }
 };

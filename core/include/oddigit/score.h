@@ -75,12 +75,14 @@ constexpr double kFlagRatio = 1.0;
 // Whether an image scored in encoder mode is flagged by the model's calibration.
 inline bool flagged(const ImageScore& score) { return flagged(score.score, kFlagRatio); }
 
-// Which channel flagged an image: the one whose ratio reaches 1, the larger if both do.
 enum class Channel { None, Stroke, Shape };
-inline Channel fired_channel(const ImageScore& score) {
-    if (!flagged(score)) return Channel::None;
+// The channel nearer its threshold: the larger ratio (the stroke channel on a tie), whose
+// ratio is the score, so it is the one that flags the image at any threshold the score reaches.
+inline Channel leading_channel(const ImageScore& score) {
     return score.shape_ratio > score.stroke_ratio ? Channel::Shape : Channel::Stroke;
 }
+// Which channel flagged an image: the leading one, when its ratio reaches 1.
+inline Channel fired_channel(const ImageScore& score) { return flagged(score) ? leading_channel(score) : Channel::None; }
 // "stroke", "shape" or "" (for None): the CSV's and the JSON's spelling.
 inline const char* channel_name(Channel channel) {
     return channel == Channel::Stroke ? "stroke" : channel == Channel::Shape ? "shape" : "";
