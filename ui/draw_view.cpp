@@ -273,7 +273,8 @@ void DrawView::onScored(const DrawingScore& result) {
 void DrawView::refreshHeat() {
     if (!model_ || last_.blank) return;
     const QCPColorGradient gradient = image_conversions::chosenColormap();
-    const QImage heat = image_conversions::heatImage(last_.score.heatmap, model_->info().heat_full_scale, gradient);
+    const QImage heat = image_conversions::heatImage(
+        last_.score.heatmap, oddigit::thresholds_for(model_->info(), last_.input_kind).heat_full_scale, gradient);
     heat_->setPixmap(enlarged(image_conversions::overBlack(heat)));
     canvas_->setHeat(heat, last_.gridToLogical);
 }

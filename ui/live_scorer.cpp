@@ -34,12 +34,15 @@ DrawingScore scoreDrawing(const StrokeList& strokes, const QImage& background, q
             batch.append(without.data());
         }
     }
-    std::vector<oddigit::ImageScore> scores = model.score(batch);
+    result.input_kind = background.isNull() ? oddigit::InputKind::Drawn : oddigit::InputKind::Scanned;
+    oddigit::ScoreParams params;
+    params.input = result.input_kind;
+    std::vector<oddigit::ImageScore> scores = model.score(batch, params);
     result.score = std::move(scores.front());
     for (size_t i = 1; i < scores.size(); ++i) result.without.append(std::move(scores[i]));
     result.flagged = oddigit::flagged(result.score);
     result.channel = oddigit::fired_channel(result.score);
-    result.percentile = model.validation_percentile(result.score.score);
+    result.percentile = model.validation_percentile(oddigit::scanned_score(model.info(), result.score));
     // Grid pixel (u, v) covers [u, u+1); its centre u + 0.5 maps back to canvas pixel
     // ((u - offset) / scale) + 0.5.
     result.gridToLogical = QTransform::fromTranslate(-0.5 - placement.offset_x, -0.5 - placement.offset_y) *

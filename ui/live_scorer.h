@@ -21,7 +21,10 @@ struct DrawingScore {
     oddigit::ImageScore score;          // channel ratios, terms, heatmap, reconstruction
     bool flagged = false;
     oddigit::Channel channel = oddigit::Channel::None;  // the channel that flagged it
-    double percentile = 0;              // share of normal validation scores below
+    // A drawing is measured against the canvas calibration; an opened image (the canvas's
+    // background) is scanned and keeps the MNIST one.
+    oddigit::InputKind input_kind = oddigit::InputKind::Drawn;
+    double percentile = 0;              // share of normal held-out images whose score is below its score on their scale
     QTransform gridToLogical;           // where the 28x28 grid sits on the canvas
     QVector<oddigit::ImageScore> without;  // per stroke: the drawing scored without it
     double milliseconds = 0;            // preprocessing and scoring

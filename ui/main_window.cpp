@@ -179,14 +179,20 @@ void MainWindow::onModelChanged() {
     explore_->setModel(model);
     const QString name = model ? QFileInfo(store_->path()).fileName() : tr("no model");
     setWindowTitle(tr("%1 — Oddigit").arg(name));
-    const auto shape = [&] {
-        return oddigit::has_shape_channel(model->info()) ? QString::number(model->info().shape_threshold, 'g', 3) : tr("none");
+    if (!model) {
+        modelLabel_->setText(tr("No model: File > Open Model"));
+        return;
+    }
+    const oddigit::ModelInfo& info = model->info();
+    const auto thresholds = [&](oddigit::InputKind input) {
+        const oddigit::ChannelThresholds set = oddigit::thresholds_for(info, input);
+        return tr("stroke %1, shape %2")
+            .arg(set.stroke, 0, 'g', 3)
+            .arg(oddigit::has_shape_channel(info) ? QString::number(set.shape, 'g', 3) : tr("none"));
     };
-    modelLabel_->setText(model ? tr("%1 · %2 · thresholds: stroke %3, shape %4")
-                                     .arg(name, store_->normalClassesText())
-                                     .arg(model->info().stroke_threshold, 0, 'g', 3)
-                                     .arg(shape())
-                               : tr("No model: File > Open Model"));
+    QString text = tr("%1 · %2 · thresholds: %3").arg(name, store_->normalClassesText(), thresholds(oddigit::InputKind::Scanned));
+    if (oddigit::has_canvas_calibration(info)) text += tr("; drawings: %1").arg(thresholds(oddigit::InputKind::Drawn));
+    modelLabel_->setText(text);
 }
 
 void MainWindow::saveOverlay() {

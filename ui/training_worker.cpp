@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QTextStream>
 
+#include "oddigit/canvas_calibration.h"
 #include "oddigit/mnist.h"
 
 TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
@@ -61,8 +62,13 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
         oddigit::NormalSplit split = oddigit::split_normal(mnist.train, job.params.normal_classes,
                                                            job.validationFraction, job.params.seed);
         if (job.trainLimit > 0) split.train.keep_first(job.trainLimit);
-        const oddigit::TrainResult result = oddigit::train(split.train, split.validation, job.params, callbacks, &control);
+        oddigit::TrainResult result = oddigit::train(split.train, split.validation, job.params, callbacks, &control);
         const bool finished = result.outcome == oddigit::TrainOutcome::Finished;
+        // A cancelled training stops at once, on the MNIST calibration alone.
+        if (finished) {
+            oddigit::calibrate_for_canvas(result.model, split.validation);
+            result.model.save(job.params.output_path);
+        }
         report(finished, finished ? tr("finished in %1 s").arg(result.seconds, 0, 'f', 0)
                                   : tr("cancelled; the last finished epoch is saved"));
     } catch (const std::exception& error) {

@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "oddigit/error.h"
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+#include "oddigit/canvas_calibration.h"
+#endif
 
 namespace oddigit::cli {
 
@@ -52,6 +55,12 @@ NormalSplit training_split(const AnomalyModel& model, const std::string& model_p
                     " images, this split has " + std::to_string(split.validation.size()) +
                     ": pass the --validation-fraction it was trained with");
     return split;
+}
+
+void calibrate_canvas_where_built([[maybe_unused]] AnomalyModel& model, [[maybe_unused]] const ImageBatch& validation) {
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    calibrate_for_canvas(model, validation);
+#endif
 }
 
 }  // namespace oddigit::cli

@@ -30,4 +30,8 @@ std::string progress_text(const TrainProgress& p);
 NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const MnistSet& mnist,
                            double validation_fraction);
 
+// Sets the model's canvas calibration from its held-out images, in a build that reads images
+// (ODDIGIT_IMAGE_IO); a build without leaves drawings on the MNIST calibration.
+void calibrate_canvas_where_built(AnomalyModel& model, const ImageBatch& validation);
+
 }  // namespace oddigit::cli

@@ -124,6 +124,10 @@ int main(int argc, char** argv) {
     score_command->add_option("--heatmaps", score.heatmaps_path, "float32 IDX file of N x 28 x 28 heatmaps to write");
     score_command->add_option("--pictures", score.pictures_dir, "folder to write one PNG per image into: input, reconstruction, heatmap")
         ->check(CLI::ExistingDirectory);
+    score_command->add_flag_function(
+        "--drawn", [&](int64_t) { score.params.input = InputKind::Drawn; },
+        "the images were drawn on a canvas (round pen, as the app's Draw view): measure them against the model's "
+        "canvas calibration, as the Draw view does");
     add_threads_option(*score_command, threads);
     add_score_settings(*score_command, score.params);
     add_device_option(*score_command, score.device);

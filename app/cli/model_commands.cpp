@@ -30,12 +30,18 @@ int run_calibrate(const CalibrateOptions& options) {
     }
     if (options.realness_weight >= 0) model.info().realness_weight = options.realness_weight;
     calibrate(model, validation, model.info().threshold_quantile);
+    calibrate_canvas_where_built(model, validation);
     const std::string output = options.output_path.empty() ? options.model_path : options.output_path;
     model.save(output);
+    const ModelInfo& info = model.info();
     std::printf("calibrated on %lld held-out images: stroke threshold %.5f, shape threshold %.5f, each at its %.4f "
-                "quantile (%.0f%% of the held-out images unflagged); saved to %s\n",
-                static_cast<long long>(validation.size()), model.info().stroke_threshold, model.info().shape_threshold,
-                model.info().channel_quantile, 100.0 * model.info().threshold_quantile, output.c_str());
+                "quantile (%.0f%% of the held-out images unflagged)",
+                static_cast<long long>(validation.size()), info.stroke_threshold, info.shape_threshold,
+                info.channel_quantile, 100.0 * info.threshold_quantile);
+    if (has_canvas_calibration(info))
+        std::printf("; for drawings, on them redrawn: stroke %.5f, shape %.5f", info.canvas_stroke_threshold,
+                    info.canvas_shape_threshold);
+    std::printf("; saved to %s\n", output.c_str());
     return 0;
 }
 
@@ -71,6 +77,12 @@ int run_info(const std::string& model_path) {
                 "flagged\n",
                 info.channel_quantile, 100.0 * (1.0 - info.threshold_quantile), info.validation_scores.size());
     std::printf("heat full scale: %.6f (heat drawn in full colour from here)\n", info.heat_full_scale);
+    if (has_canvas_calibration(info))
+        std::printf("for drawings:    stroke threshold %.6f, shape threshold %.6f, heat full scale %.6f (the canvas "
+                    "calibration: the held-out images redrawn as the canvas draws)\n",
+                    info.canvas_stroke_threshold, info.canvas_shape_threshold, info.canvas_heat_full_scale);
+    else
+        std::printf("for drawings:    the thresholds above (no canvas calibration: run calibrate)\n");
     std::printf("training:        %s\n", info.training_json.c_str());
     return 0;
 }

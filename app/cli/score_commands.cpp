@@ -63,7 +63,7 @@ void write_csv(std::ostream& out, const AnomalyModel& model, const std::vector<I
             out << ",,,,";
         out << score.pixel_residual << ',' << score.feature_residual << ',' << score.not_digit << ','
             << score.feature_density << ',' << score.realness << ',' << score.best_digit << ',';
-        if (calibrated) out << model.validation_percentile(score.score);
+        if (calibrated) out << model.validation_percentile(scanned_score(model.info(), score));
         out << ',' << csv_field(names[i]) << '\n';
     }
 }
@@ -79,7 +79,7 @@ void print_verdicts(const AnomalyModel& model, const std::vector<ImageScore>& sc
             continue;
         }
         std::printf("%s  %s  %s %.2fx  percentile %.1f\n", names[i].c_str(), verdict(model.info(), score).c_str(),
-                    channel_name(leading_channel(score)), score.score, 100.0 * model.validation_percentile(score.score));
+                    channel_name(leading_channel(score)), score.score, 100.0 * model.validation_percentile(scanned_score(model.info(), score)));
     }
 }
 
@@ -115,6 +115,7 @@ int run_score(const ScoreOptions& options) {
     const double seconds = seconds_since(start);
 
     const bool calibrated = options.params.mode == ScoreMode::Encoder;
+    const ChannelThresholds thresholds = thresholds_for(model.info(), options.params.input);
     const int64_t flagged_count = std::count_if(scores.begin(), scores.end(), [&](const ImageScore& score) {
         return calibrated && flagged(score);
     });
@@ -141,7 +142,7 @@ int run_score(const ScoreOptions& options) {
         for (size_t i = 0; i < scores.size(); ++i) {
             char name[32];
             std::snprintf(name, sizeof name, "/%06zu.png", i);
-            write_score_picture(options.pictures_dir + name, images.at(static_cast<int64_t>(i)), scores[i], model.info().heat_full_scale);
+            write_score_picture(options.pictures_dir + name, images.at(static_cast<int64_t>(i)), scores[i], thresholds.heat_full_scale);
         }
 #else
         throw Error("--pictures needs a build with ODDIGIT_IMAGE_IO");
@@ -152,8 +153,9 @@ int run_score(const ScoreOptions& options) {
     std::fprintf(summary, "scored %zu images with %s in %.2f s (%.2f ms/image)", scores.size(), model_path.c_str(),
                  seconds, 1000.0 * seconds / std::max<size_t>(1, scores.size()));
     if (calibrated)
-        std::fprintf(summary, ": %lld flagged (stroke threshold %.5f, shape threshold %.5f)\n",
-                     static_cast<long long>(flagged_count), model.info().stroke_threshold, model.info().shape_threshold);
+        std::fprintf(summary, ": %lld flagged (stroke threshold %.5f, shape threshold %.5f%s)\n",
+                     static_cast<long long>(flagged_count), thresholds.stroke, thresholds.shape,
+                     options.params.input == InputKind::Drawn && has_canvas_calibration(model.info()) ? ", the canvas calibration" : "");
     else
         std::fprintf(summary, "; the search loss has no threshold, so none is flagged\n");
     return 0;

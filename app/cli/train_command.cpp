@@ -87,6 +87,10 @@ int run_train(const TrainOptions& options) {
     TrainProgress last;
     TrainResult result = train(split.train, split.validation, params, terminal_callbacks(line, last));
     line.finish();
+    if (!params.output_path.empty()) {
+        calibrate_canvas_where_built(result.model, split.validation);
+        result.model.save(rank_output_path(params.output_path, distributed.rank));
+    }
     const ModelInfo& info = result.model.info();
     std::printf("trained in %s (%.1f s); model %s; stroke threshold %.5f, shape threshold %.5f (%.0f%% of held-out "
                 "images unflagged)\n",

@@ -202,7 +202,9 @@ DrawnSet draw_glyphs(const DrawnParams& params) {
 }
 
 DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
-    const std::vector<ImageScore> scores = model.score(set.images);
+    ScoreParams as_drawings;
+    as_drawings.input = InputKind::Drawn;
+    const std::vector<ImageScore> scores = model.score(set.images, as_drawings);
     const ModelInfo& info = model.info();
     DrawnReport report;
     std::vector<float> chosen_scores, held_out_scores, chosen_not_digit, digit_scores;

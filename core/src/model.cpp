@@ -50,7 +50,7 @@ detail::ScoredChunk score_chunk(AnomalyModel::Impl& model, const torch::Tensor& 
     if (params.mode == ScoreMode::LatentSearch) return detail::latent_search(model, images, params);
     torch::NoGradGuard no_grad;
     const torch::Tensor reconstruction = model.generator->forward(model.encoder->forward(images));
-    return detail::residuals(model, images, reconstruction);
+    return detail::residuals(model, images, reconstruction, thresholds_for(model.info, params.input));
 }
 
 template <typename PerChunk>
@@ -193,7 +193,9 @@ uint64_t AnomalyModel::fingerprint() const {
             }
     }
     const ModelInfo& info = impl_->info;
-    for (const float* value : {&info.stroke_threshold, &info.shape_threshold}) mix(value, sizeof *value);
+    for (const float* value : {&info.stroke_threshold, &info.shape_threshold, &info.canvas_stroke_threshold,
+                               &info.canvas_shape_threshold})
+        mix(value, sizeof *value);
     for (const auto* values : {&info.validation_stroke, &info.validation_shape})
         mix(values->data(), values->size() * sizeof(float));
     return hash;
@@ -275,6 +277,12 @@ ImageBatch AnomalyModel::generate(const std::vector<float>& latents) const {
                                              {static_cast<int64_t>(latents.size()) / dim, dim}, torch::kFloat)
                                 .to(impl_->device);
     return detail::to_images(impl_->generator->forward(z));
+}
+
+ChannelThresholds thresholds_for(const ModelInfo& info, InputKind input) {
+    if (input == InputKind::Drawn && has_canvas_calibration(info))
+        return {info.canvas_stroke_threshold, info.canvas_shape_threshold, info.canvas_heat_full_scale};
+    return {info.stroke_threshold, info.shape_threshold, info.heat_full_scale};
 }
 
 void ModelInfo::update_validation_scores() {

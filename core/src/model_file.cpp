@@ -149,6 +149,11 @@ safetensors::File to_file(const AnomalyModel& model) {
         file.metadata["oddigit.density_scale"] = exact_text(info.density_scale);
     }
     file.metadata["oddigit.heat_full_scale"] = exact_text(info.heat_full_scale);
+    if (has_canvas_calibration(info)) {
+        file.metadata["oddigit.canvas_stroke_threshold"] = exact_text(info.canvas_stroke_threshold);
+        file.metadata["oddigit.canvas_shape_threshold"] = exact_text(info.canvas_shape_threshold);
+        file.metadata["oddigit.canvas_heat_full_scale"] = exact_text(info.canvas_heat_full_scale);
+    }
     return file;
 }
 
@@ -256,6 +261,15 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
             (!(info.stroke_threshold > 0) || (info.shape_threshold > 0) != has_shape_channel(info)))
             throw Error("'" + path + "': its thresholds (stroke " + exact_text(info.stroke_threshold) + ", shape " +
                         exact_text(info.shape_threshold) + ") do not fit its score's channels");
+        // The canvas calibration is optional (files from before 0.7 have none) but whole.
+        if (metadata.count("oddigit.canvas_stroke_threshold")) {
+            info.canvas_stroke_threshold = parse_float(metadata, "oddigit.canvas_stroke_threshold", path, 0.0f);
+            info.canvas_shape_threshold = parse_float(metadata, "oddigit.canvas_shape_threshold", path, 0.0f);
+            info.canvas_heat_full_scale = parse_float(metadata, "oddigit.canvas_heat_full_scale", path, 0.0f);
+            if (!(info.canvas_stroke_threshold > 0) || (info.canvas_shape_threshold > 0) != has_shape_channel(info))
+                throw Error("'" + path + "': its canvas thresholds (stroke " + exact_text(info.canvas_stroke_threshold) +
+                            ", shape " + exact_text(info.canvas_shape_threshold) + ") do not fit its score's channels");
+        }
     }
     if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");
     if (metadata.count("oddigit.created_by")) info.created_by = metadata.at("oddigit.created_by");

@@ -119,10 +119,16 @@ TEST(Cli, CalibratesAModelMadeForAnOlderScore) {
     const CliRun run = cli("calibrate --model " + model);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("calibrated on 6000 held-out images"), std::string::npos) << run.out;
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    EXPECT_NE(run.out.find("for drawings, on them redrawn"), std::string::npos) << run.out;
+#endif
     // Rescoring the held-out images the model was calibrated on gives back its thresholds (to
     // float rounding: it was calibrated on another CPU).
     const CliRun info = cli("info " + model);
     ASSERT_EQ(info.exit_code, 0) << info.err;
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    EXPECT_NE(info.out.find("for drawings:    stroke threshold"), std::string::npos) << info.out;
+#endif
     for (const std::string key : {"stroke threshold:", "shape threshold:"}) {
         const auto threshold = [&](const std::string& text) {
             const size_t begin = text.find(key);
@@ -238,6 +244,17 @@ TEST(Cli, ScorePrintsVerdictsOrWritesTheCsvToStandardOutput) {
         << said[2];
     EXPECT_NE(said[2].find("x  percentile"), std::string::npos) << said[2];
 
+    // As drawings, against the canvas calibration: lower thresholds, so larger ratios.
+    const CliRun drawn = cli(score + " --drawn --csv -");
+    ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
+    EXPECT_NE(drawn.err.find("the canvas calibration"), std::string::npos) << drawn.err;
+    const CliRun scanned = cli(score + " --csv -");
+    const auto first_score = [](const std::string& csv) {
+        const size_t row = csv.find('\n') + 1;
+        return std::atof(csv.c_str() + csv.find(',', row) + 1);
+    };
+    EXPECT_GT(first_score(drawn.out), first_score(scanned.out)) << drawn.out << scanned.out;
+
     const CliRun piped = cli(score + " --csv -");
     ASSERT_EQ(piped.exit_code, 0) << piped.err;
     EXPECT_EQ(piped.out.rfind("index,score,flagged,channel,", 0), 0u) << piped.out;
@@ -284,6 +301,9 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
     run = cli("info " + model);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("normal classes:  0,6"), std::string::npos) << run.out;
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    EXPECT_NE(run.out.find("for drawings:    stroke threshold"), std::string::npos) << run.out;
+#endif
 
     run = cli("eval --model " + model + " --json " + dir + "/eval.json");
     ASSERT_EQ(run.exit_code, 0) << run.err;

@@ -50,6 +50,13 @@ ImageBatch test_digits(const ClassSet& digits, int64_t count) {
     return batch;
 }
 
+ImageBatch held_out_digits(int64_t count) {
+    const NormalSplit split = split_normal(mnist().train, ClassSet::all(), 0.1, 7);
+    ImageBatch batch;
+    batch.pixels.assign(split.validation.image(0), split.validation.image(count));
+    return batch;
+}
+
 }  // namespace oddigit::test
 
 #include <cmath>

@@ -17,6 +17,11 @@ std::string scratch_dir();
 // The first count test images of the given digits, in test-set order.
 ImageBatch test_digits(const ClassSet& digits, int64_t count);
 
+// The first count images that a split of the ten digits' training images holds out (10 %,
+// seed 7): normal digits to calibrate on in tests (the bundled model, split with seed 1, may
+// have learned from some of them).
+ImageBatch held_out_digits(int64_t count);
+
 }  // namespace oddigit::test
 
 namespace oddigit::test {

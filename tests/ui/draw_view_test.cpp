@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QMimeData>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -195,14 +196,35 @@ private slots:
         screenshot(window_.get(), "draw");
     }
 
+    // An opened image is a scan, not a drawing: it keeps the MNIST calibration, and its score
+    // is the one the engine gives its 28x28 input by default (as oddigit-cli score does).
+    void anOpenedImageIsMeasuredAsScanned() {
+        DrawView* view = window_->drawView();
+        view->canvas()->clear();
+        QImage scan(280, 280, QImage::Format_Grayscale8);
+        scan.fill(Qt::white);
+        QPainter painter(&scan);
+        painter.setPen(QPen(Qt::black, 22, Qt::SolidLine, Qt::RoundCap));
+        painter.drawLine(150, 40, 130, 240);
+        painter.end();
+        view->showImage(scan);
+        const DrawingScore scored = settle(view);
+        QCOMPARE(scored.input_kind, oddigit::InputKind::Scanned);
+        const oddigit::ImageScore expected = window_->modelStore()->model()->clone().score(scored.input);
+        QCOMPARE(scored.score.score, expected.score);
+        view->canvas()->clear();
+    }
+
     // A drawn M is no digit: the shape channel flags it, and the verdict says so in the same
     // colour as the gauge's shape bar; the verdict's words and colour come from one channel.
+    // It is measured as a drawing, against the canvas calibration.
     void aLetterIsCalledNotADigitByTheShapeChannel() {
         DrawView* view = window_->drawView();
         view->canvas()->clear();
         drawStroke(view->canvas(), {{60, 240}, {80, 50}, {140, 170}, {200, 50}, {220, 240}});
         const DrawingScore letter = settle(view);
         qInfo("M: stroke %.2fx, shape %.2fx", letter.score.stroke_ratio, letter.score.shape_ratio);
+        QCOMPARE(letter.input_kind, oddigit::InputKind::Drawn);
         QVERIFY(letter.flagged);
         QCOMPARE(letter.channel, oddigit::Channel::Shape);
         QVERIFY2(view->verdictText().startsWith("Not a digit (closest: "), qPrintable(view->verdictText()));

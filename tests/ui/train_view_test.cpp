@@ -232,8 +232,10 @@ private slots:
         QVERIFY(rows.contains("\nencoder,"));
         QVERIFY(!rows.contains("\ndensity,"));
         // The encoder trained with the corruption share the run started with.
-        const std::string record = oddigit::AnomalyModel::load(dir.filePath("snapshot.safetensors").toStdString()).info().training_json;
-        QVERIFY2(record.find("\"encoder_corruption\":0.25") != std::string::npos, record.c_str());
+        const oddigit::ModelInfo trained = oddigit::AnomalyModel::load(dir.filePath("snapshot.safetensors").toStdString()).info();
+        QVERIFY2(trained.training_json.find("\"encoder_corruption\":0.25") != std::string::npos, trained.training_json.c_str());
+        // A finished training leaves the model calibrated for drawings too.
+        QVERIFY(oddigit::has_canvas_calibration(trained));
     }
 
     void cleanupTestCase() { window_.reset(); }

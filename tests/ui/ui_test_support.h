@@ -43,7 +43,7 @@ struct SevenThenScribble {
 // Draws the seven on a clean canvas, then the scribble, scoring each state.
 SevenThenScribble drawSevenThenScribble(DrawView* view);
 
-// The bundled model saved under another name with both thresholds times factor: a second
+// The bundled model saved under another name with every threshold (both calibrations) times factor: a second
 // model that ranks the same but flags differently (a tiny factor flags everything).
 QString bundledWithThresholds(const QTemporaryDir& dir, float factor);
 

@@ -16,9 +16,16 @@ void fit_density(AnomalyModel& model, const LabelledImages& train_set);
 // (95th percentile less median) match that of the residual and digit parts together; then the
 // stroke and shape thresholds, each at the same quantile of its own channel, chosen so that a
 // share 1 - quantile of the images reach either; the validation channel values and scores;
-// and heat_full_scale at that quantile of the pixel parts. Throws Error when
-// validation_images is empty, when a term with a weight above 0 does not spread, or when a
-// threshold comes out at 0.
+// and heat_full_scale at that quantile of the pixel parts. Clears the canvas calibration, which
+// was set against the old scales. Throws Error when validation_images is empty, when a term
+// with a weight above 0 does not spread, or when a threshold comes out at 0.
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile);
+
+// Sets the model's canvas calibration (ModelInfo::canvas_*): the stroke and shape thresholds and
+// the heat scale, by calibrate()'s rule at the model's threshold_quantile, on the held-out
+// images redrawn as the canvas draws them (oddigit/canvas_calibration.h makes them and calls
+// this). Keeps calibrate()'s scales. Throws Error when the model is not calibrated, when the
+// set is empty, or when a threshold comes out at 0.
+void calibrate_canvas(AnomalyModel& model, const ImageBatch& redrawn_validation_images);
 
 }  // namespace oddigit

@@ -46,6 +46,13 @@ struct ModelInfo {
     // mean of their hottest heat pixels), so a drawing whose pixel part alone would reach the
     // stroke threshold has its hottest pixels near full colour.
     float heat_full_scale = 0.0f;
+    // The canvas calibration: the same two thresholds and heat scale, set at threshold_quantile
+    // on the held-out digits redrawn as the app's canvas draws them (oddigit/canvas_calibration.h).
+    // A drawing has even strokes and no blots, so it is measured against digits like it. All 0
+    // until set (and in models from before 0.7): drawings then use the thresholds above.
+    float canvas_stroke_threshold = 0.0f;
+    float canvas_shape_threshold = 0.0f;
+    float canvas_heat_full_scale = 0.0f;
     // The held-out normal images' channel values, in their order (both empty, or equally long).
     std::vector<float> validation_stroke;
     std::vector<float> validation_shape;
@@ -57,6 +64,23 @@ struct ModelInfo {
     void update_validation_scores();
 };
 
+// What an image is, which decides the calibration its channels are measured against.
+enum class InputKind {
+    Scanned,  // MNIST, image files, scans: the MNIST calibration
+    Drawn,    // drawn on the app's canvas: the canvas calibration, where the model has one
+};
+
+// The thresholds (and heat scale) an image of a kind is measured against.
+struct ChannelThresholds {
+    float stroke = 0.0f;
+    float shape = 0.0f;            // 0: no shape channel
+    float heat_full_scale = 0.0f;
+};
+// Whether the model holds a canvas calibration (ModelInfo::canvas_*).
+inline bool has_canvas_calibration(const ModelInfo& info) { return info.canvas_stroke_threshold > 0; }
+// The canvas calibration for a drawing when the model has one, else the MNIST calibration.
+ChannelThresholds thresholds_for(const ModelInfo& info, InputKind input);
+
 enum class ScoreMode {
     Encoder,       // one forward pass: z = E(x)
     LatentSearch,  // AnoGAN: z found by gradient descent on the residual loss
@@ -64,6 +88,7 @@ enum class ScoreMode {
 
 struct ScoreParams {
     ScoreMode mode = ScoreMode::Encoder;
+    InputKind input = InputKind::Scanned;  // the thresholds the ratios are taken against
     int batch_size = 256;
     // Latent search (AnoGAN, Schlegl et al. 2017): loss (1 - lambda) * R + lambda * D,
     // with R and D the L1 pixel and feature residuals.
@@ -145,7 +170,8 @@ public:
     // weight. For caches of results computed from a model.
     uint64_t fingerprint() const;
 
-    // Where a score sits among the validation scores: the fraction of them below it.
+    // Where a score on the MNIST calibration's scale (a drawing's: scanned_score() of
+    // oddigit/score.h) sits among the validation scores: the fraction of them below it.
     double validation_percentile(float score) const;
 
     struct Impl;

@@ -16,6 +16,7 @@
 // Each channel is divided by its own threshold (ModelInfo::stroke_threshold, shape_threshold),
 // giving a ratio; the score is the larger ratio, and an image is flagged when it reaches 1.
 // docs/method.md explains each term and docs/decisions.md how the weights were chosen.
+#include <algorithm>
 #include <string>
 
 #include "oddigit/model.h"
@@ -71,6 +72,15 @@ inline bool flagged(double score, double threshold) { return score >= threshold;
 
 // The score at which the model flags: a channel at its own threshold.
 constexpr double kFlagRatio = 1.0;
+
+// An encoder-mode score on the MNIST calibration's scale, whichever calibration it was scored
+// against: the larger of its channel values over the MNIST thresholds. Comparable with
+// ModelInfo::validation_scores.
+inline float scanned_score(const ModelInfo& info, const ImageScore& score) {
+    const WeightedParts<float> parts = weighted_parts(info, score);
+    return std::max(channel_ratio(parts.stroke(), info.stroke_threshold),
+                    channel_ratio(parts.shape(), info.shape_threshold));
+}
 
 // Whether an image scored in encoder mode is flagged by the model's calibration.
 inline bool flagged(const ImageScore& score) { return flagged(score.score, kFlagRatio); }

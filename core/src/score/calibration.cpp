@@ -82,35 +82,34 @@ int64_t count_reaching(const std::vector<float>& values, float threshold) {
     return std::count_if(values.begin(), values.end(), [&](float v) { return flagged(v, threshold); });
 }
 
-}  // namespace
-
-void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile_level) {
-    if (validation_images.empty()) throw Error("calibration needs validation images");
-    ModelInfo& info = model.info();
-    // Scored once: the scales weigh raw terms the channels are then summed from.
-    const std::vector<ImageScore> results = model.score(validation_images);
-    std::vector<float> reference, densities, realness;
-    for (const ImageScore& score : results) {
-        reference.push_back(weighted_parts(info, score).reference());
-        densities.push_back(score.feature_density);
-        realness.push_back(score.realness);
-    }
-    info.density_scale = info.knows_density
-                             ? spread_scale(reference, densities, info.density_weight, "feature density's distances")
-                             : 0.0f;
-    info.realness_scale = spread_scale(reference, realness, info.realness_weight, "reconstructions' realness values");
-
-    const bool shape_channel = has_shape_channel(info);
+// The held-out images' channel values under the model's weights and scales.
+struct ChannelValues {
     std::vector<float> stroke, shape, pixel_parts;
+};
+
+ChannelValues channel_values(const ModelInfo& info, const std::vector<ImageScore>& results) {
+    const bool shape_channel = has_shape_channel(info);
+    ChannelValues values;
     for (const ImageScore& score : results) {
         const WeightedParts<float> parts = weighted_parts(info, score);
-        stroke.push_back(parts.stroke());
-        shape.push_back(shape_channel ? parts.shape() : 0.0f);
-        pixel_parts.push_back(score.pixel_residual);
+        values.stroke.push_back(parts.stroke());
+        values.shape.push_back(shape_channel ? parts.shape() : 0.0f);
+        values.pixel_parts.push_back(score.pixel_residual);
     }
-    // Each channel's threshold sits at its own k-th largest value, with k as large as leaves
-    // no more than the share 1 - quantile_level of the images flagged by either channel: the
-    // share flagged grows with k, so k is found by bisection.
+    return values;
+}
+
+struct Thresholds {
+    ChannelThresholds thresholds;
+    float channel_quantile = 0;  // the share of the images under the stroke threshold
+};
+
+// Each channel's threshold sits at its own k-th largest value, with k as large as leaves no
+// more than the share 1 - quantile_level of the images flagged by either channel: the share
+// flagged grows with k, so k is found by bisection. Throws Error when a threshold is not above 0.
+Thresholds thresholds_at(const ChannelValues& values, bool shape_channel, float quantile_level) {
+    const std::vector<float>& stroke = values.stroke;
+    const std::vector<float>& shape = values.shape;
     std::vector<float> stroke_descending = stroke, shape_descending = shape;
     std::sort(stroke_descending.rbegin(), stroke_descending.rend());
     std::sort(shape_descending.rbegin(), shape_descending.rend());
@@ -133,17 +132,58 @@ void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float q
         else
             high = middle - 1;
     }
-    info.stroke_threshold = stroke_descending[low - 1];
-    info.shape_threshold = shape_channel ? shape_descending[low - 1] : 0.0f;
-    if (!(info.stroke_threshold > 0) || (shape_channel && !(info.shape_threshold > 0)))
+    Thresholds result;
+    result.thresholds.stroke = stroke_descending[low - 1];
+    result.thresholds.shape = shape_channel ? shape_descending[low - 1] : 0.0f;
+    if (!(result.thresholds.stroke > 0) || (shape_channel && !(result.thresholds.shape > 0)))
         throw Error("calibration: a channel's threshold on the " + std::to_string(count) +
-                    " validation images is not above 0, so no ratio can be taken; calibrate on more varied normal images");
-    info.channel_quantile = 1.0f - static_cast<float>(count_reaching(stroke, info.stroke_threshold)) / count;
-    info.heat_full_scale = quantile(pixel_parts, info.channel_quantile);
+                    " images is not above 0, so no ratio can be taken; calibrate on more varied normal images");
+    result.channel_quantile = 1.0f - static_cast<float>(count_reaching(stroke, result.thresholds.stroke)) / count;
+    result.thresholds.heat_full_scale = quantile(values.pixel_parts, result.channel_quantile);
+    return result;
+}
+
+}  // namespace
+
+void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile_level) {
+    if (validation_images.empty()) throw Error("calibration needs validation images");
+    ModelInfo& info = model.info();
+    // Scored once: the scales weigh raw terms the channels are then summed from.
+    const std::vector<ImageScore> results = model.score(validation_images);
+    std::vector<float> reference, densities, realness;
+    for (const ImageScore& score : results) {
+        reference.push_back(weighted_parts(info, score).reference());
+        densities.push_back(score.feature_density);
+        realness.push_back(score.realness);
+    }
+    info.density_scale = info.knows_density
+                             ? spread_scale(reference, densities, info.density_weight, "feature density's distances")
+                             : 0.0f;
+    info.realness_scale = spread_scale(reference, realness, info.realness_weight, "reconstructions' realness values");
+
+    ChannelValues values = channel_values(info, results);
+    const Thresholds set = thresholds_at(values, has_shape_channel(info), quantile_level);
+    info.stroke_threshold = set.thresholds.stroke;
+    info.shape_threshold = set.thresholds.shape;
+    info.heat_full_scale = set.thresholds.heat_full_scale;
+    info.channel_quantile = set.channel_quantile;
     info.threshold_quantile = quantile_level;
-    info.validation_stroke = std::move(stroke);
-    info.validation_shape = std::move(shape);
+    info.validation_stroke = std::move(values.stroke);
+    info.validation_shape = std::move(values.shape);
     info.update_validation_scores();
+    // Set against the old scales: calibrate_canvas() sets it again.
+    info.canvas_stroke_threshold = info.canvas_shape_threshold = info.canvas_heat_full_scale = 0.0f;
+}
+
+void calibrate_canvas(AnomalyModel& model, const ImageBatch& redrawn_validation_images) {
+    ModelInfo& info = model.info();
+    if (!(info.stroke_threshold > 0)) throw Error("the canvas calibration needs a model calibrated on MNIST first");
+    if (redrawn_validation_images.empty()) throw Error("the canvas calibration needs redrawn validation images");
+    const Thresholds set = thresholds_at(channel_values(info, model.score(redrawn_validation_images)),
+                                         has_shape_channel(info), info.threshold_quantile);
+    info.canvas_stroke_threshold = set.thresholds.stroke;
+    info.canvas_shape_threshold = set.thresholds.shape;
+    info.canvas_heat_full_scale = set.thresholds.heat_full_scale;
 }
 
 }  // namespace oddigit

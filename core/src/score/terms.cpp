@@ -60,7 +60,8 @@ torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& fe
     return model.density->forward(features, classes);
 }
 
-ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions) {
+ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions,
+                      const ChannelThresholds& thresholds) {
     const ModelInfo& info = model.info;
     ScoredChunk r;
     r.reconstruction = reconstructions;
@@ -74,8 +75,8 @@ ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, co
     r.realness = torch::nn::functional::softplus(-reconstruction_critique.logits);
     const WeightedParts<torch::Tensor> parts =
         weighted_parts(info, r.pixel, r.feature, r.digits.not_digit, r.density, r.realness);
-    r.stroke_ratio = tensor_ratio(parts.stroke(), info.stroke_threshold);
-    r.shape_ratio = tensor_ratio(parts.shape(), info.shape_threshold);
+    r.stroke_ratio = tensor_ratio(parts.stroke(), thresholds.stroke);
+    r.shape_ratio = tensor_ratio(parts.shape(), thresholds.shape);
     r.score = torch::max(r.stroke_ratio, r.shape_ratio);
     return r;
 }

@@ -42,8 +42,9 @@ struct ScoredChunk {
 };
 
 // The encoder-mode scores of images x and their reconstructions x', both in [-1, 1]: the
-// terms and channels of oddigit/score.h.
-ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions);
+// terms and channels of oddigit/score.h, the ratios taken against thresholds.
+ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions,
+                      const ChannelThresholds& thresholds);
 
 // The encoder's izi_f training loss per image [N]: mean (x - x')^2 + kappa * mean (f(x) - f(x'))^2.
 // It averages every pixel, unlike the score, so each pixel of the reconstruction gets a gradient.

@@ -66,9 +66,9 @@ TEST(RunDrawn, TheBundledModelTellsDrawnDigitsFromLettersAndSymbols) {
     test::print_measured("drawn: digits named right", report.best_digit_accuracy);
     EXPECT_GT(report.auroc, 0.9);
     EXPECT_LT(report.digits_flagged, 0.1);
-    // 0.6's two channels flag 0.44-0.47 of the letters (0.5's one sum flagged 0.51): each
-    // channel must reach its own threshold (docs/decisions.md, "Two channels (0.6)").
-    EXPECT_GT(report.letters_flagged, 0.35);
+    // Measured against the canvas calibration (0.7), 0.74 of the letters are flagged; against
+    // the MNIST one, 0.44-0.47 (docs/decisions.md, "A canvas calibration for the Draw view").
+    EXPECT_GT(report.letters_flagged, 0.6);
     EXPECT_GT(report.best_digit_accuracy, 0.8);
     EXPECT_EQ(report.digits + report.non_digits + report.held_out_non_digits, 10 * static_cast<int>(report.glyphs.size()));
     EXPECT_EQ(report.other_digits_auroc, -1.0) << "every digit is normal for this model";

@@ -23,15 +23,23 @@ double flagged_share(const std::vector<float>& scores, float threshold) {
     return static_cast<double>(count) / static_cast<double>(scores.size());
 }
 
+// Loading the model file at path throws an Error whose message holds fragment.
+void expect_load_refused(const std::string& path, const std::string& fragment) {
+    try {
+        AnomalyModel::load(path);
+        ADD_FAILURE() << "'" << path << "' was loaded";
+    } catch (const Error& error) {
+        EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
+    }
+}
+
 // The two thresholds, set together at a quantile of held-out normal digits (0.9 here, 0.95 by
 // default), flag the rest of them by either channel, and about as many unseen normal test
 // digits: "flagged" means "among the least typical 10 % (5 %) of normal digits", whichever
 // question found them odd.
 TEST(Calibration, TheTwoThresholdsTogetherFlagTheQuantilesShareOfNormalDigits) {
     AnomalyModel model = test::fixture_model().clone();
-    const NormalSplit split = split_normal(test::mnist().train, model.info().normal_classes, 0.1, 7);
-    ImageBatch held_out;
-    held_out.pixels.assign(split.validation.image(0), split.validation.image(1000));
+    const ImageBatch held_out = test::held_out_digits(1000);
     calibrate(model, held_out, 0.9f);
     const ModelInfo& info = model.info();
     ASSERT_EQ(info.validation_scores.size(), 1000u);
@@ -90,17 +98,14 @@ TEST(Calibration, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {
     test::fixture_model().save(path);
     test::copy_as_older_build(path, path);
 
-    try {
-        AnomalyModel::load(path);
-        ADD_FAILURE() << "a stale calibration was accepted";
-    } catch (const Error& error) {
-        EXPECT_NE(std::string(error.what()).find("oddigit-cli calibrate"), std::string::npos) << error.what();
-    }
+    expect_load_refused(path, "oddigit-cli calibrate");
     AnomalyModel stale = AnomalyModel::load(path, StaleCalibration::Drop);
     EXPECT_TRUE(stale.info().validation_scores.empty());
     EXPECT_TRUE(stale.info().validation_stroke.empty());
     EXPECT_EQ(stale.info().stroke_threshold, 0.0f);
     EXPECT_EQ(stale.info().shape_threshold, 0.0f);
+    ASSERT_TRUE(has_canvas_calibration(test::fixture_model().info())) << "the bundled model holds both calibrations";
+    EXPECT_FALSE(has_canvas_calibration(stale.info())) << "a stale canvas calibration is dropped with the other";
 
     // Rescoring the normal images the model held out gives back the validation values and
     // thresholds it was saved with (to float rounding: they were computed on another CPU).
@@ -123,6 +128,55 @@ TEST(Calibration, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {
     stale.save(path);
     EXPECT_EQ(AnomalyModel::load(path).info().stroke_threshold, redone.stroke_threshold);
     EXPECT_EQ(AnomalyModel::load(path).info().shape_threshold, redone.shape_threshold);
+}
+
+// The canvas calibration is a second pair of thresholds beside the MNIST one: drawings are
+// measured against it and scanned images are not; the file keeps it whole; calibrate() clears
+// it (it was set against the old scales); it needs a calibrated model and images. (The
+// redrawing that makes its images needs OpenCV: tests/core/image/canvas_calibration_test.cpp.)
+TEST(Calibration, TheCanvasCalibrationMeasuresDrawingsAloneAndIsSavedWholeAndCleared) {
+    AnomalyModel model = test::fixture_model().clone();
+    const ImageBatch digits = test::test_digits(ClassSet::all(), 400);
+    ImageBatch thin = digits;  // a stand-in for redrawn digits: the same digits with fainter ink
+    for (float& pixel : thin.pixels) pixel *= 0.7f;
+    calibrate_canvas(model, thin);
+    const ModelInfo& info = model.info();
+    ASSERT_TRUE(has_canvas_calibration(info));
+    EXPECT_GT(info.canvas_shape_threshold, 0);
+    EXPECT_GT(info.canvas_heat_full_scale, 0);
+    EXPECT_EQ(info.stroke_threshold, test::fixture_model().info().stroke_threshold);
+
+    ScoreParams as_drawings;
+    as_drawings.input = InputKind::Drawn;
+    const std::vector<ImageScore> drawn = model.score(digits, as_drawings), scanned = model.score(digits);
+    for (size_t i = 0; i < drawn.size(); ++i) {
+        const WeightedParts<float> parts = weighted_parts(info, drawn[i]);
+        EXPECT_FLOAT_EQ(drawn[i].stroke_ratio, parts.stroke() / info.canvas_stroke_threshold) << i;
+        EXPECT_FLOAT_EQ(drawn[i].shape_ratio, parts.shape() / info.canvas_shape_threshold) << i;
+        EXPECT_FLOAT_EQ(scanned[i].stroke_ratio, parts.stroke() / info.stroke_threshold) << i;
+        // On the MNIST calibration's scale, as the held-out images' scores are.
+        EXPECT_FLOAT_EQ(scanned_score(info, drawn[i]), scanned[i].score) << i;
+    }
+    EXPECT_EQ(thresholds_for(info, InputKind::Drawn).heat_full_scale, info.canvas_heat_full_scale);
+    EXPECT_EQ(thresholds_for(info, InputKind::Scanned).heat_full_scale, info.heat_full_scale);
+
+    const std::string path = test::scratch_dir() + "/canvas.safetensors";
+    model.save(path);
+    const ModelInfo loaded = AnomalyModel::load(path).info();
+    EXPECT_EQ(loaded.canvas_stroke_threshold, info.canvas_stroke_threshold);
+    EXPECT_EQ(loaded.canvas_shape_threshold, info.canvas_shape_threshold);
+    EXPECT_EQ(loaded.canvas_heat_full_scale, info.canvas_heat_full_scale);
+    safetensors::File file = safetensors::read(path);
+    file.metadata.erase("oddigit.canvas_shape_threshold");
+    safetensors::write(path, file);
+    expect_load_refused(path, "oddigit.canvas_shape_threshold");
+
+    calibrate(model, digits, 0.95f);
+    EXPECT_FALSE(has_canvas_calibration(model.info()));
+    EXPECT_EQ(model.score_values(digits, as_drawings), model.score_values(digits)) << "drawings fall back to MNIST's";
+    EXPECT_THROW(calibrate_canvas(model, ImageBatch{}), Error);
+    model.info().stroke_threshold = 0;
+    EXPECT_THROW(calibrate_canvas(model, thin), Error);
 }
 
 // The density weight reads on the residuals' scale whatever the density's own units: a density

@@ -72,7 +72,8 @@ struct DrawnReport {
     std::vector<GlyphRate> glyphs;    // per template, the other classes' digits included
 };
 
-// Scores the set with the model. Digits outside the model's normal classes count only in
+// Scores the set with the model, as drawings (the canvas calibration, where the model has
+// one). Digits outside the model's normal classes count only in
 // other_digits_* and in their glyphs' rates.
 // Throws Error when the set has no normal digit or no letter or symbol.
 DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set);
