@@ -98,6 +98,10 @@ int run_train(const TrainOptions& options) {
                 params.output_path.empty() ? "not saved by this rank"
                                            : ("saved to " + rank_output_path(params.output_path, distributed.rank)).c_str(),
                 info.stroke_threshold, info.shape_threshold, 100.0 * info.threshold_quantile);
+    if (has_canvas_calibration(info))
+        std::printf("for drawings (the held-out images redrawn as the canvas draws): stroke threshold %.5f, shape "
+                    "threshold %.5f\n",
+                    info.canvas_stroke_threshold, info.canvas_shape_threshold);
     if (distributed.world_size > 1)
         std::printf("time with the other ranks: %.1f s (gradients %.1f s, BatchNorm statistics %.1f s, "
                     "losses and go-on flags %.1f s), waits for a slower rank included\n",
