@@ -64,8 +64,9 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
         if (job.trainLimit > 0) split.train.keep_first(job.trainLimit);
         oddigit::TrainResult result = oddigit::train(split.train, split.validation, job.params, callbacks, &control);
         const bool finished = result.outcome == oddigit::TrainOutcome::Finished;
-        // A cancelled training stops at once, on the MNIST calibration alone.
-        if (finished) {
+        // A cancelled training stops at once, on the MNIST calibration alone; so does one
+        // cancelled as its last epoch ended. (The calibration itself, about half a minute, runs to its end.)
+        if (finished && !control.cancelled()) {
             oddigit::calibrate_for_canvas(result.model, split.validation);
             result.model.save(job.params.output_path);
         }

@@ -60,6 +60,9 @@ NormalSplit training_split(const AnomalyModel& model, const std::string& model_p
 void calibrate_canvas_where_built([[maybe_unused]] AnomalyModel& model, [[maybe_unused]] const ImageBatch& validation) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
     calibrate_for_canvas(model, validation);
+#else
+    std::fprintf(stderr, "note: this build reads no images (ODDIGIT_IMAGE_IO off), so it cannot redraw digits for the "
+                         "canvas calibration; drawings scored with this model use the MNIST thresholds\n");
 #endif
 }
 

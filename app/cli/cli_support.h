@@ -31,7 +31,7 @@ NormalSplit training_split(const AnomalyModel& model, const std::string& model_p
                            double validation_fraction);
 
 // Sets the model's canvas calibration from its held-out images, in a build that reads images
-// (ODDIGIT_IMAGE_IO); a build without leaves drawings on the MNIST calibration.
+// (ODDIGIT_IMAGE_IO); a build without says on stderr that drawings stay on the MNIST calibration.
 void calibrate_canvas_where_built(AnomalyModel& model, const ImageBatch& validation);
 
 }  // namespace oddigit::cli

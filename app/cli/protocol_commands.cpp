@@ -272,13 +272,16 @@ int run_drawn_protocol(const DrawnOptions& options) {
     std::printf("flagged per template (* held out, ! a digit outside the normal classes): %s\n%.1f s\n", line.c_str(),
                 seconds);
     if (!options.pictures_dir.empty()) {
+        ScoreParams as_drawings;  // as run_drawn scores them
+        as_drawings.input = InputKind::Drawn;
         for (int64_t i = 0; i < set.images.size(); i += options.samples_per_template) {
             std::string name = set.names[i];
             std::replace(name.begin(), name.end(), ' ', '-');
             const Image28 image = set.images.at(i);
             write_score_picture(options.pictures_dir + "/" + std::to_string(i / options.samples_per_template) + "-" +
                                     name + ".png",
-                                image, model.score(image), model.info().heat_full_scale);
+                                image, model.score(image, as_drawings),
+                                thresholds_for(model.info(), InputKind::Drawn).heat_full_scale);
         }
     }
     if (!options.json_path.empty()) {

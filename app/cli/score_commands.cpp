@@ -116,6 +116,10 @@ int run_score(const ScoreOptions& options) {
 
     const bool calibrated = options.params.mode == ScoreMode::Encoder;
     const ChannelThresholds thresholds = thresholds_for(model.info(), options.params.input);
+    if (options.params.input == InputKind::Drawn && !has_canvas_calibration(model.info()))
+        std::fprintf(stderr, "note: '%s' has no canvas calibration (oddigit-cli calibrate gives it one); the drawings "
+                             "are measured against its MNIST thresholds\n",
+                     model_path.c_str());
     const int64_t flagged_count = std::count_if(scores.begin(), scores.end(), [&](const ImageScore& score) {
         return calibrated && flagged(score);
     });

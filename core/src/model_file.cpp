@@ -262,10 +262,13 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
             throw Error("'" + path + "': its thresholds (stroke " + exact_text(info.stroke_threshold) + ", shape " +
                         exact_text(info.shape_threshold) + ") do not fit its score's channels");
         // The canvas calibration is optional (files from before 0.7 have none) but whole.
-        if (metadata.count("oddigit.canvas_stroke_threshold")) {
+        if (metadata.count("oddigit.canvas_stroke_threshold") || metadata.count("oddigit.canvas_shape_threshold") ||
+            metadata.count("oddigit.canvas_heat_full_scale")) {
             info.canvas_stroke_threshold = parse_float(metadata, "oddigit.canvas_stroke_threshold", path, 0.0f);
             info.canvas_shape_threshold = parse_float(metadata, "oddigit.canvas_shape_threshold", path, 0.0f);
             info.canvas_heat_full_scale = parse_float(metadata, "oddigit.canvas_heat_full_scale", path, 0.0f);
+            if (!(info.canvas_heat_full_scale > 0))
+                throw Error("'" + path + "': its canvas heat scale is not above 0");
             if (!(info.canvas_stroke_threshold > 0) || (info.canvas_shape_threshold > 0) != has_shape_channel(info))
                 throw Error("'" + path + "': its canvas thresholds (stroke " + exact_text(info.canvas_stroke_threshold) +
                             ", shape " + exact_text(info.canvas_shape_threshold) + ") do not fit its score's channels");

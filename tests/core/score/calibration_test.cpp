@@ -167,9 +167,15 @@ TEST(Calibration, TheCanvasCalibrationMeasuresDrawingsAloneAndIsSavedWholeAndCle
     EXPECT_EQ(loaded.canvas_shape_threshold, info.canvas_shape_threshold);
     EXPECT_EQ(loaded.canvas_heat_full_scale, info.canvas_heat_full_scale);
     safetensors::File file = safetensors::read(path);
-    file.metadata.erase("oddigit.canvas_shape_threshold");
+    // Two of the three keys are refused, even when the missing one is the stroke threshold that
+    // marks a calibration as there; so is a heat scale of 0.
+    file.metadata.erase("oddigit.canvas_stroke_threshold");
     safetensors::write(path, file);
-    expect_load_refused(path, "oddigit.canvas_shape_threshold");
+    expect_load_refused(path, "oddigit.canvas_stroke_threshold");
+    file.metadata["oddigit.canvas_stroke_threshold"] = "0.25";
+    file.metadata["oddigit.canvas_heat_full_scale"] = "0";
+    safetensors::write(path, file);
+    expect_load_refused(path, "canvas heat scale");
 
     calibrate(model, digits, 0.95f);
     EXPECT_FALSE(has_canvas_calibration(model.info()));
