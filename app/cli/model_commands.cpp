@@ -82,7 +82,8 @@ int run_info(const std::string& model_path) {
                     "calibration: the held-out images redrawn as the canvas draws)\n",
                     info.canvas_stroke_threshold, info.canvas_shape_threshold, info.canvas_heat_full_scale);
     else
-        std::printf("for drawings:    the thresholds above (no canvas calibration: run calibrate)\n");
+        std::printf("for drawings:    the thresholds above (no canvas calibration: calibrate, in a build that reads "
+                    "images, sets one)\n");
     std::printf("training:        %s\n", info.training_json.c_str());
     return 0;
 }
