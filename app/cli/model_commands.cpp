@@ -39,8 +39,7 @@ int run_calibrate(const CalibrateOptions& options) {
                 static_cast<long long>(validation.size()), info.stroke_threshold, info.shape_threshold,
                 info.channel_quantile, 100.0 * info.threshold_quantile);
     if (has_canvas_calibration(info))
-        std::printf("; for drawings, on them redrawn: stroke %.5f, shape %.5f", info.canvas_stroke_threshold,
-                    info.canvas_shape_threshold);
+        std::printf("; for drawings, on them redrawn: stroke %.5f, shape %.5f", info.canvas.stroke, info.canvas.shape);
     std::printf("; saved to %s\n", output.c_str());
     return 0;
 }
@@ -80,7 +79,7 @@ int run_info(const std::string& model_path) {
     if (has_canvas_calibration(info))
         std::printf("for drawings:    stroke threshold %.6f, shape threshold %.6f, heat full scale %.6f (the canvas "
                     "calibration: the held-out images redrawn as the canvas draws)\n",
-                    info.canvas_stroke_threshold, info.canvas_shape_threshold, info.canvas_heat_full_scale);
+                    info.canvas.stroke, info.canvas.shape, info.canvas.heat_full_scale);
     else
         std::printf("for drawings:    the thresholds above (no canvas calibration: calibrate, in a build that reads "
                     "images, sets one)\n");

@@ -116,7 +116,8 @@ int run_score(const ScoreOptions& options) {
 
     const bool calibrated = options.params.mode == ScoreMode::Encoder;
     const ChannelThresholds thresholds = thresholds_for(model.info(), options.params.input);
-    if (options.params.input == InputKind::Drawn && !has_canvas_calibration(model.info()))
+    const bool drawn = options.params.input == InputKind::Drawn;
+    if (drawn && !has_canvas_calibration(model.info()))
         std::fprintf(stderr, "note: '%s' has no canvas calibration (oddigit-cli calibrate gives it one); the drawings "
                              "are measured against its MNIST thresholds\n",
                      model_path.c_str());
@@ -159,7 +160,7 @@ int run_score(const ScoreOptions& options) {
     if (calibrated)
         std::fprintf(summary, ": %lld flagged (stroke threshold %.5f, shape threshold %.5f%s)\n",
                      static_cast<long long>(flagged_count), thresholds.stroke, thresholds.shape,
-                     options.params.input == InputKind::Drawn && has_canvas_calibration(model.info()) ? ", the canvas calibration" : "");
+                     drawn && has_canvas_calibration(model.info()) ? ", the canvas calibration" : "");
     else
         std::fprintf(summary, "; the search loss has no threshold, so none is flagged\n");
     return 0;

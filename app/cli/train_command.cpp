@@ -101,7 +101,7 @@ int run_train(const TrainOptions& options) {
     if (has_canvas_calibration(info))
         std::printf("for drawings (the held-out images redrawn as the canvas draws): stroke threshold %.5f, shape "
                     "threshold %.5f\n",
-                    info.canvas_stroke_threshold, info.canvas_shape_threshold);
+                    info.canvas.stroke, info.canvas.shape);
     if (distributed.world_size > 1)
         std::printf("time with the other ranks: %.1f s (gradients %.1f s, BatchNorm statistics %.1f s, "
                     "losses and go-on flags %.1f s), waits for a slower rank included\n",

@@ -193,8 +193,7 @@ uint64_t AnomalyModel::fingerprint() const {
             }
     }
     const ModelInfo& info = impl_->info;
-    for (const float* value : {&info.stroke_threshold, &info.shape_threshold, &info.canvas_stroke_threshold,
-                               &info.canvas_shape_threshold})
+    for (const float* value : {&info.stroke_threshold, &info.shape_threshold, &info.canvas.stroke, &info.canvas.shape})
         mix(value, sizeof *value);
     for (const auto* values : {&info.validation_stroke, &info.validation_shape})
         mix(values->data(), values->size() * sizeof(float));
@@ -280,16 +279,14 @@ ImageBatch AnomalyModel::generate(const std::vector<float>& latents) const {
 }
 
 ChannelThresholds thresholds_for(const ModelInfo& info, InputKind input) {
-    if (input == InputKind::Drawn && has_canvas_calibration(info))
-        return {info.canvas_stroke_threshold, info.canvas_shape_threshold, info.canvas_heat_full_scale};
+    if (input == InputKind::Drawn && has_canvas_calibration(info)) return info.canvas;
     return {info.stroke_threshold, info.shape_threshold, info.heat_full_scale};
 }
 
 void ModelInfo::update_validation_scores() {
     validation_scores.clear();
     for (size_t i = 0; i < validation_stroke.size(); ++i)
-        validation_scores.push_back(std::max(channel_ratio(validation_stroke[i], stroke_threshold),
-                                             channel_ratio(validation_shape[i], shape_threshold)));
+        validation_scores.push_back(scanned_score(*this, validation_stroke[i], validation_shape[i]));
     std::sort(validation_scores.begin(), validation_scores.end());
 }
 

@@ -150,9 +150,9 @@ safetensors::File to_file(const AnomalyModel& model) {
     }
     file.metadata["oddigit.heat_full_scale"] = exact_text(info.heat_full_scale);
     if (has_canvas_calibration(info)) {
-        file.metadata["oddigit.canvas_stroke_threshold"] = exact_text(info.canvas_stroke_threshold);
-        file.metadata["oddigit.canvas_shape_threshold"] = exact_text(info.canvas_shape_threshold);
-        file.metadata["oddigit.canvas_heat_full_scale"] = exact_text(info.canvas_heat_full_scale);
+        file.metadata["oddigit.canvas_stroke_threshold"] = exact_text(info.canvas.stroke);
+        file.metadata["oddigit.canvas_shape_threshold"] = exact_text(info.canvas.shape);
+        file.metadata["oddigit.canvas_heat_full_scale"] = exact_text(info.canvas.heat_full_scale);
     }
     return file;
 }
@@ -264,14 +264,14 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         // The canvas calibration is optional (files from before 0.7 have none) but whole.
         if (metadata.count("oddigit.canvas_stroke_threshold") || metadata.count("oddigit.canvas_shape_threshold") ||
             metadata.count("oddigit.canvas_heat_full_scale")) {
-            info.canvas_stroke_threshold = parse_float(metadata, "oddigit.canvas_stroke_threshold", path, 0.0f);
-            info.canvas_shape_threshold = parse_float(metadata, "oddigit.canvas_shape_threshold", path, 0.0f);
-            info.canvas_heat_full_scale = parse_float(metadata, "oddigit.canvas_heat_full_scale", path, 0.0f);
-            if (!(info.canvas_heat_full_scale > 0))
+            info.canvas.stroke = parse_float(metadata, "oddigit.canvas_stroke_threshold", path, 0.0f);
+            info.canvas.shape = parse_float(metadata, "oddigit.canvas_shape_threshold", path, 0.0f);
+            info.canvas.heat_full_scale = parse_float(metadata, "oddigit.canvas_heat_full_scale", path, 0.0f);
+            if (!(info.canvas.heat_full_scale > 0))
                 throw Error("'" + path + "': its canvas heat scale is not above 0");
-            if (!(info.canvas_stroke_threshold > 0) || (info.canvas_shape_threshold > 0) != has_shape_channel(info))
-                throw Error("'" + path + "': its canvas thresholds (stroke " + exact_text(info.canvas_stroke_threshold) +
-                            ", shape " + exact_text(info.canvas_shape_threshold) + ") do not fit its score's channels");
+            if (!(info.canvas.stroke > 0) || (info.canvas.shape > 0) != has_shape_channel(info))
+                throw Error("'" + path + "': its canvas thresholds (stroke " + exact_text(info.canvas.stroke) +
+                            ", shape " + exact_text(info.canvas.shape) + ") do not fit its score's channels");
         }
     }
     if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");

@@ -74,8 +74,8 @@ QString bundledWithThresholds(const QTemporaryDir& dir, float factor) {
     oddigit::ModelInfo& info = model.info();
     info.stroke_threshold *= factor;
     info.shape_threshold *= factor;
-    info.canvas_stroke_threshold *= factor;
-    info.canvas_shape_threshold *= factor;
+    info.canvas.stroke *= factor;
+    info.canvas.shape *= factor;
     info.update_validation_scores();
     const QString path = dir.filePath(QString("thresholds-%1.safetensors").arg(factor));
     model.save(path.toStdString());

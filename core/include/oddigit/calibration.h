@@ -21,7 +21,7 @@ void fit_density(AnomalyModel& model, const LabelledImages& train_set);
 // with a weight above 0 does not spread, or when a threshold comes out at 0.
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile);
 
-// Sets the model's canvas calibration (ModelInfo::canvas_*): the stroke and shape thresholds and
+// Sets the model's canvas calibration (ModelInfo::canvas): the stroke and shape thresholds and
 // the heat scale, by calibrate()'s rule at the model's threshold_quantile, on the held-out
 // images redrawn as the canvas draws them (oddigit/canvas_calibration.h makes them and calls
 // this). Keeps calibrate()'s scales. Throws Error when the model is not calibrated, when the

@@ -19,6 +19,13 @@ struct Architecture {
     int width = 32;       // channels of the first conv layer; the second has twice as many
 };
 
+// The thresholds (and heat scale) an image is measured against (one calibration).
+struct ChannelThresholds {
+    float stroke = 0.0f;
+    float shape = 0.0f;            // 0: no shape channel
+    float heat_full_scale = 0.0f;
+};
+
 struct ModelInfo {
     Architecture architecture;
     ClassSet normal_classes;
@@ -50,9 +57,7 @@ struct ModelInfo {
     // on the held-out digits redrawn as the app's canvas draws them (oddigit/canvas_calibration.h).
     // A drawing has even strokes and no blots, so it is measured against digits like it. All 0
     // until set (and in models from before 0.7): drawings then use the thresholds above.
-    float canvas_stroke_threshold = 0.0f;
-    float canvas_shape_threshold = 0.0f;
-    float canvas_heat_full_scale = 0.0f;
+    ChannelThresholds canvas;
     // The held-out normal images' channel values, in their order (both empty, or equally long).
     std::vector<float> validation_stroke;
     std::vector<float> validation_shape;
@@ -70,14 +75,8 @@ enum class InputKind {
     Drawn,    // drawn on the app's canvas: the canvas calibration, where the model has one
 };
 
-// The thresholds (and heat scale) an image of a kind is measured against.
-struct ChannelThresholds {
-    float stroke = 0.0f;
-    float shape = 0.0f;            // 0: no shape channel
-    float heat_full_scale = 0.0f;
-};
-// Whether the model holds a canvas calibration (ModelInfo::canvas_*).
-inline bool has_canvas_calibration(const ModelInfo& info) { return info.canvas_stroke_threshold > 0; }
+// Whether the model holds a canvas calibration (ModelInfo::canvas).
+inline bool has_canvas_calibration(const ModelInfo& info) { return info.canvas.stroke > 0; }
 // The canvas calibration for a drawing when the model has one, else the MNIST calibration.
 ChannelThresholds thresholds_for(const ModelInfo& info, InputKind input);
 

@@ -73,13 +73,16 @@ inline bool flagged(double score, double threshold) { return score >= threshold;
 // The score at which the model flags: a channel at its own threshold.
 constexpr double kFlagRatio = 1.0;
 
+// The score of channel values on the MNIST calibration's scale: the larger of their ratios to
+// the MNIST thresholds (ModelInfo::validation_scores are these).
+inline float scanned_score(const ModelInfo& info, float stroke, float shape) {
+    return std::max(channel_ratio(stroke, info.stroke_threshold), channel_ratio(shape, info.shape_threshold));
+}
 // An encoder-mode score on the MNIST calibration's scale, whichever calibration it was scored
-// against: the larger of its channel values over the MNIST thresholds. Comparable with
-// ModelInfo::validation_scores.
+// against: comparable with ModelInfo::validation_scores.
 inline float scanned_score(const ModelInfo& info, const ImageScore& score) {
     const WeightedParts<float> parts = weighted_parts(info, score);
-    return std::max(channel_ratio(parts.stroke(), info.stroke_threshold),
-                    channel_ratio(parts.shape(), info.shape_threshold));
+    return scanned_score(info, parts.stroke(), parts.shape());
 }
 
 // Whether an image scored in encoder mode is flagged by the model's calibration.

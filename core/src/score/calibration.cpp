@@ -172,18 +172,16 @@ void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float q
     info.validation_shape = std::move(values.shape);
     info.update_validation_scores();
     // Set against the old scales: calibrate_canvas() sets it again.
-    info.canvas_stroke_threshold = info.canvas_shape_threshold = info.canvas_heat_full_scale = 0.0f;
+    info.canvas = {};
 }
 
 void calibrate_canvas(AnomalyModel& model, const ImageBatch& redrawn_validation_images) {
     ModelInfo& info = model.info();
     if (!(info.stroke_threshold > 0)) throw Error("the canvas calibration needs a model calibrated on MNIST first");
     if (redrawn_validation_images.empty()) throw Error("the canvas calibration needs redrawn validation images");
-    const Thresholds set = thresholds_at(channel_values(info, model.score(redrawn_validation_images)),
-                                         has_shape_channel(info), info.threshold_quantile);
-    info.canvas_stroke_threshold = set.thresholds.stroke;
-    info.canvas_shape_threshold = set.thresholds.shape;
-    info.canvas_heat_full_scale = set.thresholds.heat_full_scale;
+    info.canvas = thresholds_at(channel_values(info, model.score(redrawn_validation_images)), has_shape_channel(info),
+                                info.threshold_quantile)
+                      .thresholds;
 }
 
 }  // namespace oddigit

@@ -80,9 +80,9 @@ TEST(CalibrateForCanvas, DrawnLettersAreFlaggedMoreOftenAndDrawnDigitsStillPass)
     calibrate_for_canvas(model, held_out);
     const ModelInfo& info = model.info();
     ASSERT_TRUE(has_canvas_calibration(info));
-    EXPECT_LT(info.canvas_stroke_threshold, info.stroke_threshold);
-    EXPECT_LT(info.canvas_shape_threshold, info.shape_threshold);
-    EXPECT_GT(info.canvas_heat_full_scale, 0);
+    EXPECT_LT(info.canvas.stroke, info.stroke_threshold);
+    EXPECT_LT(info.canvas.shape, info.shape_threshold);
+    EXPECT_GT(info.canvas.heat_full_scale, 0);
     EXPECT_EQ(info.stroke_threshold, scanned.stroke_threshold);
     EXPECT_EQ(info.shape_threshold, scanned.shape_threshold);
 

@@ -142,8 +142,8 @@ TEST(Calibration, TheCanvasCalibrationMeasuresDrawingsAloneAndIsSavedWholeAndCle
     calibrate_canvas(model, thin);
     const ModelInfo& info = model.info();
     ASSERT_TRUE(has_canvas_calibration(info));
-    EXPECT_GT(info.canvas_shape_threshold, 0);
-    EXPECT_GT(info.canvas_heat_full_scale, 0);
+    EXPECT_GT(info.canvas.shape, 0);
+    EXPECT_GT(info.canvas.heat_full_scale, 0);
     EXPECT_EQ(info.stroke_threshold, test::fixture_model().info().stroke_threshold);
 
     ScoreParams as_drawings;
@@ -151,21 +151,21 @@ TEST(Calibration, TheCanvasCalibrationMeasuresDrawingsAloneAndIsSavedWholeAndCle
     const std::vector<ImageScore> drawn = model.score(digits, as_drawings), scanned = model.score(digits);
     for (size_t i = 0; i < drawn.size(); ++i) {
         const WeightedParts<float> parts = weighted_parts(info, drawn[i]);
-        EXPECT_FLOAT_EQ(drawn[i].stroke_ratio, parts.stroke() / info.canvas_stroke_threshold) << i;
-        EXPECT_FLOAT_EQ(drawn[i].shape_ratio, parts.shape() / info.canvas_shape_threshold) << i;
+        EXPECT_FLOAT_EQ(drawn[i].stroke_ratio, parts.stroke() / info.canvas.stroke) << i;
+        EXPECT_FLOAT_EQ(drawn[i].shape_ratio, parts.shape() / info.canvas.shape) << i;
         EXPECT_FLOAT_EQ(scanned[i].stroke_ratio, parts.stroke() / info.stroke_threshold) << i;
         // On the MNIST calibration's scale, as the held-out images' scores are.
         EXPECT_FLOAT_EQ(scanned_score(info, drawn[i]), scanned[i].score) << i;
     }
-    EXPECT_EQ(thresholds_for(info, InputKind::Drawn).heat_full_scale, info.canvas_heat_full_scale);
+    EXPECT_EQ(thresholds_for(info, InputKind::Drawn).heat_full_scale, info.canvas.heat_full_scale);
     EXPECT_EQ(thresholds_for(info, InputKind::Scanned).heat_full_scale, info.heat_full_scale);
 
     const std::string path = test::scratch_dir() + "/canvas.safetensors";
     model.save(path);
     const ModelInfo loaded = AnomalyModel::load(path).info();
-    EXPECT_EQ(loaded.canvas_stroke_threshold, info.canvas_stroke_threshold);
-    EXPECT_EQ(loaded.canvas_shape_threshold, info.canvas_shape_threshold);
-    EXPECT_EQ(loaded.canvas_heat_full_scale, info.canvas_heat_full_scale);
+    EXPECT_EQ(loaded.canvas.stroke, info.canvas.stroke);
+    EXPECT_EQ(loaded.canvas.shape, info.canvas.shape);
+    EXPECT_EQ(loaded.canvas.heat_full_scale, info.canvas.heat_full_scale);
     safetensors::File file = safetensors::read(path);
     // Two of the three keys are refused, even when the missing one is the stroke threshold that
     // marks a calibration as there; so is a heat scale of 0.
