@@ -2,10 +2,13 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "oddigit/calibration.h"
 #include "oddigit/error.h"
+#include "oddigit/runtime.h"
+#include "oddigit/score.h"
 #ifdef ODDIGIT_HAVE_IMAGE_IO
 #include "oddigit/canvas_calibration.h"
 #endif
@@ -14,18 +17,79 @@ namespace oddigit::cli {
 
 using nlohmann::json;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+void add_threads_option(CLI::App& command, int& threads) {
+    command.add_option("--threads", threads, "CPU threads for LibTorch (0: $OMP_NUM_THREADS if set, else all cores; training tunes the count to the machine's load, a fixed count gives reproducible weights)")->check(CLI::NonNegativeNumber);
+}
+
+void add_data_option(CLI::App& command, std::string& dir) {
+    command.add_option("--data", dir, "folder with the four MNIST files (default: " + default_mnist_dir() + ")");
+}
+
+void add_device_option(CLI::App& command, std::string& device) {
+    command.add_option("--device", device, "cpu, cuda (cuda:N for GPU N) or auto")
+        ->check(CLI::IsMember({"cpu", "cuda", "auto"}) | CLI::Validator(
+                    [](const std::string& value) {
+                        return value.rfind("cuda:", 0) == 0 && value.size() > 5 &&
+                                       value.find_first_not_of("0123456789", 5) == std::string::npos
+                                   ? std::string()
+                                   : std::string("not cuda:N");
+                    },
+                    "cuda:N"))
+        ->transform([](std::string value) { return value == "auto" ? default_device() : value; })
+        ->capture_default_str();
+}
+
+void add_train_settings(CLI::App& command, TrainParams& params) {
+    command.add_option("--epochs", params.gan_epochs,
+                       "GAN epochs (0: " + std::to_string(kSmallSetEpochs) + " under " + std::to_string(kSmallTrainingSet) +
+                           " training images, else " + std::to_string(kLargeSetEpochs) + ")")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
+    command.add_option("--encoder-epochs", params.encoder_epochs, "encoder epochs (0: as --epochs 0)")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
+    command.add_option("--batch-size", params.batch_size, "images per step")->check(CLI::Range(2, 65536))->capture_default_str();
+    command.add_option("--lr", params.gan_learning_rate, "GAN learning rate (Adam)")->check(CLI::PositiveNumber)->capture_default_str();
+    command.add_option("--encoder-lr", params.encoder_learning_rate, "encoder learning rate (Adam)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command.add_option("--encoder-corruption", params.encoder_corruption,
+                       "share of the encoder's training digits given a fragment of another digit, added or "
+                       "wiped; it learns to give back the clean digit")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    command.add_option("--kappa", params.kappa, "weight of the discriminator-feature residual")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    command.add_option("--digit-weight", params.digit_weight, "weight of the not-a-digit term in the score")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    command.add_option("--density-weight", params.density_weight, "weight of the feature-density term in the score")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    command.add_option("--realness-weight", params.realness_weight,
+                       "weight of the reconstruction's fakeness in the score's shape channel")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    command.add_option("--latent-dim", params.architecture.latent_dim, "length of z")->check(CLI::Range(1, 1024))->capture_default_str();
+    command.add_option("--width", params.architecture.width, "channels of the first conv layer")
+        ->check(CLI::Range(1, 512))
+        ->capture_default_str();
+    add_device_option(command, params.device);
+}
+
+void add_score_settings(CLI::App& command, ScoreParams& params) {
+    static const std::map<std::string, ScoreMode> modes = {{"encoder", ScoreMode::Encoder}, {"search", ScoreMode::LatentSearch}};
+    command.add_option("--mode", params.mode, "encoder (fast, f-AnoGAN) or search (AnoGAN latent search)")
+        ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
+    command.add_option("--search-steps", params.search_steps, "latent-search iterations")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+}
 
 std::string model_or_default(const std::string& path) { return path.empty() ? default_model_path() : path; }
 
 std::string data_or_default(const std::string& dir) { return dir.empty() ? default_mnist_dir() : dir; }
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path);
-    out << text;
-    out.close();
-    if (!out) throw Error("cannot write '" + path + "'");
-}
 
 std::string progress_text(const TrainProgress& p) {
     char text[256];
@@ -57,13 +121,27 @@ NormalSplit training_split(const AnomalyModel& model, const std::string& model_p
     return split;
 }
 
-void calibrate_canvas_where_built([[maybe_unused]] AnomalyModel& model, [[maybe_unused]] const ImageBatch& validation) {
+void finish(AnomalyModel& model, const ImageBatch& validation, const std::string& path) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
-    calibrate_for_canvas(model, validation);
+    finish_model(model, validation, path);
 #else
+    calibrate(model, validation, model.info().threshold_quantile);
+    model.save(path);
     std::fprintf(stderr, "note: this build reads no images (ODDIGIT_IMAGE_IO off), so it cannot redraw digits for the "
                          "canvas calibration; drawings scored with this model use the MNIST thresholds\n");
 #endif
+}
+
+std::string thresholds_text(const ModelInfo& info) {
+    const auto pair = [](const Calibration& calibration) {
+        char text[96];
+        std::snprintf(text, sizeof text, "stroke %.5f, shape %.5f", calibration.stroke, calibration.shape);
+        return std::string(text);
+    };
+    std::string text = pair(info.mnist);
+    if (info.canvas.is_set())
+        text += "; for drawings (the held-out images redrawn as the canvas draws them): " + pair(info.canvas);
+    return text;
 }
 
 }  // namespace oddigit::cli

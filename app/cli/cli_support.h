@@ -1,6 +1,7 @@
 #pragma once
-// Helpers shared by more than one group of oddigit-cli's subcommands (commands.h).
-#include <chrono>
+// What more than one group of oddigit-cli's subcommands (commands.h) shares: options written
+// once, the default files, the training split of a model, the end of training.
+#include <CLI/CLI.hpp>
 #include <string>
 
 #include "oddigit/mnist.h"
@@ -9,18 +10,21 @@
 
 namespace oddigit::cli {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start);
+// --threads: CPU threads for LibTorch, on the app and on each subcommand, as users type it either way.
+void add_threads_option(CLI::App& command, int& threads);
+// --data: the folder of the four MNIST files, empty for default_mnist_dir().
+void add_data_option(CLI::App& command, std::string& dir);
+// --device: cpu, cuda, cuda:N, or auto (cuda when usable).
+void add_device_option(CLI::App& command, std::string& device);
+// The training recipe: epochs, batch, learning rates, the score's weights, sizes, device.
+void add_train_settings(CLI::App& command, TrainParams& params);
+// --mode (encoder or search) and --search-steps.
+void add_score_settings(CLI::App& command, ScoreParams& params);
 
 // path, or default_model_path() when it is empty.
 std::string model_or_default(const std::string& path);
-
 // dir, or default_mnist_dir() when it is empty.
 std::string data_or_default(const std::string& dir);
-
-// Writes text to path; throws Error when it cannot.
-void write_text(const std::string& path, const std::string& text);
 
 // The progress line of a training step.
 std::string progress_text(const TrainProgress& p);
@@ -30,8 +34,14 @@ std::string progress_text(const TrainProgress& p);
 NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const MnistSet& mnist,
                            double validation_fraction);
 
-// Sets the model's canvas calibration from its held-out images, in a build that reads images
-// (ODDIGIT_IMAGE_IO); a build without says on stderr that drawings stay on the MNIST calibration.
-void calibrate_canvas_where_built(AnomalyModel& model, const ImageBatch& validation);
+// The end of training (finish_model() of oddigit/canvas_calibration.h): both calibrations set
+// on the held-out images, the model saved once at path. A build that reads no images
+// (ODDIGIT_IMAGE_IO off) cannot redraw them: it sets the MNIST calibration alone and says on
+// stderr that drawings will be measured against it.
+void finish(AnomalyModel& model, const ImageBatch& validation, const std::string& path);
+
+// The calibrations' thresholds, e.g. "stroke 0.34155, shape 0.77121; for drawings (the
+// held-out images redrawn as the canvas draws them): stroke 0.27601, shape 0.20122".
+std::string thresholds_text(const ModelInfo& info);
 
 }  // namespace oddigit::cli

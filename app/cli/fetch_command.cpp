@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "cli_support.h"
@@ -11,6 +12,13 @@
 #endif
 
 namespace oddigit::cli {
+
+namespace {
+
+struct FetchOptions {
+    std::string dir;     // empty: default_mnist_dir()
+    std::string mirror;  // empty: the usual public mirrors
+};
 
 int run_fetch_mnist(const FetchOptions& options) {
 #ifdef ODDIGIT_HAVE_FETCH
@@ -35,6 +43,17 @@ int run_fetch_mnist(const FetchOptions& options) {
     (void)options;
     throw Error("this oddigit-cli was built without ODDIGIT_FETCH; fetch MNIST with scripts/fetch-mnist.sh");
 #endif
+}
+
+}  // namespace
+
+void add_fetch_command(CLI::App& app, Commands& commands) {
+    auto options = std::make_shared<FetchOptions>();
+    CLI::App* command =
+        app.add_subcommand("fetch-mnist", "download MNIST, verified by SHA-256, where training and evaluation look for it");
+    command->add_option("--dir", options->dir, "folder for the four files (default: $ODDIGIT_DATA or ~/.local/share/oddigit/mnist)");
+    command->add_option("--mirror", options->mirror, "base URL holding train-images-idx3-ubyte.gz and the three others");
+    commands.push_back({command, [options] { return run_fetch_mnist(*options); }});
 }
 
 }  // namespace oddigit::cli

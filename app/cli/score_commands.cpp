@@ -3,26 +3,30 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
-#include <iomanip>
+#include <filesystem>
 #include <iostream>
-#include <limits>
-#include <ostream>
 #include <iterator>
-#include <nlohmann/json.hpp>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli_support.h"
+#include "oddigit/atomic_file.h"
 #include "oddigit/error.h"
 #include "oddigit/idx.h"
 #include "oddigit/image.h"
 #include "oddigit/mnist.h"
 #include "oddigit/model.h"
 #include "oddigit/protocol.h"
+#include "oddigit/runtime.h"
 #include "oddigit/score.h"
+#include "oddigit/score_csv.h"
+#include "oddigit/verdict.h"
+#include "report.h"
 #include "terminal.h"
 #ifdef ODDIGIT_HAVE_IMAGE_IO
+#include "oddigit/drawing.h"
 #include "oddigit/preprocess.h"
 #endif
 
@@ -30,139 +34,186 @@ namespace oddigit::cli {
 
 namespace {
 
-using nlohmann::json;
-
 // Images scored between progress-line updates: the encoder scores thousands a second,
 // latent search (hundreds of gradient steps per image) only a few.
 constexpr int64_t kEncoderChunk = 2048;
 constexpr int64_t kLatentSearchChunk = 64;
 
-// A CSV field: quoted, with its quotes doubled, when it holds a comma, a quote or a line break.
-std::string csv_field(const std::string& text) {
-    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
+struct ScoreOptions {
+    std::string model_path;
+    std::string images_path;
+    std::string strokes_path;  // drawing files (oddigit/drawing.h), judged as the Draw view judges them
+    std::string csv_path;
+    std::string heatmaps_path;
+    std::string pictures_dir;  // one PNG per image: input | reconstruction | heatmap
+    std::string device = "cpu";
+    ScoreParams params;
+};
+
+struct EvalOptions {
+    std::string model_path;
+    std::string data_dir;
+    std::string json_path;
+    std::string device = "cpu";
+    ScoreParams params;
+};
+
+// What score says of each input, whichever kind it was.
+struct Scored {
+    ImageBatch images;               // the model inputs
+    std::vector<ImageScore> scores;
+    std::vector<ScoreRow> rows;      // for the CSV and the readable lines
+    std::vector<std::string> texts;  // the verdict as the app shows it (empty in search mode)
+};
+
+std::vector<std::string> input_names(const ScoreOptions& options, ImageBatch& images) {
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    LoadedImages inputs = load_inputs(options.images_path);
+    images = std::move(inputs.images);
+    return inputs.names;
+#else
+    images = read_idx_images(options.images_path);
+    std::vector<std::string> names;
+    for (int64_t i = 0; i < images.size(); ++i) names.push_back(options.images_path + "#" + std::to_string(i));
+    return names;
+#endif
 }
 
-// The CSV: one row per image. In search mode the channel columns, flagged and the percentile
-// are empty: the search loss has no calibration.
-void write_csv(std::ostream& out, const AnomalyModel& model, const std::vector<ImageScore>& scores,
-               const std::vector<std::string>& names, bool calibrated) {
-    // Enough digits that a ratio just under 1 never reads as 1.
-    out << std::setprecision(std::numeric_limits<float>::max_digits10);
-    out << "index,score,flagged,channel,stroke_ratio,shape_ratio,pixel_residual,feature_residual,not_digit,"
-           "feature_density,realness,best_digit,validation_percentile,source\n";
-    for (size_t i = 0; i < scores.size(); ++i) {
-        const ImageScore& score = scores[i];
-        out << i << ',' << score.score << ',';
-        if (calibrated)
-            out << (flagged(score) ? 1 : 0) << ',' << channel_name(fired_channel(score)) << ',' << score.stroke_ratio
-                << ',' << score.shape_ratio << ',';
-        else
-            out << ",,,,";
-        out << score.pixel_residual << ',' << score.feature_residual << ',' << score.not_digit << ','
-            << score.feature_density << ',' << score.realness << ',' << score.best_digit << ',';
-        if (calibrated) out << model.validation_percentile(scanned_score(model.info(), score));
-        out << ',' << csv_field(names[i]) << '\n';
+// Images (IDX, image files): scored in chunks, each by the one verdict rule without strokes.
+Scored score_images(const AnomalyModel& model, const ScoreOptions& options) {
+    Scored scored;
+    const std::vector<std::string> names = input_names(options, scored.images);
+    ProgressLine line;
+    // Chunks of the batch keep the progress line moving on large inputs.
+    const int64_t chunk = options.params.mode == ScoreMode::Encoder ? kEncoderChunk : kLatentSearchChunk;
+    for (int64_t begin = 0; begin < scored.images.size(); begin += chunk) {
+        ImageBatch part;
+        const int64_t count = std::min(chunk, scored.images.size() - begin);
+        part.pixels.assign(scored.images.image(begin), scored.images.image(begin) + count * kImagePixels);
+        std::vector<ImageScore> part_scores = model.score(part, options.params);
+        std::move(part_scores.begin(), part_scores.end(), std::back_inserter(scored.scores));
+        line.update("scored " + std::to_string(scored.scores.size()) + "/" + std::to_string(scored.images.size()));
     }
+    line.finish();
+    const bool calibrated = options.params.mode == ScoreMode::Encoder;
+    const Calibration& calibration = calibration_for(model.info(), options.params.input);
+    for (size_t i = 0; i < scored.scores.size(); ++i) {
+        ScoreRow row;
+        row.index = static_cast<int64_t>(i);
+        row.figures = scored.scores[i];
+        row.calibrated = calibrated;
+        row.percentile = calibration.percentile(row.figures.score);
+        row.verdict = judge(row.figures);
+        row.source = names[i];
+        scored.texts.push_back(calibrated ? verdict_text(model.info(), row.verdict) : "");
+        scored.rows.push_back(std::move(row));
+    }
+    return scored;
 }
 
-// One readable line per image, as the app would say it:
-// "letter.png  not a digit (closest: 4)  shape 1.7x  percentile 99.8".
-void print_verdicts(const AnomalyModel& model, const std::vector<ImageScore>& scores,
-                    const std::vector<std::string>& names, bool calibrated) {
-    for (size_t i = 0; i < scores.size(); ++i) {
-        const ImageScore& score = scores[i];
+// Drawing files: each judged as the Draw view judges it (oddigit/drawing.h).
+Scored score_drawings([[maybe_unused]] const AnomalyModel& model, [[maybe_unused]] const ScoreOptions& options) {
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    if (options.params.mode != ScoreMode::Encoder) throw Error("--strokes scores with the encoder (--mode encoder)");
+    Scored scored;
+    for (const std::string& path : drawing_files(options.strokes_path)) {
+        const DrawingJudgement judged = judge_drawing(model, read_drawing(path));
+        if (judged.blank) throw Error("the drawing '" + path + "' has no ink on the paper");
+        ScoreRow row;
+        row.index = static_cast<int64_t>(scored.rows.size());
+        row.figures = judged.score;
+        row.percentile = judged.percentile;
+        row.verdict = judged.verdict;
+        row.blamed_stroke = judged.outlined_stroke;
+        row.source = std::filesystem::path(path).filename().string();
+        scored.images.append(judged.model_input.data());
+        scored.scores.push_back(judged.score);
+        scored.texts.push_back(judged.verdict_text);
+        scored.rows.push_back(std::move(row));
+    }
+    return scored;
+#else
+    throw Error("--strokes needs a build with ODDIGIT_IMAGE_IO (it renders the strokes)");
+#endif
+}
+
+void write_csv(const AnomalyModel& model, const Scored& scored, const std::string& path) {
+    std::ostringstream text;
+    ScoreCsvWriter csv(text, model.info());
+    for (const ScoreRow& row : scored.rows) csv.write(row);
+    if (path != "-") return write_text_atomically(path, text.str());
+    std::cout << text.str();
+    std::cout.flush();
+    if (!std::cout) throw Error("cannot write the CSV to standard output");
+}
+
+// One readable line per input, as the app says it:
+// "letter.png  Not a digit (closest: 4)  shape 1.70x  percentile 99.8".
+void print_verdicts(const Scored& scored, bool calibrated) {
+    for (size_t i = 0; i < scored.rows.size(); ++i) {
+        const ScoreRow& row = scored.rows[i];
         if (!calibrated) {
-            std::printf("%s  search loss %.4f\n", names[i].c_str(), score.score);
+            std::printf("%s  search loss %.4f\n", row.source.c_str(), row.figures.score);
             continue;
         }
-        std::printf("%s  %s  %s %.2fx  percentile %.1f\n", names[i].c_str(), verdict(model.info(), score).c_str(),
-                    channel_name(leading_channel(score)), score.score, 100.0 * model.validation_percentile(scanned_score(model.info(), score)));
+        std::printf("%s  %s  %s %.2fx  percentile %.1f\n", row.source.c_str(), scored.texts[i].c_str(),
+                    channel_name(leading_channel(row.figures)), row.figures.score, 100.0 * row.percentile);
     }
 }
 
-}  // namespace
+void write_outputs([[maybe_unused]] const AnomalyModel& model, const Scored& scored, const ScoreOptions& options) {
+    if (!options.heatmaps_path.empty()) {
+        ImageBatch heatmaps;
+        for (const ImageScore& s : scored.scores) heatmaps.append(s.heatmap.data());
+        write_idx_images(options.heatmaps_path, heatmaps);
+    }
+    if (options.pictures_dir.empty()) return;
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    const InputKind input = options.strokes_path.empty() ? options.params.input : InputKind::Drawn;
+    const float heat_scale = calibration_for(model.info(), input).heat_full_scale;
+    for (size_t i = 0; i < scored.scores.size(); ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "/%06zu.png", i);
+        write_score_picture(options.pictures_dir + name, scored.images.at(static_cast<int64_t>(i)), scored.scores[i], heat_scale);
+    }
+#else
+    throw Error("--pictures needs a build with ODDIGIT_IMAGE_IO");
+#endif
+}
 
 int run_score(const ScoreOptions& options) {
+    if (options.images_path.empty() == options.strokes_path.empty()) throw Error("score takes --images or --strokes (one of them)");
     const std::string model_path = model_or_default(options.model_path);
     AnomalyModel model = AnomalyModel::load(model_path);
     model.set_device(options.device);
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-    const LoadedImages inputs = load_inputs(options.images_path);
-    const ImageBatch& images = inputs.images;
-    const std::vector<std::string>& names = inputs.names;
-#else
-    const ImageBatch images = read_idx_images(options.images_path);
-    std::vector<std::string> names;
-    for (int64_t i = 0; i < images.size(); ++i) names.push_back(options.images_path + "#" + std::to_string(i));
-#endif
-    const Clock::time_point start = Clock::now();
-    ProgressLine line;
-    std::vector<ImageScore> scores;
-    // Chunks of the batch keep the progress line moving on large inputs.
-    const int64_t chunk = options.params.mode == ScoreMode::Encoder ? kEncoderChunk : kLatentSearchChunk;
-    for (int64_t begin = 0; begin < images.size(); begin += chunk) {
-        ImageBatch part;
-        const int64_t count = std::min(chunk, images.size() - begin);
-        part.pixels.assign(images.image(begin), images.image(begin) + count * kImagePixels);
-        std::vector<ImageScore> part_scores = model.score(part, options.params);
-        scores.insert(scores.end(), std::make_move_iterator(part_scores.begin()), std::make_move_iterator(part_scores.end()));
-        line.update("scored " + std::to_string(scores.size()) + "/" + std::to_string(images.size()));
-    }
-    line.finish();
-    const double seconds = seconds_since(start);
-
-    const bool calibrated = options.params.mode == ScoreMode::Encoder;
-    const ChannelThresholds thresholds = thresholds_for(model.info(), options.params.input);
-    const bool drawn = options.params.input == InputKind::Drawn;
-    if (drawn && !has_canvas_calibration(model.info()))
+    const bool drawn = !options.strokes_path.empty() || options.params.input == InputKind::Drawn;
+    if (drawn && !model.info().canvas.is_set())
         std::fprintf(stderr, "note: '%s' has no canvas calibration (oddigit-cli calibrate gives it one); the drawings "
                              "are measured against its MNIST thresholds\n",
                      model_path.c_str());
-    const int64_t flagged_count = std::count_if(scores.begin(), scores.end(), [&](const ImageScore& score) {
-        return calibrated && flagged(score);
-    });
-    if (options.csv_path.empty()) {
-        print_verdicts(model, scores, names, calibrated);
-    } else if (options.csv_path == "-") {
-        write_csv(std::cout, model, scores, names, calibrated);
-        std::cout.flush();
-        if (!std::cout) throw Error("cannot write the CSV to standard output");
-    } else {
-        std::ofstream csv(options.csv_path);
-        if (!csv) throw Error("cannot write '" + options.csv_path + "'");
-        write_csv(csv, model, scores, names, calibrated);
-        csv.close();
-        if (!csv) throw Error("cannot write '" + options.csv_path + "'");
-    }
-    if (!options.heatmaps_path.empty()) {
-        ImageBatch heatmaps;
-        for (const ImageScore& s : scores) heatmaps.append(s.heatmap.data());
-        write_idx_images(options.heatmaps_path, heatmaps);
-    }
-    if (!options.pictures_dir.empty()) {
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-        for (size_t i = 0; i < scores.size(); ++i) {
-            char name[32];
-            std::snprintf(name, sizeof name, "/%06zu.png", i);
-            write_score_picture(options.pictures_dir + name, images.at(static_cast<int64_t>(i)), scores[i], thresholds.heat_full_scale);
-        }
-#else
-        throw Error("--pictures needs a build with ODDIGIT_IMAGE_IO");
-#endif
-    }
+    const Stopwatch start;
+    const Scored scored = options.strokes_path.empty() ? score_images(model, options) : score_drawings(model, options);
+    const double seconds = start.seconds();
+    const bool calibrated = options.params.mode == ScoreMode::Encoder;
+    if (options.csv_path.empty())
+        print_verdicts(scored, calibrated);
+    else
+        write_csv(model, scored, options.csv_path);
+    write_outputs(model, scored, options);
     // The summary goes where it cannot mix with a CSV written to standard output.
     std::FILE* summary = options.csv_path == "-" ? stderr : stdout;
-    std::fprintf(summary, "scored %zu images with %s in %.2f s (%.2f ms/image)", scores.size(), model_path.c_str(),
-                 seconds, 1000.0 * seconds / std::max<size_t>(1, scores.size()));
-    if (calibrated)
+    std::fprintf(summary, "scored %zu images with %s in %.2f s (%.2f ms/image)", scored.rows.size(), model_path.c_str(),
+                 seconds, 1000.0 * seconds / std::max<size_t>(1, scored.rows.size()));
+    if (calibrated) {
+        const auto flagged_count = std::count_if(scored.rows.begin(), scored.rows.end(),
+                                                 [](const ScoreRow& row) { return flagged(row.figures); });
+        const Calibration& calibration = calibration_for(model.info(), drawn ? InputKind::Drawn : InputKind::Scanned);
         std::fprintf(summary, ": %lld flagged (stroke threshold %.5f, shape threshold %.5f%s)\n",
-                     static_cast<long long>(flagged_count), thresholds.stroke, thresholds.shape,
-                     drawn && has_canvas_calibration(model.info()) ? ", the canvas calibration" : "");
-    else
+                     static_cast<long long>(flagged_count), calibration.stroke, calibration.shape,
+                     &calibration == &model.info().canvas ? ", the canvas calibration" : "");
+    } else {
         std::fprintf(summary, "; the search loss has no threshold, so none is flagged\n");
+    }
     return 0;
 }
 
@@ -171,49 +222,65 @@ int run_eval(const EvalOptions& options) {
     AnomalyModel model = AnomalyModel::load(model_path);
     model.set_device(options.device);
     const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    const Clock::time_point start = Clock::now();
+    const Stopwatch start;
     const TestEvaluation evaluation = evaluate(model, mnist.test, options.params);
-    const double seconds = seconds_since(start);
+    const double seconds = start.seconds();
     const ModelInfo& info = model.info();
-    std::printf("model %s (normal classes: %s), %lld test images scored in %.2f s (%.0f images/s)\n",
-                model_path.c_str(), info.normal_classes.to_string().c_str(),
-                static_cast<long long>(mnist.test.images.size()), seconds, mnist.test.images.size() / seconds);
     const bool calibrated = evaluation.false_positive_rate >= 0;
-    if (evaluation.auroc >= 0) std::printf("AUROC %.4f", evaluation.auroc);
-    else std::printf("AUROC not defined: every test digit is a normal class of this model");
-    if (!calibrated)
-        std::printf("; the search loss has no threshold, so none is flagged\n");
-    else if (evaluation.auroc >= 0)
-        std::printf("; %.1f%% of anomalies flagged, %.1f%% of normal images flagged\n",
-                    100 * evaluation.true_positive_rate, 100 * evaluation.false_positive_rate);
-    else
-        std::printf("; %.1f%% of test images flagged\n", 100 * evaluation.false_positive_rate);
-    std::printf("mean score per digit:");
-    for (int d = 0; d < 10; ++d) std::printf(" %d:%.4f", d, evaluation.mean_score_per_digit[d]);
-    std::printf("\n");
-    if (evaluation.auroc >= 0) {
-        std::printf("AUROC of each anomalous digit against the normal ones:");
-        for (int d = 0; d < 10; ++d)
-            if (evaluation.auroc_per_digit[d] >= 0) std::printf(" %d:%.4f", d, evaluation.auroc_per_digit[d]);
-        std::printf("\n");
-    }
-    if (!options.json_path.empty()) {
-        json auroc_per_digit = json::array();
-        for (double value : evaluation.auroc_per_digit)
-            auroc_per_digit.push_back(value >= 0 ? json(value) : json(nullptr));
-        json out = {{"model", model_path},
-                    {"normal_classes", info.normal_classes.to_string()},
-                    {"stroke_threshold", info.stroke_threshold},
-                    {"shape_threshold", info.shape_threshold},
-                    {"auroc", evaluation.auroc >= 0 ? json(evaluation.auroc) : json(nullptr)},
-                    {"true_positive_rate", calibrated ? json(evaluation.true_positive_rate) : json(nullptr)},
-                    {"false_positive_rate", calibrated ? json(evaluation.false_positive_rate) : json(nullptr)},
-                    {"mean_score_per_digit", evaluation.mean_score_per_digit},
-                    {"auroc_per_digit", auroc_per_digit},
-                    {"seconds", seconds}};
-        write_text(options.json_path, out.dump(2) + "\n");
-    }
+    const auto defined = [](double value) { return value >= 0 ? Report(value) : Report(nullptr); };
+    Report auroc_per_digit = Report::array();
+    for (double value : evaluation.auroc_per_digit) auroc_per_digit.push_back(defined(value));
+    const Report report = {{"model", model_path},
+                           {"normal_classes", info.normal_classes.to_string()},
+                           {"test_images", mnist.test.images.size()},
+                           {"stroke_threshold", info.mnist.stroke},
+                           {"shape_threshold", info.mnist.shape},
+                           {"auroc", defined(evaluation.auroc)},
+                           {"true_positive_rate", calibrated ? Report(evaluation.true_positive_rate) : Report(nullptr)},
+                           {"false_positive_rate", calibrated ? Report(evaluation.false_positive_rate) : Report(nullptr)},
+                           {"mean_score_per_digit", evaluation.mean_score_per_digit},
+                           {"auroc_per_digit", auroc_per_digit},
+                           {"seconds", seconds}};
+    print_report(report);
+    save_report(report, options.json_path);
     return 0;
+}
+
+}  // namespace
+
+void add_score_commands(CLI::App& app, Commands& commands, int& threads) {
+    auto score = std::make_shared<ScoreOptions>();
+    CLI::App* score_command = app.add_subcommand(
+        "score", "score images (an IDX file, a PNG/JPEG, or a folder of them) or drawings (strokes in JSON files)");
+    score_command->add_option("--model", score->model_path, "model file (default: the bundled model)");
+    score_command->add_option("--images", score->images_path, "IDX file (plain or .gz), image file or folder");
+    score_command->add_option("--strokes", score->strokes_path,
+                              "drawing file or folder of them (.json: {\"paper\": 280, \"pen\": 18, \"strokes\": "
+                              "[[[x, y], ...], ...]}), judged as the app's Draw view judges them");
+    score_command->add_option("--csv", score->csv_path,
+                              "CSV to write (index,score,flagged,channel,...; - for standard output); without it, "
+                              "one readable line per image");
+    score_command->add_option("--heatmaps", score->heatmaps_path, "float32 IDX file of N x 28 x 28 heatmaps to write");
+    score_command->add_option("--pictures", score->pictures_dir, "folder to write one PNG per image into: input, reconstruction, heatmap")
+        ->check(CLI::ExistingDirectory);
+    score_command->add_flag_function(
+        "--drawn", [score](int64_t) { score->params.input = InputKind::Drawn; },
+        "the images were drawn on a canvas (round pen, as the app's Draw view): measure them against the model's "
+        "canvas calibration, as the Draw view does");
+    add_threads_option(*score_command, threads);
+    add_score_settings(*score_command, score->params);
+    add_device_option(*score_command, score->device);
+    commands.push_back({score_command, [score] { return run_score(*score); }});
+
+    auto eval = std::make_shared<EvalOptions>();
+    CLI::App* eval_command = app.add_subcommand("eval", "score the MNIST test set and report AUROC");
+    eval_command->add_option("--model", eval->model_path, "model file (default: the bundled model)");
+    add_data_option(*eval_command, eval->data_dir);
+    eval_command->add_option("--json", eval->json_path, "write the results as JSON");
+    add_threads_option(*eval_command, threads);
+    add_score_settings(*eval_command, eval->params);
+    add_device_option(*eval_command, eval->device);
+    commands.push_back({eval_command, [eval] { return run_eval(*eval); }});
 }
 
 }  // namespace oddigit::cli

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +16,19 @@
 namespace oddigit::cli {
 
 namespace {
+
+struct TrainOptions {
+    std::string data_dir;
+    std::string normal = "all";
+    double validation_fraction = 0.1;
+    int64_t limit = 0;  // use at most this many normal training images (0: all)
+    // Distributed runs: "HOST:PORT" of rank 0 (empty: $MASTER_ADDR/$MASTER_PORT or the
+    // defaults), and the world size and rank given on the command line (-1: $WORLD_SIZE/$RANK).
+    std::string master;
+    int world_size = -1;
+    int rank = -1;
+    TrainParams params;
+};
 
 TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
     TrainCallbacks callbacks;
@@ -41,13 +55,9 @@ TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
     return callbacks;
 }
 
-}  // namespace
-
-int run_train(const TrainOptions& options) {
-    TrainParams params = options.params;
-    params.normal_classes = ClassSet::parse(options.normal);
-    DistributedParams& distributed = params.distributed;
-    distributed = distributed_from_environment();
+// The run's processes: $WORLD_SIZE, $RANK, $MASTER_ADDR and $MASTER_PORT, overridden by the options.
+DistributedParams distributed_of(const TrainOptions& options) {
+    DistributedParams distributed = distributed_from_environment();
     if (options.world_size >= 0) distributed.world_size = options.world_size;
     if (options.rank >= 0) distributed.rank = options.rank;
     if (!options.master.empty()) {
@@ -63,6 +73,15 @@ int run_train(const TrainOptions& options) {
         }
     }
     check_distributed(distributed);
+    return distributed;
+}
+
+int run_train(const TrainOptions& options, int threads) {
+    TrainParams params = options.params;
+    params.threads = threads;
+    params.normal_classes = ClassSet::parse(options.normal);
+    DistributedParams& distributed = params.distributed;
+    distributed = distributed_of(options);
     // One GPU per rank on a node: torchrun numbers the ranks of each node in $LOCAL_RANK.
     if (params.device == "cuda" && distributed.world_size > 1)
         if (const char* local_rank = std::getenv("LOCAL_RANK"); local_rank && *local_rank)
@@ -87,27 +106,49 @@ int run_train(const TrainOptions& options) {
     TrainProgress last;
     TrainResult result = train(split.train, split.validation, params, terminal_callbacks(line, last));
     line.finish();
-    if (!params.output_path.empty()) {
-        calibrate_canvas_where_built(result.model, split.validation);
-        result.model.save(rank_output_path(params.output_path, distributed.rank));
-    }
+    if (!params.output_path.empty()) finish(result.model, split.validation, rank_output_path(params.output_path, distributed.rank));
     const ModelInfo& info = result.model.info();
-    std::printf("trained in %s (%.1f s); model %s; stroke threshold %.5f, shape threshold %.5f (%.0f%% of held-out "
-                "images unflagged)\n",
+    std::printf("trained in %s (%.1f s); model %s; thresholds: %s (%.0f%% of held-out images unflagged)\n",
                 format_duration(result.seconds).c_str(), result.seconds,
                 params.output_path.empty() ? "not saved by this rank"
                                            : ("saved to " + rank_output_path(params.output_path, distributed.rank)).c_str(),
-                info.stroke_threshold, info.shape_threshold, 100.0 * info.threshold_quantile);
-    if (has_canvas_calibration(info))
-        std::printf("for drawings (the held-out images redrawn as the canvas draws): stroke threshold %.5f, shape "
-                    "threshold %.5f\n",
-                    info.canvas.stroke, info.canvas.shape);
+                thresholds_text(info).c_str(), 100.0 * info.threshold_quantile);
     if (distributed.world_size > 1)
         std::printf("time with the other ranks: %.1f s (gradients %.1f s, BatchNorm statistics %.1f s, "
                     "losses and go-on flags %.1f s), waits for a slower rank included\n",
                     result.exchange.total(), result.exchange.gradients, result.exchange.batch_norm,
                     result.exchange.step_figures);
     return 0;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, Commands& commands, int& threads) {
+    auto options = std::make_shared<TrainOptions>();
+    CLI::App* command = app.add_subcommand("train", "train a model on normal MNIST digits");
+    add_data_option(*command, options->data_dir);
+    command->add_option("--normal", options->normal, "normal classes: a digit, a list like 0,2,5, or all")->required();
+    command->add_option("--out", options->params.output_path,
+                        "model file to write (.safetensors); required on rank 0, other ranks write their copy only when given it (ranks on one machine: each its own file)");
+    command->add_option("--seed", options->params.seed, "random seed")->capture_default_str();
+    command->add_flag("--resume", options->params.resume, "continue from OUT's .resume.safetensors");
+    command->add_option("--gan-from", options->params.gan_from,
+                        "keep this finished model's GAN (trained with the same settings) and train only a new "
+                        "encoder, written to OUT")
+        ->check(CLI::ExistingFile);
+    command->add_option("--validation-fraction", options->validation_fraction, "share of normal images held out")
+        ->check(CLI::Range(0.01, 0.5))
+        ->capture_default_str();
+    command->add_option("--limit", options->limit, "use at most this many training images")->check(CLI::NonNegativeNumber);
+    add_threads_option(*command, threads);
+    add_train_settings(*command, options->params);
+    command->add_option("--world-size", options->world_size, "processes training together (default: $WORLD_SIZE, else 1)")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--rank", options->rank, "this process among them, from 0 (default: $RANK, else 0)")
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--master", options->master,
+                        "HOST:PORT where rank 0 meets the others (default: $MASTER_ADDR:$MASTER_PORT, else 127.0.0.1:29500)");
+    commands.push_back({command, [options, &threads] { return run_train(*options, threads); }});
 }
 
 }  // namespace oddigit::cli

@@ -181,7 +181,7 @@ std::string fetch_mnist(const FetchParams& params, const FetchCallback& progress
                 const Bytes bytes = gunzip(download(url, params, transfer), url);
                 if (!verified(bytes, file))
                     throw Error(url + " is not the original MNIST file (size or SHA-256 differs)");
-                detail::write_file_atomically(path, bytes);
+                write_file_atomically(path, bytes);
                 used = mirror;
                 done = true;
                 break;

@@ -10,7 +10,7 @@
 #include <opencv2/ximgproc.hpp>
 
 #include "oddigit/calibration.h"
-#include "oddigit/drawn.h"
+#include "oddigit/drawing.h"
 #include "oddigit/preprocess.h"
 
 namespace oddigit {
@@ -62,7 +62,7 @@ ImageBatch redraw_as_drawn(const ImageBatch& digits, const RedrawParams& params)
             const float pen = std::uniform_real_distribution<float>(params.min_pen, params.max_pen)(random);
             const std::vector<PenStroke> path = pen_path(digits.image(i), size, pen);
             if (path.empty()) continue;
-            redrawn[i] = to_mnist(render_strokes(path));
+            redrawn[i] = drawing_input({path, {}});
             has_ink[i] = 1;
         }
     });
@@ -72,8 +72,10 @@ ImageBatch redraw_as_drawn(const ImageBatch& digits, const RedrawParams& params)
     return batch;
 }
 
-void calibrate_for_canvas(AnomalyModel& model, const ImageBatch& validation_images, const RedrawParams& params) {
-    calibrate_canvas(model, redraw_as_drawn(validation_images, params));
+void finish_model(AnomalyModel& model, const ImageBatch& validation_images, const std::string& path) {
+    calibrate(model, validation_images, model.info().threshold_quantile);
+    calibrate_canvas(model, redraw_as_drawn(validation_images));
+    model.save(path);
 }
 
 }  // namespace oddigit

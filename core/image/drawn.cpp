@@ -1,7 +1,8 @@
 #include "oddigit/drawn.h"
 
+#include <algorithm>
 #include <cmath>
-#include <opencv2/imgproc.hpp>
+#include <map>
 #include <random>
 
 #include "oddigit/error.h"
@@ -121,6 +122,37 @@ std::vector<Template> templates() {
     };
 }
 
+// A digit template with a foreign stroke under it: the digit squeezed into the top three
+// quarters of the box, the stroke in the last fifth.
+Template with_foreign_stroke(const Template& digit, const std::string& what, const Polyline& foreign) {
+    Template odd{digit.name + " + " + what, GlyphKind::OddDigit, digit.digit, false, {}};
+    for (Polyline line : digit.strokes) {
+        for (Point& point : line) point[1] *= 0.75f;
+        odd.strokes.push_back(std::move(line));
+    }
+    odd.strokes.push_back(foreign);
+    return odd;
+}
+
+// Every template: digits, letters and symbols, then the odd digits (last, so that adding them
+// left the jitter of the others as it was).
+std::vector<Template> all_templates() {
+    std::vector<Template> all = templates();
+    Polyline zigzag, loops;
+    for (int i = 0; i <= 8; ++i) zigzag.push_back({0.04f + 0.115f * i, i % 2 ? 0.83f : 0.98f});
+    for (int i = 0; i < 4; ++i) {
+        const Polyline loop = arc(0.2f + 0.2f * i, 0.9f, 0.12f, 0.08f, 180, 540);
+        loops.insert(loops.end(), loop.begin(), loop.end());
+    }
+    const auto digit = [&](const std::string& name) {
+        return *std::find_if(all.begin(), all.end(), [&](const Template& t) { return t.name == name; });
+    };
+    for (const Template& odd : {with_foreign_stroke(digit("0"), "zigzag", zigzag), with_foreign_stroke(digit("3"), "zigzag", zigzag),
+                                with_foreign_stroke(digit("7"), "zigzag", zigzag), with_foreign_stroke(digit("4"), "loops", loops)})
+        all.push_back(odd);
+    return all;
+}
+
 // The template's polyline resampled finely, so that the wobble bends straight lines too.
 Polyline resampled(const Polyline& line) {
     Polyline points{line.front()};
@@ -164,33 +196,45 @@ std::vector<PenStroke> jittered(const Template& glyph, std::mt19937_64& random) 
 
 double rate(int hits, int count) { return count ? static_cast<double>(hits) / count : 0.0; }
 
-}  // namespace
-
-GrayImage render_strokes(const std::vector<PenStroke>& strokes) {
-    // Drawn at 4x sub-pixel precision (OpenCV's shift), so curves keep their shape.
-    constexpr int kShift = 2;
-    constexpr double kSubPixels = 1 << kShift;
-    cv::Mat paper(kPaperSide, kPaperSide, CV_8UC1, cv::Scalar(255));
-    for (const PenStroke& stroke : strokes) {
-        const int thickness = std::max(1, static_cast<int>(std::lround(stroke.width)));
-        auto at = [&](const Point& p) {
-            return cv::Point(static_cast<int>(std::lround(p[0] * kSubPixels)), static_cast<int>(std::lround(p[1] * kSubPixels)));
-        };
-        if (stroke.points.size() == 1) cv::line(paper, at(stroke.points[0]), at(stroke.points[0]), 0, thickness, cv::LINE_AA, kShift);
-        for (size_t i = 1; i < stroke.points.size(); ++i)
-            cv::line(paper, at(stroke.points[i - 1]), at(stroke.points[i]), 0, thickness, cv::LINE_AA, kShift);
+// Each drawing judged as the Draw view judges it; the shares of each verdict per template, and
+// of letters and symbols read "not a digit" and normal digits read as themselves.
+void add_verdict_rates(const AnomalyModel& model, const DrawnSet& set, DrawnReport& report) {
+    std::map<std::string, std::pair<int, int>> template_verdicts;  // not a digit, odd digit
+    int letters = 0, letters_not = 0, symbols = 0, symbols_not = 0, digits = 0, digits_named = 0, odd_named = 0;
+    for (size_t i = 0; i < set.drawings.size(); ++i) {
+        const Verdict verdict = judge_drawing(model, set.drawings[i]).verdict;
+        const bool not_a_digit = verdict.kind == VerdictKind::NotADigit;
+        template_verdicts[set.names[i]].first += not_a_digit;
+        template_verdicts[set.names[i]].second += verdict.kind == VerdictKind::OddDigit;
+        const int foreign_stroke = static_cast<int>(set.drawings[i].strokes.size()) - 1;
+        if (set.kinds[i] == GlyphKind::OddDigit)
+            odd_named += verdict.kind == VerdictKind::OddDigit && verdict.digit == set.digits[i] && verdict.odd_stroke == foreign_stroke;
+        if (set.held_out[i]) continue;
+        if (set.kinds[i] == GlyphKind::Letter) letters += 1, letters_not += not_a_digit;
+        if (set.kinds[i] == GlyphKind::Symbol) symbols += 1, symbols_not += not_a_digit;
+        if (set.kinds[i] == GlyphKind::Digit && model.info().normal_classes.contains(set.digits[i]))
+            digits += 1, digits_named += verdict.kind == VerdictKind::Normal && verdict.digit == set.digits[i];
     }
-    GrayImage image{kPaperSide, kPaperSide, {}};
-    image.pixels.assign(paper.data, paper.data + paper.total());
-    return image;
+    for (GlyphRate& glyph : report.glyphs) {
+        const int count = static_cast<int>(std::count(set.names.begin(), set.names.end(), glyph.name));
+        glyph.not_a_digit = rate(template_verdicts[glyph.name].first, count);
+        glyph.odd_digit = rate(template_verdicts[glyph.name].second, count);
+    }
+    report.letters_not_a_digit = rate(letters_not, letters);
+    report.symbols_not_a_digit = rate(symbols_not, symbols);
+    report.digits_named_normal = rate(digits_named, digits);
+    report.odd_digits_named = rate(odd_named, report.odd_digits);
 }
+
+}  // namespace
 
 DrawnSet draw_glyphs(const DrawnParams& params) {
     DrawnSet set;
     std::mt19937_64 random(params.seed);
-    for (const Template& glyph : templates()) {
+    for (const Template& glyph : all_templates()) {
         for (int i = 0; i < params.samples_per_template; ++i) {
-            const Image28 image = to_mnist(render_strokes(jittered(glyph, random)));
+            set.drawings.push_back({jittered(glyph, random), {}});
+            const Image28 image = drawing_input(set.drawings.back());
             set.images.append(image.data());
             set.names.push_back(glyph.name);
             set.kinds.push_back(glyph.kind);
@@ -219,11 +263,16 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
         const bool flagged = oddigit::flagged(scores[i]);
         const bool other = digit && !info.normal_classes.contains(set.digits[i]);
         if (report.glyphs.empty() || report.glyphs.back().name != set.names[i]) {
-            report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0, other});
+            report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0, 0, 0, other});
             glyph_hits.push_back({0, 0});
         }
         glyph_hits.back().first += flagged;
         ++glyph_hits.back().second;
+        if (set.kinds[i] == GlyphKind::OddDigit) {
+            ++report.odd_digits;
+            report.odd_digits_flagged += flagged;
+            continue;
+        }
         if (digit) {
             digit_scores.push_back(score);
             digit_anomalous.push_back(other);
@@ -265,6 +314,7 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
     report.letters_flagged = rate(letters_flagged, letters);
     report.symbols_flagged = rate(symbols_flagged, symbols);
     report.held_out_flagged = rate(held_out_flagged, report.held_out_non_digits);
+    report.odd_digits_flagged = report.odd_digits ? report.odd_digits_flagged / report.odd_digits : 0.0;
     if (other_digits > 0) {
         report.other_digits_auroc = auroc(digit_scores, digit_anomalous);
         report.other_digits_flagged = rate(other_digits_flagged, other_digits);
@@ -273,6 +323,7 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
         report.best_digit_accuracy = rate(digits_recognised, report.digits);
         report.digit_head_auroc = auroc(chosen_not_digit, chosen_anomalous);
     }
+    add_verdict_rates(model, set, report);
     return report;
 }
 

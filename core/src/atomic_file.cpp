@@ -122,15 +122,24 @@ void sync_folder_of(const std::string& path) {
 }
 
 }  // namespace
+}  // namespace oddigit::detail
+
+namespace oddigit {
+
+using detail::fail;
 
 void write_file_atomically(const std::string& path, const std::vector<unsigned char>& bytes, bool gzip) {
-    const std::string temporary = write_named_temporary(path, gzip ? gzip_compress(bytes, path) : bytes);
+    const std::string temporary = detail::write_named_temporary(path, gzip ? detail::gzip_compress(bytes, path) : bytes);
     if (std::rename(temporary.c_str(), path.c_str()) != 0) {
         const std::string reason = std::strerror(errno);
         std::remove(temporary.c_str());
         fail(path, reason);
     }
-    sync_folder_of(path);
+    detail::sync_folder_of(path);
 }
 
-}  // namespace oddigit::detail
+void write_text_atomically(const std::string& path, const std::string& text) {
+    write_file_atomically(path, std::vector<unsigned char>(text.begin(), text.end()));
+}
+
+}  // namespace oddigit

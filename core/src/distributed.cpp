@@ -10,6 +10,7 @@
 #endif
 
 #include "oddigit/error.h"
+#include "oddigit/runtime.h"
 #include "process_group.h"
 
 namespace oddigit {
@@ -122,10 +123,10 @@ void ProcessGroup::sum(const std::vector<torch::Tensor>& tensors, double Exchang
     std::vector<torch::Tensor> flat_views;
     for (const torch::Tensor& tensor : tensors) flat_views.push_back(tensor.reshape({-1}));
     std::vector<torch::Tensor> buffer{torch::cat(flat_views)};
-    const auto start = std::chrono::steady_clock::now();
+    const Stopwatch start;
     try {
         backend_->group->allreduce(buffer)->wait();
-        exchange_seconds_.*what += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        exchange_seconds_.*what += start.seconds();
     } catch (const std::exception& error) {
         throw Error("rank " + std::to_string(rank_) + " lost the other ranks (master " + backend_->where + "): " + error.what());
     }

@@ -161,7 +161,7 @@ void write_idx(const std::string& path, const IdxArray& array) {
             put_big_endian_u32(bytes, bits);
         }
     }
-    detail::write_file_atomically(path, bytes, detail::ends_with(path, ".gz"));
+    write_file_atomically(path, bytes, detail::ends_with(path, ".gz"));
 }
 
 void check_image_shape(const IdxArray& array, const std::string& path) {

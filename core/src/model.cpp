@@ -50,7 +50,7 @@ detail::ScoredChunk score_chunk(AnomalyModel::Impl& model, const torch::Tensor& 
     if (params.mode == ScoreMode::LatentSearch) return detail::latent_search(model, images, params);
     torch::NoGradGuard no_grad;
     const torch::Tensor reconstruction = model.generator->forward(model.encoder->forward(images));
-    return detail::residuals(model, images, reconstruction, thresholds_for(model.info, params.input));
+    return detail::score_reconstructions(model, images, reconstruction, calibration_for(model.info, params.input));
 }
 
 template <typename PerChunk>
@@ -193,10 +193,16 @@ uint64_t AnomalyModel::fingerprint() const {
             }
     }
     const ModelInfo& info = impl_->info;
-    for (const float* value : {&info.stroke_threshold, &info.shape_threshold, &info.canvas.stroke, &info.canvas.shape})
+    for (const float* value : {&info.kappa, &info.digit_weight, &info.density_weight, &info.density_scale,
+                               &info.realness_weight, &info.realness_scale, &info.threshold_quantile})
         mix(value, sizeof *value);
-    for (const auto* values : {&info.validation_stroke, &info.validation_shape})
-        mix(values->data(), values->size() * sizeof(float));
+    for (const Calibration* calibration : {&info.mnist, &info.canvas}) {
+        for (const float* value : {&calibration->stroke, &calibration->shape, &calibration->heat_full_scale,
+                                   &calibration->channel_quantile})
+            mix(value, sizeof *value);
+        for (const auto* values : {&calibration->validation_stroke, &calibration->validation_shape})
+            mix(values->data(), values->size() * sizeof(float));
+    }
     return hash;
 }
 
@@ -210,10 +216,10 @@ ModelInfo& AnomalyModel::info() { return impl_->info; }
 std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const ScoreParams& params) const {
     std::vector<ImageScore> results(images.size());
     for_each_chunk(*impl_, images, params, [&](int64_t begin, int64_t count, const detail::ScoredChunk& chunk) {
-        const std::vector<float> score = detail::to_vector(chunk.score), pixel = detail::to_vector(chunk.pixel),
+        const std::vector<float> score = detail::to_vector(chunk.score), pixel = detail::to_vector(chunk.pixel_residual),
                                  stroke_ratio = detail::to_vector(chunk.stroke_ratio),
                                  shape_ratio = detail::to_vector(chunk.shape_ratio),
-                                 feature = detail::to_vector(chunk.feature), heat = detail::to_vector(chunk.pixel_map),
+                                 feature = detail::to_vector(chunk.feature_residual), heat = detail::to_vector(chunk.pixel_map),
                                  not_digit = detail::to_vector(chunk.digits.not_digit),
                                  density = detail::to_vector(chunk.density), realness = detail::to_vector(chunk.realness);
         const torch::Tensor best_digit_tensor = chunk.digits.best_digit.to(torch::kCPU).contiguous();
@@ -278,22 +284,22 @@ ImageBatch AnomalyModel::generate(const std::vector<float>& latents) const {
     return detail::to_images(impl_->generator->forward(z));
 }
 
-ChannelThresholds thresholds_for(const ModelInfo& info, InputKind input) {
-    if (input == InputKind::Drawn && has_canvas_calibration(info)) return info.canvas;
-    return {info.stroke_threshold, info.shape_threshold, info.heat_full_scale};
+const Calibration& calibration_for(const ModelInfo& info, InputKind input) {
+    return input == InputKind::Drawn && info.canvas.is_set() ? info.canvas : info.mnist;
 }
 
-void ModelInfo::update_validation_scores() {
+void Calibration::update_validation_scores() {
     validation_scores.clear();
     for (size_t i = 0; i < validation_stroke.size(); ++i)
-        validation_scores.push_back(scanned_score(*this, validation_stroke[i], validation_shape[i]));
+        validation_scores.push_back(std::max(channel_ratio(validation_stroke[i], stroke), channel_ratio(validation_shape[i], shape)));
     std::sort(validation_scores.begin(), validation_scores.end());
 }
 
-double AnomalyModel::validation_percentile(float score) const {
-    const auto& scores = impl_->info.validation_scores;
-    if (scores.empty()) return 0.0;
-    return static_cast<double>(std::lower_bound(scores.begin(), scores.end(), score) - scores.begin()) / scores.size();
+double Calibration::percentile(float score) const {
+    if (validation_scores.empty()) return 0.0;
+    return static_cast<double>(std::lower_bound(validation_scores.begin(), validation_scores.end(), score) -
+                               validation_scores.begin()) /
+           validation_scores.size();
 }
 
 std::string default_model_path() {

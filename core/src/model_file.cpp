@@ -8,7 +8,6 @@
 
 #include "oddigit/error.h"
 #include "oddigit/score.h"
-#include "oddigit/train.h"
 
 namespace oddigit::detail {
 
@@ -24,9 +23,22 @@ constexpr const char* kScoreName =
 // The terms a model with a digit head, and one with a feature density, adds to its shape channel.
 constexpr const char* kDigitTerm = " + digit_weight * not-a-normal-digit";
 constexpr const char* kDensityTerm = " + density_weight * density_scale * feature-density";
-// The calibration's tensors: each held-out image's channel values, in one order.
-constexpr const char* kValidationStroke = "calibration.validation_stroke";
-constexpr const char* kValidationShape = "calibration.validation_shape";
+// Where a file keeps each calibration: its metadata and its tensors (the channel values of
+// the images it was set on, in one order).
+struct CalibrationKeys {
+    const char* stroke;
+    const char* shape;
+    const char* heat_full_scale;
+    const char* channel_quantile;
+    const char* validation_stroke;
+    const char* validation_shape;
+};
+constexpr CalibrationKeys kMnistKeys = {"oddigit.stroke_threshold",      "oddigit.shape_threshold",
+                                        "oddigit.heat_full_scale",       "oddigit.channel_quantile",
+                                        "calibration.validation_stroke", "calibration.validation_shape"};
+constexpr CalibrationKeys kCanvasKeys = {"oddigit.canvas_stroke_threshold",      "oddigit.canvas_shape_threshold",
+                                         "oddigit.canvas_heat_full_scale",       "oddigit.canvas_channel_quantile",
+                                         "calibration.canvas_validation_stroke", "calibration.canvas_validation_shape"};
 constexpr const char* kCalibrationPrefix = "calibration.";
 // The digit head's and the density's tensors, optional so that models from before them still load.
 constexpr const char* kDigitHeadPrefix = "discriminator.digits.";
@@ -110,6 +122,111 @@ torch::Tensor from_safetensor(const safetensors::Tensor& tensor) {
     return result;
 }
 
+namespace {
+
+void put_calibration(safetensors::File& file, const CalibrationKeys& keys, const Calibration& calibration) {
+    file.metadata[keys.stroke] = exact_text(calibration.stroke);
+    file.metadata[keys.shape] = exact_text(calibration.shape);
+    file.metadata[keys.heat_full_scale] = exact_text(calibration.heat_full_scale);
+    file.metadata[keys.channel_quantile] = exact_text(calibration.channel_quantile);
+    for (const auto& [name, values] : {std::pair{keys.validation_stroke, &calibration.validation_stroke},
+                                        std::pair{keys.validation_shape, &calibration.validation_shape}})
+        file.tensors[name] = safetensors::from_floats(*values, {static_cast<int64_t>(values->size())});
+}
+
+std::vector<float> validation_values(const safetensors::File& file, const char* name, const std::string& path,
+                                     std::set<std::string>& used) {
+    const auto found = file.tensors.find(name);
+    if (found == file.tensors.end() || found->second.dtype != safetensors::DType::F32 || found->second.shape.size() != 1)
+        throw Error("'" + path + "' lacks the 1-D float tensor '" + name + "'");
+    used.insert(name);
+    std::vector<float> values = safetensors::to_floats(found->second);
+    if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }))
+        throw Error("'" + path + "': a value of '" + name + "' is not a finite number");
+    return values;
+}
+
+// A calibration as the file holds it, checked against the model's channels: a calibrated
+// model (one with validation values; a resume file may have none yet) flags by every channel
+// it has.
+Calibration read_calibration(const safetensors::File& file, const CalibrationKeys& keys, const ModelInfo& info,
+                             const std::string& path, std::set<std::string>& used) {
+    Calibration calibration;
+    calibration.stroke = parse_float(file.metadata, keys.stroke, path, 0.0f);
+    calibration.shape = parse_float(file.metadata, keys.shape, path, 0.0f);
+    calibration.heat_full_scale = parse_float(file.metadata, keys.heat_full_scale, path, 0.0f);
+    calibration.channel_quantile = parse_float(file.metadata, keys.channel_quantile, path, kLowestQuantile, kHighestQuantile);
+    calibration.validation_stroke = validation_values(file, keys.validation_stroke, path, used);
+    calibration.validation_shape = validation_values(file, keys.validation_shape, path, used);
+    if (calibration.validation_stroke.size() != calibration.validation_shape.size())
+        throw Error("'" + path + "': its validation stroke and shape values differ in number");
+    if (!calibration.validation_stroke.empty() &&
+        (!calibration.is_set() || (calibration.shape > 0) != has_shape_channel(info) || !(calibration.heat_full_scale > 0)))
+        throw Error("'" + path + "': its thresholds (" + keys.stroke + " " + exact_text(calibration.stroke) + ", " +
+                    keys.shape + " " + exact_text(calibration.shape) + ", " + keys.heat_full_scale + " " +
+                    exact_text(calibration.heat_full_scale) + ") do not fit its score's channels");
+    calibration.update_validation_scores();
+    return calibration;
+}
+
+// The canvas calibration, which is optional. 0.7 kept only its thresholds, not the channel
+// values the percentile of a drawing needs: such a file opens without it (calibrate sets it again).
+Calibration read_canvas_calibration(const safetensors::File& file, const ModelInfo& info, const std::string& path,
+                                    std::set<std::string>& used) {
+    const auto has = [&](const char* key) { return file.metadata.count(key) > 0; };
+    const bool values = file.tensors.count(kCanvasKeys.validation_stroke) || file.tensors.count(kCanvasKeys.validation_shape);
+    if (!values && !has(kCanvasKeys.channel_quantile)) return {};
+    if (!values && !has(kCanvasKeys.stroke) && !has(kCanvasKeys.shape) && !has(kCanvasKeys.heat_full_scale)) return {};
+    Calibration canvas = read_calibration(file, kCanvasKeys, info, path, used);
+    if (!canvas.is_set() || canvas.validation_stroke.empty())
+        throw Error("'" + path + "': its canvas calibration has no threshold or no validation values");
+    return canvas;
+}
+
+// Copies the file's tensors into the model's networks, each checked for its shape and type.
+void load_networks(const safetensors::File& file, const std::string& path, AnomalyModel::Impl& impl,
+                   std::set<std::string>& used) {
+    torch::NoGradGuard no_grad;
+    for (const auto& [network_prefix, network] : impl.modules()) {
+        torch::nn::Module& module = *network;
+        const char* prefix = network_prefix;  // C++17 lambdas cannot capture structured bindings
+        auto load = [&](const std::string& key, torch::Tensor& target) {
+            const std::string name = std::string(prefix) + "." + key;
+            if (!holds_part_of(impl.info, name)) return;
+            const auto found = file.tensors.find(name);
+            if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + "'");
+            const torch::Tensor value = from_safetensor(found->second);
+            if (value.sizes() != target.sizes() || value.scalar_type() != target.scalar_type())
+                throw Error("'" + path + "': tensor '" + name + "' has shape " + c10::str(value.sizes()) + " " +
+                            c10::toString(value.scalar_type()) + ", expected " + c10::str(target.sizes()) + " " +
+                            c10::toString(target.scalar_type()));
+            target.copy_(value);
+            used.insert(name);
+        };
+        for (auto& item : module.named_parameters()) load(item.key(), item.value());
+        for (auto& item : module.named_buffers()) load(item.key(), item.value());
+    }
+}
+
+// The score's weights and scales a file records.
+void read_weights(const std::map<std::string, std::string>& metadata, const std::string& path, bool current,
+                  ModelInfo& info) {
+    info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
+    info.kappa = parse_float(metadata, "oddigit.kappa", path, kLowestWeight);
+    if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, kLowestWeight);
+    if (info.knows_density) {
+        info.density_weight = parse_float(metadata, "oddigit.density_weight", path, kLowestWeight);
+        info.density_scale = parse_float(metadata, "oddigit.density_scale", path, kLowestWeight);
+    }
+    // Files from before the realness term have none: its weight is 0 there.
+    if (metadata.count("oddigit.realness_weight"))
+        info.realness_weight = parse_float(metadata, "oddigit.realness_weight", path, kLowestWeight);
+    if (current) info.realness_scale = parse_float(metadata, "oddigit.realness_scale", path, kLowestWeight);
+    info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, kLowestQuantile, kHighestQuantile);
+}
+
+}  // namespace
+
 safetensors::File to_file(const AnomalyModel& model) {
     AnomalyModel::Impl& impl = const_cast<AnomalyModel::Impl&>(model.impl());
     safetensors::File file;
@@ -123,9 +240,6 @@ safetensors::File to_file(const AnomalyModel& model) {
         for (const auto& item : module.named_parameters()) put(item.key(), item.value());
         for (const auto& item : module.named_buffers()) put(item.key(), item.value());
     }
-    for (const auto& [name, values] : {std::pair{kValidationStroke, &info.validation_stroke},
-                                        std::pair{kValidationShape, &info.validation_shape}})
-        file.tensors[name] = safetensors::from_floats(*values, {static_cast<int64_t>(values->size())});
     file.metadata = {
         {"oddigit.format", kFormatName},
         {"oddigit.format_version", kFormatVersion},
@@ -134,10 +248,7 @@ safetensors::File to_file(const AnomalyModel& model) {
         {"oddigit.width", std::to_string(info.architecture.width)},
         {"oddigit.normal_classes", info.normal_classes.to_string()},
         {"oddigit.kappa", exact_text(info.kappa)},
-        {"oddigit.stroke_threshold", exact_text(info.stroke_threshold)},
-        {"oddigit.shape_threshold", exact_text(info.shape_threshold)},
         {"oddigit.threshold_quantile", exact_text(info.threshold_quantile)},
-        {"oddigit.channel_quantile", exact_text(info.channel_quantile)},
         {"oddigit.realness_weight", exact_text(info.realness_weight)},
         {"oddigit.realness_scale", exact_text(info.realness_scale)},
         {"oddigit.training", info.training_json},
@@ -148,12 +259,8 @@ safetensors::File to_file(const AnomalyModel& model) {
         file.metadata["oddigit.density_weight"] = exact_text(info.density_weight);
         file.metadata["oddigit.density_scale"] = exact_text(info.density_scale);
     }
-    file.metadata["oddigit.heat_full_scale"] = exact_text(info.heat_full_scale);
-    if (has_canvas_calibration(info)) {
-        file.metadata["oddigit.canvas_stroke_threshold"] = exact_text(info.canvas.stroke);
-        file.metadata["oddigit.canvas_shape_threshold"] = exact_text(info.canvas.shape);
-        file.metadata["oddigit.canvas_heat_full_scale"] = exact_text(info.canvas.heat_full_scale);
-    }
+    put_calibration(file, kMnistKeys, info.mnist);
+    if (info.canvas.is_set()) put_calibration(file, kCanvasKeys, info.canvas);
     return file;
 }
 
@@ -173,54 +280,23 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     architecture.width = parse_int(metadata, "oddigit.width", path, 1, kMaxWidth);
 
     AnomalyModel model = AnomalyModel::create(architecture, 0);
-    AnomalyModel::Impl& impl = model.impl();
-    ModelInfo& info = impl.info;
-    info.knows_digits = std::any_of(file.tensors.begin(), file.tensors.end(),
-                                    [](const auto& entry) { return in_digit_head(entry.first); });
-    info.knows_density = std::any_of(file.tensors.begin(), file.tensors.end(),
-                                     [](const auto& entry) { return in_density(entry.first); });
+    ModelInfo& info = model.impl().info;
+    const auto holds_tensor = [&](bool (*in_part)(const std::string&)) {
+        return std::any_of(file.tensors.begin(), file.tensors.end(), [&](const auto& entry) { return in_part(entry.first); });
+    };
+    info.knows_digits = holds_tensor(in_digit_head);
+    info.knows_density = holds_tensor(in_density);
     std::set<std::string> used;
-    torch::NoGradGuard no_grad;
-    for (const auto& [network_prefix, network] : impl.modules()) {
-        torch::nn::Module& module = *network;
-        const char* prefix = network_prefix;  // C++17 lambdas cannot capture structured bindings
-        auto load = [&](const std::string& key, torch::Tensor& target) {
-            const std::string name = std::string(prefix) + "." + key;
-            if (!holds_part_of(info, name)) return;
-            const auto found = file.tensors.find(name);
-            if (found == file.tensors.end()) throw Error("'" + path + "' lacks the tensor '" + name + "'");
-            const torch::Tensor value = from_safetensor(found->second);
-            if (value.sizes() != target.sizes() || value.scalar_type() != target.scalar_type())
-                throw Error("'" + path + "': tensor '" + name + "' has shape " + c10::str(value.sizes()) + " " +
-                            c10::toString(value.scalar_type()) + ", expected " + c10::str(target.sizes()) + " " +
-                            c10::toString(target.scalar_type()));
-            target.copy_(value);
-            used.insert(name);
-        };
-        for (auto& item : module.named_parameters()) load(item.key(), item.value());
-        for (auto& item : module.named_buffers()) load(item.key(), item.value());
-    }
+    load_networks(file, path, model.impl(), used);
     const auto score = metadata.find("oddigit.score");
     const bool current = score != metadata.end() && score->second == score_name(info);
     if (!current && stale == StaleCalibration::Reject)
         throw Error("'" + path + "' was calibrated for an older anomaly score; recalibrate it with "
                     "'oddigit-cli calibrate --model " + path + "' (or train it again)");
-    std::vector<float> validation[2];
+    read_weights(metadata, path, current, info);
     if (current) {
-        for (int channel = 0; channel < 2; ++channel) {
-            const char* name = channel == 0 ? kValidationStroke : kValidationShape;
-            const auto found = file.tensors.find(name);
-            if (found == file.tensors.end() || found->second.dtype != safetensors::DType::F32 ||
-                found->second.shape.size() != 1)
-                throw Error("'" + path + "' lacks the 1-D float tensor '" + name + "'");
-            validation[channel] = safetensors::to_floats(found->second);
-            used.insert(name);
-        }
-        if (validation[0].size() != validation[1].size())
-            throw Error("'" + path + "': its validation stroke and shape values differ in number");
-        for (const std::vector<float>& values : validation)
-            if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }))
-                throw Error("'" + path + "': a validation value is not a finite number");
+        info.mnist = read_calibration(file, kMnistKeys, info, path, used);
+        info.canvas = read_canvas_calibration(file, info, path, used);
     } else {
         // A stale calibration's tensors are left behind with it.
         for (const auto& entry : file.tensors)
@@ -231,48 +307,6 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
         const bool extra = std::any_of(extra_prefixes.begin(), extra_prefixes.end(),
                                        [&](const std::string& p) { return name.rfind(p, 0) == 0; });
         if (!used.count(name) && !extra) throw Error("'" + path + "' holds an unexpected tensor '" + name + "'");
-    }
-
-    info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
-    info.kappa = parse_float(metadata, "oddigit.kappa", path, kLowestWeight);
-    if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, kLowestWeight);
-    if (info.knows_density) {
-        info.density_weight = parse_float(metadata, "oddigit.density_weight", path, kLowestWeight);
-        info.density_scale = parse_float(metadata, "oddigit.density_scale", path, kLowestWeight);
-    }
-    // A stale file keeps the realness weight the training default gives it (it was 0 then).
-    if (metadata.count("oddigit.realness_weight"))
-        info.realness_weight = parse_float(metadata, "oddigit.realness_weight", path, kLowestWeight);
-    else
-        info.realness_weight = TrainParams{}.realness_weight;
-    info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, kLowestQuantile, kHighestQuantile);
-    if (current) {
-        info.realness_scale = parse_float(metadata, "oddigit.realness_scale", path, kLowestWeight);
-        info.stroke_threshold = parse_float(metadata, "oddigit.stroke_threshold", path, 0.0f);
-        info.shape_threshold = parse_float(metadata, "oddigit.shape_threshold", path, 0.0f);
-        info.channel_quantile = parse_float(metadata, "oddigit.channel_quantile", path, kLowestQuantile, kHighestQuantile);
-        info.heat_full_scale = parse_float(metadata, "oddigit.heat_full_scale", path, 0.0f);
-        info.validation_stroke = std::move(validation[0]);
-        info.validation_shape = std::move(validation[1]);
-        info.update_validation_scores();
-        // A calibrated model (one with validation values; a resume file may have none yet)
-        // flags by every channel it has.
-        if (!info.validation_stroke.empty() &&
-            (!(info.stroke_threshold > 0) || (info.shape_threshold > 0) != has_shape_channel(info)))
-            throw Error("'" + path + "': its thresholds (stroke " + exact_text(info.stroke_threshold) + ", shape " +
-                        exact_text(info.shape_threshold) + ") do not fit its score's channels");
-        // The canvas calibration is optional (files from before 0.7 have none) but whole.
-        if (metadata.count("oddigit.canvas_stroke_threshold") || metadata.count("oddigit.canvas_shape_threshold") ||
-            metadata.count("oddigit.canvas_heat_full_scale")) {
-            info.canvas.stroke = parse_float(metadata, "oddigit.canvas_stroke_threshold", path, 0.0f);
-            info.canvas.shape = parse_float(metadata, "oddigit.canvas_shape_threshold", path, 0.0f);
-            info.canvas.heat_full_scale = parse_float(metadata, "oddigit.canvas_heat_full_scale", path, 0.0f);
-            if (!(info.canvas.heat_full_scale > 0))
-                throw Error("'" + path + "': its canvas heat scale is not above 0");
-            if (!(info.canvas.stroke > 0) || (info.canvas.shape > 0) != has_shape_channel(info))
-                throw Error("'" + path + "': its canvas thresholds (stroke " + exact_text(info.canvas.stroke) +
-                            ", shape " + exact_text(info.canvas.shape) + ") do not fit its score's channels");
-        }
     }
     if (metadata.count("oddigit.training")) info.training_json = metadata.at("oddigit.training");
     if (metadata.count("oddigit.created_by")) info.created_by = metadata.at("oddigit.created_by");

@@ -1,6 +1,5 @@
 #include "oddigit/protocol.h"
 
-#include <chrono>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -8,6 +7,7 @@
 
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
+#include "oddigit/runtime.h"
 #include "oddigit/score.h"
 #include "oddigit/strokes.h"
 
@@ -176,23 +176,22 @@ double OneClassReport::mean_auroc() const {
 OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params,
                              const std::function<void(const std::string&)>& log, const TrainCallbacks& callbacks) {
     if (params.digits.empty() || params.seeds.empty()) throw Error("the protocol needs at least one digit and one seed");
-    const auto start = std::chrono::steady_clock::now();
+    const Stopwatch start;
     OneClassReport report;
     for (int digit : params.digits) {
         for (int seed : params.seeds) {
-            const auto run_start = std::chrono::steady_clock::now();
+            const Stopwatch run_start;
             const AnomalyModel model = train_one_class(mnist, digit, params.train, static_cast<uint64_t>(seed),
                                                        params.validation_fraction, callbacks);
             const TestEvaluation evaluation = evaluate(model, mnist.test);
-            OneClassRun run{digit, static_cast<uint64_t>(seed), evaluation.auroc,
-                            std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()};
+            OneClassRun run{digit, static_cast<uint64_t>(seed), evaluation.auroc, run_start.seconds()};
             report.runs.push_back(run);
             if (log)
                 log("digit " + std::to_string(digit) + " seed " + std::to_string(seed) + ": AUROC " +
                     std::to_string(run.auroc) + " (" + std::to_string(static_cast<int>(run.seconds)) + " s)");
         }
     }
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.seconds = start.seconds();
     return report;
 }
 
@@ -208,11 +207,10 @@ LeaveOneOutReport run_leave_one_out(const MnistSet& mnist, const LeaveOneOutPara
                                     const TrainCallbacks& callbacks) {
     if (params.digits.empty()) throw Error("the protocol needs at least one digit");
     if (!(params.test_fraction > 0 && params.test_fraction < 1)) throw Error("the test fraction must lie between 0 and 1");
-    using Clock = std::chrono::steady_clock;
-    const auto start = Clock::now();
+    const Stopwatch start;
     LeaveOneOutReport report;
     for (int digit : params.digits) {
-        const auto run_start = Clock::now();
+        const Stopwatch run_start;
         const PooledSplit split = pooled_split(mnist, digit, params.test_fraction, params.seed);
         const NormalModel trained =
             train_normal(split.learn, split.normal, params.train, params.seed, params.validation_fraction, callbacks);
@@ -223,21 +221,20 @@ LeaveOneOutReport run_leave_one_out(const MnistSet& mnist, const LeaveOneOutPara
         run.train_images = trained.train_images;
         run.test_normal_images = split.test_normal_images;
         run.test_anomalous_images = split.test.images.size() - split.test_normal_images;
-        run.seconds = std::chrono::duration<double>(Clock::now() - run_start).count();
+        run.seconds = run_start.seconds();
         report.runs.push_back(run);
         if (log)
             log("anomaly digit " + std::to_string(digit) + ": AUROC " + std::to_string(run.auroc) + " (" +
                 std::to_string(static_cast<int>(run.seconds)) + " s)");
     }
-    report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    report.seconds = start.seconds();
     return report;
 }
 
 std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, const SearchComparisonParams& params,
                                                        const std::function<void(const std::string&)>& log) {
-    using Clock = std::chrono::steady_clock;
-    const auto milliseconds_per_image = [](Clock::time_point start, int64_t images) {
-        return 1000.0 * std::chrono::duration<double>(Clock::now() - start).count() / static_cast<double>(images);
+    const auto milliseconds_per_image = [](const Stopwatch& start, int64_t images) {
+        return 1000.0 * start.seconds() / static_cast<double>(images);
     };
     // The same random subset of test images for every digit and both modes.
     std::vector<int64_t> order(mnist.test.images.size());
@@ -258,12 +255,12 @@ std::vector<SearchComparisonRun> run_search_comparison(const MnistSet& mnist, co
         for (uint8_t label : labels) anomalous.push_back(label != digit);
         SearchComparisonRun run;
         run.digit = digit;
-        Clock::time_point start = Clock::now();
+        Stopwatch start;
         run.encoder_auroc = auroc(model.score_values(subset), anomalous);
         run.encoder_ms_per_image = milliseconds_per_image(start, subset.size());
         ScoreParams search = params.search;
         search.mode = ScoreMode::LatentSearch;
-        start = Clock::now();
+        start.restart();
         run.search_auroc = auroc(model.score_values(subset, search), anomalous);
         run.search_ms_per_image = milliseconds_per_image(start, subset.size());
         runs.push_back(run);

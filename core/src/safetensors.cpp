@@ -85,7 +85,7 @@ void write(const std::string& path, const File& file) {
     for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<unsigned char>(header_length >> (8 * i)));
     bytes.insert(bytes.end(), header_text.begin(), header_text.end());
     for (const auto& [name, tensor] : file.tensors) bytes.insert(bytes.end(), tensor.bytes.begin(), tensor.bytes.end());
-    detail::write_file_atomically(path, bytes);
+    write_file_atomically(path, bytes);
 }
 
 File read(const std::string& path) {

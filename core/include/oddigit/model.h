@@ -19,11 +19,30 @@ struct Architecture {
     int width = 32;       // channels of the first conv layer; the second has twice as many
 };
 
-// The thresholds (and heat scale) an image is measured against (one calibration).
-struct ChannelThresholds {
-    float stroke = 0.0f;
-    float shape = 0.0f;            // 0: no shape channel
+// One calibration: the two channels' thresholds and the heat scale an image is measured
+// against, and the channel values of the held-out normal images they were set on. A model
+// holds two (ModelInfo::mnist and ModelInfo::canvas), set by the same rule on different images.
+struct Calibration {
+    float stroke = 0.0f;            // the stroke channel's threshold; 0 until set
+    float shape = 0.0f;             // the shape channel's threshold; 0: the model has no shape channel
+    // Heatmaps are drawn on a fixed scale: a pixel whose heat reaches heat_full_scale gets the
+    // colormap's full colour, so equal colours mean equal evidence across images, and a clean
+    // image is not "hot". It is the channel quantile of the images' pixel residuals, so a
+    // drawing whose pixel residual alone would reach the stroke threshold is near full colour.
     float heat_full_scale = 0.0f;
+    float channel_quantile = 0.0f;  // the quantile of its own channel's values each threshold sits at
+    // The images' channel values, in their order (both empty, or equally long), and their
+    // scores (the larger ratio to the thresholds above), sorted: derived from the values.
+    std::vector<float> validation_stroke;
+    std::vector<float> validation_shape;
+    std::vector<float> validation_scores;
+
+    bool is_set() const { return stroke > 0; }
+    // Sets validation_scores from the channel values and thresholds.
+    void update_validation_scores();
+    // Where a score measured against this calibration sits among its images' scores: the
+    // fraction of them below it; 0 without images.
+    double percentile(float score) const;
 };
 
 struct ModelInfo {
@@ -41,32 +60,17 @@ struct ModelInfo {
     float density_scale = 0.0f;
     float realness_weight = 0.0f;     // weight of the reconstruction's fakeness, in units of realness_scale
     float realness_scale = 0.0f;      // as density_scale, for the realness term
-    // The calibration: each channel's threshold, set together on the held-out normal images so
-    // that a share 1 - threshold_quantile of them has a channel at or above its threshold.
-    float stroke_threshold = 0.0f;
-    float shape_threshold = 0.0f;     // 0: the model has no shape channel (no digit head, no density)
-    float threshold_quantile = 0.95f; // the share of held-out normal images left unflagged
-    float channel_quantile = 0.95f;   // the quantile of its own validation values each threshold sits at
-    // Heatmaps are drawn on a fixed scale: a pixel whose heat reaches heat_full_scale gets the
-    // colormap's full colour, so equal colours mean equal evidence across images, and a clean
-    // image is not "hot". It is the channel quantile of the validation images' pixel part (the
-    // mean of their hottest heat pixels), so a drawing whose pixel part alone would reach the
-    // stroke threshold has its hottest pixels near full colour.
-    float heat_full_scale = 0.0f;
-    // The canvas calibration: the same two thresholds and heat scale, set at threshold_quantile
-    // on the held-out digits redrawn as the app's canvas draws them (oddigit/canvas_calibration.h).
-    // A drawing has even strokes and no blots, so it is measured against digits like it. All 0
-    // until set (and in models from before 0.7): drawings then use the thresholds above.
-    ChannelThresholds canvas;
-    // The held-out normal images' channel values, in their order (both empty, or equally long).
-    std::vector<float> validation_stroke;
-    std::vector<float> validation_shape;
-    std::vector<float> validation_scores;  // their scores (the larger ratio), sorted; derived from the two above
+    // Both calibrations set their thresholds so that a share 1 - threshold_quantile of their
+    // images has a channel at or above its threshold.
+    float threshold_quantile = 0.95f;
+    // For scans (MNIST, image files): set on the held-out normal images themselves.
+    Calibration mnist;
+    // For drawings: set on the held-out images redrawn as the app's canvas draws them
+    // (oddigit/canvas_calibration.h), since a drawing has even strokes and no blots. Unset in
+    // models without one: drawings then use the MNIST calibration.
+    Calibration canvas;
     std::string training_json;        // the TrainParams and data sizes it was trained with
     std::string created_by;           // "oddigit 0.1.0"
-
-    // Sets validation_scores from the channel values and thresholds.
-    void update_validation_scores();
 };
 
 // What an image is, which decides the calibration its channels are measured against.
@@ -75,10 +79,9 @@ enum class InputKind {
     Drawn,    // drawn on the app's canvas: the canvas calibration, where the model has one
 };
 
-// Whether the model holds a canvas calibration (ModelInfo::canvas).
-inline bool has_canvas_calibration(const ModelInfo& info) { return info.canvas.stroke > 0; }
-// The canvas calibration for a drawing when the model has one, else the MNIST calibration.
-ChannelThresholds thresholds_for(const ModelInfo& info, InputKind input);
+// The calibration an image of this kind is measured against: the canvas one for a drawing
+// when the model has one, else the MNIST one.
+const Calibration& calibration_for(const ModelInfo& info, InputKind input);
 
 enum class ScoreMode {
     Encoder,       // one forward pass: z = E(x)
@@ -97,13 +100,14 @@ struct ScoreParams {
     uint64_t search_seed = 0;
 };
 
-struct ImageScore {
+// The figures of one image's score, without its pictures (cheap to keep for a whole test set).
+struct ScoreFigures {
     // Encoder mode: the larger channel ratio, flagged at 1 (oddigit/score.h); search mode:
     // AnoGAN's search loss, which has no threshold.
     float score = 0.0f;
-    float stroke_ratio = 0.0f;      // stroke channel / stroke_threshold; 0 in search mode
-    float shape_ratio = 0.0f;       // shape channel / shape_threshold; 0 in search mode or without a shape channel
-    float pixel_residual = 0.0f;    // mean of the 20 hottest heatmap pixels;
+    float stroke_ratio = 0.0f;      // stroke channel / its threshold; 0 in search mode
+    float shape_ratio = 0.0f;       // shape channel / its threshold; 0 in search mode or without a shape channel
+    float pixel_residual = 0.0f;    // mean of the heatmap's 20 hottest pixels;
                                     // search mode: R, the L1 pixel residual
     float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
     float not_digit = 0.0f;         // -log P(one of the normal digits), from D's digit head
@@ -111,6 +115,9 @@ struct ImageScore {
     float feature_density = 0.0f;   // squared Mahalanobis distance of f(x) to the nearest normal
                                     // class; 0 without a density
     float realness = 0.0f;          // -log sigmoid(D's realness logit of the reconstruction)
+};
+
+struct ImageScore : ScoreFigures {
     Image28 heatmap{};              // (x - x')^2 per pixel, smoothed
     Image28 reconstruction{};       // x' in [0, 1]
 };
@@ -168,10 +175,6 @@ public:
     // model, its clone and its saved-and-loaded copy; different once training moves a
     // weight. For caches of results computed from a model.
     uint64_t fingerprint() const;
-
-    // Where a score on the MNIST calibration's scale (a drawing's: scanned_score() of
-    // oddigit/score.h) sits among the validation scores: the fraction of them below it.
-    double validation_percentile(float score) const;
 
     struct Impl;
     Impl& impl() { return *impl_; }

@@ -1,5 +1,6 @@
 #pragma once
-// Process-wide settings of the tensor library.
+// Process-wide settings of the tensor library, and the clock that times work.
+#include <chrono>
 #include <string>
 
 namespace oddigit {
@@ -19,5 +20,15 @@ void init_worker_thread();
 
 // "cuda" when a CUDA device is usable, else "cpu".
 std::string default_device();
+
+// Seconds since it was made or last restarted, on the monotonic clock.
+class Stopwatch {
+public:
+    double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+    void restart() { start_ = std::chrono::steady_clock::now(); }
+
+private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 }  // namespace oddigit

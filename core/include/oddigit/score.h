@@ -3,22 +3,19 @@
 // the command line and the app. Torch-free, so the GUI can include it.
 //
 // The score answers two questions, each in its own channel, with x' = G(E(x)):
-//   stroke = pixel + kappa * feature                      "is a stroke odd?"
+//   stroke = pixel_residual + kappa * feature_residual    "is a stroke odd?"
 //   shape  = digit_weight * not_digit                     "is this a digit at all?"
 //          + density_weight * density_scale * density
 //          + realness_weight * realness_scale * realness
 // where
-//   pixel     = mean of the heatmap's kHotPixels hottest pixels, the heatmap being (x - x')^2 smoothed;
-//   feature   = mean (f(x) - f(x'))^2 over D's last hidden layer f;
+//   pixel_residual   = mean of the heatmap's kHotPixels hottest pixels, the heatmap being (x - x')^2 smoothed;
+//   feature_residual = mean (f(x) - f(x'))^2 over D's last hidden layer f;
 //   not_digit = -log P(x is one of the normal digits), from D's digit head (0 without one);
 //   density   = squared Mahalanobis distance of f(x) to the nearest normal class (0 without a density);
 //   realness  = -log sigmoid(D's realness logit of x'): how fake the reconstruction looks.
-// Each channel is divided by its own threshold (ModelInfo::stroke_threshold, shape_threshold),
-// giving a ratio; the score is the larger ratio, and an image is flagged when it reaches 1.
+// Each channel is divided by its own threshold (a Calibration of oddigit/model.h), giving a
+// ratio; the score is the larger ratio, and an image is flagged when it reaches 1.
 // docs/method.md explains each term and docs/decisions.md how the weights were chosen.
-#include <algorithm>
-#include <string>
-
 #include "oddigit/model.h"
 
 namespace oddigit {
@@ -27,30 +24,30 @@ namespace oddigit {
 // float, or a tensor of a batch's values).
 template <typename Value>
 struct WeightedParts {
-    Value pixel;
-    Value feature;
+    Value pixel_residual;
+    Value feature_residual;
     Value digit;
     Value density;
     Value realness;
 
-    Value stroke() const { return pixel + feature; }
+    Value stroke() const { return pixel_residual + feature_residual; }
     Value shape() const { return digit + density + realness; }
     // The parts the density's and the realness's scales are measured against at calibration:
     // the residuals and the digit part, so their weights read on the residuals' own scale.
-    Value reference() const { return pixel + feature + digit; }
+    Value reference() const { return pixel_residual + feature_residual + digit; }
 };
 
 // The weighted parts of one image's (or a batch's) raw terms under the model's weights.
 template <typename Value>
-WeightedParts<Value> weighted_parts(const ModelInfo& info, const Value& pixel, const Value& feature,
+WeightedParts<Value> weighted_parts(const ModelInfo& info, const Value& pixel_residual, const Value& feature_residual,
                                     const Value& not_digit, const Value& density, const Value& realness) {
-    return {pixel, info.kappa * feature, info.digit_weight * not_digit,
+    return {pixel_residual, info.kappa * feature_residual, info.digit_weight * not_digit,
             info.density_weight * info.density_scale * density, info.realness_weight * info.realness_scale * realness};
 }
 
 // The weighted parts of an image scored in encoder mode (in search mode the score is AnoGAN's
 // search loss and the channels are not computed).
-inline WeightedParts<float> weighted_parts(const ModelInfo& info, const ImageScore& score) {
+inline WeightedParts<float> weighted_parts(const ModelInfo& info, const ScoreFigures& score) {
     return weighted_parts(info, score.pixel_residual, score.feature_residual, score.not_digit, score.feature_density,
                           score.realness);
 }
@@ -73,46 +70,20 @@ inline bool flagged(double score, double threshold) { return score >= threshold;
 // The score at which the model flags: a channel at its own threshold.
 constexpr double kFlagRatio = 1.0;
 
-// The score of channel values on the MNIST calibration's scale: the larger of their ratios to
-// the MNIST thresholds (ModelInfo::validation_scores are these).
-inline float scanned_score(const ModelInfo& info, float stroke, float shape) {
-    return std::max(channel_ratio(stroke, info.stroke_threshold), channel_ratio(shape, info.shape_threshold));
-}
-// An encoder-mode score on the MNIST calibration's scale, whichever calibration it was scored
-// against: comparable with ModelInfo::validation_scores.
-inline float scanned_score(const ModelInfo& info, const ImageScore& score) {
-    const WeightedParts<float> parts = weighted_parts(info, score);
-    return scanned_score(info, parts.stroke(), parts.shape());
-}
-
 // Whether an image scored in encoder mode is flagged by the model's calibration.
-inline bool flagged(const ImageScore& score) { return flagged(score.score, kFlagRatio); }
+inline bool flagged(const ScoreFigures& score) { return flagged(score.score, kFlagRatio); }
 
 enum class Channel { None, Stroke, Shape };
 // The channel nearer its threshold: the larger ratio (the stroke channel on a tie), whose
 // ratio is the score, so it is the one that flags the image at any threshold the score reaches.
-inline Channel leading_channel(const ImageScore& score) {
+inline Channel leading_channel(const ScoreFigures& score) {
     return score.shape_ratio > score.stroke_ratio ? Channel::Shape : Channel::Stroke;
 }
-// Which channel flagged an image: the leading one, when its ratio reaches 1.
-inline Channel fired_channel(const ImageScore& score) { return flagged(score) ? leading_channel(score) : Channel::None; }
+// Whether a channel reaches its threshold: its ratio is at least 1.
+inline bool reaches_threshold(float ratio) { return flagged(ratio, kFlagRatio); }
 // "stroke", "shape" or "" (for None): the CSV's and the JSON's spelling.
 inline const char* channel_name(Channel channel) {
     return channel == Channel::Stroke ? "stroke" : channel == Channel::Shape ? "shape" : "";
-}
-
-// What the app and the command line say of an image scored in encoder mode, in lower case:
-// "looks like a 7" (not flagged), "an odd 7" (flagged by the stroke channel), "not a digit
-// (closest: 4)" (flagged by the shape channel); a model without a digit head says "normal",
-// "odd stroke" or "odd shape". The Draw view refines "an odd 7" by the strokes it outlines.
-inline std::string verdict(const ModelInfo& info, const ImageScore& score) {
-    const std::string digit = std::to_string(score.best_digit);
-    switch (fired_channel(score)) {
-        case Channel::None: return info.knows_digits ? "looks like a " + digit : "normal";
-        case Channel::Stroke: return info.knows_digits ? "an odd " + digit : "odd stroke";
-        case Channel::Shape: return info.knows_digits ? "not a digit (closest: " + digit + ")" : "odd shape";
-    }
-    return {};
 }
 
 }  // namespace oddigit

@@ -82,34 +82,23 @@ int64_t count_reaching(const std::vector<float>& values, float threshold) {
     return std::count_if(values.begin(), values.end(), [&](float v) { return flagged(v, threshold); });
 }
 
-// The held-out images' channel values under the model's weights and scales.
-struct ChannelValues {
-    std::vector<float> stroke, shape, pixel_parts;
-};
-
-ChannelValues channel_values(const ModelInfo& info, const std::vector<ImageScore>& results) {
+// The calibration of the images scored: each channel's threshold sits at its own k-th
+// largest value, with k as large as leaves no more than the share 1 - quantile_level of the
+// images flagged by either channel (the share flagged grows with k, so k is found by
+// bisection); the heat scale at that quantile of their pixel residuals; and their channel
+// values. Throws Error when a threshold is not above 0.
+Calibration calibration_of(const ModelInfo& info, const std::vector<ImageScore>& results, float quantile_level) {
     const bool shape_channel = has_shape_channel(info);
-    ChannelValues values;
+    Calibration calibration;
+    std::vector<float> pixel_residuals;
     for (const ImageScore& score : results) {
         const WeightedParts<float> parts = weighted_parts(info, score);
-        values.stroke.push_back(parts.stroke());
-        values.shape.push_back(shape_channel ? parts.shape() : 0.0f);
-        values.pixel_parts.push_back(score.pixel_residual);
+        calibration.validation_stroke.push_back(parts.stroke());
+        calibration.validation_shape.push_back(shape_channel ? parts.shape() : 0.0f);
+        pixel_residuals.push_back(score.pixel_residual);
     }
-    return values;
-}
-
-struct Thresholds {
-    ChannelThresholds thresholds;
-    float channel_quantile = 0;  // the share of the images under the stroke threshold
-};
-
-// Each channel's threshold sits at its own k-th largest value, with k as large as leaves no
-// more than the share 1 - quantile_level of the images flagged by either channel: the share
-// flagged grows with k, so k is found by bisection. Throws Error when a threshold is not above 0.
-Thresholds thresholds_at(const ChannelValues& values, bool shape_channel, float quantile_level) {
-    const std::vector<float>& stroke = values.stroke;
-    const std::vector<float>& shape = values.shape;
+    const std::vector<float>& stroke = calibration.validation_stroke;
+    const std::vector<float>& shape = calibration.validation_shape;
     std::vector<float> stroke_descending = stroke, shape_descending = shape;
     std::sort(stroke_descending.rbegin(), stroke_descending.rend());
     std::sort(shape_descending.rbegin(), shape_descending.rend());
@@ -132,15 +121,15 @@ Thresholds thresholds_at(const ChannelValues& values, bool shape_channel, float 
         else
             high = middle - 1;
     }
-    Thresholds result;
-    result.thresholds.stroke = stroke_descending[low - 1];
-    result.thresholds.shape = shape_channel ? shape_descending[low - 1] : 0.0f;
-    if (!(result.thresholds.stroke > 0) || (shape_channel && !(result.thresholds.shape > 0)))
+    calibration.stroke = stroke_descending[low - 1];
+    calibration.shape = shape_channel ? shape_descending[low - 1] : 0.0f;
+    if (!(calibration.stroke > 0) || (shape_channel && !(calibration.shape > 0)))
         throw Error("calibration: a channel's threshold on the " + std::to_string(count) +
                     " images is not above 0, so no ratio can be taken; calibrate on more varied normal images");
-    result.channel_quantile = 1.0f - static_cast<float>(count_reaching(stroke, result.thresholds.stroke)) / count;
-    result.thresholds.heat_full_scale = quantile(values.pixel_parts, result.channel_quantile);
-    return result;
+    calibration.channel_quantile = 1.0f - static_cast<float>(count_reaching(stroke, calibration.stroke)) / count;
+    calibration.heat_full_scale = quantile(pixel_residuals, calibration.channel_quantile);
+    calibration.update_validation_scores();
+    return calibration;
 }
 
 }  // namespace
@@ -160,28 +149,17 @@ void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float q
                              ? spread_scale(reference, densities, info.density_weight, "feature density's distances")
                              : 0.0f;
     info.realness_scale = spread_scale(reference, realness, info.realness_weight, "reconstructions' realness values");
-
-    ChannelValues values = channel_values(info, results);
-    const Thresholds set = thresholds_at(values, has_shape_channel(info), quantile_level);
-    info.stroke_threshold = set.thresholds.stroke;
-    info.shape_threshold = set.thresholds.shape;
-    info.heat_full_scale = set.thresholds.heat_full_scale;
-    info.channel_quantile = set.channel_quantile;
+    info.mnist = calibration_of(info, results, quantile_level);
     info.threshold_quantile = quantile_level;
-    info.validation_stroke = std::move(values.stroke);
-    info.validation_shape = std::move(values.shape);
-    info.update_validation_scores();
     // Set against the old scales: calibrate_canvas() sets it again.
     info.canvas = {};
 }
 
 void calibrate_canvas(AnomalyModel& model, const ImageBatch& redrawn_validation_images) {
     ModelInfo& info = model.info();
-    if (!(info.stroke_threshold > 0)) throw Error("the canvas calibration needs a model calibrated on MNIST first");
+    if (!info.mnist.is_set()) throw Error("the canvas calibration needs a model calibrated on MNIST first");
     if (redrawn_validation_images.empty()) throw Error("the canvas calibration needs redrawn validation images");
-    info.canvas = thresholds_at(channel_values(info, model.score(redrawn_validation_images)), has_shape_channel(info),
-                                info.threshold_quantile)
-                      .thresholds;
+    info.canvas = calibration_of(info, model.score(redrawn_validation_images), info.threshold_quantile);
 }
 
 }  // namespace oddigit

@@ -41,12 +41,12 @@ ScoredChunk latent_search(AnomalyModel::Impl& model, const torch::Tensor& images
     FrozenGuard frozen_generator(*model.generator);
     FrozenGuard frozen_discriminator(*model.discriminator);
     torch::Tensor image_features, density;
-    DigitVerdict digits;
+    DigitReading digits;
     {
         torch::NoGradGuard no_grad;
         const Critique critique = model.discriminator->forward(images);
         image_features = critique.features;
-        digits = digit_verdict(critique.digit_logits, model.info);
+        digits = read_digits(critique.digit_logits, model.info);
         density = feature_density(model, image_features);
     }
     auto generator = at::detail::createCPUGenerator(params.search_seed);
@@ -68,8 +68,8 @@ ScoredChunk latent_search(AnomalyModel::Impl& model, const torch::Tensor& images
     result.score = (1 - lambda) * loss.pixel + lambda * loss.feature;
     result.stroke_ratio = torch::zeros_like(result.score);
     result.shape_ratio = torch::zeros_like(result.score);
-    result.pixel = loss.pixel;
-    result.feature = loss.feature;
+    result.pixel_residual = loss.pixel;
+    result.feature_residual = loss.feature;
     result.pixel_map = heatmaps(images, reconstruction);
     result.reconstruction = reconstruction;
     result.digits = digits;

@@ -37,7 +37,7 @@ torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconst
         .flatten(1);
 }
 
-DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& info) {
+DigitReading read_digits(const torch::Tensor& digit_logits, const ModelInfo& info) {
     const int64_t count = digit_logits.size(0);
     const auto long_options = digit_logits.options().dtype(torch::kLong);
     if (!info.knows_digits) return {torch::zeros({count}, digit_logits.options()), torch::full({count}, -1, long_options)};
@@ -60,23 +60,23 @@ torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& fe
     return model.density->forward(features, classes);
 }
 
-ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions,
-                      const ChannelThresholds& thresholds) {
+ScoredChunk score_reconstructions(AnomalyModel::Impl& model, const torch::Tensor& images,
+                                  const torch::Tensor& reconstructions, const Calibration& calibration) {
     const ModelInfo& info = model.info;
     ScoredChunk r;
     r.reconstruction = reconstructions;
     r.pixel_map = heatmaps(images, reconstructions);
-    r.pixel = std::get<0>(r.pixel_map.topk(kHotPixels, 1)).mean(1);
+    r.pixel_residual = std::get<0>(r.pixel_map.topk(kHotPixels, 1)).mean(1);
     const Critique critique = model.discriminator->forward(images);
     const Critique reconstruction_critique = model.discriminator->forward(reconstructions);
-    r.feature = (critique.features - reconstruction_critique.features).pow(2).mean(1);
-    r.digits = digit_verdict(critique.digit_logits, info);
+    r.feature_residual = (critique.features - reconstruction_critique.features).pow(2).mean(1);
+    r.digits = read_digits(critique.digit_logits, info);
     r.density = feature_density(model, critique.features);
     r.realness = torch::nn::functional::softplus(-reconstruction_critique.logits);
     const WeightedParts<torch::Tensor> parts =
-        weighted_parts(info, r.pixel, r.feature, r.digits.not_digit, r.density, r.realness);
-    r.stroke_ratio = tensor_ratio(parts.stroke(), thresholds.stroke);
-    r.shape_ratio = tensor_ratio(parts.shape(), thresholds.shape);
+        weighted_parts(info, r.pixel_residual, r.feature_residual, r.digits.not_digit, r.density, r.realness);
+    r.stroke_ratio = tensor_ratio(parts.stroke(), calibration.stroke);
+    r.shape_ratio = tensor_ratio(parts.shape(), calibration.shape);
     r.score = torch::max(r.stroke_ratio, r.shape_ratio);
     return r;
 }

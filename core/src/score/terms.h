@@ -11,17 +11,17 @@ namespace oddigit::detail {
 // from the single pixels of the digit's outline that every reconstruction misses.
 torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconstructions);
 
-// The score's pixel part is the mean of this many hottest heatmap pixels rather than the mean
+// The score's pixel residual is the mean of this many hottest heatmap pixels rather than the mean
 // of all 784, so an odd stroke of a few dozen pixels is not diluted by hundreds that fit
 // (docs/decisions.md says how 20 was chosen).
 constexpr int64_t kHotPixels = 20;
 
 // What D's digit head says of images, given its digit logits [N, kDigitClasses].
-struct DigitVerdict {
+struct DigitReading {
     torch::Tensor not_digit;   // [N], -log P(one of the normal classes); zeros without a head
     torch::Tensor best_digit;  // [N] long, the likeliest normal class; -1 without a head
 };
-DigitVerdict digit_verdict(const torch::Tensor& digit_logits, const ModelInfo& info);
+DigitReading read_digits(const torch::Tensor& digit_logits, const ModelInfo& info);
 
 // [N]: the model's feature density distance of D's features [N, F] to its normal classes;
 // zeros for a model without a density.
@@ -32,19 +32,19 @@ struct ScoredChunk {
     torch::Tensor score;           // [N], the larger channel ratio (search mode: the search loss)
     torch::Tensor stroke_ratio;    // [N]; zeros in search mode
     torch::Tensor shape_ratio;     // [N]; zeros in search mode
-    torch::Tensor pixel;           // [N], mean of the kHotPixels largest values of pixel_map
-    torch::Tensor feature;         // [N], mean (f(x) - f(x'))^2
+    torch::Tensor pixel_residual;    // [N], mean of the kHotPixels largest values of pixel_map
+    torch::Tensor feature_residual;  // [N], mean (f(x) - f(x'))^2
     torch::Tensor pixel_map;       // [N, 784], heatmaps(x, x')
     torch::Tensor reconstruction;  // [N, 1, 28, 28], x'
-    DigitVerdict digits;           // of x
+    DigitReading digits;           // of x
     torch::Tensor density;         // [N], the feature density's distance of f(x); zeros without one
     torch::Tensor realness;        // [N], -log sigmoid(D's realness logit of x')
 };
 
 // The encoder-mode scores of images x and their reconstructions x', both in [-1, 1]: the
 // terms and channels of oddigit/score.h, the ratios taken against thresholds.
-ScoredChunk residuals(AnomalyModel::Impl& model, const torch::Tensor& images, const torch::Tensor& reconstructions,
-                      const ChannelThresholds& thresholds);
+ScoredChunk score_reconstructions(AnomalyModel::Impl& model, const torch::Tensor& images,
+                                  const torch::Tensor& reconstructions, const Calibration& calibration);
 
 // The encoder's izi_f training loss per image [N]: mean (x - x')^2 + kappa * mean (f(x) - f(x'))^2.
 // It averages every pixel, unlike the score, so each pixel of the reconstruction gets a gradient.

@@ -1,4 +1,3 @@
-#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <nlohmann/json.hpp>
@@ -21,8 +20,10 @@ namespace oddigit {
 
 namespace {
 
-// A density fit keeps its sums in the resume file after this many seconds of fitting.
-constexpr double kDensityKeepSeconds = 5;
+// A density fit keeps its sums in the resume file after this many seconds of fitting. The
+// sums of a full-width D are 80 MB (its features' covariance in double): kept every 30 s, a
+// fit of all of MNIST (about a minute here) writes them two or three times.
+constexpr double kDensityKeepSeconds = 30;
 // Latent vectors behind the per-epoch sample grid.
 constexpr int kSampleCount = 64;
 // epoch_random()'s seed: the run's seed, the phase and the epoch, spread apart by these primes
@@ -30,12 +31,7 @@ constexpr int kSampleCount = 64;
 constexpr uint64_t kSeedStride = 1000003;
 constexpr uint64_t kPhaseStride = 10007;
 
-using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 int steps_per_epoch(const TrainParams& params, int64_t train_images) {
     return static_cast<int>(std::max<int64_t>(1, train_images / params.batch_size));
@@ -83,7 +79,7 @@ public:
     }
 
     TrainResult run() {
-        const Clock::time_point start = Clock::now();
+        const Stopwatch start;
         auto& impl = model_.impl();
         // BatchNorm over the whole batch of every rank, while this run's group lives.
         if (group_->world_size() > 1) {
@@ -135,7 +131,7 @@ public:
         impl.generator->synchronise_batch_norm({});
         impl.encoder->synchronise_batch_norm({});
         impl.to(torch::kCPU);
-        return TrainResult{cancelled ? TrainOutcome::Cancelled : TrainOutcome::Finished, seconds_since(start),
+        return TrainResult{cancelled ? TrainOutcome::Cancelled : TrainOutcome::Finished, start.seconds(),
                            group_->exchange_seconds(), std::move(model_)};
     }
 
@@ -145,13 +141,13 @@ private:
         auto& impl = model_.impl();
         impl.generator->train();
         impl.discriminator->train();
-        const Clock::time_point epoch_start = Clock::now();
+        const Stopwatch epoch_start;
         const double exchange_start = group_->exchange_seconds().total();
         at::Generator random = epoch_random(TrainPhase::Gan, epoch);
         const torch::Tensor order = epoch_order(random);
         for (int step = 1; step <= steps_; ++step) {
             if (!all_ranks_continue()) return false;
-            const Clock::time_point step_start = Clock::now();
+            const Stopwatch step_start;
             const double step_exchange_start = step_started();
             // Every rank draws the whole batch's noise and non-digits, so the random stream
             // stays the same on all of them, and trains on its share.
@@ -186,7 +182,7 @@ private:
             check_finite(progress.generator_loss, "generator", progress);
             step_done(progress, batch.size(0), step_start, step_exchange_start);
         }
-        progress_.epoch_done({TrainPhase::Gan, epoch, params_.gan_epochs, samples(), 0.0, seconds_since(epoch_start),
+        progress_.epoch_done({TrainPhase::Gan, epoch, params_.gan_epochs, samples(), 0.0, epoch_start.seconds(),
                               group_->exchange_seconds().total() - exchange_start});
         return true;
     }
@@ -194,13 +190,13 @@ private:
     bool encoder_epoch(int epoch) {
         auto& impl = model_.impl();
         impl.encoder->train();
-        const Clock::time_point epoch_start = Clock::now();
+        const Stopwatch epoch_start;
         const double exchange_start = group_->exchange_seconds().total();
         at::Generator random = epoch_random(TrainPhase::Encoder, epoch);
         const torch::Tensor order = epoch_order(random);
         for (int step = 1; step <= steps_; ++step) {
             if (!all_ranks_continue()) return false;
-            const Clock::time_point step_start = Clock::now();
+            const Stopwatch step_start;
             const double step_exchange_start = step_started();
             // As in the GAN phase, every rank corrupts the whole batch and takes its share.
             const torch::Tensor batch = images_.index_select(0, batch_indices(order, step));
@@ -218,12 +214,12 @@ private:
             step_done(progress, batch.size(0), step_start, step_exchange_start);
         }
         calibrate(model_, validation_images_, params_.threshold_quantile);
-        const std::vector<float>& strokes = model_.info().validation_stroke;
+        const std::vector<float>& strokes = model_.info().mnist.validation_stroke;
         const double validation_mean_stroke =
             std::accumulate(strokes.begin(), strokes.end(), 0.0) / static_cast<double>(strokes.size());
         impl.encoder->train();
         progress_.epoch_done({TrainPhase::Encoder, epoch, params_.encoder_epochs, samples(), validation_mean_stroke,
-                              seconds_since(epoch_start), group_->exchange_seconds().total() - exchange_start});
+                              epoch_start.seconds(), group_->exchange_seconds().total() - exchange_start});
         return true;
     }
 
@@ -250,11 +246,11 @@ private:
         return group_->exchange_seconds().total();
     }
 
-    void step_done(TrainProgress& progress, int64_t batch_images, Clock::time_point step_start,
+    void step_done(TrainProgress& progress, int64_t batch_images, const Stopwatch& step_start,
                    double step_exchange_start) {
         // The tuner times this rank's own work: the waits for the others are no thread count's doing.
         threads_.step_finished(group_->exchange_seconds().total() - step_exchange_start);
-        progress_.step_done(progress, batch_images, seconds_since(step_start));
+        progress_.step_done(progress, batch_images, step_start.seconds());
     }
 
     detail::GradientSum sum_gradients() {
@@ -310,8 +306,8 @@ private:
         const auto chunks_for = [](int64_t images) {
             return static_cast<int>((images + detail::kDensityChunk - 1) / detail::kDensityChunk);
         };
-        const Clock::time_point start = Clock::now();
-        Clock::time_point chunk_start = start, kept = start;
+        const Stopwatch start;
+        Stopwatch chunk_start, kept;
         // A resumed fit goes on from the images its kept sums hold.
         const int64_t from = done_.density_images;
         int64_t reported = from;
@@ -320,17 +316,17 @@ private:
             TrainProgress progress = progress_.at(TrainPhase::Density, 1, 1, 0);
             progress.step = chunks_for(fitted);
             progress.steps = chunks_for(total);
-            const double chunk_seconds = seconds_since(chunk_start);
-            chunk_start = Clock::now();
-            const double density_left = seconds_since(start) / static_cast<double>(fitted - from) * (total - fitted);
+            const double chunk_seconds = chunk_start.seconds();
+            chunk_start.restart();
+            const double density_left = start.seconds() / static_cast<double>(fitted - from) * (total - fitted);
             progress_.density_chunk_done(progress, fitted - reported, chunk_seconds, density_left);
             reported = fitted;
             // The sums are kept now and then, and once all are in, before the fit's long last
             // step: a stopped run goes on from them.
-            if (fitted == total || seconds_since(kept) >= kDensityKeepSeconds) {
+            if (fitted == total || kept.seconds() >= kDensityKeepSeconds) {
                 done_.density_images = fitted;
                 save_resume();
-                kept = Clock::now();
+                kept.restart();
             }
             return all_ranks_continue();
         };

@@ -5,6 +5,7 @@
 // little about how odd a drawing may look (docs/decisions.md, "A canvas calibration"). The
 // redrawing is ours alone: it shares no template or generator with the drawn protocol.
 #include <cstdint>
+#include <string>
 
 #include "oddigit/image.h"
 #include "oddigit/model.h"
@@ -21,14 +22,15 @@ struct RedrawParams {
 
 // Returns each digit redrawn: cropped to its ink, scaled up onto the canvas's paper, made binary
 // at half intensity, thinned to one-pixel strokes (Zhang-Suen), drawn again with the canvas's
-// round pen (render_strokes of oddigit/drawn.h) and put through the app's MNIST preprocessing.
+// round pen (render_drawing() of oddigit/drawing.h) and put through the app's MNIST preprocessing.
 // A digit with no pixel at half intensity has no strokes and is left out. Never throws for
 // images in [0, 1].
 ImageBatch redraw_as_drawn(const ImageBatch& digits, const RedrawParams& params = {});
 
-// Sets the model's canvas calibration from its held-out normal images, redrawn
-// (calibrate_canvas of oddigit/calibration.h). Call after calibrate(). Throws Error as
-// calibrate_canvas() does, which includes no image left to redraw.
-void calibrate_for_canvas(AnomalyModel& model, const ImageBatch& validation_images, const RedrawParams& params = {});
+// The end of training, one step for every trainer: calibrates the model on its held-out
+// normal images (calibrate() of oddigit/calibration.h, at the model's threshold_quantile),
+// sets its canvas calibration on them redrawn (calibrate_canvas()), and saves it once,
+// atomically, at path. Throws Error as those do, and when the file cannot be written.
+void finish_model(AnomalyModel& model, const ImageBatch& validation_images, const std::string& path);
 
 }  // namespace oddigit

@@ -2,31 +2,22 @@
 // Digits, letters and symbols drawn as pen strokes, for the drawn-input protocol: does the
 // model call a drawn letter "not a digit" and a drawn digit normal? Every glyph comes from a
 // stroke template of ours with random jitter, slant, size and pen width, is rendered as the
-// canvas renders ink (round pen, anti-aliased, on 280 x 280 paper) and goes through the
-// app's MNIST preprocessing. Nothing here may feed training: it is an evaluation set.
+// canvas renders ink (render_drawing() of oddigit/drawing.h) and goes through the app's MNIST
+// preprocessing. Nothing here may feed training: it is an evaluation set.
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "oddigit/drawing.h"
 #include "oddigit/image.h"
 #include "oddigit/model.h"
-#include "oddigit/preprocess.h"
 
 namespace oddigit {
 
-// Side of the paper strokes are drawn on, in pixels: the canvas's logical size.
-constexpr int kPaperSide = 280;
-
-struct PenStroke {
-    std::vector<std::array<float, 2>> points;  // (x, y) on the paper, y down
-    float width = 18;                          // pen diameter in paper pixels
-};
-
-// Black strokes with round ends and joints on white paper, kPaperSide square.
-GrayImage render_strokes(const std::vector<PenStroke>& strokes);
-
-enum class GlyphKind { Digit, Letter, Symbol };
+// OddDigit: a digit template squeezed into the top of its box with a foreign stroke (a zigzag
+// or a row of loops) under it, which the verdict should call an odd digit with that stroke odd.
+enum class GlyphKind { Digit, Letter, Symbol, OddDigit };
 
 struct DrawnParams {
     int samples_per_template = 30;
@@ -34,6 +25,7 @@ struct DrawnParams {
 };
 
 struct DrawnSet {
+    std::vector<Drawing> drawings;    // the strokes
     ImageBatch images;                // MNIST-style, as the model sees a drawing
     std::vector<std::string> names;   // the template: "7", "7 crossed", "A", "#"
     std::vector<GlyphKind> kinds;
@@ -50,6 +42,8 @@ struct GlyphRate {
     GlyphKind kind = GlyphKind::Digit;
     bool held_out = false;
     double flagged = 0;          // fraction flagged at the model's threshold
+    double not_a_digit = 0;      // fraction whose verdict (judge_drawing()) is "Not a digit"
+    double odd_digit = 0;        // fraction whose verdict is "An odd N"
     bool other_class = false;    // a digit outside the model's normal classes: an anomaly
 };
 
@@ -64,6 +58,16 @@ struct DrawnReport {
     double letters_flagged = 0;
     double symbols_flagged = 0;
     double held_out_flagged = 0;
+    // The verdicts, as the Draw view gives them (judge_drawing(), stroke by stroke): letters and
+    // symbols (chosen templates) read "Not a digit"; drawn digits read "Looks like" the digit drawn.
+    double letters_not_a_digit = 0;
+    double symbols_not_a_digit = 0;
+    double digits_named_normal = 0;
+    // Odd digits (GlyphKind::OddDigit, kept out of every figure above): flagged, and read "An odd
+    // N — stroke k looks odd" with the digit drawn and the foreign stroke named.
+    int odd_digits = 0;
+    double odd_digits_flagged = 0;
+    double odd_digits_named = 0;
     double best_digit_accuracy = -1;  // drawn digits whose best-matching class is the one drawn; -1 without a digit head
     // Drawn digits of the classes that are not normal (a model of some digits only) against
     // those of the normal classes: unseen digits, labelled by their templates. -1 without any.
@@ -73,8 +77,8 @@ struct DrawnReport {
 };
 
 // Scores the set with the model, as drawings (the canvas calibration, where the model has
-// one). Digits outside the model's normal classes count only in
-// other_digits_* and in their glyphs' rates.
+// one), and judges each drawing stroke by stroke. Digits outside the model's normal classes
+// count only in other_digits_* and in their glyphs' rates.
 // Throws Error when the set has no normal digit or no letter or symbol.
 DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set);
 
