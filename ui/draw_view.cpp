@@ -22,11 +22,9 @@
 namespace {
 // Side of the 28x28 previews on screen.
 constexpr int kPreviewSide = 112;
-// A stroke whose removal lowers the leading channel's ratio by less than this share is not called odd.
-constexpr double kMinimumOddShare = 0.05;
 // The canvas preferences before the user sets them (also the settings' defaults).
 constexpr int kDefaultOpacityPercent = 65;
-constexpr int kDefaultPenWidth = 18;
+constexpr int kDefaultPenWidth = static_cast<int>(oddigit::kDefaultPenWidth);
 
 QLabel* previewLabel(const QString& tip) {
     auto* label = new QLabel;
@@ -41,7 +39,7 @@ QPixmap enlarged(const QImage& image) {
     return QPixmap::fromImage(image.scaled(kPreviewSide, kPreviewSide, Qt::IgnoreAspectRatio, Qt::FastTransformation));
 }
 
-double ratioOf(const oddigit::ImageScore& score, oddigit::Channel channel) {
+double ratioOf(const oddigit::ScoreFigures& score, oddigit::Channel channel) {
     return channel == oddigit::Channel::Shape ? score.shape_ratio : score.stroke_ratio;
 }
 
@@ -134,7 +132,7 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     opacity_->setValue(settings.value("draw/opacity", kDefaultOpacityPercent).toInt());
     penWidth_->setValue(settings.value("draw/penWidth", kDefaultPenWidth).toInt());
     canvas_->setHeatOpacity(opacity_->value() / 100.0);
-    canvas_->setPenWidth(penWidth_->value());
+    canvas_->setPenWidth(static_cast<float>(penWidth_->value()));
 
     connect(canvas_, &DrawingCanvas::drawingChanged, this, &DrawView::rescore);
     connect(canvas_, &DrawingCanvas::strokeHovered, this, &DrawView::onStrokeHovered);
@@ -150,7 +148,7 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     });
     connect(penWidth_, &QSpinBox::valueChanged, this, [this](int value) {
         QSettings().setValue("draw/penWidth", value);
-        canvas_->setPenWidth(value);
+        canvas_->setPenWidth(static_cast<float>(value));
     });
     connect(clear, &QPushButton::clicked, canvas_, &DrawingCanvas::clear);
     connect(undo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::undo);
@@ -165,12 +163,18 @@ void DrawView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     rescore();
 }
 
-void DrawView::rescore() { latestRequest_ = scorer_.submit(canvas_->currentStrokes(), canvas_->background()); }
+void DrawView::rescore() { latestRequest_ = scorer_.submit(canvas_->currentDrawing()); }
 
-void DrawView::showImage(const QImage& image) {
+void DrawView::showImage(const oddigit::GrayImage& image) {
     canvas_->undoStack()->clear();
     canvas_->setStrokes({});
     canvas_->setBackground(image);
+}
+
+void DrawView::showDrawing(const oddigit::Drawing& drawing) {
+    canvas_->undoStack()->clear();
+    canvas_->setBackground({});
+    canvas_->setStrokes(drawing.strokes);
 }
 
 QImage DrawView::overlayImage() const { return canvas_->snapshot(); }
@@ -183,108 +187,93 @@ void DrawView::clearVerdict() {
     strokeNote_->clear();
     for (QLabel* label : {input_, reconstruction_, heat_}) label->clear();
     canvas_->setHeat({}, {});
-    canvas_->setStrokeVerdict(-1, {});
+    canvas_->setStrokeBlame(-1, {});
 }
 
-QString DrawView::strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const {
-    oddStroke = -1;
-    shares.clear();
-    if (result.without.isEmpty()) return {};
-    // A stroke's removal is weighed by the leading channel: the one that flagged the drawing, if any.
-    const oddigit::Channel lead = oddigit::leading_channel(result.score);
-    const double ratio = ratioOf(result.score, lead);
-    double totalDrop = 0;
-    QVector<double> drops;
-    for (const oddigit::ImageScore& without : result.without) {
-        drops.append(std::max(0.0, ratio - ratioOf(without, lead)));
-        totalDrop += drops.back();
-    }
-    for (double drop : drops) shares.append(totalDrop > 0 ? drop / totalDrop : 0.0);
-    const int best = static_cast<int>(std::max_element(drops.begin(), drops.end()) - drops.begin());
-    if (!(drops[best] > 0) || drops[best] < kMinimumOddShare * ratio) return {};
-    oddStroke = best;
-    const double without = ratioOf(result.without[best], lead);
-    const QString channel = lead == oddigit::Channel::Shape ? tr("shape") : tr("stroke");
-    QString note = result.flagged ? tr("Stroke %1 looks odd: without it the %2 ratio falls from %3× to %4×")
-                                  : tr("Stroke %1 weighs most: without it the %2 ratio falls from %3× to %4×");
-    note = note.arg(best + 1).arg(channel).arg(ratio, 0, 'f', 2).arg(without, 0, 'f', 2);
-    if (result.flagged)
-        note += oddigit::flagged(without, oddigit::kFlagRatio) ? tr(", still at its threshold or over.")
-                                                               : tr(", under its threshold.");
+QString DrawView::blameNote(const oddigit::DrawingJudgement& judged) const {
+    const int blamed = judged.outlined_stroke;
+    if (blamed < 0) return {};
+    const oddigit::Channel lead = oddigit::leading_channel(judged.score);
+    const double ratio = ratioOf(judged.score, lead), without = ratioOf(judged.strokes[blamed].without, lead);
+    const bool flagged = oddigit::flagged(judged.score);
+    QString note = flagged ? tr("Stroke %1 looks odd: without it the %2 ratio falls from %3× to %4×")
+                           : tr("Stroke %1 weighs most: without it the %2 ratio falls from %3× to %4×");
+    note = note.arg(blamed + 1)
+               .arg(lead == oddigit::Channel::Shape ? tr("shape") : tr("stroke"))
+               .arg(ratio, 0, 'f', 2)
+               .arg(without, 0, 'f', 2);
+    if (flagged)
+        note += oddigit::reaches_threshold(static_cast<float>(without)) ? tr(", still at its threshold or over.")
+                                                                          : tr(", under its threshold.");
     return note;
 }
 
 QString DrawView::verdictText() const { return verdict_->text(); }
 
-QString DrawView::digitVerdict(const DrawingScore& result, int oddStroke) const {
+QString DrawView::detailsText(const DrawingScore& result) const {
     const oddigit::ModelInfo& info = model_->info();
-    // A flagged drawing whose outlined stroke leaves a digit behind (the rest's shape ratio
-    // under 1) is that digit with an odd stroke, whichever channel fired: a 7 with a foreign
-    // zigzag is an odd 7, though the zigzag makes the whole no digit to the shape channel.
-    const bool restIsADigit = result.flagged && info.knows_digits && oddStroke >= 0 &&
-                              result.without[oddStroke].shape_ratio < oddigit::kFlagRatio;
-    if (restIsADigit)
-        return tr("An odd %1 — stroke %2 looks odd").arg(result.without[oddStroke].best_digit).arg(oddStroke + 1);
-    QString text = QString::fromStdString(oddigit::verdict(info, result.score));
-    text[0] = text[0].toUpper();
-    if (result.channel == oddigit::Channel::Stroke && oddStroke >= 0) text += tr(" — stroke %1 looks odd").arg(oddStroke + 1);
-    return text;
+    const oddigit::ImageScore& score = result.judged.score;
+    const oddigit::WeightedParts<float> weighted = oddigit::weighted_parts(info, score);
+    QString text = tr("Stroke %1× its threshold (pixel residual %2 + κ·feature residual %3)")
+                       .arg(score.stroke_ratio, 0, 'f', 2)
+                       .arg(weighted.pixel_residual, 0, 'g', 3)
+                       .arg(weighted.feature_residual, 0, 'g', 3);
+    if (oddigit::has_shape_channel(info)) {
+        QStringList parts;
+        if (info.knows_digits) parts << tr("not a digit %1").arg(weighted.digit, 0, 'g', 3);
+        if (info.knows_density) parts << tr("density %1").arg(weighted.density, 0, 'g', 3);
+        if (info.realness_weight > 0) parts << tr("realness %1").arg(weighted.realness, 0, 'g', 3);
+        text += tr("\nShape %1× its threshold (%2)").arg(score.shape_ratio, 0, 'f', 2).arg(parts.join(" + "));
+    }
+    // The percentile is among the images of the calibration the drawing was measured against.
+    const bool asDrawn = &oddigit::calibration_for(info, result.judged.input) == &info.canvas;
+    const QString among = asDrawn ? tr("held-out digits redrawn as drawings (the canvas calibration)")
+                                  : tr("held-out MNIST digits (the scans' calibration)");
+    return text + tr("\nHigher than %1% of the %2 · %3 ms")
+                      .arg(100.0 * result.judged.percentile, 0, 'f', 1)
+                      .arg(among)
+                      .arg(result.milliseconds, 0, 'f', 1);
 }
 
 void DrawView::onScored(const DrawingScore& result) {
     // An answer to an older drawing than the one shown comes too late to show.
     if (result.request < last_.request) return;
     last_ = result;
-    if (!model_ || result.blank) {
+    const oddigit::DrawingJudgement& judged = result.judged;
+    if (!model_ || judged.blank) {
         clearVerdict();
         emit scoredDrawing(result);
         return;
     }
-    const oddigit::ModelInfo& info = model_->info();
-    const bool shapeChannel = oddigit::has_shape_channel(info);
-    gauge_->setRatios(result.score.stroke_ratio, result.score.shape_ratio, shapeChannel);
-    int oddStroke = -1;
+    gauge_->setRatios(judged.score.stroke_ratio, judged.score.shape_ratio, oddigit::has_shape_channel(model_->info()));
     QVector<double> shares;
-    strokeNote_->setText(strokeVerdict(result, oddStroke, shares));
-    canvas_->setStrokeVerdict(oddStroke, shares);
-    verdict_->setText(digitVerdict(result, oddStroke));
-    verdict_->setStyleSheet(result.flagged ? "color: rgb(215, 58, 73)" : "color: rgb(46, 160, 67)");
-    const oddigit::WeightedParts<float> weighted = oddigit::weighted_parts(info, result.score);
-    QString text = tr("Stroke %1× its threshold (pixels %2 + κ·features %3)")
-                       .arg(result.score.stroke_ratio, 0, 'f', 2)
-                       .arg(weighted.pixel, 0, 'g', 3)
-                       .arg(weighted.feature, 0, 'g', 3);
-    if (shapeChannel) {
-        QStringList parts;
-        if (info.knows_digits) parts << tr("not a digit %1").arg(weighted.digit, 0, 'g', 3);
-        if (info.knows_density) parts << tr("density %1").arg(weighted.density, 0, 'g', 3);
-        if (info.realness_weight > 0) parts << tr("realness %1").arg(weighted.realness, 0, 'g', 3);
-        text += tr("\nShape %1× its threshold (%2)").arg(result.score.shape_ratio, 0, 'f', 2).arg(parts.join(" + "));
-    }
-    details_->setText(text + tr("\nHigher than %1% of normal held-out digits · %2 ms")
-                                 .arg(100.0 * result.percentile, 0, 'f', 1)
-                                 .arg(result.milliseconds, 0, 'f', 1));
-    input_->setPixmap(enlarged(image_conversions::toQImage(result.input)));
-    reconstruction_->setPixmap(enlarged(image_conversions::toQImage(result.score.reconstruction)));
+    for (const oddigit::StrokeJudgement& stroke : judged.strokes) shares.append(stroke.share);
+    strokeNote_->setText(blameNote(judged));
+    canvas_->setStrokeBlame(judged.outlined_stroke, shares);
+    verdict_->setText(QString::fromStdString(judged.verdict_text));
+    verdict_->setStyleSheet(oddigit::flagged(judged.score) ? "color: rgb(215, 58, 73)" : "color: rgb(46, 160, 67)");
+    details_->setText(detailsText(result));
+    input_->setPixmap(enlarged(image_conversions::toQImage(judged.model_input)));
+    reconstruction_->setPixmap(enlarged(image_conversions::toQImage(judged.score.reconstruction)));
     refreshHeat();
     emit scoredDrawing(result);
 }
 
 void DrawView::refreshHeat() {
-    if (!model_ || last_.blank) return;
+    if (!model_ || last_.judged.blank) return;
     const QCPColorGradient gradient = image_conversions::chosenColormap();
     const QImage heat = image_conversions::heatImage(
-        last_.score.heatmap, oddigit::thresholds_for(model_->info(), last_.input_kind).heat_full_scale, gradient);
+        last_.judged.score.heatmap, oddigit::calibration_for(model_->info(), last_.judged.input).heat_full_scale, gradient);
     heat_->setPixmap(enlarged(image_conversions::overBlack(heat)));
-    canvas_->setHeat(heat, last_.gridToLogical);
+    canvas_->setHeat(heat, last_.gridToPaper);
 }
 
 void DrawView::onStrokeHovered(int index, double share) {
-    if (index < 0 || index >= last_.without.size()) {
+    if (index < 0 || index >= static_cast<int>(last_.judged.strokes.size())) {
         canvas_->setToolTip({});
         return;
     }
-    const oddigit::ImageScore& without = last_.without[index];
+    const oddigit::ScoreFigures& without = last_.judged.strokes[index].without;
     canvas_->setToolTip(tr("Stroke %1: %2% of the evidence (without it: stroke %3×, shape %4×)")
                             .arg(index + 1)
                             .arg(100.0 * share, 0, 'f', 0)

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "live_scorer.h"
+#include "oddigit/drawing.h"
 #include "oddigit/model.h"
 
 class DrawingCanvas;
@@ -20,8 +21,10 @@ public:
 
     void setModel(std::shared_ptr<const oddigit::AnomalyModel> model);
     DrawingCanvas* canvas() const { return canvas_; }
-    // Shows an image (e.g. a dropped file) on the canvas and scores it like a drawing.
-    void showImage(const QImage& image);
+    // Shows an image (e.g. a dropped file) on the canvas and scores it as a scan.
+    void showImage(const oddigit::GrayImage& image);
+    // Shows a drawing's strokes (File > Open of a drawing file) on a clean canvas.
+    void showDrawing(const oddigit::Drawing& drawing);
     // The canvas with its overlay, for File > Save overlay.
     QImage overlayImage() const;
     // The newest result shown, for tests and the status bar.
@@ -29,7 +32,7 @@ public:
     // The request id of the newest drawing sent to the scorer: lastScore() answers it once
     // lastScore().request equals it.
     quint64 latestRequest() const { return latestRequest_; }
-    // The verdict shown, e.g. "Looks like a 7"; its colour follows the same channel.
+    // The verdict shown, e.g. "Looks like a 7" (oddigit::verdict_text()); red when flagged.
     QString verdictText() const;
 
 signals:
@@ -45,11 +48,11 @@ private slots:
 private:
     void clearVerdict();
     void rescore();
-    QString strokeVerdict(const DrawingScore& result, int& oddStroke, QVector<double>& shares) const;
-    // The verdict of the channel that flagged the drawing (oddigit::verdict()): "Looks like a
-    // 7", "An odd 7 — stroke 3 looks odd" or "Not a digit (closest: 4)"; a flagged drawing
-    // whose outlined stroke oddStroke (or -1) leaves a digit behind is that digit, odd.
-    QString digitVerdict(const DrawingScore& result, int oddStroke) const;
+    // What the stroke to blame does to the leading channel, e.g. "Stroke 3 looks odd: without
+    // it the shape ratio falls from 19.04× to 0.19×, under its threshold."; empty for none.
+    QString blameNote(const oddigit::DrawingJudgement& judged) const;
+    // The two channels' ratios and terms, and the percentile among the calibration's images.
+    QString detailsText(const DrawingScore& result) const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     LiveScorer scorer_;

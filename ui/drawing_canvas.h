@@ -1,54 +1,52 @@
 #pragma once
-// The drawing surface: strokes with the mouse or a tablet, undo/redo of whole strokes,
-// and the model's view of the drawing painted over it (heatmap, the odd stroke).
+// The drawing surface: strokes with the mouse or a tablet, undo/redo of whole strokes, and the
+// model's view of the drawing painted over it (heatmap, the stroke to blame). It paints what
+// the engine's renderer (oddigit/drawing.h) makes of the drawing at the screen's resolution,
+// so the ink on screen is the ink the model is given.
 #include <QImage>
-#include <QPainter>
 #include <QTransform>
 #include <QUndoStack>
 #include <QVector>
 #include <QWidget>
+#include <vector>
 
-#include "stroke.h"
+#include "oddigit/drawing.h"
+
+using StrokeList = std::vector<oddigit::PenStroke>;
 
 class DrawingCanvas : public QWidget {
     Q_OBJECT
 public:
-    // Strokes live in a square of this many logical units, whatever the widget's size.
-    static constexpr int kLogicalSize = 280;
-
     explicit DrawingCanvas(QWidget* parent = nullptr);
 
     QUndoStack* undoStack() { return &undoStack_; }
-    const StrokeList& strokes() const { return strokes_; }
-    // Replaces the strokes (used by the undo commands) and tells listeners.
+    const StrokeList& strokes() const { return drawing_.strokes; }
+    // Replaces the strokes (used by the undo commands and File > Open) and tells listeners.
     void setStrokes(const StrokeList& strokes);
-    // The strokes plus the one being drawn.
-    StrokeList currentStrokes() const;
-    // A picture under the strokes (a dropped image); a null image removes it.
-    void setBackground(const QImage& image);
-    const QImage& background() const { return background_; }
+    // The drawing as it stands: the strokes, the one being drawn, and the opened image under them.
+    oddigit::Drawing currentDrawing() const;
+    // An image under the strokes (an opened scan); an empty one removes it.
+    void setBackground(const oddigit::GrayImage& image);
+    bool hasBackground() const { return drawing_.scanned(); }
 
-    qreal penWidth() const { return penWidth_; }
-    void setPenWidth(qreal width) { penWidth_ = width; }
+    float penWidth() const { return penWidth_; }
+    void setPenWidth(float width) { penWidth_ = width; }
 
     // Heat as a 28x28 colour image, placed by gridToLogical; a null image hides it.
     void setHeat(const QImage& heat, const QTransform& gridToLogical);
     void setHeatOpacity(qreal opacity);
-    // The stroke to outline as the odd one (-1: none), and each stroke's share of the evidence.
-    void setStrokeVerdict(int oddStroke, const QVector<double>& shares);
-    int oddStroke() const { return oddStroke_; }
+    // The stroke to outline as the one to blame (-1: none), and each stroke's share of the blame.
+    void setStrokeBlame(int blamedStroke, const QVector<double>& shares);
+    int blamedStroke() const { return blamedStroke_; }
 
     void clear();
-    // Draws strokes (minus one, when skipStroke >= 0) over the background: dark ink on
-    // white, kLogicalSize square, as the model's preprocessing expects.
-    static QImage render(const StrokeList& strokes, const QImage& background, int skipStroke = -1);
     // The canvas as shown, overlay included.
     QImage snapshot();
 
-    QSize sizeHint() const override { return {kLogicalSize * 2, kLogicalSize * 2}; }
+    QSize sizeHint() const override { return {oddigit::kPaperSide * 2, oddigit::kPaperSide * 2}; }
 
 signals:
-    // Emitted at every stroke movement, undo, redo and clear.
+    // Emitted at every stroke movement, undo, redo, clear and change of the opened image.
     void drawingChanged();
     void strokeHovered(int index, double share);
 
@@ -61,26 +59,29 @@ protected:
     void leaveEvent(QEvent* event) override;
 
 private:
-    // Paper, background and strokes in logical coordinates: shared by render() and the screen.
-    static void paintPaper(QPainter& painter, const StrokeList& strokes, const QImage& background, const QColor& ink,
-                           int skipStroke = -1);
-    QTransform logicalToWidget() const;
-    QPointF toLogical(const QPointF& widgetPoint) const;
-    void beginStroke(const QPointF& logical);
-    void extendStroke(const QPointF& logical);
+    QTransform paperToWidget() const;
+    QPointF toPaper(const QPointF& widgetPoint) const;
+    // The ink at the widget's resolution, rendered again when the drawing or the size changed.
+    const QImage& ink();
+    void beginStroke(const QPointF& paper, float width);
+    void extendStroke(const QPointF& paper);
     void endStroke();
-    int strokeAt(const QPointF& logical) const;
+    int strokeAt(const QPointF& paper) const;
 
-    StrokeList strokes_;
-    Stroke current_;
-    bool drawing_ = false;
-    QPointF lastPoint_;
-    qreal penWidth_ = 18;
-    QImage background_;
+    oddigit::Drawing drawing_;
+    oddigit::PenStroke current_;
+    bool drawingStroke_ = false;
+    float penWidth_ = oddigit::kDefaultPenWidth;
+    // The rendered ink and the scale it was rendered at; stale after a change the pen's
+    // points cannot be added to.
+    oddigit::GrayImage rendered_;
+    float renderedScale_ = 0;
+    bool renderedStale_ = true;
+    QImage inkImage_;
     QImage heat_;
-    QTransform gridToLogical_;
+    QTransform gridToPaper_;
     qreal heatOpacity_ = 0.65;
-    int oddStroke_ = -1;
+    int blamedStroke_ = -1;
     int hoveredStroke_ = -1;
     QVector<double> shares_;
     QUndoStack undoStack_;

@@ -21,6 +21,7 @@
 #include "explore/explore_view.h"
 #include "image_conversions.h"
 #include "model_store.h"
+#include "oddigit/drawing.h"
 #include "oddigit/preprocess.h"
 #include "train_view.h"
 #include "oddigit/score.h"
@@ -56,7 +57,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(explore_, &ExploreView::failed, this,
             [this](const QString& message) { showError(tr("Exploring the test set failed"), message, false); });
     connect(draw_, &DrawView::scoredDrawing, this, [this](const DrawingScore& result) {
-        if (!result.blank) statusBar()->showMessage(tr("Scored in %1 ms").arg(result.milliseconds, 0, 'f', 1), 3000);
+        if (!result.judged.blank) statusBar()->showMessage(tr("Scored in %1 ms").arg(result.milliseconds, 0, 'f', 1), 3000);
     });
 
     const QSettings settings;
@@ -67,20 +68,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* openModelAction = file->addAction(tr("Open &Model…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), QFileInfo(store_->path()).path(),
-                                                          tr("Oddigit models (*.safetensors)"));
-        if (!path.isEmpty()) openModel(path);
+    QAction* openAction = file->addAction(tr("&Open…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open a model, a drawing or an image"), QFileInfo(store_->path()).path(),
+            tr("Models, drawings and images (*.safetensors *.json *.png *.jpg *.jpeg *.bmp);;Oddigit models "
+               "(*.safetensors);;Drawings (*.json);;Images (*.png *.jpg *.jpeg *.bmp)"));
+        if (!path.isEmpty()) openFile(path);
     });
-    openModelAction->setShortcut(QKeySequence::Open);
+    openAction->setShortcut(QKeySequence::Open);
     recentMenu_ = file->addMenu(tr("&Recent Models"));
-    QAction* openImageAction = file->addAction(tr("Open &Image…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), {}, tr("Images (*.png *.jpg *.jpeg *.bmp)"));
-        if (!path.isEmpty()) openImage(path);
+    QAction* saveStrokesAction = file->addAction(tr("Save S&trokes…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save strokes"), "drawing.json", tr("Drawings (*.json)"));
+        if (!path.isEmpty()) saveDrawing(path);
     });
-    openImageAction->setShortcut(QKeySequence(tr("Ctrl+I")));
-    QAction* saveOverlayAction = file->addAction(tr("&Save Overlay as PNG…"), this, &MainWindow::saveOverlay);
-    saveOverlayAction->setShortcut(QKeySequence::Save);
+    saveStrokesAction->setShortcut(QKeySequence::Save);
+    QAction* saveOverlayAction = file->addAction(tr("Save Overlay as &PNG…"), this, &MainWindow::saveOverlay);
+    saveOverlayAction->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -155,14 +158,41 @@ bool MainWindow::openImage(const QString& path, bool quiet) {
         return false;
     }
     try {
-        const oddigit::GrayImage gray = oddigit::load_gray_image(path.toStdString());
-        QImage image(gray.pixels.data(), gray.width, gray.height, gray.width, QImage::Format_Grayscale8);
-        draw_->showImage(image.copy());
+        draw_->showImage(oddigit::load_gray_image(path.toStdString()));
         tabs_->setCurrentWidget(draw_);
         statusBar()->showMessage(tr("Scoring %1").arg(QFileInfo(path).fileName()), 3000);
         return true;
     } catch (const std::exception& error) {
         showError(tr("Cannot open the image"), QString::fromStdString(error.what()), quiet);
+        return false;
+    }
+}
+
+bool MainWindow::openDrawing(const QString& path, bool quiet) {
+    try {
+        draw_->showDrawing(oddigit::read_drawing(path.toStdString()));
+        tabs_->setCurrentWidget(draw_);
+        statusBar()->showMessage(tr("Scoring %1").arg(QFileInfo(path).fileName()), 3000);
+        return true;
+    } catch (const std::exception& error) {
+        showError(tr("Cannot open the drawing"), QString::fromStdString(error.what()), quiet);
+        return false;
+    }
+}
+
+bool MainWindow::openFile(const QString& path, bool quiet) {
+    if (path.endsWith(".safetensors", Qt::CaseInsensitive)) return openModel(path, quiet);
+    if (path.endsWith(".json", Qt::CaseInsensitive)) return openDrawing(path, quiet);
+    return openImage(path, quiet);
+}
+
+bool MainWindow::saveDrawing(const QString& path, bool quiet) {
+    try {
+        oddigit::write_drawing(path.toStdString(), draw_->canvas()->currentDrawing());
+        statusBar()->showMessage(tr("Saved the strokes to %1").arg(path), 3000);
+        return true;
+    } catch (const std::exception& error) {
+        showError(tr("Cannot save the strokes"), QString::fromStdString(error.what()), quiet);
         return false;
     }
 }
@@ -185,13 +215,13 @@ void MainWindow::onModelChanged() {
     }
     const oddigit::ModelInfo& info = model->info();
     const auto thresholds = [&](oddigit::InputKind input) {
-        const oddigit::ChannelThresholds set = oddigit::thresholds_for(info, input);
+        const oddigit::Calibration& set = oddigit::calibration_for(info, input);
         return tr("stroke %1, shape %2")
             .arg(set.stroke, 0, 'g', 3)
             .arg(oddigit::has_shape_channel(info) ? QString::number(set.shape, 'g', 3) : tr("none"));
     };
     QString text = tr("%1 · %2 · thresholds: %3").arg(name, store_->normalClassesText(), thresholds(oddigit::InputKind::Scanned));
-    if (oddigit::has_canvas_calibration(info)) text += tr("; drawings: %1").arg(thresholds(oddigit::InputKind::Drawn));
+    if (info.canvas.is_set()) text += tr("; drawings: %1").arg(thresholds(oddigit::InputKind::Drawn));
     modelLabel_->setText(text);
 }
 
@@ -226,10 +256,6 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 void MainWindow::dropEvent(QDropEvent* event) {
     const QList<QUrl> urls = event->mimeData()->urls();
     if (urls.isEmpty() || !urls.first().isLocalFile()) return;
-    const QString path = urls.first().toLocalFile();
-    if (path.endsWith(".safetensors", Qt::CaseInsensitive))
-        openModel(path);
-    else
-        openImage(path);
+    openFile(urls.first().toLocalFile());
     event->acceptProposedAction();
 }

@@ -20,6 +20,12 @@ public:
     bool openModel(const QString& path, bool quiet = false);
     // Opens an image file onto the Draw canvas; errors as for openModel.
     bool openImage(const QString& path, bool quiet = false);
+    // Opens a drawing file (oddigit/drawing.h) onto the Draw canvas; errors as for openModel.
+    bool openDrawing(const QString& path, bool quiet = false);
+    // Opens a model (.safetensors), a drawing (.json) or an image, by its name.
+    bool openFile(const QString& path, bool quiet = false);
+    // Writes the canvas's strokes as a drawing file; errors as for openModel.
+    bool saveDrawing(const QString& path, bool quiet = false);
 
     DrawView* drawView() const { return draw_; }
     TrainView* trainView() const { return train_; }

@@ -2,18 +2,18 @@
 
 #include "drawing_canvas.h"
 
-AddStrokeCommand::AddStrokeCommand(DrawingCanvas* canvas, Stroke stroke)
+AddStrokeCommand::AddStrokeCommand(DrawingCanvas* canvas, oddigit::PenStroke stroke)
     : QUndoCommand(QObject::tr("Stroke")), canvas_(canvas), stroke_(std::move(stroke)) {}
 
 void AddStrokeCommand::redo() {
     StrokeList strokes = canvas_->strokes();
-    strokes.append(stroke_);
+    strokes.push_back(stroke_);
     canvas_->setStrokes(strokes);
 }
 
 void AddStrokeCommand::undo() {
     StrokeList strokes = canvas_->strokes();
-    strokes.removeLast();
+    strokes.pop_back();
     canvas_->setStrokes(strokes);
 }
 

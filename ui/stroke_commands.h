@@ -2,19 +2,17 @@
 // Undo steps of the drawing canvas: whole strokes, and clearing.
 #include <QUndoCommand>
 
-#include "stroke.h"
-
-class DrawingCanvas;
+#include "drawing_canvas.h"
 
 class AddStrokeCommand : public QUndoCommand {
 public:
-    AddStrokeCommand(DrawingCanvas* canvas, Stroke stroke);
+    AddStrokeCommand(DrawingCanvas* canvas, oddigit::PenStroke stroke);
     void undo() override;
     void redo() override;
 
 private:
     DrawingCanvas* canvas_;
-    Stroke stroke_;
+    oddigit::PenStroke stroke_;
 };
 
 class ClearCommand : public QUndoCommand {

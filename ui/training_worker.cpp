@@ -1,6 +1,7 @@
 #include "training_worker.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QTextStream>
 
 #include "oddigit/canvas_calibration.h"
@@ -16,6 +17,7 @@ TrainingWorker::~TrainingWorker() { stopAndWait(); }
 bool TrainingWorker::start(const TrainJob& job) {
     if (running_) return false;
     running_ = true;
+    quitting_ = false;
     control_ = std::make_shared<oddigit::TrainControl>();
     job_.start([this, job, control = control_](JobContext& context) {
         ThreadBudget::setTrainingRunning(true);
@@ -26,6 +28,7 @@ bool TrainingWorker::start(const TrainJob& job) {
 }
 
 void TrainingWorker::stopAndWait() {
+    quitting_ = true;
     control_->cancel();
     job_.waitUntilIdle();
 }
@@ -64,11 +67,16 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
         if (job.trainLimit > 0) split.train.keep_first(job.trainLimit);
         oddigit::TrainResult result = oddigit::train(split.train, split.validation, job.params, callbacks, &control);
         const bool finished = result.outcome == oddigit::TrainOutcome::Finished;
-        // A cancelled training stops at once, on the MNIST calibration alone; so does one
-        // cancelled as its last epoch ended. (The calibration itself, about half a minute, runs to its end.)
-        if (finished && !control.cancelled()) {
-            oddigit::calibrate_for_canvas(result.model, split.validation);
-            result.model.save(job.params.output_path);
+        const std::string& path = job.params.output_path;
+        // The model kept ends training as every trainer's does (finish_model()): the finished
+        // one, or after a cancel the model of the last finished encoder epoch, where there is
+        // one. A window closing skips it: the model then measures drawings as scans until
+        // `oddigit-cli calibrate` or another training finishes it.
+        if (finished) {
+            oddigit::finish_model(result.model, split.validation, path);
+        } else if (!quitting_ && QFileInfo::exists(modelPath)) {
+            oddigit::AnomalyModel kept = oddigit::AnomalyModel::load(path);
+            oddigit::finish_model(kept, split.validation, path);
         }
         report(finished, finished ? tr("finished in %1 s").arg(result.seconds, 0, 'f', 0)
                                   : tr("cancelled; the last finished epoch is saved"));

@@ -4,6 +4,7 @@
 #include <QImage>
 #include <QObject>
 #include <QString>
+#include <atomic>
 #include <memory>
 
 #include "background_job.h"
@@ -31,7 +32,8 @@ public:
     void resume() { control_->resume(); }
     void cancel() { control_->cancel(); }
     bool paused() const { return control_->paused(); }
-    // Cancels and waits for the training to stop: the last finished epoch's files stay.
+    // Cancels and waits for the training to stop, as when the window closes: the last finished
+    // epoch's files stay, and a cancelled model is left without its canvas calibration.
     void stopAndWait();
 
 signals:
@@ -45,6 +47,7 @@ private:
 
     std::shared_ptr<oddigit::TrainControl> control_ = std::make_shared<oddigit::TrainControl>();
     bool running_ = false;
+    std::atomic<bool> quitting_{false};
     BackgroundJob job_{"trainer", JobKind::Training};
 };
 

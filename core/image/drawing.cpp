@@ -36,16 +36,9 @@ void fit_background(const GrayImage& background, cv::Mat& paper) {
     scaled.copyTo(paper(cv::Rect((paper.cols - fitted.width) / 2, (paper.rows - fitted.height) / 2, fitted.width, fitted.height)));
 }
 
-void draw_stroke(const PenStroke& stroke, float scale, cv::Mat& paper) {
-    if (stroke.points.empty()) return;
-    const int thickness = std::max(1, static_cast<int>(std::lround(stroke.width * scale)));
-    const auto at = [&](const std::array<float, 2>& p) {
-        return cv::Point(static_cast<int>(std::lround(p[0] * scale * kSubPixels)),
-                         static_cast<int>(std::lround(p[1] * scale * kSubPixels)));
-    };
-    if (stroke.points.size() == 1) cv::line(paper, at(stroke.points[0]), at(stroke.points[0]), 0, thickness, cv::LINE_AA, kSubPixelShift);
-    for (size_t i = 1; i < stroke.points.size(); ++i)
-        cv::line(paper, at(stroke.points[i - 1]), at(stroke.points[i]), 0, thickness, cv::LINE_AA, kSubPixelShift);
+int paper_side(float scale) {
+    if (!(scale > 0 && scale <= kLargestScale)) throw Error("a drawing renders at a scale in (0, 64], not " + std::to_string(scale));
+    return std::max(1, static_cast<int>(std::lround(kPaperSide * scale)));
 }
 
 // The shortest text that reads back as the same float.
@@ -98,15 +91,31 @@ std::string points_text(const PenStroke& stroke) {
 }  // namespace
 
 GrayImage render_drawing(const Drawing& drawing, float scale, int skip_stroke) {
-    if (!(scale > 0 && scale <= kLargestScale)) throw Error("a drawing renders at a scale in (0, 64], not " + number_text(scale));
-    const int side = std::max(1, static_cast<int>(std::lround(kPaperSide * scale)));
-    cv::Mat paper(side, side, CV_8UC1, cv::Scalar(255));
-    if (drawing.scanned()) fit_background(drawing.background, paper);
+    const int side = paper_side(scale);
+    GrayImage image{side, side, std::vector<uint8_t>(static_cast<size_t>(side) * side, 255)};
+    if (drawing.scanned()) {
+        cv::Mat paper(side, side, CV_8UC1, image.pixels.data());
+        fit_background(drawing.background, paper);
+    }
     for (size_t i = 0; i < drawing.strokes.size(); ++i)
-        if (static_cast<int>(i) != skip_stroke) draw_stroke(drawing.strokes[i], scale, paper);
-    GrayImage image{side, side, {}};
-    image.pixels.assign(paper.data, paper.data + paper.total());
+        if (static_cast<int>(i) != skip_stroke) draw_stroke(image, drawing.strokes[i], scale);
     return image;
+}
+
+void draw_stroke(GrayImage& image, const PenStroke& stroke, float scale, size_t first) {
+    const int side = paper_side(scale);
+    if (image.width != side || image.height != side || image.pixels.size() != static_cast<size_t>(side) * side)
+        throw Error("a drawing's paper at scale " + std::to_string(scale) + " is " + std::to_string(side) + " pixels a side");
+    cv::Mat paper(side, side, CV_8UC1, image.pixels.data());
+    const int thickness = std::max(1, static_cast<int>(std::lround(stroke.width * scale)));
+    const auto at = [&](const std::array<float, 2>& p) {
+        return cv::Point(static_cast<int>(std::lround(p[0] * scale * kSubPixels)),
+                         static_cast<int>(std::lround(p[1] * scale * kSubPixels)));
+    };
+    if (stroke.points.size() == 1 && first == 0)
+        cv::line(paper, at(stroke.points[0]), at(stroke.points[0]), 0, thickness, cv::LINE_AA, kSubPixelShift);
+    for (size_t i = std::max<size_t>(first, 1); i < stroke.points.size(); ++i)
+        cv::line(paper, at(stroke.points[i - 1]), at(stroke.points[i]), 0, thickness, cv::LINE_AA, kSubPixelShift);
 }
 
 Image28 drawing_input(const Drawing& drawing, int skip_stroke, MnistPlacement* placement) {

@@ -28,7 +28,9 @@ void ScoreCsvWriter::write(const ScoreRow& row) {
         out_ << ",,,,";
     out_ << s.pixel_residual << ',' << s.feature_residual << ',' << s.not_digit << ',' << s.feature_density << ','
          << s.realness << ',' << s.best_digit << ',';
-    if (row.calibrated) out_ << row.percentile << ',' << csv_field(verdict_text(info_, row.verdict));
+    if (row.calibrated) out_ << row.percentile;
+    out_ << ',';
+    if (row.calibrated) out_ << csv_field(verdict_text(info_, row.verdict));
     out_ << ',';
     if (row.blamed_stroke >= 0) out_ << row.blamed_stroke + 1;
     out_ << ',' << csv_field(row.source);

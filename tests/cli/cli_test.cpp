@@ -25,6 +25,7 @@
 #include "oddigit/idx.h"
 #include "oddigit/runtime.h"
 #include "oddigit/safetensors.h"
+#include "test_drawings.h"
 #include "test_support.h"
 
 namespace oddigit {
@@ -100,10 +101,11 @@ TEST(Cli, LocalizationRunsOnTheModelsHeldOutImagesWithoutTestLabels) {
     const std::string model = test::fixture_model_path();
     const CliRun run = cli("protocol localization --model " + model + " --on validation --images 300");
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    EXPECT_NE(run.out.find("300 validation digits"), std::string::npos) << run.out;
-    EXPECT_NE(run.out.find("pixel AUROC"), std::string::npos) << run.out;
-    EXPECT_NE(run.out.find("varied strokes"), std::string::npos) << run.out;
-    EXPECT_NE(run.out.find("erased strokes"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("validation"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("300"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("pixel_auroc"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("varied_strokes:"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("erased_strokes:"), std::string::npos) << run.out;
     // A different fraction would rebuild a different split: refused, not silently used.
     expect_one_line_error(cli("protocol localization --model " + model + " --on validation --validation-fraction 0.2"),
                           "--validation-fraction");
@@ -120,7 +122,7 @@ TEST(Cli, CalibratesAModelMadeForAnOlderScore) {
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("calibrated on 6000 held-out images"), std::string::npos) << run.out;
 #ifdef ODDIGIT_HAVE_IMAGE_IO
-    EXPECT_NE(run.out.find("for drawings, on them redrawn"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("for drawings (the held-out images redrawn"), std::string::npos) << run.out;
 #endif
     // Rescoring the held-out images the model was calibrated on gives back its thresholds (to
     // float rounding: it was calibrated on another CPU).
@@ -129,7 +131,7 @@ TEST(Cli, CalibratesAModelMadeForAnOlderScore) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
     EXPECT_NE(info.out.find("for drawings:    stroke threshold"), std::string::npos) << info.out;
 #endif
-    for (const std::string key : {"stroke threshold:", "shape threshold:"}) {
+    for (const std::string key : {"stroke threshold ", "shape threshold "}) {
         const auto threshold = [&](const std::string& text) {
             const size_t begin = text.find(key);
             return begin == std::string::npos ? -1.0 : std::atof(text.c_str() + begin + key.size());
@@ -159,7 +161,8 @@ TEST(Cli, DrawnProtocolReportsFlagRatesAndTemplates) {
     const std::string dir = test::scratch_dir();
     const CliRun run = cli("protocol drawn --samples 4 --json " + dir + "/drawn.json");
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    EXPECT_NE(run.out.find("flagged at the threshold: digits"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("digits_flagged"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("letters_not_a_digit"), std::string::npos) << run.out;
     const nlohmann::json report = nlohmann::json::parse(slurp(dir + "/drawn.json"));
     EXPECT_GE(report.at("auroc").get<double>(), 0.0);
     EXPECT_LE(report.at("auroc").get<double>(), 1.0);
@@ -207,10 +210,11 @@ TEST(Cli, ScoresAnIdxFileIntoCsvAndHeatmaps) {
         EXPECT_GE(std::stod(realness), 0.0);
         EXPECT_TRUE(std::stoi(best_digit) >= 0 && std::stoi(best_digit) <= 9) << line;
         // Flagged exactly when a channel ratio reaches 1; the score is the larger ratio, and the
-        // channel names the larger one.
+        // channel is the verdict's: the shape channel's "not a digit" when it fired (an image has
+        // no stroke to be the odd one), else the stroke channel's "odd".
         EXPECT_EQ(flagged == "1", std::stod(stroke) >= 1 || std::stod(shape) >= 1) << line;
         EXPECT_DOUBLE_EQ(std::stod(score), std::max(std::stod(stroke), std::stod(shape))) << line;
-        EXPECT_EQ(channel, flagged != "1" ? "" : std::stod(shape) > std::stod(stroke) ? "shape" : "stroke") << line;
+        EXPECT_EQ(channel, flagged != "1" ? "" : std::stod(shape) >= 1 ? "shape" : "stroke") << line;
         if (rows >= 12) flagged_foreign += flagged == "1";
         ++rows;
     }
@@ -219,6 +223,53 @@ TEST(Cli, ScoresAnIdxFileIntoCsvAndHeatmaps) {
     const IdxArray heatmaps = read_idx(dir + "/heat.idx");
     EXPECT_EQ(heatmaps.type, IdxType::Float32);
     EXPECT_EQ(heatmaps.dims, (std::vector<int64_t>{15, 28, 28}));
+}
+
+// score --strokes says of each drawing file exactly what the Draw view says of those strokes;
+// with --csv, the verdict and the stroke to blame join the usual columns.
+TEST(Cli, ScoreJudgesDrawingFilesAsTheDrawViewDoes) {
+#ifndef ODDIGIT_HAVE_IMAGE_IO
+    GTEST_SKIP() << "drawings are rendered through ODDIGIT_IMAGE_IO";
+#endif
+    const std::string dir = test::scratch_dir() + "/drawings";
+    std::filesystem::create_directories(dir);
+    std::vector<test::TestDrawing> drawings = test::kLetters;
+    drawings.push_back(test::kZigzagSeven);
+    drawings.push_back(test::kSeven);
+    for (const test::TestDrawing& drawing : drawings) {
+        nlohmann::json strokes = nlohmann::json::array();
+        for (const test::Polyline& line : drawing.strokes) {
+            nlohmann::json points = nlohmann::json::array();
+            for (const auto& point : line) points.push_back({point[0], point[1]});
+            strokes.push_back(points);
+        }
+        std::ofstream(dir + "/" + drawing.name + ".json") << nlohmann::json{{"paper", 280}, {"pen", 18}, {"strokes", strokes}};
+    }
+    const CliRun run = cli("score --strokes " + dir);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    std::map<std::string, std::string> said;
+    std::stringstream lines(run.out);
+    for (std::string line; std::getline(lines, line);) {
+        const size_t gap = line.find(".json  ");
+        if (gap == std::string::npos) continue;
+        const size_t end = line.find("  ", gap + 7);
+        said[line.substr(0, gap)] = line.substr(gap + 7, end - gap - 7);
+    }
+    ASSERT_EQ(said.size(), drawings.size()) << run.out;
+    for (const test::TestDrawing& letter : test::kLetters)
+        EXPECT_EQ(said[letter.name].rfind("Not a digit (closest: ", 0), 0u) << letter.name << ": " << said[letter.name];
+    EXPECT_EQ(said["seven-zigzag"], "An odd 7 — stroke 3 looks odd");
+    EXPECT_EQ(said["seven"], "Looks like a 7");
+    EXPECT_NE(run.out.find("the canvas calibration"), std::string::npos) << run.out;
+
+    const CliRun csv = cli("score --strokes " + dir + "/seven-zigzag.json --csv -");
+    ASSERT_EQ(csv.exit_code, 0) << csv.err;
+    EXPECT_NE(csv.out.find(",verdict,blamed_stroke,source\n"), std::string::npos) << csv.out;
+    EXPECT_NE(csv.out.find(",An odd 7 — stroke 3 looks odd,3,seven-zigzag.json\n"), std::string::npos) << csv.out;
+
+    std::ofstream(dir + "/broken.json") << "{\"strokes\": [[[1, 2]]";
+    expect_one_line_error(cli("score --strokes " + dir), "broken.json");
+    expect_one_line_error(cli("score"), "--images or --strokes");
 }
 
 // Without --csv, score says of each image what the app would; --csv - writes the CSV to
@@ -239,8 +290,8 @@ TEST(Cli, ScorePrintsVerdictsOrWritesTheCsvToStandardOutput) {
     while (std::getline(lines, line))
         if (line.rfind("in.idx", 0) == 0) said.push_back(line);
     ASSERT_EQ(said.size(), 3u) << verdicts.out;
-    for (int i = 0; i < 2; ++i) EXPECT_NE(said[i].find("looks like a "), std::string::npos) << said[i];
-    EXPECT_TRUE(said[2].find("not a digit (closest: ") != std::string::npos || said[2].find("an odd ") != std::string::npos)
+    for (int i = 0; i < 2; ++i) EXPECT_NE(said[i].find("  Looks like a"), std::string::npos) << said[i];
+    EXPECT_TRUE(said[2].find("  Not a digit (closest: ") != std::string::npos || said[2].find("  An odd ") != std::string::npos)
         << said[2];
     EXPECT_NE(said[2].find("x  percentile"), std::string::npos) << said[2];
 
@@ -307,7 +358,7 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
 
     run = cli("eval --model " + model + " --json " + dir + "/eval.json");
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    EXPECT_NE(run.out.find("AUROC"), std::string::npos);
+    EXPECT_NE(run.out.find("auroc_per_digit"), std::string::npos) << run.out;
     EXPECT_NE(slurp(dir + "/eval.json").find("\"auroc\""), std::string::npos);
 }
 

@@ -31,13 +31,13 @@ TEST(Model, ScoreIsTheLargerOfTheStrokeAndShapeRatios) {
     ASSERT_TRUE(info.knows_density);
     EXPECT_GT(info.density_weight * info.density_scale, 0.0f);
     ASSERT_EQ(scores.size(), 20u);
-    ASSERT_GT(info.stroke_threshold, 0.0f);
-    ASSERT_GT(info.shape_threshold, 0.0f);
+    ASSERT_GT(info.mnist.stroke, 0.0f);
+    ASSERT_GT(info.mnist.shape, 0.0f);
     for (const ImageScore& s : scores) {
-        const float stroke = (s.pixel_residual + info.kappa * s.feature_residual) / info.stroke_threshold;
+        const float stroke = (s.pixel_residual + info.kappa * s.feature_residual) / info.mnist.stroke;
         const float shape = (info.digit_weight * s.not_digit + info.density_weight * info.density_scale * s.feature_density +
                              info.realness_weight * info.realness_scale * s.realness) /
-                            info.shape_threshold;
+                            info.mnist.shape;
         EXPECT_NEAR(s.stroke_ratio, stroke, 1e-5 * (1 + stroke));
         EXPECT_NEAR(s.shape_ratio, shape, 1e-5 * (1 + shape));
         EXPECT_NEAR(s.score, std::max(stroke, shape), 1e-5 * (1 + std::max(stroke, shape)));
@@ -95,10 +95,10 @@ TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
     int flagged = 0;
     // No shape term has a weight: the stroke channel alone scores and flags.
     EXPECT_FALSE(has_shape_channel(old.info()));
-    EXPECT_EQ(old.info().shape_threshold, 0.0f);
+    EXPECT_EQ(old.info().mnist.shape, 0.0f);
     for (const ImageScore& s : scores) {
         const float stroke = s.pixel_residual + old.info().kappa * s.feature_residual;
-        EXPECT_NEAR(s.score, stroke / old.info().stroke_threshold, 1e-5 * s.score);
+        EXPECT_NEAR(s.score, stroke / old.info().mnist.stroke, 1e-5 * s.score);
         EXPECT_EQ(s.shape_ratio, 0.0f);
         EXPECT_EQ(s.best_digit, -1);
         EXPECT_EQ(s.not_digit, 0.0f);
@@ -138,11 +138,11 @@ TEST(Model, SavedAndClonedModelsScoreTheSame) {
     const auto expected = test::fixture_model().score_values(images);
     EXPECT_EQ(loaded.score_values(images), expected);
     EXPECT_EQ(cloned.score_values(images), expected);
-    EXPECT_EQ(loaded.info().stroke_threshold, test::fixture_model().info().stroke_threshold);
-    EXPECT_EQ(loaded.info().shape_threshold, test::fixture_model().info().shape_threshold);
-    EXPECT_EQ(loaded.info().validation_stroke, test::fixture_model().info().validation_stroke);
-    EXPECT_EQ(loaded.info().validation_shape, test::fixture_model().info().validation_shape);
-    EXPECT_EQ(loaded.info().validation_scores, test::fixture_model().info().validation_scores);
+    EXPECT_EQ(loaded.info().mnist.stroke, test::fixture_model().info().mnist.stroke);
+    EXPECT_EQ(loaded.info().mnist.shape, test::fixture_model().info().mnist.shape);
+    EXPECT_EQ(loaded.info().mnist.validation_stroke, test::fixture_model().info().mnist.validation_stroke);
+    EXPECT_EQ(loaded.info().mnist.validation_shape, test::fixture_model().info().mnist.validation_shape);
+    EXPECT_EQ(loaded.info().mnist.validation_scores, test::fixture_model().info().mnist.validation_scores);
     EXPECT_EQ(loaded.info().normal_classes, test::fixture_model().info().normal_classes);
     EXPECT_TRUE(loaded.info().knows_digits);
     EXPECT_EQ(loaded.info().digit_weight, test::fixture_model().info().digit_weight);
@@ -280,12 +280,12 @@ TEST(Model, LatentSearchRanksForeignImagesAboveDigits) {
 
 TEST(Model, ValidationPercentileAndGenerate) {
     const AnomalyModel& model = test::fixture_model();
-    const auto& validation = model.info().validation_scores;
+    const auto& validation = model.info().mnist.validation_scores;
     ASSERT_FALSE(validation.empty());
     EXPECT_TRUE(std::is_sorted(validation.begin(), validation.end()));
-    EXPECT_EQ(model.validation_percentile(validation.front() - 1), 0.0);
-    EXPECT_EQ(model.validation_percentile(validation.back() + 1), 1.0);
-    EXPECT_NEAR(model.validation_percentile(kFlagRatio), model.info().threshold_quantile, 0.002);
+    EXPECT_EQ(model.info().mnist.percentile(validation.front() - 1), 0.0);
+    EXPECT_EQ(model.info().mnist.percentile(validation.back() + 1), 1.0);
+    EXPECT_NEAR(model.info().mnist.percentile(kFlagRatio), model.info().threshold_quantile, 0.002);
 
     const ImageBatch digits = test::test_digits(ClassSet::all(), 4);
     const std::vector<float> codes = model.encode(digits);

@@ -202,7 +202,7 @@ TEST(ModelFile, SaveReplacesTheFileWholeAndLeavesNoTemporaryFile) {
     std::ifstream old_reader(path, std::ios::binary);
     const ino_t old_inode = inode_of(path);
 
-    model.info().stroke_threshold = 0.5f;
+    model.info().mnist.stroke = 0.5f;
     model.save(path);
     EXPECT_NE(inode_of(path), old_inode) << "the save rewrote the old file in place";
     const std::vector<unsigned char> seen_by_old_reader{std::istreambuf_iterator<char>(old_reader),

@@ -38,9 +38,9 @@ private slots:
         QTest::keyClick(window_.get(), Qt::Key_1, Qt::ControlModifier);
         QCOMPARE(window_->tabs()->currentWidget(), window_->drawView());
         drawStroke(window_->drawView()->canvas(), kSevenTop);
-        QVERIFY(!window_->drawView()->canvas()->currentStrokes().isEmpty());
+        QVERIFY(!window_->drawView()->canvas()->currentDrawing().strokes.empty());
         QTest::keyClick(window_.get(), Qt::Key_Backspace, Qt::ControlModifier);
-        QVERIFY(window_->drawView()->canvas()->currentStrokes().isEmpty());
+        QVERIFY(window_->drawView()->canvas()->currentDrawing().strokes.empty());
 
         QTemporaryDir dir;
         TrainView* view = prepareRun(dir.filePath("keyboard.safetensors"), 20, 1, 2000);

@@ -34,22 +34,27 @@ void openTestWindow(std::unique_ptr<MainWindow>& window, const QString& program)
     QVERIFY(window->openModel(QString::fromStdString(oddigit::test::fixture_model_path()), true));
 }
 
-void drawStroke(DrawingCanvas* canvas, const QList<QPointF>& logicalPoints) {
-    const qreal side = std::min(canvas->width(), canvas->height());
-    const qreal scale = side / DrawingCanvas::kLogicalSize;
+void drawStroke(DrawingCanvas* canvas, const QList<QPointF>& paperPoints) {
+    const int side = std::min(canvas->width(), canvas->height());
+    const qreal scale = static_cast<qreal>(side) / oddigit::kPaperSide;
     const QPointF origin((canvas->width() - side) / 2, (canvas->height() - side) / 2);
-    auto send = [&](QEvent::Type type, const QPointF& logical, Qt::MouseButtons buttons) {
-        const QPointF position = origin + logical * scale;
+    auto send = [&](QEvent::Type type, const QPointF& paper, Qt::MouseButtons buttons) {
+        const QPointF position = origin + paper * scale;
         QMouseEvent event(type, position, canvas->mapToGlobal(position), Qt::LeftButton, buttons, Qt::NoModifier);
         QApplication::sendEvent(canvas, &event);
     };
-    send(QEvent::MouseButtonPress, logicalPoints.first(), Qt::LeftButton);
-    for (int i = 1; i < logicalPoints.size(); ++i) {
+    send(QEvent::MouseButtonPress, paperPoints.first(), Qt::LeftButton);
+    for (int i = 1; i < paperPoints.size(); ++i) {
         // Fill in between the points, as a real mouse reports many small moves.
-        const QPointF from = logicalPoints[i - 1], to = logicalPoints[i];
+        const QPointF from = paperPoints[i - 1], to = paperPoints[i];
         for (int k = 1; k <= 8; ++k) send(QEvent::MouseMove, from + (to - from) * (k / 8.0), Qt::LeftButton);
     }
-    send(QEvent::MouseButtonRelease, logicalPoints.last(), Qt::NoButton);
+    send(QEvent::MouseButtonRelease, paperPoints.last(), Qt::NoButton);
+}
+
+void drawDrawing(DrawingCanvas* canvas, const oddigit::test::TestDrawing& drawing) {
+    canvas->clear();
+    for (const oddigit::test::Polyline& line : drawing.strokes) drawStroke(canvas, points(line));
 }
 
 DrawingScore settle(DrawView* view) {
@@ -72,11 +77,12 @@ SevenThenScribble drawSevenThenScribble(DrawView* view) {
 QString bundledWithThresholds(const QTemporaryDir& dir, float factor) {
     oddigit::AnomalyModel model = oddigit::AnomalyModel::load(oddigit::test::fixture_model_path());
     oddigit::ModelInfo& info = model.info();
-    info.stroke_threshold *= factor;
-    info.shape_threshold *= factor;
+    info.mnist.stroke *= factor;
+    info.mnist.shape *= factor;
     info.canvas.stroke *= factor;
     info.canvas.shape *= factor;
-    info.update_validation_scores();
+    info.mnist.update_validation_scores();
+    info.canvas.update_validation_scores();
     const QString path = dir.filePath(QString("thresholds-%1.safetensors").arg(factor));
     model.save(path.toStdString());
     return path;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "live_scorer.h"
+#include "test_drawings.h"
 
 class DrawView;
 class DrawingCanvas;
@@ -23,17 +24,24 @@ namespace ui_test {
 // window, shown at 1280x800 with the bundled model open. Fails the calling test on a failure.
 void openTestWindow(std::unique_ptr<MainWindow>& window, const QString& program);
 
-// Sends a whole stroke through the canvas's mouse handlers; points in logical units.
-void drawStroke(DrawingCanvas* canvas, const QList<QPointF>& logicalPoints);
+// Sends a whole stroke through the canvas's mouse handlers; points in paper pixels.
+void drawStroke(DrawingCanvas* canvas, const QList<QPointF>& paperPoints);
+// A polyline of tests/support/test_drawings.h as the points a mouse passes.
+inline QList<QPointF> points(const oddigit::test::Polyline& line) {
+    QList<QPointF> list;
+    for (const auto& point : line) list << QPointF(point[0], point[1]);
+    return list;
+}
+// Draws a test drawing's strokes on a clean canvas.
+void drawDrawing(DrawingCanvas* canvas, const oddigit::test::TestDrawing& drawing);
 
 // Waits until the view shows the answer to the newest drawing sent to the scorer.
 DrawingScore settle(DrawView* view);
 
-inline const QList<QPointF> kSevenTop = {{80, 60}, {200, 60}};
-inline const QList<QPointF> kSevenStem = {{200, 60}, {160, 140}, {125, 225}};
+inline const QList<QPointF> kSevenTop = points(oddigit::test::kSevenTop);
+inline const QList<QPointF> kSevenStem = points(oddigit::test::kSevenStem);
 // A dense zigzag under the seven: ink no digit has.
-inline const QList<QPointF> kScribble = {{40, 250}, {70, 215}, {90, 265}, {115, 215}, {140, 265},
-                                         {165, 215}, {190, 265}, {215, 215}, {240, 265}};
+inline const QList<QPointF> kScribble = points(oddigit::test::kZigzag);
 
 struct SevenThenScribble {
     DrawingScore seven;         // the two strokes of the seven

@@ -9,6 +9,7 @@
 #include "image_conversions.h"
 #include "oddigit/latent.h"
 #include "oddigit/score.h"
+#include "oddigit/verdict.h"
 
 namespace detail_dialog {
 
@@ -24,7 +25,7 @@ QDialog* create(QWidget* parent, int index, const oddigit::ImageScore& detail, c
     dialog->setWindowTitle(QObject::tr("Test image %1").arg(index));
     auto* grid = new QGridLayout(dialog);
     const QImage heat = image_conversions::overBlack(
-        image_conversions::heatImage(detail.heatmap, info.heat_full_scale, image_conversions::chosenColormap()));
+        image_conversions::heatImage(detail.heatmap, info.mnist.heat_full_scale, image_conversions::chosenColormap()));
     const QList<QPair<QString, QPixmap>> panels = {
         {QObject::tr("Original"), image_conversions::thumbnail(test.images.image(index), 5)},
         {QObject::tr("Reconstruction"), QPixmap::fromImage(image_conversions::toQImage(detail.reconstruction).scaled(140, 140))},
@@ -35,11 +36,9 @@ QDialog* create(QWidget* parent, int index, const oddigit::ImageScore& detail, c
         grid->addWidget(picture, 0, i);
         grid->addWidget(new QLabel(panels[i].first), 1, i, Qt::AlignHCenter);
     }
-    const QString looksLike = detail.best_digit >= 0 ? QObject::tr(" · looks like a %1").arg(detail.best_digit) : QString();
-    QString verdict = QString::fromStdString(oddigit::verdict(info, detail));
-    verdict[0] = verdict[0].toUpper();
-    grid->addWidget(new QLabel(QObject::tr("Label %1%2 · %3 · stroke %4×, shape %5× their thresholds")
-                                   .arg(test.labels[index]).arg(looksLike, verdict)
+    const QString verdict = QString::fromStdString(oddigit::verdict_text(info, oddigit::judge(detail)));
+    grid->addWidget(new QLabel(QObject::tr("Label %1 · %2 · stroke %3×, shape %4× their thresholds")
+                                   .arg(test.labels[index]).arg(verdict)
                                    .arg(detail.stroke_ratio, 0, 'f', 2).arg(detail.shape_ratio, 0, 'f', 2)),
                     2, 0, 1, 3);
     auto* neighbours = new QHBoxLayout;

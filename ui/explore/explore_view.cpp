@@ -2,7 +2,6 @@
 
 #include <QComboBox>
 #include <QDialog>
-#include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -13,9 +12,9 @@
 #include <QTimer>
 #include <QSlider>
 #include <QSplitter>
-#include <QTextStream>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
+#include <sstream>
 
 #include "appearance.h"
 #include "explore/detail_dialog.h"
@@ -24,9 +23,12 @@
 #include "image_conversions.h"
 #include "mnist_dialog.h"
 #include "plot_export.h"
+#include "oddigit/atomic_file.h"
 #include "oddigit/latent.h"
 #include "oddigit/runtime.h"
 #include "oddigit/score.h"
+#include "oddigit/score_csv.h"
+#include "oddigit/verdict.h"
 
 namespace {
 // Test images scored per chunk of the background pass (one progress update each).
@@ -265,10 +267,8 @@ void ExploreView::scoreTestSet() {
             oddigit::ImageBatch chunk;
             chunk.pixels.assign(images->image(begin), images->image(std::min(begin + kChunk, images->size())));
             for (const oddigit::ImageScore& score : copy.score(chunk)) {
+                out.figures.push_back(score);
                 out.scores.push_back(score.score);
-                out.strokeRatios.push_back(score.stroke_ratio);
-                out.shapeRatios.push_back(score.shape_ratio);
-                out.bestDigits.push_back(score.best_digit);
             }
             const std::vector<float> codes = copy.encode(chunk);
             out.codes.insert(out.codes.end(), codes.begin(), codes.end());
@@ -384,16 +384,24 @@ int ExploreView::nearestOnMap(const QPointF& pixel) const {
 }
 
 QString ExploreView::exportFlagged(const QString& path) const {
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return tr("cannot write %1: %2").arg(path, file.errorString());
-    QTextStream out(&file);
-    out << "test_index,label,best_digit,score,stroke_ratio,shape_ratio,channel\n";
-    for (int image : gallery_.rows())
-        out << image << ',' << mnist_->test.labels[image] << ',' << results_.bestDigits[image] << ',' << results_.scores[image]
-            << ',' << results_.strokeRatios[image] << ',' << results_.shapeRatios[image] << ','
-            << (results_.shapeLeads(image) ? "shape" : "stroke") << '\n';
-    out.flush();
-    return file.error() == QFile::NoError ? QString() : file.errorString();
+    std::ostringstream text;
+    oddigit::ScoreCsvWriter csv(text, model_->info(), {"label"});
+    for (int image : gallery_.rows()) {
+        oddigit::ScoreRow row;
+        row.index = image;
+        row.figures = results_.figures[image];
+        row.percentile = model_->info().mnist.percentile(row.figures.score);
+        row.verdict = oddigit::judge(row.figures);
+        row.source = "t10k-images-idx3-ubyte#" + std::to_string(image);
+        row.extra = {std::to_string(mnist_->test.labels[image])};
+        csv.write(row);
+    }
+    try {
+        oddigit::write_text_atomically(path.toStdString(), text.str());
+        return {};
+    } catch (const std::exception& error) {
+        return QString::fromStdString(error.what());
+    }
 }
 
 void ExploreView::showDetail(int index) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "oddigit/calibration.h"
 #include "oddigit/drawn.h"
@@ -64,12 +65,12 @@ TEST(RedrawAsDrawn, KeepsEachDigitsShapeAndGivesItTheCanvasPen) {
 // share of other redrawn digits, sit below the MNIST ones (a drawing is cleaner than MNIST's
 // worst digits), and flag drawn letters far more often than the MNIST calibration does while
 // drawn digits still pass. Scanned images are measured as before.
-TEST(CalibrateForCanvas, DrawnLettersAreFlaggedMoreOftenAndDrawnDigitsStillPass) {
+TEST(CalibrateCanvas, DrawnLettersAreFlaggedMoreOftenAndDrawnDigitsStillPass) {
     AnomalyModel model = test::fixture_model().clone();
     const ImageBatch held_out = test::held_out_digits(1500);
     calibrate(model, held_out, 0.95f);
     const ModelInfo scanned = model.info();
-    ASSERT_FALSE(has_canvas_calibration(scanned)) << "calibrate() clears the canvas calibration";
+    ASSERT_FALSE(scanned.canvas.is_set()) << "calibrate() clears the canvas calibration";
     DrawnParams drawn;
     drawn.samples_per_template = 10;
     const DrawnSet glyphs = draw_glyphs(drawn);
@@ -77,14 +78,14 @@ TEST(CalibrateForCanvas, DrawnLettersAreFlaggedMoreOftenAndDrawnDigitsStillPass)
     const ImageBatch other_digits = redraw_as_drawn(test::test_digits(ClassSet::all(), 1000));
     const std::vector<float> scanned_scores = model.score_values(other_digits);
 
-    calibrate_for_canvas(model, held_out);
+    calibrate_canvas(model, redraw_as_drawn(held_out));
     const ModelInfo& info = model.info();
-    ASSERT_TRUE(has_canvas_calibration(info));
-    EXPECT_LT(info.canvas.stroke, info.stroke_threshold);
-    EXPECT_LT(info.canvas.shape, info.shape_threshold);
+    ASSERT_TRUE(info.canvas.is_set());
+    EXPECT_LT(info.canvas.stroke, info.mnist.stroke);
+    EXPECT_LT(info.canvas.shape, info.mnist.shape);
     EXPECT_GT(info.canvas.heat_full_scale, 0);
-    EXPECT_EQ(info.stroke_threshold, scanned.stroke_threshold);
-    EXPECT_EQ(info.shape_threshold, scanned.shape_threshold);
+    EXPECT_EQ(info.mnist.stroke, scanned.mnist.stroke);
+    EXPECT_EQ(info.mnist.shape, scanned.mnist.shape);
 
     ScoreParams as_drawings;
     as_drawings.input = InputKind::Drawn;
@@ -103,6 +104,27 @@ TEST(CalibrateForCanvas, DrawnLettersAreFlaggedMoreOftenAndDrawnDigitsStillPass)
     EXPECT_GT(after.letters_flagged, before.letters_flagged + 0.15);
     EXPECT_GT(after.symbols_flagged, before.symbols_flagged + 0.15);
     EXPECT_LE(after.digits_flagged, 0.05);
+}
+
+// The end of training, one step for every trainer: both calibrations set on the held-out
+// images, and one save that holds them; the MNIST one as calibrate() sets it, the canvas one
+// as calibrate_canvas() on the images redrawn.
+TEST(FinishModel, SetsBothCalibrationsAndSavesThemOnce) {
+    const ImageBatch held_out = test::held_out_digits(600);
+    AnomalyModel expected = test::fixture_model().clone();
+    calibrate(expected, held_out, expected.info().threshold_quantile);
+    calibrate_canvas(expected, redraw_as_drawn(held_out));
+
+    AnomalyModel model = test::fixture_model().clone();
+    model.info().canvas = {};
+    model.info().mnist = {};
+    const std::string path = test::scratch_dir() + "/finished.safetensors";
+    std::filesystem::remove(path);
+    finish_model(model, held_out, path);
+    EXPECT_EQ(model.fingerprint(), expected.fingerprint());
+    EXPECT_EQ(AnomalyModel::load(path).fingerprint(), expected.fingerprint());
+    EXPECT_EQ(model.info().canvas.validation_stroke.size(), static_cast<size_t>(held_out.size()));
+    EXPECT_THROW(finish_model(model, held_out, test::scratch_dir() + "/no-such-folder/model.safetensors"), Error);
 }
 
 }  // namespace

@@ -11,23 +11,6 @@
 namespace oddigit {
 namespace {
 
-uint8_t paper_at(const GrayImage& image, int x, int y) { return image.pixels[static_cast<size_t>(y) * image.width + x]; }
-
-TEST(RenderStrokes, DrawsARoundPenOnWhitePaper) {
-    PenStroke stroke;
-    stroke.points = {{100, 140}, {180, 140}};
-    stroke.width = 20;
-    const GrayImage image = render_strokes({stroke});
-    ASSERT_EQ(image.width, kPaperSide);
-    ASSERT_EQ(image.height, kPaperSide);
-    EXPECT_EQ(paper_at(image, 140, 140), 0);     // on the line
-    EXPECT_EQ(paper_at(image, 140, 131), 0);     // within half the pen width
-    EXPECT_EQ(paper_at(image, 140, 152), 255);   // beyond it
-    EXPECT_EQ(paper_at(image, 92, 140), 0);      // the round cap reaches past the end point
-    EXPECT_EQ(paper_at(image, 92, 131), 255);    // but not into the corner a square cap would fill
-    EXPECT_EQ(paper_at(image, 10, 10), 255);
-}
-
 TEST(DrawGlyphs, GivesEveryTemplateInkJitteredAndRepeatable) {
     DrawnParams params;
     params.samples_per_template = 4;
@@ -41,7 +24,9 @@ TEST(DrawGlyphs, GivesEveryTemplateInkJitteredAndRepeatable) {
         const float* image = set.images.image(i);
         EXPECT_GT(*std::max_element(image, image + kImagePixels), 0.5f) << set.names[i];
         if (set.kinds[i] == GlyphKind::Digit) digits.insert(set.digits[i]);
-        else EXPECT_EQ(set.digits[i], -1);
+        if (set.kinds[i] == GlyphKind::Letter || set.kinds[i] == GlyphKind::Symbol) EXPECT_EQ(set.digits[i], -1);
+        if (set.kinds[i] == GlyphKind::OddDigit) EXPECT_GE(set.digits[i], 0);
+        EXPECT_EQ(set.drawings[i].strokes.empty(), false);
         held_out += set.held_out[i];
     }
     EXPECT_EQ(digits.size(), 10u);
@@ -70,7 +55,16 @@ TEST(RunDrawn, TheBundledModelTellsDrawnDigitsFromLettersAndSymbols) {
     // the MNIST one, 0.44-0.47 (docs/decisions.md, "A canvas calibration for the Draw view").
     EXPECT_GT(report.letters_flagged, 0.6);
     EXPECT_GT(report.best_digit_accuracy, 0.8);
-    EXPECT_EQ(report.digits + report.non_digits + report.held_out_non_digits, 10 * static_cast<int>(report.glyphs.size()));
+    EXPECT_EQ(report.digits + report.non_digits + report.held_out_non_digits + report.odd_digits,
+              10 * static_cast<int>(report.glyphs.size()));
+    EXPECT_EQ(report.odd_digits, 40);
+    // The verdicts, as the Draw view gives them: letters read "not a digit" (0.72 of them with
+    // 30 drawings a template), and drawn digits read as themselves.
+    test::print_measured("drawn: letters read not a digit", report.letters_not_a_digit);
+    test::print_measured("drawn: digits read as themselves", report.digits_named_normal);
+    EXPECT_GT(report.letters_not_a_digit, 0.6);
+    EXPECT_LE(report.letters_not_a_digit, report.letters_flagged);
+    EXPECT_GT(report.digits_named_normal, 0.8);
     EXPECT_EQ(report.other_digits_auroc, -1.0) << "every digit is normal for this model";
 }
 
@@ -83,8 +77,9 @@ TEST(RunDrawn, ReportsTheDigitsOfTheOtherClassesApart) {
     params.samples_per_template = 10;
     const DrawnSet set = draw_glyphs(params);
     const DrawnReport report = run_drawn(model, set);
-    const int zeros_and_ones = static_cast<int>(std::count_if(set.digits.begin(), set.digits.end(),
-                                                              [](int digit) { return digit == 0 || digit == 1; }));
+    int zeros_and_ones = 0;
+    for (size_t i = 0; i < set.digits.size(); ++i)
+        zeros_and_ones += set.kinds[i] == GlyphKind::Digit && (set.digits[i] == 0 || set.digits[i] == 1);
     EXPECT_EQ(report.digits, zeros_and_ones);
     // Each other-class template is drawn as often, so their rates average to the flagged share.
     double other_rates = 0;

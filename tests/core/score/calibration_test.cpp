@@ -42,32 +42,32 @@ TEST(Calibration, TheTwoThresholdsTogetherFlagTheQuantilesShareOfNormalDigits) {
     const ImageBatch held_out = test::held_out_digits(1000);
     calibrate(model, held_out, 0.9f);
     const ModelInfo& info = model.info();
-    ASSERT_EQ(info.validation_scores.size(), 1000u);
-    ASSERT_EQ(info.validation_stroke.size(), 1000u);
-    ASSERT_EQ(info.validation_shape.size(), 1000u);
-    EXPECT_TRUE(std::is_sorted(info.validation_scores.begin(), info.validation_scores.end()));
+    ASSERT_EQ(info.mnist.validation_scores.size(), 1000u);
+    ASSERT_EQ(info.mnist.validation_stroke.size(), 1000u);
+    ASSERT_EQ(info.mnist.validation_shape.size(), 1000u);
+    EXPECT_TRUE(std::is_sorted(info.mnist.validation_scores.begin(), info.mnist.validation_scores.end()));
     EXPECT_FLOAT_EQ(info.threshold_quantile, 0.9f);
-    EXPECT_NEAR(flagged_share(info.validation_scores, kFlagRatio), 0.1, 0.002);
+    EXPECT_NEAR(flagged_share(info.mnist.validation_scores, kFlagRatio), 0.1, 0.002);
     // Each channel alone flags less than the share: both take part, at one common quantile.
-    const double stroke_share = flagged_share(info.validation_stroke, info.stroke_threshold);
-    const double shape_share = flagged_share(info.validation_shape, info.shape_threshold);
+    const double stroke_share = flagged_share(info.mnist.validation_stroke, info.mnist.stroke);
+    const double shape_share = flagged_share(info.mnist.validation_shape, info.mnist.shape);
     test::print_measured("held-out digits flagged by the stroke channel", stroke_share);
     test::print_measured("held-out digits flagged by the shape channel", shape_share);
     EXPECT_GT(stroke_share, 0.03);
     EXPECT_GT(shape_share, 0.03);
     EXPECT_LT(stroke_share, 0.1);
     EXPECT_NEAR(stroke_share, shape_share, 0.002);
-    EXPECT_NEAR(1.0 - info.channel_quantile, stroke_share, 1e-6);
+    EXPECT_NEAR(1.0 - info.mnist.channel_quantile, stroke_share, 1e-6);
     // The validation scores and ratios are those the model gives those images, to the bit.
     const std::vector<ImageScore> rescored = model.score(held_out);
     std::vector<float> scores;
     for (size_t i = 0; i < rescored.size(); ++i) {
         scores.push_back(rescored[i].score);
-        EXPECT_EQ(rescored[i].stroke_ratio, info.validation_stroke[i] / info.stroke_threshold) << i;
-        EXPECT_EQ(rescored[i].shape_ratio, info.validation_shape[i] / info.shape_threshold) << i;
+        EXPECT_EQ(rescored[i].stroke_ratio, info.mnist.validation_stroke[i] / info.mnist.stroke) << i;
+        EXPECT_EQ(rescored[i].shape_ratio, info.mnist.validation_shape[i] / info.mnist.shape) << i;
     }
     std::sort(scores.begin(), scores.end());
-    EXPECT_EQ(scores, info.validation_scores);
+    EXPECT_EQ(scores, info.mnist.validation_scores);
     const std::vector<float> test_scores = model.score_values(test::test_digits(ClassSet::all(), 1000));
     test::print_measured("test digits flagged at the held-out 0.9 quantile", flagged_share(test_scores, kFlagRatio));
     // Test digits are a little less typical than the held-out training ones (0.12-0.14 seen).
@@ -76,7 +76,7 @@ TEST(Calibration, TheTwoThresholdsTogetherFlagTheQuantilesShareOfNormalDigits) {
     // Heat is drawn in full colour from the channels' quantile of the pixel parts.
     std::vector<float> pixel_parts;
     for (const ImageScore& s : rescored) pixel_parts.push_back(s.pixel_residual);
-    EXPECT_NEAR(flagged_share(pixel_parts, info.heat_full_scale), stroke_share, 0.002);
+    EXPECT_NEAR(flagged_share(pixel_parts, info.mnist.heat_full_scale), stroke_share, 0.002);
     EXPECT_THROW(calibrate(model, ImageBatch{}, 0.95f), Error);
 }
 
@@ -88,8 +88,8 @@ TEST(Calibration, WithoutShapeTermsTheStrokeChannelTakesTheWholeShare) {
     ASSERT_FALSE(has_shape_channel(model.info()));
     const ImageBatch held_out = test::test_digits(ClassSet::all(), 1000);
     calibrate(model, held_out, 0.9f);
-    EXPECT_EQ(model.info().shape_threshold, 0.0f);
-    EXPECT_NEAR(flagged_share(model.info().validation_stroke, model.info().stroke_threshold), 0.1, 0.002);
+    EXPECT_EQ(model.info().mnist.shape, 0.0f);
+    EXPECT_NEAR(flagged_share(model.info().mnist.validation_stroke, model.info().mnist.stroke), 0.1, 0.002);
     for (const ImageScore& s : model.score(test::foreign_images(20, 1))) EXPECT_EQ(s.shape_ratio, 0.0f);
 }
 
@@ -100,12 +100,12 @@ TEST(Calibration, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {
 
     expect_load_refused(path, "oddigit-cli calibrate");
     AnomalyModel stale = AnomalyModel::load(path, StaleCalibration::Drop);
-    EXPECT_TRUE(stale.info().validation_scores.empty());
-    EXPECT_TRUE(stale.info().validation_stroke.empty());
-    EXPECT_EQ(stale.info().stroke_threshold, 0.0f);
-    EXPECT_EQ(stale.info().shape_threshold, 0.0f);
-    ASSERT_TRUE(has_canvas_calibration(test::fixture_model().info())) << "the bundled model holds both calibrations";
-    EXPECT_FALSE(has_canvas_calibration(stale.info())) << "a stale canvas calibration is dropped with the other";
+    EXPECT_TRUE(stale.info().mnist.validation_scores.empty());
+    EXPECT_TRUE(stale.info().mnist.validation_stroke.empty());
+    EXPECT_EQ(stale.info().mnist.stroke, 0.0f);
+    EXPECT_EQ(stale.info().mnist.shape, 0.0f);
+    ASSERT_TRUE(test::fixture_model().info().canvas.is_set()) << "the bundled model holds both calibrations";
+    EXPECT_FALSE(stale.info().canvas.is_set()) << "a stale canvas calibration is dropped with the other";
 
     // Rescoring the normal images the model held out gives back the validation values and
     // thresholds it was saved with (to float rounding: they were computed on another CPU).
@@ -116,18 +116,18 @@ TEST(Calibration, ACalibrationForAnOlderScoreIsRejectedOrDroppedThenRedone) {
     calibrate(stale, split.validation, test::fixture_model().info().threshold_quantile);
     const ModelInfo& saved = test::fixture_model().info();
     const ModelInfo& redone = stale.info();
-    ASSERT_EQ(redone.validation_stroke.size(), saved.validation_stroke.size());
+    ASSERT_EQ(redone.mnist.validation_stroke.size(), saved.mnist.validation_stroke.size());
     double worst = 0;
-    for (size_t i = 0; i < saved.validation_stroke.size(); ++i)
-        for (const auto& [a, b] : {std::pair{redone.validation_stroke[i], saved.validation_stroke[i]},
-                                   std::pair{redone.validation_shape[i], saved.validation_shape[i]}})
+    for (size_t i = 0; i < saved.mnist.validation_stroke.size(); ++i)
+        for (const auto& [a, b] : {std::pair{redone.mnist.validation_stroke[i], saved.mnist.validation_stroke[i]},
+                                   std::pair{redone.mnist.validation_shape[i], saved.mnist.validation_shape[i]}})
             worst = std::max(worst, std::abs(a - b) / (std::abs(b) + 1e-6));
     EXPECT_LT(worst, 1e-4);
-    EXPECT_NEAR(redone.stroke_threshold, saved.stroke_threshold, 1e-4 * saved.stroke_threshold);
-    EXPECT_NEAR(redone.shape_threshold, saved.shape_threshold, 1e-4 * saved.shape_threshold);
+    EXPECT_NEAR(redone.mnist.stroke, saved.mnist.stroke, 1e-4 * saved.mnist.stroke);
+    EXPECT_NEAR(redone.mnist.shape, saved.mnist.shape, 1e-4 * saved.mnist.shape);
     stale.save(path);
-    EXPECT_EQ(AnomalyModel::load(path).info().stroke_threshold, redone.stroke_threshold);
-    EXPECT_EQ(AnomalyModel::load(path).info().shape_threshold, redone.shape_threshold);
+    EXPECT_EQ(AnomalyModel::load(path).info().mnist.stroke, redone.mnist.stroke);
+    EXPECT_EQ(AnomalyModel::load(path).info().mnist.shape, redone.mnist.shape);
 }
 
 // The canvas calibration is a second pair of thresholds beside the MNIST one: drawings are
@@ -141,10 +141,10 @@ TEST(Calibration, TheCanvasCalibrationMeasuresDrawingsAloneAndIsSavedWholeAndCle
     for (float& pixel : thin.pixels) pixel *= 0.7f;
     calibrate_canvas(model, thin);
     const ModelInfo& info = model.info();
-    ASSERT_TRUE(has_canvas_calibration(info));
+    ASSERT_TRUE(info.canvas.is_set());
     EXPECT_GT(info.canvas.shape, 0);
     EXPECT_GT(info.canvas.heat_full_scale, 0);
-    EXPECT_EQ(info.stroke_threshold, test::fixture_model().info().stroke_threshold);
+    EXPECT_EQ(info.mnist.stroke, test::fixture_model().info().mnist.stroke);
 
     ScoreParams as_drawings;
     as_drawings.input = InputKind::Drawn;
@@ -153,12 +153,15 @@ TEST(Calibration, TheCanvasCalibrationMeasuresDrawingsAloneAndIsSavedWholeAndCle
         const WeightedParts<float> parts = weighted_parts(info, drawn[i]);
         EXPECT_FLOAT_EQ(drawn[i].stroke_ratio, parts.stroke() / info.canvas.stroke) << i;
         EXPECT_FLOAT_EQ(drawn[i].shape_ratio, parts.shape() / info.canvas.shape) << i;
-        EXPECT_FLOAT_EQ(scanned[i].stroke_ratio, parts.stroke() / info.stroke_threshold) << i;
-        // On the MNIST calibration's scale, as the held-out images' scores are.
-        EXPECT_FLOAT_EQ(scanned_score(info, drawn[i]), scanned[i].score) << i;
+        EXPECT_FLOAT_EQ(scanned[i].stroke_ratio, parts.stroke() / info.mnist.stroke) << i;
     }
-    EXPECT_EQ(thresholds_for(info, InputKind::Drawn).heat_full_scale, info.canvas.heat_full_scale);
-    EXPECT_EQ(thresholds_for(info, InputKind::Scanned).heat_full_scale, info.heat_full_scale);
+    EXPECT_EQ(&calibration_for(info, InputKind::Drawn), &info.canvas);
+    EXPECT_EQ(&calibration_for(info, InputKind::Scanned), &info.mnist);
+    // It keeps the channel values of the images it was set on, for the percentile of a drawing
+    // among them: at the threshold, the share the calibration leaves unflagged, to ties.
+    EXPECT_EQ(info.canvas.validation_stroke.size(), static_cast<size_t>(thin.size()));
+    EXPECT_EQ(info.canvas.validation_scores.size(), static_cast<size_t>(thin.size()));
+    EXPECT_NEAR(info.canvas.percentile(kFlagRatio), info.threshold_quantile, 0.01);
 
     const std::string path = test::scratch_dir() + "/canvas.safetensors";
     model.save(path);
@@ -166,22 +169,32 @@ TEST(Calibration, TheCanvasCalibrationMeasuresDrawingsAloneAndIsSavedWholeAndCle
     EXPECT_EQ(loaded.canvas.stroke, info.canvas.stroke);
     EXPECT_EQ(loaded.canvas.shape, info.canvas.shape);
     EXPECT_EQ(loaded.canvas.heat_full_scale, info.canvas.heat_full_scale);
-    safetensors::File file = safetensors::read(path);
-    // Two of the three keys are refused, even when the missing one is the stroke threshold that
-    // marks a calibration as there; so is a heat scale of 0.
+    EXPECT_EQ(loaded.canvas.channel_quantile, info.canvas.channel_quantile);
+    EXPECT_EQ(loaded.canvas.validation_scores, info.canvas.validation_scores);
+    const safetensors::File whole = safetensors::read(path);
+    // A calibration with its values but a key missing is refused, even when the missing one is
+    // the stroke threshold that marks a calibration as there; so is a heat scale of 0.
+    safetensors::File file = whole;
     file.metadata.erase("oddigit.canvas_stroke_threshold");
     safetensors::write(path, file);
     expect_load_refused(path, "oddigit.canvas_stroke_threshold");
-    file.metadata["oddigit.canvas_stroke_threshold"] = "0.25";
+    file = whole;
     file.metadata["oddigit.canvas_heat_full_scale"] = "0";
     safetensors::write(path, file);
-    expect_load_refused(path, "canvas heat scale");
+    expect_load_refused(path, "oddigit.canvas_heat_full_scale");
+    // 0.7 kept the thresholds alone: such a file opens without its canvas calibration.
+    file = whole;
+    file.metadata.erase("oddigit.canvas_channel_quantile");
+    for (const char* name : {"calibration.canvas_validation_stroke", "calibration.canvas_validation_shape"})
+        file.tensors.erase(name);
+    safetensors::write(path, file);
+    EXPECT_FALSE(AnomalyModel::load(path).info().canvas.is_set());
 
     calibrate(model, digits, 0.95f);
-    EXPECT_FALSE(has_canvas_calibration(model.info()));
+    EXPECT_FALSE(model.info().canvas.is_set());
     EXPECT_EQ(model.score_values(digits, as_drawings), model.score_values(digits)) << "drawings fall back to MNIST's";
     EXPECT_THROW(calibrate_canvas(model, ImageBatch{}), Error);
-    model.info().stroke_threshold = 0;
+    model.info().mnist.stroke = 0;
     EXPECT_THROW(calibrate_canvas(model, thin), Error);
 }
 
@@ -209,7 +222,7 @@ TEST(Calibration, TheDensityTermIsWeighedOnTheResidualsScaleWhateverItsUnits) {
     calibrate(model, held_out, 0.95f);
     calibrate(larger, held_out, 0.95f);
     EXPECT_NEAR(larger.info().density_scale, model.info().density_scale / 4, 1e-5 * model.info().density_scale);
-    EXPECT_NEAR(larger.info().shape_threshold, model.info().shape_threshold, 1e-5 * model.info().shape_threshold);
+    EXPECT_NEAR(larger.info().mnist.shape, model.info().mnist.shape, 1e-5 * model.info().mnist.shape);
     const ImageBatch others = test::foreign_images(50, 3);
     const std::vector<float> expected = model.score_values(others), got = larger.score_values(others);
     for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-5 * expected[i]) << i;

@@ -107,10 +107,10 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
     EXPECT_TRUE(info.knows_density);
     EXPECT_EQ(info.density_weight, params.density_weight);
     EXPECT_GT(info.density_scale, 0.0f);
-    EXPECT_EQ(info.validation_scores.size(), static_cast<size_t>(split.validation.size()));
-    EXPECT_NEAR(result.model.validation_percentile(kFlagRatio), 0.95, 0.01);
+    EXPECT_EQ(info.mnist.validation_scores.size(), static_cast<size_t>(split.validation.size()));
+    EXPECT_NEAR(result.model.info().mnist.percentile(kFlagRatio), 0.95, 0.01);
     const std::vector<float> held_out = result.model.score_values(split.validation);
-    EXPECT_EQ(*std::max_element(held_out.begin(), held_out.end()), info.validation_scores.back());
+    EXPECT_EQ(*std::max_element(held_out.begin(), held_out.end()), info.mnist.validation_scores.back());
 }
 
 // 0 epochs asks for the default for the training set's size: more epochs for a small set.
@@ -215,8 +215,8 @@ TEST(Train, AnEncoderTrainedOnAFinishedModelsGanIsTheOneItsFullRunTrained) {
                                    "encoder.project.weight", "encoder.down14.weight"})
         EXPECT_LT(largest_difference(dir + "/full.safetensors", params.output_path, name), 1e-4) << name;
     const AnomalyModel full = AnomalyModel::load(dir + "/full.safetensors");
-    EXPECT_NEAR(again.model.info().stroke_threshold, full.info().stroke_threshold, 1e-4);
-    EXPECT_NEAR(again.model.info().shape_threshold, full.info().shape_threshold, 1e-4);
+    EXPECT_NEAR(again.model.info().mnist.stroke, full.info().mnist.stroke, 1e-4);
+    EXPECT_NEAR(again.model.info().mnist.shape, full.info().mnist.shape, 1e-4);
     EXPECT_EQ(again.model.info().created_by, full.info().created_by);
 
     // A GAN from another release is named beside the release that trained the encoder.
@@ -403,7 +403,7 @@ TEST(Train, ResumingAFinishedRunAppliesTheNewKappaAndRecalibrates) {
     const NormalSplit split = subset(ClassSet::single(5), 320);
     TrainParams params = quick_params(1, 1);
     params.output_path = dir + "/m.safetensors";
-    const float first_threshold = train(split.train, split.validation, params).model.info().stroke_threshold;
+    const float first_threshold = train(split.train, split.validation, params).model.info().mnist.stroke;
 
     params.resume = true;
     params.kappa = 5.0f;
@@ -411,10 +411,10 @@ TEST(Train, ResumingAFinishedRunAppliesTheNewKappaAndRecalibrates) {
     const AnomalyModel saved = AnomalyModel::load(params.output_path);
     EXPECT_EQ(saved.info().kappa, 5.0f);
     EXPECT_EQ(resumed.model.info().kappa, 5.0f);
-    EXPECT_GT(saved.info().stroke_threshold, first_threshold) << "a larger feature weight raises every stroke value";
-    EXPECT_EQ(saved.info().stroke_threshold, resumed.model.info().stroke_threshold);
-    EXPECT_EQ(saved.info().shape_threshold, resumed.model.info().shape_threshold);
-    EXPECT_EQ(saved.info().validation_scores, resumed.model.info().validation_scores);
+    EXPECT_GT(saved.info().mnist.stroke, first_threshold) << "a larger feature weight raises every stroke value";
+    EXPECT_EQ(saved.info().mnist.stroke, resumed.model.info().mnist.stroke);
+    EXPECT_EQ(saved.info().mnist.shape, resumed.model.info().mnist.shape);
+    EXPECT_EQ(saved.info().mnist.validation_scores, resumed.model.info().mnist.validation_scores);
 }
 
 TEST(Train, AResumeFileWithADamagedEpochCountIsRefusedWithTheReason) {
@@ -459,7 +459,7 @@ TEST(Train, TrainsOnCudaWhereThereIsOne) {
     ASSERT_EQ(result.outcome, TrainOutcome::Finished);
     const std::vector<float> scores = result.model.score_values(split.validation);
     for (float score : scores) EXPECT_TRUE(std::isfinite(score));
-    EXPECT_GT(result.model.info().stroke_threshold, 0.0f);
+    EXPECT_GT(result.model.info().mnist.stroke, 0.0f);
 }
 
 TEST(Train, RejectsUnusableInput) {

@@ -39,6 +39,13 @@ struct Drawing {
 // 1). skip_stroke: a stroke left out, -1 for none. Throws Error for a scale outside (0, 64].
 GrayImage render_drawing(const Drawing& drawing, float scale = 1, int skip_stroke = -1);
 
+// Draws the stroke onto paper rendered at scale, from its point first on: the segments that
+// end at those points (a stroke of one point is a dot). render_drawing() draws each stroke from
+// its first point; the canvas adds a moving pen's new points this way, to the same pixels as
+// long as the stroke is never drawn as a lone dot first (a click is a stroke of two points).
+// Throws Error for a scale outside (0, 64] or paper of another size than that scale's.
+void draw_stroke(GrayImage& paper, const PenStroke& stroke, float scale, size_t first = 0);
+
 // What the model sees of the drawing (less skip_stroke): rendered at scale 1 and put through
 // the MNIST preprocessing (oddigit/preprocess.h); placement receives where the paper landed.
 Image28 drawing_input(const Drawing& drawing, int skip_stroke = -1, MnistPlacement* placement = nullptr);
