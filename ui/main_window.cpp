@@ -56,6 +56,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             [this](const QString& message) { showError(tr("Scoring the drawing failed"), message, false); });
     connect(explore_, &ExploreView::failed, this,
             [this](const QString& message) { showError(tr("Exploring the test set failed"), message, false); });
+    connect(train_, &TrainView::failed, this, [this](const QString& message) { showError(tr("Training failed"), message, false); });
     connect(draw_, &DrawView::scoredDrawing, this, [this](const DrawingScore& result) {
         if (!result.judged.blank) statusBar()->showMessage(tr("Scored in %1 ms").arg(result.milliseconds, 0, 'f', 1), 3000);
     });

@@ -17,9 +17,9 @@ const char* const kFolderKey = "mnist/folder";
 
 // The reason MNIST cannot be read from folder, or empty when it can (its headers, that is:
 // a quick check the GUI thread can afford; the views load the data in the background).
-QString problemWith(const QString& folder) {
+QString problemWith(const QString& folder, oddigit::MnistFiles files) {
     try {
-        oddigit::check_mnist(folder.toStdString());
+        oddigit::check_mnist(folder.toStdString(), files);
         return {};
     } catch (const std::exception& error) {
         return QString::fromStdString(error.what());
@@ -32,20 +32,23 @@ QString MnistDialog::folder() {
     return chosen.isEmpty() ? QString::fromStdString(oddigit::default_mnist_dir()) : chosen;
 }
 
-QString MnistDialog::ensure(QWidget* parent) {
+QString MnistDialog::ensure(QWidget* parent, oddigit::MnistFiles files) {
     const QString current = folder();
-    const QString problem = problemWith(current);
+    const QString problem = problemWith(current, files);
     if (problem.isEmpty()) return current;
-    MnistDialog dialog(problem, parent);
+    MnistDialog dialog(problem, files, parent);
     return dialog.exec() == QDialog::Accepted ? dialog.chosenFolder() : QString();
 }
 
-MnistDialog::MnistDialog(const QString& reason, QWidget* parent) : QDialog(parent) {
+MnistDialog::MnistDialog(const QString& reason, oddigit::MnistFiles files, QWidget* parent)
+    : QDialog(parent), files_(files) {
     setWindowTitle(tr("MNIST is needed"));
-    message_ = new QLabel(tr("Training and exploring need the MNIST digits, and the app could not read them:\n%1\n\n"
-                             "Download them (about 11 MB; each file is checked by its SHA-256) into\n%2\n"
-                             "or choose a folder that holds them.")
-                              .arg(reason, folder()));
+    const QString need = files == oddigit::MnistFiles::TestSet
+                             ? tr("Exploring needs the MNIST test digits, and the app could not read them")
+                             : tr("Training needs the MNIST digits, and the app could not read them");
+    message_ = new QLabel(tr("%1:\n%2\n\nDownload MNIST (about 11 MB; each file is checked by its SHA-256) into\n%3\n"
+                             "or choose a folder that holds it.")
+                              .arg(need, reason, folder()));
     message_->setWordWrap(true);
     progress_ = new QProgressBar;
     progress_->setVisible(false);
@@ -104,7 +107,7 @@ void MnistDialog::download() {
 void MnistDialog::chooseFolder() {
     const QString chosen = QFileDialog::getExistingDirectory(this, tr("Folder with the MNIST files"), folder());
     if (chosen.isEmpty()) return;
-    const QString problem = problemWith(chosen);
+    const QString problem = problemWith(chosen, files_);
     if (!problem.isEmpty()) {
         message_->setText(tr("That folder does not hold MNIST:\n%1").arg(problem));
         return;

@@ -5,6 +5,7 @@
 #include <QDialog>
 
 #include "background_job.h"
+#include "oddigit/mnist.h"
 
 class QLabel;
 class QProgressBar;
@@ -17,11 +18,11 @@ public:
     // ($ODDIGIT_DATA or ~/.local/share/oddigit/mnist).
     static QString folder();
 
-    // The folder with MNIST in it, asking the user when the app's folder has none; empty
-    // when the user gave up.
-    static QString ensure(QWidget* parent);
+    // The folder with the MNIST files asked for in it, asking the user when the app's folder
+    // lacks one; empty when the user gave up.
+    static QString ensure(QWidget* parent, oddigit::MnistFiles files = oddigit::MnistFiles::All);
 
-    explicit MnistDialog(const QString& reason, QWidget* parent = nullptr);
+    MnistDialog(const QString& reason, oddigit::MnistFiles files, QWidget* parent = nullptr);
 
     // Where MNIST was put or found once the dialog was accepted.
     QString chosenFolder() const { return folder_; }
@@ -36,6 +37,7 @@ private:
 
     BackgroundJob job_{"MNIST download", JobKind::Batch};
     std::atomic<bool> cancelled_{false};
+    oddigit::MnistFiles files_;
     QString folder_;
     QLabel* message_ = nullptr;
     QProgressBar* progress_ = nullptr;

@@ -186,8 +186,17 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     connect(&worker_, &TrainingWorker::progressed, this, &TrainView::onProgress, Qt::QueuedConnection);
     connect(&worker_, &TrainingWorker::epochDone, this, &TrainView::onEpoch, Qt::QueuedConnection);
     connect(&worker_, &TrainingWorker::finished, this, &TrainView::onFinished, Qt::QueuedConnection);
+    connect(&worker_, &TrainingWorker::failed, this, &TrainView::failed, Qt::QueuedConnection);
+    connect(output_, &QLineEdit::textChanged, this, &TrainView::refreshResume);
     setRunning(false);
     load_->setEnabled(false);
+    refreshResume();
+}
+
+void TrainView::refreshResume() {
+    const bool resumable = QFileInfo::exists(QString::fromStdString(oddigit::resume_path(output_->text().toStdString())));
+    resume_->setEnabled(resumable && !worker_.running());
+    if (!resumable) resume_->setChecked(false);
 }
 
 void TrainView::setOutputPath(const QString& path) { output_->setText(path); }
@@ -259,7 +268,6 @@ bool TrainView::confirmNewRun(TrainJob& job) {
     question.exec();
     if (question.clickedButton() == resume) {
         job.params.resume = true;
-        resume_->setChecked(true);
         return true;
     }
     if (question.clickedButton() == newName) {
@@ -281,6 +289,7 @@ QString TrainView::freeModelPath(const QString& taken) {
 
 void TrainView::setRunning(bool running) {
     start_->setEnabled(!running);
+    resume_->setEnabled(!running && resume_->isEnabled());
     pause_->setEnabled(running);
     cancel_->setEnabled(running);
     pause_->setText(tr("Pause"));
@@ -323,6 +332,9 @@ void TrainView::onEpoch(const oddigit::EpochSummary& summary) {
 
 void TrainView::onFinished(bool ok, const QString& modelPath, const QString& message) {
     setRunning(false);
+    // A finished run is not one to resume again by default.
+    resume_->setChecked(false);
+    refreshResume();
     progress_->setFormat(ok ? tr("done") : tr("stopped"));
     if (ok) progress_->setValue(progress_->maximum());
     status_->setText(message);

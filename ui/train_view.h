@@ -37,6 +37,8 @@ signals:
     // A training run has finished and its model can be opened.
     void modelReady(const QString& path);
     void statusMessage(const QString& text);
+    // A run could not start or stopped on an error (not a cancel): the message says why.
+    void failed(const QString& message);
 
 private slots:
     void onProgress(const oddigit::TrainProgress& progress);
@@ -45,6 +47,8 @@ private slots:
 
 private:
     void setRunning(bool running);
+    // "Resume from this checkpoint" is offered only while the output path has a run to resume.
+    void refreshResume();
     // Before a new run replaces the files of an earlier one at the same path: asks whether
     // to resume it, use a new name or replace it. False when the user cancels.
     bool confirmNewRun(TrainJob& job);

@@ -81,6 +81,8 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
         report(finished, finished ? tr("finished in %1 s").arg(result.seconds, 0, 'f', 0)
                                   : tr("cancelled; the last finished epoch is saved"));
     } catch (const std::exception& error) {
-        report(false, QString::fromStdString(error.what()));
+        const QString message = QString::fromStdString(error.what());
+        context.deliver([this, message] { emit failed(message); });
+        report(false, message);
     }
 }

@@ -41,6 +41,8 @@ signals:
     void epochDone(const oddigit::EpochSummary& summary);
     // outcome: "finished", "cancelled" or the error message.
     void finished(bool ok, const QString& modelPath, const QString& message);
+    // Before finished(), when the run stopped on an error rather than by a cancel.
+    void failed(const QString& message);
 
 private:
     void run(const TrainJob& job, oddigit::TrainControl& control, JobContext& context);

@@ -57,8 +57,9 @@ std::string default_mnist_dir() {
     return std::string(home && *home ? home : ".") + "/.local/share/oddigit/mnist";
 }
 
-void check_mnist(const std::string& dir) {
+void check_mnist(const std::string& dir, MnistFiles files) {
     for (const std::string prefix : {"train", "t10k"}) {
+        if (files == MnistFiles::TestSet && prefix == "train") continue;
         const std::string images_path = find_file(dir, prefix + "-images", "idx3-ubyte");
         const IdxArray images = read_idx_header(images_path);
         check_image_shape(images, images_path);
@@ -68,8 +69,10 @@ void check_mnist(const std::string& dir) {
 }
 
 MnistSet load_mnist(const std::string& dir) {
-    return MnistSet{load_split(dir, "train"), load_split(dir, "t10k")};
+    return MnistSet{load_split(dir, "train"), load_mnist_test(dir)};
 }
+
+LabelledImages load_mnist_test(const std::string& dir) { return load_split(dir, "t10k"); }
 
 ClassSet ClassSet::all() {
     ClassSet set;

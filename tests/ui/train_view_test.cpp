@@ -3,6 +3,7 @@
 // training without MNIST, and a run keeping the settings it started with.
 #include <QAbstractButton>
 #include <QApplication>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -165,6 +166,67 @@ private slots:
         QFile kept(earlier);
         QVERIFY(kept.open(QIODevice::ReadOnly));
         QCOMPARE(kept.readAll(), before);
+    }
+
+    // "Resume it" resumes that run without ticking "Resume from this checkpoint", which is only
+    // offered while the path has a run to resume: a later Start on another path starts afresh.
+    void resumingFromTheQuestionLeavesTheNextRunOnAnotherPathFresh() {
+        QTemporaryDir dir;
+        const QString first = dir.filePath("first.safetensors");
+        TrainView* view = prepareRun(first, 2, 1, 256);
+        QCheckBox* resume = nullptr;
+        for (QCheckBox* box : view->findChildren<QCheckBox*>())
+            if (box->text().startsWith("Resume")) resume = box;
+        QVERIFY(resume);
+        QVERIFY(!resume->isEnabled());
+        QSignalSpy epochs(&view->worker(), &TrainingWorker::epochDone);
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        view->start();
+        QVERIFY(epochs.wait(60000));
+        view->worker().cancel();
+        QVERIFY(finished.wait(60000));
+        QTRY_VERIFY(resume->isEnabled());
+        QVERIFY(!resume->isChecked());
+        QTimer::singleShot(300, [&] {
+            if (auto* question = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
+                for (QAbstractButton* button : question->buttons())
+                    if (button->text() == "Resume it") button->click();
+        });
+        view->start();
+        QVERIFY(view->isTraining());
+        QVERIFY(finished.wait(120000));
+        QVERIFY(finished.last().at(0).toBool());
+        QTRY_VERIFY(!view->isTraining());
+        QVERIFY(!resume->isChecked());
+
+        view->setOutputPath(dir.filePath("second.safetensors"));
+        QVERIFY(!resume->isEnabled());
+        QSignalSpy failed(&view->worker(), &TrainingWorker::failed);
+        view->start();
+        QVERIFY(finished.wait(120000));
+        QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(2).toString()));
+        QCOMPARE(failed.count(), 0);
+        QVERIFY(QFile::exists(dir.filePath("second.safetensors")));
+    }
+
+    // A run cancelled after an encoder epoch keeps that epoch's model, and it ends training as
+    // a finished run does: calibrated for drawings too.
+    void aCancelledRunKeepsItsModelCalibratedForDrawings() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("cancelled.safetensors");
+        TrainView* view = prepareRun(path, 1, 3, 256);
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        const QMetaObject::Connection cancelAfterEncoderEpoch =
+            connect(&view->worker(), &TrainingWorker::epochDone, view, [view](const oddigit::EpochSummary& epoch) {
+                if (epoch.phase == oddigit::TrainPhase::Encoder) view->worker().cancel();
+            });
+        view->start();
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.first().at(0).toBool(), false);
+        const oddigit::ModelInfo kept = oddigit::AnomalyModel::load(path.toStdString()).info();
+        QVERIFY(kept.mnist.is_set());
+        QVERIFY(kept.canvas.is_set());
+        disconnect(cancelAfterEncoderEpoch);
     }
 
     // Without MNIST in the app's folder, Start offers to download it or to choose a folder;

@@ -185,9 +185,9 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     connect(map_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
         const int index = nearestOnMap(event->position());
         if (index < 0) return;
-        hoverPreview_->setPixmap(image_conversions::thumbnail(mnist_->test.images.image(index), 2));
+        hoverPreview_->setPixmap(image_conversions::thumbnail(test_->images.image(index), 2));
         hoverPreview_->setToolTip(tr("test image %1 · label %2 · score %3")
-                                      .arg(index).arg(mnist_->test.labels[index]).arg(results_.scores[index], 0, 'g', 3));
+                                      .arg(index).arg(test_->labels[index]).arg(results_.scores[index], 0, 'g', 3));
         emit statusMessage(hoverPreview_->toolTip());
     });
     // A click (a press and release without dragging) opens the detail of the nearest image.
@@ -222,9 +222,9 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
 void ExploreView::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
     if (!model_ || scoring_ || !results_.scores.empty()) return;
-    if (!mnist_) {
+    if (!test_) {
         try {
-            oddigit::check_mnist(MnistDialog::folder().toStdString());
+            oddigit::check_mnist(MnistDialog::folder().toStdString(), oddigit::MnistFiles::TestSet);
         } catch (const std::exception&) {
             // No MNIST yet: the first showing offers it at once, once the view is up; after
             // that the Score button does.
@@ -247,18 +247,18 @@ void ExploreView::setScoring(bool scoring) {
 void ExploreView::scoreTestSet() {
     if (!model_ || scoring_) return;
     QString folder;
-    if (!mnist_) {
-        folder = MnistDialog::ensure(this);
+    if (!test_) {
+        folder = MnistDialog::ensure(this, oddigit::MnistFiles::TestSet);
         if (folder.isEmpty()) return;
     }
     setScoring(true);
     progress_->setValue(0);
-    // The pass loads MNIST the first time (the view keeps the set it hands back), then
+    // The pass loads MNIST's test set the first time (the view keeps what it hands back), then
     // clones the model in its own thread and scores the copy.
-    pass_.start([this, model = model_, mnist = mnist_, folder](JobContext& context) {
-        const std::shared_ptr<const oddigit::MnistSet> data =
-            mnist ? mnist : std::make_shared<const oddigit::MnistSet>(oddigit::load_mnist(folder.toStdString()));
-        const oddigit::ImageBatch* images = &data->test.images;
+    pass_.start([this, model = model_, test = test_, folder](JobContext& context) {
+        const std::shared_ptr<const oddigit::LabelledImages> data =
+            test ? test : std::make_shared<const oddigit::LabelledImages>(oddigit::load_mnist_test(folder.toStdString()));
+        const oddigit::ImageBatch* images = &data->images;
         const oddigit::AnomalyModel copy = model->clone();
         TestSetScores out;
         out.latentDim = copy.info().architecture.latent_dim;
@@ -276,7 +276,7 @@ void ExploreView::scoreTestSet() {
         }
         out.pca = oddigit::principal_components_2d(out.codes, out.latentDim);
         context.deliver([this, out = std::move(out), data]() mutable {
-            mnist_ = data;
+            test_ = data;
             onScored(std::move(out));
         });
     });
@@ -301,7 +301,7 @@ void ExploreView::onScored(TestSetScores results) {
     if (mapKind_->currentIndex() == 0) showTsne();
     refreshMap();
     score_plots::plotHistogram(histogram_, results_.scores, sliderMin_, sliderMax_, threshold_);
-    score_plots::plotRoc(roc_, results_.scores, mnist_->test.labels, model_->info().normal_classes);
+    score_plots::plotRoc(roc_, results_.scores, test_->labels, model_->info().normal_classes);
     emit statusMessage(tr("Test set scored."));
     emit scoringFinished();
 }
@@ -322,10 +322,10 @@ void ExploreView::refreshFlagged() {
     };
     std::vector<int> rows;
     for (int i = 0; i < static_cast<int>(results_.scores.size()); ++i)
-        if (oddigit::flagged(results_.scores[i], threshold_) && (label < 0 || mnist_->test.labels[i] == label) && ofChannel(i))
+        if (oddigit::flagged(results_.scores[i], threshold_) && (label < 0 || test_->labels[i] == label) && ofChannel(i))
             rows.push_back(i);
     std::sort(rows.begin(), rows.end(), [this](int a, int b) { return results_.scores[a] > results_.scores[b]; });
-    gallery_.setContents(&mnist_->test, &results_.scores, std::move(rows));
+    gallery_.setContents(test_.get(), &results_.scores, std::move(rows));
     thresholdLabel_->setText(QString::number(threshold_, 'g', 4));
     summary_->setText(tr("%1 of %2 test images flagged at score %3 (the model's own threshold: 1, a channel at its "
                          "threshold)")
@@ -375,7 +375,7 @@ void ExploreView::refreshMap() {
     const std::vector<float>& map = shownMap();
     const bool tsne = &map == &results_.tsne;
     // The "Colour by" choices are in Colouring's order.
-    latent_map::plotMap(map_, map, tsne, results_, mnist_->test.labels,
+    latent_map::plotMap(map_, map, tsne, results_, test_->labels,
                         static_cast<latent_map::Colouring>(colourBy_->currentIndex()), threshold_);
 }
 
@@ -393,7 +393,7 @@ QString ExploreView::exportFlagged(const QString& path) const {
         row.percentile = model_->info().mnist.percentile(row.figures.score);
         row.verdict = oddigit::judge(row.figures);
         row.source = "t10k-images-idx3-ubyte#" + std::to_string(image);
-        row.extra = {std::to_string(mnist_->test.labels[image])};
+        row.extra = {std::to_string(test_->labels[image])};
         csv.write(row);
     }
     try {
@@ -405,15 +405,15 @@ QString ExploreView::exportFlagged(const QString& path) const {
 }
 
 void ExploreView::showDetail(int index) {
-    if (!model_ || !mnist_ || results_.scores.empty()) return;
-    detail_.start([this, model = model_, image = mnist_->test.images.at(index), index](JobContext& context) {
+    if (!model_ || !test_ || results_.scores.empty()) return;
+    detail_.start([this, model = model_, image = test_->images.at(index), index](JobContext& context) {
         oddigit::ImageScore detail = detailSnapshot_.of(model).score(image);
         context.deliver([this, index, detail = std::move(detail)] { openDetail(index, detail); });
     });
 }
 
 void ExploreView::openDetail(int index, const oddigit::ImageScore& detail) {
-    QDialog* dialog = detail_dialog::create(this, index, detail, model_->info(), mnist_->test, results_);
+    QDialog* dialog = detail_dialog::create(this, index, detail, model_->info(), *test_, results_);
     dialog->show();
     emit detailShown(dialog);
 }

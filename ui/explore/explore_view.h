@@ -79,7 +79,7 @@ private:
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     // Loaded by the first pass, in its thread; never changed after.
-    std::shared_ptr<const oddigit::MnistSet> mnist_;
+    std::shared_ptr<const oddigit::LabelledImages> test_;  // MNIST's test set, loaded by the first pass
     TestSetScores results_;
     bool scoring_ = false;
     bool computingTsne_ = false;
