@@ -57,6 +57,14 @@ QWidget* captioned(QWidget* widget, const QString& caption) {
 }  // namespace
 
 DrawView::DrawView(QWidget* parent) : QWidget(parent) {
+    createScoreWidgets();
+    layOutWidgets(createCanvasControls());
+    restorePreferences();
+    connectSignals();
+    clearVerdict();
+}
+
+void DrawView::createScoreWidgets() {
     canvas_ = new DrawingCanvas;
     canvas_->setAccessibleName(tr("Drawing canvas"));
     canvas_->setAccessibleDescription(tr("Draw a digit with the mouse or a pen; it is scored as you draw."));
@@ -75,7 +83,9 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     input_ = previewLabel(tr("What the model sees: the drawing after MNIST-style preprocessing"));
     reconstruction_ = previewLabel(tr("G(E(x)): the closest digit the generator can make"));
     heat_ = previewLabel(tr("Per-pixel residual (x - G(E(x)))²"));
+}
 
+QGroupBox* DrawView::createCanvasControls() {
     colormap_ = new QComboBox;
     colormap_->addItems(image_conversions::colormapNames());
     opacity_ = new QSlider(Qt::Horizontal);
@@ -92,11 +102,9 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     connect(canvas_->undoStack(), &QUndoStack::canRedoChanged, redo, &QWidget::setEnabled);
     undo->setEnabled(false);
     redo->setEnabled(false);
-
-    auto* previews = new QHBoxLayout;
-    previews->addWidget(captioned(input_, tr("Model input")));
-    previews->addWidget(captioned(reconstruction_, tr("Reconstruction")));
-    previews->addWidget(captioned(heat_, tr("Heatmap")));
+    connect(clear, &QPushButton::clicked, canvas_, &DrawingCanvas::clear);
+    connect(undo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::undo);
+    connect(redo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::redo);
 
     auto* overlay = new QFormLayout;
     overlay->addRow(tr("Colormap"), colormap_);
@@ -109,6 +117,14 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     overlay->addRow(buttons);
     auto* overlayBox = new QGroupBox(tr("Canvas"));
     overlayBox->setLayout(overlay);
+    return overlayBox;
+}
+
+void DrawView::layOutWidgets(QGroupBox* canvasControls) {
+    auto* previews = new QHBoxLayout;
+    previews->addWidget(captioned(input_, tr("Model input")));
+    previews->addWidget(captioned(reconstruction_, tr("Reconstruction")));
+    previews->addWidget(captioned(heat_, tr("Heatmap")));
 
     auto* side = new QVBoxLayout;
     side->addWidget(verdict_);
@@ -117,7 +133,7 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     side->addLayout(previews);
     side->addWidget(strokeNote_);
     side->addStretch(1);
-    side->addWidget(overlayBox);
+    side->addWidget(canvasControls);
     auto* sideWidget = new QWidget;
     sideWidget->setLayout(side);
     sideWidget->setMaximumWidth(420);
@@ -125,7 +141,9 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QHBoxLayout(this);
     layout->addWidget(canvas_, 1);
     layout->addWidget(sideWidget);
+}
 
+void DrawView::restorePreferences() {
     // Preferences persist between sessions.
     const QSettings settings;
     colormap_->setCurrentText(image_conversions::chosenColormapName());
@@ -133,7 +151,9 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
     penWidth_->setValue(settings.value("draw/penWidth", kDefaultPenWidth).toInt());
     canvas_->setHeatOpacity(opacity_->value() / 100.0);
     canvas_->setPenWidth(static_cast<float>(penWidth_->value()));
+}
 
+void DrawView::connectSignals() {
     connect(canvas_, &DrawingCanvas::drawingChanged, this, &DrawView::rescore);
     connect(canvas_, &DrawingCanvas::strokeHovered, this, &DrawView::onStrokeHovered);
     connect(&scorer_, &LiveScorer::scored, this, &DrawView::onScored);
@@ -150,10 +170,6 @@ DrawView::DrawView(QWidget* parent) : QWidget(parent) {
         QSettings().setValue("draw/penWidth", value);
         canvas_->setPenWidth(static_cast<float>(value));
     });
-    connect(clear, &QPushButton::clicked, canvas_, &DrawingCanvas::clear);
-    connect(undo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::undo);
-    connect(redo, &QPushButton::clicked, canvas_->undoStack(), &QUndoStack::redo);
-    clearVerdict();
 }
 
 void DrawView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {

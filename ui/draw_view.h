@@ -9,6 +9,7 @@
 
 class DrawingCanvas;
 class QComboBox;
+class QGroupBox;
 class QLabel;
 class QSlider;
 class QSpinBox;
@@ -46,6 +47,16 @@ private slots:
     void refreshHeat();
 
 private:
+    // The canvas, the gauge, the verdict and its notes, and the three 28x28 previews.
+    void createScoreWidgets();
+    // The colormap, opacity and pen width settings with the undo, redo and clear buttons.
+    QGroupBox* createCanvasControls();
+    // The canvas on the left; the verdict, the previews and canvasControls in a column beside it.
+    void layOutWidgets(QGroupBox* canvasControls);
+    // The last session's colormap, opacity and pen width; before connectSignals(), so nothing is written back.
+    void restorePreferences();
+    // Rescores the drawing as it changes, and applies and saves the canvas settings as the user changes them.
+    void connectSignals();
     void clearVerdict();
     void rescore();
     // What the stroke to blame does to the leading channel, e.g. "Stroke 3 looks odd: without

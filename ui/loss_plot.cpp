@@ -32,6 +32,13 @@ const SeriesStyle kStyles[LossPlot::SeriesCount] = {
 }  // namespace
 
 LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
+    createPlot();
+    createControls();
+    startReplotTimer();
+    connectControls();
+}
+
+void LossPlot::createPlot() {
     plot_ = new QCustomPlot;
     plot_->setAccessibleName(tr("Training losses"));
     plot_export::addContextMenu(plot_, "losses");
@@ -58,7 +65,9 @@ LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
         smoothGraphs_[s]->setVisible(!logit);
         if (logit) smoothGraphs_[s]->removeFromLegend();
     }
+}
 
+void LossPlot::createControls() {
     smoothing_ = new QSlider(Qt::Horizontal);
     smoothing_->setRange(0, 99);
     smoothing_->setValue(90);
@@ -84,7 +93,9 @@ LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
     layout->addLayout(controls);
     layout->addWidget(plot_, 1);
     layout->addWidget(readout_);
+}
 
+void LossPlot::startReplotTimer() {
     replotTimer_.setInterval(kReplotIntervalMs);
     connect(&replotTimer_, &QTimer::timeout, this, [this] {
         if (!dirty_) return;
@@ -93,6 +104,9 @@ LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
         plot_->replot(QCustomPlot::rpQueuedReplot);
     });
     replotTimer_.start();
+}
+
+void LossPlot::connectControls() {
     connect(smoothing_, &QSlider::valueChanged, this, &LossPlot::rebuild);
     connect(xAxis_, &QComboBox::currentIndexChanged, this, &LossPlot::rebuild);
     connect(logY_, &QCheckBox::toggled, this, [this](bool on) {

@@ -38,6 +38,15 @@ private slots:
     void showReadout(QMouseEvent* event);
 
 private:
+    // One raw, one smoothed and one overlay graph per series; the logit series start hidden.
+    void createPlot();
+    // The smoothing, log y, logits, x axis and follow controls above the plot, the readout below it.
+    void createControls();
+    // Replots at most every kReplotIntervalMs, and only when a point or a setting has changed.
+    void startReplotTimer();
+    // Rebuilds or rescales the curves as the controls change; zooming by hand stops following.
+    void connectControls();
+
     struct Point {
         double step, epoch, value;
     };

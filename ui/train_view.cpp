@@ -33,69 +33,31 @@ constexpr int kSampleZoom = 2;
 }  // namespace
 
 TrainView::TrainView(QWidget* parent) : QWidget(parent) {
-    const oddigit::TrainParams defaults;
-    auto* digitRow = new QGridLayout;
-    for (int d = 0; d < 10; ++d) {
-        digits_[d] = new QCheckBox(QString::number(d));
-        digits_[d]->setChecked(true);
-        digitRow->addWidget(digits_[d], d / 5, d % 5);
-    }
-    auto* all = new QPushButton(tr("All"));
-    auto* none = new QPushButton(tr("None"));
-    digitRow->addWidget(all, 0, 5);
-    digitRow->addWidget(none, 1, 5);
-    connect(all, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(true); });
-    connect(none, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(false); });
+    QGroupBox* settings = createSettingsBox();
+    QGroupBox* samplesBox = createSamplesBox();
+    auto* left = new QVBoxLayout;
+    left->addWidget(settings);
+    left->addWidget(samplesBox);
+    left->addStretch(1);
+    QVBoxLayout* right = createProgressColumn();
 
-    // 0 is shown as "Default": the engine picks the epochs for the training set's size.
-    const auto epochsBox = [this](int value) {
-        auto* box = new QSpinBox;
-        box->setRange(0, 10000);
-        box->setSpecialValueText(tr("Default"));
-        box->setToolTip(tr("Default: %1 epochs for a training set under %2 images (one or two digits), %3 for a larger one")
-                            .arg(oddigit::kSmallSetEpochs)
-                            .arg(QLocale().toString(static_cast<qlonglong>(oddigit::kSmallTrainingSet)))
-                            .arg(oddigit::kLargeSetEpochs));
-        box->setValue(value);
-        return box;
-    };
-    ganEpochs_ = epochsBox(defaults.gan_epochs);
-    encoderEpochs_ = epochsBox(defaults.encoder_epochs);
-    batchSize_ = new QSpinBox;
-    batchSize_->setRange(2, 4096);
-    batchSize_->setValue(defaults.batch_size);
-    learningRate_ = new QDoubleSpinBox;
-    learningRate_->setDecimals(5);
-    learningRate_->setRange(1e-5, 1e-1);
-    learningRate_->setSingleStep(1e-4);
-    learningRate_->setValue(defaults.gan_learning_rate);
-    encoderCorruption_ = new QDoubleSpinBox;
-    encoderCorruption_->setObjectName("encoderCorruption");
-    encoderCorruption_->setRange(0, 1);
-    encoderCorruption_->setSingleStep(0.1);
-    encoderCorruption_->setValue(defaults.encoder_corruption);
-    encoderCorruption_->setToolTip(tr("Share of the encoder's training digits given a fragment of another digit, "
-                                      "added or wiped; it learns to give back the clean digit, so an odd stroke "
-                                      "stays out of the reconstruction"));
-    kappa_ = new QDoubleSpinBox;
-    kappa_->setRange(0, 100);
-    kappa_->setValue(defaults.kappa);
-    seed_ = new QSpinBox;
-    seed_->setRange(0, 1 << 30);
-    seed_->setValue(static_cast<int>(defaults.seed));
-    output_ = new QLineEdit(QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
-                                .filePath("models/my-model.safetensors"));
-    auto* browse = new QPushButton(tr("…"));
-    resume_ = new QCheckBox(tr("Resume from this checkpoint"));
-    connect(browse, &QPushButton::clicked, this, [this] {
-        // The Start button asks before a run replaces another, whatever path is chosen here.
-        const QString path = QFileDialog::getSaveFileName(this, tr("Model file"), output_->text(),
-                                                          tr("Models (*.safetensors)"));
-        if (!path.isEmpty()) output_->setText(path);
-    });
-    auto* outputRow = new QHBoxLayout;
-    outputRow->addWidget(output_, 1);
-    outputRow->addWidget(browse);
+    auto* layout = new QHBoxLayout(this);
+    auto* leftWidget = new QWidget;
+    leftWidget->setLayout(left);
+    leftWidget->setMaximumWidth(480);
+    layout->addWidget(leftWidget);
+    layout->addLayout(right, 1);
+
+    connectSignals();
+    setRunning(false);
+    load_->setEnabled(false);
+    refreshResume();
+}
+
+QGroupBox* TrainView::createSettingsBox() {
+    QGridLayout* digitRow = createDigitChoice();
+    createTrainingFields();
+    QHBoxLayout* outputRow = createOutputRow();
 
     auto* form = new QFormLayout;
     form->addRow(tr("Normal digits"), digitRow);
@@ -136,7 +98,83 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     form->addRow(compare);
     auto* settings = new QGroupBox(tr("Training"));
     settings->setLayout(form);
+    return settings;
+}
 
+QGridLayout* TrainView::createDigitChoice() {
+    auto* digitRow = new QGridLayout;
+    for (int d = 0; d < 10; ++d) {
+        digits_[d] = new QCheckBox(QString::number(d));
+        digits_[d]->setChecked(true);
+        digitRow->addWidget(digits_[d], d / 5, d % 5);
+    }
+    auto* all = new QPushButton(tr("All"));
+    auto* none = new QPushButton(tr("None"));
+    digitRow->addWidget(all, 0, 5);
+    digitRow->addWidget(none, 1, 5);
+    connect(all, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(true); });
+    connect(none, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(false); });
+    return digitRow;
+}
+
+void TrainView::createTrainingFields() {
+    const oddigit::TrainParams defaults;
+    // 0 is shown as "Default": the engine picks the epochs for the training set's size.
+    const auto epochsBox = [this](int value) {
+        auto* box = new QSpinBox;
+        box->setRange(0, 10000);
+        box->setSpecialValueText(tr("Default"));
+        box->setToolTip(tr("Default: %1 epochs for a training set under %2 images (one or two digits), %3 for a larger one")
+                            .arg(oddigit::kSmallSetEpochs)
+                            .arg(QLocale().toString(static_cast<qlonglong>(oddigit::kSmallTrainingSet)))
+                            .arg(oddigit::kLargeSetEpochs));
+        box->setValue(value);
+        return box;
+    };
+    ganEpochs_ = epochsBox(defaults.gan_epochs);
+    encoderEpochs_ = epochsBox(defaults.encoder_epochs);
+    batchSize_ = new QSpinBox;
+    batchSize_->setRange(2, 4096);
+    batchSize_->setValue(defaults.batch_size);
+    learningRate_ = new QDoubleSpinBox;
+    learningRate_->setDecimals(5);
+    learningRate_->setRange(1e-5, 1e-1);
+    learningRate_->setSingleStep(1e-4);
+    learningRate_->setValue(defaults.gan_learning_rate);
+    encoderCorruption_ = new QDoubleSpinBox;
+    encoderCorruption_->setObjectName("encoderCorruption");
+    encoderCorruption_->setRange(0, 1);
+    encoderCorruption_->setSingleStep(0.1);
+    encoderCorruption_->setValue(defaults.encoder_corruption);
+    encoderCorruption_->setToolTip(tr("Share of the encoder's training digits given a fragment of another digit, "
+                                      "added or wiped; it learns to give back the clean digit, so an odd stroke "
+                                      "stays out of the reconstruction"));
+    kappa_ = new QDoubleSpinBox;
+    kappa_->setRange(0, 100);
+    kappa_->setValue(defaults.kappa);
+    seed_ = new QSpinBox;
+    seed_->setRange(0, 1 << 30);
+    seed_->setValue(static_cast<int>(defaults.seed));
+}
+
+QHBoxLayout* TrainView::createOutputRow() {
+    output_ = new QLineEdit(QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+                                .filePath("models/my-model.safetensors"));
+    auto* browse = new QPushButton(tr("…"));
+    resume_ = new QCheckBox(tr("Resume from this checkpoint"));
+    connect(browse, &QPushButton::clicked, this, [this] {
+        // The Start button asks before a run replaces another, whatever path is chosen here.
+        const QString path = QFileDialog::getSaveFileName(this, tr("Model file"), output_->text(),
+                                                          tr("Models (*.safetensors)"));
+        if (!path.isEmpty()) output_->setText(path);
+    });
+    auto* outputRow = new QHBoxLayout;
+    outputRow->addWidget(output_, 1);
+    outputRow->addWidget(browse);
+    return outputRow;
+}
+
+QGroupBox* TrainView::createSamplesBox() {
     samples_ = new QLabel;
     samples_->setAlignment(Qt::AlignCenter);
     samples_->setMinimumSize(kSampleColumns * 28 * kSampleZoom, kSampleColumns * 28 * kSampleZoom);
@@ -146,12 +184,10 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     auto* samplesBox = new QGroupBox(tr("Generator samples"));
     auto* samplesLayout = new QVBoxLayout(samplesBox);
     samplesLayout->addWidget(samples_);
+    return samplesBox;
+}
 
-    auto* left = new QVBoxLayout;
-    left->addWidget(settings);
-    left->addWidget(samplesBox);
-    left->addStretch(1);
-
+QVBoxLayout* TrainView::createProgressColumn() {
     plot_ = new LossPlot;
     progress_ = new QProgressBar;
     progress_->setRange(0, 1000);
@@ -162,14 +198,10 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     right->addWidget(plot_, 1);
     right->addWidget(progress_);
     right->addWidget(status_);
+    return right;
+}
 
-    auto* layout = new QHBoxLayout(this);
-    auto* leftWidget = new QWidget;
-    leftWidget->setLayout(left);
-    leftWidget->setMaximumWidth(480);
-    layout->addWidget(leftWidget);
-    layout->addLayout(right, 1);
-
+void TrainView::connectSignals() {
     connect(start_, &QPushButton::clicked, this, &TrainView::start);
     connect(pause_, &QPushButton::clicked, this, [this] {
         if (worker_.paused()) {
@@ -188,9 +220,6 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     connect(&worker_, &TrainingWorker::finished, this, &TrainView::onFinished, Qt::QueuedConnection);
     connect(&worker_, &TrainingWorker::failed, this, &TrainView::failed, Qt::QueuedConnection);
     connect(output_, &QLineEdit::textChanged, this, &TrainView::refreshResume);
-    setRunning(false);
-    load_->setEnabled(false);
-    refreshResume();
 }
 
 void TrainView::refreshResume() {

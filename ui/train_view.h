@@ -8,11 +8,15 @@
 class LossPlot;
 class QCheckBox;
 class QDoubleSpinBox;
+class QGridLayout;
+class QGroupBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QVBoxLayout;
 
 class TrainView : public QWidget {
     Q_OBJECT
@@ -46,6 +50,20 @@ private slots:
     void onFinished(bool ok, const QString& modelPath, const QString& message);
 
 private:
+    // The training form: normal digits, parameters, output path, and the run and compare buttons.
+    QGroupBox* createSettingsBox();
+    // Ten check boxes for the normal digits, all checked, with All and None buttons beside them.
+    QGridLayout* createDigitChoice();
+    // The epoch, batch size, learning rate, corruption, κ and seed boxes, set to the engine's defaults.
+    void createTrainingFields();
+    // The model path with its browse button, and the resume check box that goes with it.
+    QHBoxLayout* createOutputRow();
+    // The grid of generator samples, refreshed after each epoch.
+    QGroupBox* createSamplesBox();
+    // The loss curves, the progress bar and the status line.
+    QVBoxLayout* createProgressColumn();
+    // Run buttons to the worker, its reports back (queued: it has its own thread), the path to refreshResume().
+    void connectSignals();
     void setRunning(bool running);
     // "Resume from this checkpoint" is offered only while the output path has a run to resume.
     void refreshResume();

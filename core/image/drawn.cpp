@@ -226,6 +226,94 @@ void add_verdict_rates(const AnomalyModel& model, const DrawnSet& set, DrawnRepo
     report.odd_digits_named = rate(odd_named, report.odd_digits);
 }
 
+// What run_drawn gathers over the scored set, before it becomes the report's AUROCs and rates.
+struct DrawnTally {
+    std::vector<float> chosen_scores, held_out_scores, chosen_not_digit, digit_scores;
+    std::vector<bool> chosen_anomalous, held_out_anomalous, digit_anomalous;
+    int other_digits = 0, other_digits_flagged = 0;
+    int digits_flagged = 0, letters = 0, letters_flagged = 0, symbols = 0, symbols_flagged = 0, held_out_flagged = 0;
+    int digits_recognised = 0;
+    std::vector<std::pair<int, int>> glyph_hits;  // per template: flagged, drawings
+};
+
+// Sorts each drawing's score into its comparison: the chosen one (normal digits against letters
+// and symbols), the held-out glyphs, the digits of other classes and the odd digits. Adds a row
+// per template and the counts to report.
+DrawnTally tally_scores(const ModelInfo& info, const DrawnSet& set, const std::vector<ImageScore>& scores,
+                        DrawnReport& report) {
+    DrawnTally tally;
+    for (size_t i = 0; i < scores.size(); ++i) {
+        const bool digit = set.kinds[i] == GlyphKind::Digit;
+        const float score = scores[i].score;
+        const bool flagged = oddigit::flagged(scores[i]);
+        const bool other = digit && !info.normal_classes.contains(set.digits[i]);
+        if (report.glyphs.empty() || report.glyphs.back().name != set.names[i]) {
+            report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0, 0, 0, other});
+            tally.glyph_hits.push_back({0, 0});
+        }
+        tally.glyph_hits.back().first += flagged;
+        ++tally.glyph_hits.back().second;
+        if (set.kinds[i] == GlyphKind::OddDigit) {
+            ++report.odd_digits;
+            report.odd_digits_flagged += flagged;
+            continue;
+        }
+        if (digit) {
+            tally.digit_scores.push_back(score);
+            tally.digit_anomalous.push_back(other);
+            if (other) {
+                ++tally.other_digits;
+                tally.other_digits_flagged += flagged;
+                continue;
+            }
+        }
+        if (digit) {
+            ++report.digits;
+            tally.digits_flagged += flagged;
+            tally.digits_recognised += scores[i].best_digit == set.digits[i];
+            for (auto* list : {&tally.chosen_scores, &tally.held_out_scores}) list->push_back(score);
+            tally.chosen_not_digit.push_back(scores[i].not_digit);
+            tally.chosen_anomalous.push_back(false);
+            tally.held_out_anomalous.push_back(false);
+        } else if (set.held_out[i]) {
+            ++report.held_out_non_digits;
+            tally.held_out_flagged += flagged;
+            tally.held_out_scores.push_back(score);
+            tally.held_out_anomalous.push_back(true);
+        } else {
+            ++report.non_digits;
+            (set.kinds[i] == GlyphKind::Letter ? tally.letters : tally.symbols) += 1;
+            (set.kinds[i] == GlyphKind::Letter ? tally.letters_flagged : tally.symbols_flagged) += flagged;
+            tally.chosen_scores.push_back(score);
+            tally.chosen_not_digit.push_back(scores[i].not_digit);
+            tally.chosen_anomalous.push_back(true);
+        }
+    }
+    return tally;
+}
+
+// The tally's AUROCs and flagged shares into the report; the digit head's figures only for a
+// model that knows the digits.
+void add_flag_rates(const ModelInfo& info, const DrawnTally& tally, DrawnReport& report) {
+    for (size_t g = 0; g < report.glyphs.size(); ++g)
+        report.glyphs[g].flagged = rate(tally.glyph_hits[g].first, tally.glyph_hits[g].second);
+    report.auroc = auroc(tally.chosen_scores, tally.chosen_anomalous);
+    if (report.held_out_non_digits > 0) report.held_out_auroc = auroc(tally.held_out_scores, tally.held_out_anomalous);
+    report.digits_flagged = rate(tally.digits_flagged, report.digits);
+    report.letters_flagged = rate(tally.letters_flagged, tally.letters);
+    report.symbols_flagged = rate(tally.symbols_flagged, tally.symbols);
+    report.held_out_flagged = rate(tally.held_out_flagged, report.held_out_non_digits);
+    report.odd_digits_flagged = report.odd_digits ? report.odd_digits_flagged / report.odd_digits : 0.0;
+    if (tally.other_digits > 0) {
+        report.other_digits_auroc = auroc(tally.digit_scores, tally.digit_anomalous);
+        report.other_digits_flagged = rate(tally.other_digits_flagged, tally.other_digits);
+    }
+    if (info.knows_digits) {
+        report.best_digit_accuracy = rate(tally.digits_recognised, report.digits);
+        report.digit_head_auroc = auroc(tally.chosen_not_digit, tally.chosen_anomalous);
+    }
+}
+
 }  // namespace
 
 DrawnSet draw_glyphs(const DrawnParams& params) {
@@ -249,80 +337,11 @@ DrawnReport run_drawn(const AnomalyModel& model, const DrawnSet& set) {
     ScoreParams as_drawings;
     as_drawings.input = InputKind::Drawn;
     const std::vector<ImageScore> scores = model.score(set.images, as_drawings);
-    const ModelInfo& info = model.info();
     DrawnReport report;
-    std::vector<float> chosen_scores, held_out_scores, chosen_not_digit, digit_scores;
-    std::vector<bool> chosen_anomalous, held_out_anomalous, digit_anomalous;
-    int other_digits = 0, other_digits_flagged = 0;
-    int digits_flagged = 0, letters = 0, letters_flagged = 0, symbols = 0, symbols_flagged = 0, held_out_flagged = 0;
-    int digits_recognised = 0;
-    std::vector<std::pair<int, int>> glyph_hits;  // per template: flagged, drawings
-    for (size_t i = 0; i < scores.size(); ++i) {
-        const bool digit = set.kinds[i] == GlyphKind::Digit;
-        const float score = scores[i].score;
-        const bool flagged = oddigit::flagged(scores[i]);
-        const bool other = digit && !info.normal_classes.contains(set.digits[i]);
-        if (report.glyphs.empty() || report.glyphs.back().name != set.names[i]) {
-            report.glyphs.push_back({set.names[i], set.kinds[i], set.held_out[i], 0, 0, 0, other});
-            glyph_hits.push_back({0, 0});
-        }
-        glyph_hits.back().first += flagged;
-        ++glyph_hits.back().second;
-        if (set.kinds[i] == GlyphKind::OddDigit) {
-            ++report.odd_digits;
-            report.odd_digits_flagged += flagged;
-            continue;
-        }
-        if (digit) {
-            digit_scores.push_back(score);
-            digit_anomalous.push_back(other);
-            if (other) {
-                ++other_digits;
-                other_digits_flagged += flagged;
-                continue;
-            }
-        }
-        if (digit) {
-            ++report.digits;
-            digits_flagged += flagged;
-            digits_recognised += scores[i].best_digit == set.digits[i];
-            for (auto* list : {&chosen_scores, &held_out_scores}) list->push_back(score);
-            chosen_not_digit.push_back(scores[i].not_digit);
-            chosen_anomalous.push_back(false);
-            held_out_anomalous.push_back(false);
-        } else if (set.held_out[i]) {
-            ++report.held_out_non_digits;
-            held_out_flagged += flagged;
-            held_out_scores.push_back(score);
-            held_out_anomalous.push_back(true);
-        } else {
-            ++report.non_digits;
-            (set.kinds[i] == GlyphKind::Letter ? letters : symbols) += 1;
-            (set.kinds[i] == GlyphKind::Letter ? letters_flagged : symbols_flagged) += flagged;
-            chosen_scores.push_back(score);
-            chosen_not_digit.push_back(scores[i].not_digit);
-            chosen_anomalous.push_back(true);
-        }
-    }
+    const DrawnTally tally = tally_scores(model.info(), set, scores, report);
     if (report.digits == 0 || report.non_digits == 0)
         throw Error("the drawn set needs digits of the model's normal classes and letters or symbols");
-    for (size_t g = 0; g < report.glyphs.size(); ++g)
-        report.glyphs[g].flagged = rate(glyph_hits[g].first, glyph_hits[g].second);
-    report.auroc = auroc(chosen_scores, chosen_anomalous);
-    if (report.held_out_non_digits > 0) report.held_out_auroc = auroc(held_out_scores, held_out_anomalous);
-    report.digits_flagged = rate(digits_flagged, report.digits);
-    report.letters_flagged = rate(letters_flagged, letters);
-    report.symbols_flagged = rate(symbols_flagged, symbols);
-    report.held_out_flagged = rate(held_out_flagged, report.held_out_non_digits);
-    report.odd_digits_flagged = report.odd_digits ? report.odd_digits_flagged / report.odd_digits : 0.0;
-    if (other_digits > 0) {
-        report.other_digits_auroc = auroc(digit_scores, digit_anomalous);
-        report.other_digits_flagged = rate(other_digits_flagged, other_digits);
-    }
-    if (info.knows_digits) {
-        report.best_digit_accuracy = rate(digits_recognised, report.digits);
-        report.digit_head_auroc = auroc(chosen_not_digit, chosen_anomalous);
-    }
+    add_flag_rates(model.info(), tally, report);
     add_verdict_rates(model, set, report);
     return report;
 }

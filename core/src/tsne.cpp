@@ -240,6 +240,30 @@ private:
     std::vector<Cell> cells_;
 };
 
+// Start from the PCA map: deterministic, and it keeps the global layout (Kobak & Linderman 2021).
+std::vector<double> pca_start(const std::vector<float>& codes, int dim, int count) {
+    std::vector<double> points(2 * static_cast<size_t>(count));
+    const std::vector<float> pca = principal_components_2d(codes, dim);
+    double spread = 0;
+    for (int i = 0; i < count; ++i) spread += pca[2 * i] * pca[2 * i] / count;
+    const double scale = kStartSpread / std::max(1e-12, std::sqrt(spread));
+    for (size_t c = 0; c < points.size(); ++c) points[c] = pca[c] * scale;
+    return points;
+}
+
+// Moves the map's mean back to the origin after a step, so that the map cannot drift away.
+void recentre(std::vector<double>& points, int count) {
+    double mean_x = 0, mean_y = 0;
+    for (int i = 0; i < count; ++i) {
+        mean_x += points[2 * i] / count;
+        mean_y += points[2 * i + 1] / count;
+    }
+    for (int i = 0; i < count; ++i) {
+        points[2 * i] -= mean_x;
+        points[2 * i + 1] -= mean_y;
+    }
+}
+
 }  // namespace
 
 std::vector<float> tsne_2d(const std::vector<float>& codes, int dim, const TsneParams& params, const TsneProgress& progress) {
@@ -264,15 +288,7 @@ std::vector<float> tsne_2d(const std::vector<float>& codes, int dim, const TsneP
     if (!affinities) return {};
     const Affinities& p = *affinities;
 
-    // Start from the PCA map: deterministic, and it keeps the global layout (Kobak & Linderman 2021).
-    std::vector<double> points(2 * static_cast<size_t>(count));
-    {
-        const std::vector<float> pca = principal_components_2d(codes, dim);
-        double spread = 0;
-        for (int i = 0; i < count; ++i) spread += pca[2 * i] * pca[2 * i] / count;
-        const double scale = kStartSpread / std::max(1e-12, std::sqrt(spread));
-        for (size_t c = 0; c < points.size(); ++c) points[c] = pca[c] * scale;
-    }
+    std::vector<double> points = pca_start(codes, dim, count);
 
     std::vector<double> attraction(points.size()), repulsion(points.size()), normalisers(count);
     std::vector<double> update(points.size(), 0.0), gains(points.size(), 1.0);
@@ -310,15 +326,7 @@ std::vector<float> tsne_2d(const std::vector<float>& codes, int dim, const TsneP
             update[c] = momentum * update[c] - learning_rate * gains[c] * gradient;
             points[c] += update[c];
         }
-        double mean_x = 0, mean_y = 0;
-        for (int i = 0; i < count; ++i) {
-            mean_x += points[2 * i] / count;
-            mean_y += points[2 * i + 1] / count;
-        }
-        for (int i = 0; i < count; ++i) {
-            points[2 * i] -= mean_x;
-            points[2 * i + 1] -= mean_y;
-        }
+        recentre(points, count);
         if (progress && (iteration + 1) % kProgressEvery == 0 && !progress(iteration + 1, params.iterations)) return {};
     }
     return std::vector<float>(points.begin(), points.end());

@@ -87,6 +87,18 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     filters->addWidget(exportButton);
     filters->addWidget(interpolateButton);
 
+    QWidget* panels = createPanels();
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addLayout(filters);
+    layout->addWidget(summary_);
+    layout->addWidget(panels, 1);
+    layout->addWidget(interpolation_);
+    connectSignals(exportButton, interpolateButton);
+    setModel(nullptr);
+}
+
+QWidget* ExploreView::createPanels() {
     map_ = new QCustomPlot;
     map_->setAccessibleName(tr("Latent map of the test images"));
     plot_export::addContextMenu(map_, "latent-map");
@@ -136,14 +148,10 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     splitter->addWidget(galleryView_);
     splitter->addWidget(chartPanel);
     splitter->setSizes({520, 460, 320});
+    return splitter;
+}
 
-    auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addLayout(filters);
-    layout->addWidget(summary_);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(interpolation_);
-
+void ExploreView::connectSignals(QPushButton* exportButton, QPushButton* interpolateButton) {
     connect(scoreButton_, &QPushButton::clicked, this, &ExploreView::scoreTestSet);
     connect(cancelButton_, &QPushButton::clicked, this, &ExploreView::cancelScoring);
     connect(&pass_, &BackgroundJob::progressed, progress_, [this](qint64 done) { progress_->setValue(static_cast<int>(done)); });
@@ -197,7 +205,6 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
         const int index = nearestOnMap(event->position());
         if (index >= 0) showDetail(index);
     });
-    setModel(nullptr);
 }
 
 ExploreView::~ExploreView() = default;

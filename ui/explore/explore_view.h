@@ -70,6 +70,10 @@ private slots:
     void interpolateSelection();
 
 private:
+    // The latent map, the flagged gallery and the score plots, side by side in a splitter.
+    QWidget* createPanels();
+    // The buttons, filters, background jobs and map clicks to the view; the two buttons are the filter row's.
+    void connectSignals(QPushButton* exportButton, QPushButton* interpolateButton);
     void setScoring(bool scoring);
     void onScored(TestSetScores results);
     void openDetail(int index, const oddigit::ImageScore& detail);
