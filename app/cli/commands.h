@@ -20,6 +20,8 @@ using Commands = std::vector<Command>;
 void add_train_command(CLI::App& app, Commands& commands, int& threads);     // train
 void add_score_commands(CLI::App& app, Commands& commands, int& threads);    // score, eval
 void add_protocol_commands(CLI::App& app, Commands& commands, int& threads); // protocol ...
+// The protocols that judge a given model (localization, drawn, shape), under protocol.
+void add_model_protocols(CLI::App& protocol, Commands& commands, int& threads);
 void add_model_commands(CLI::App& app, Commands& commands, int& threads);    // calibrate, info
 void add_fetch_command(CLI::App& app, Commands& commands);                   // fetch-mnist
 

@@ -18,10 +18,6 @@
 #include "oddigit/train.h"
 #include "report.h"
 #include "terminal.h"
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-#include "oddigit/drawn.h"
-#include "oddigit/preprocess.h"
-#endif
 
 namespace oddigit::cli {
 
@@ -42,31 +38,11 @@ struct LeaveOneOutOptions {
     LeaveOneOutParams params;
 };
 
-struct LocalizationOptions {
-    std::string model_path;
-    std::string data_dir;
-    std::string json_path;
-    std::string pictures_dir;  // PNGs of the first examples: input | reconstruction | heatmap
-    int examples = 8;
-    std::string on = "test";           // "test": test digits; "validation": the model's held-out images
-    double validation_fraction = 0.1;  // as given to train, to rebuild its split
-    LocalizationParams params;
-};
-
 struct SearchComparisonOptions {
     std::string data_dir;
     std::string digits = "1,4,8";
     std::string json_path;
     SearchComparisonParams params;
-};
-
-// Digits, letters and symbols drawn from stroke templates (oddigit/drawn.h); needs image IO.
-struct DrawnOptions {
-    std::string model_path;
-    std::string json_path;
-    std::string pictures_dir;  // one PNG per template, of its first drawing: input | reconstruction | heatmap
-    int samples_per_template = 30;
-    uint64_t seed = 1;
 };
 
 std::vector<int> digit_list(const std::string& text) {
@@ -153,64 +129,6 @@ int run_leave_one_out_protocol(const LeaveOneOutOptions& options, int threads) {
     return 0;
 }
 
-void write_localization_pictures([[maybe_unused]] const AnomalyModel& model,
-                                 [[maybe_unused]] const std::vector<LocalizationReport>& reports,
-                                 [[maybe_unused]] const LocalizationOptions& options) {
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-    ImageBatch examples;
-    const int count = std::min<int>(options.examples, reports.front().images);
-    for (int i = 0; i < count; ++i) examples.append(reports.front().clean.image(i));
-    for (const LocalizationReport& report : reports)
-        for (int i = 0; i < count; ++i) examples.append(report.stroked.image(i));
-    const std::vector<ImageScore> scores = model.score(examples);
-    const char* kinds[] = {"clean", "stroked", "varied", "erased"};
-    for (int i = 0; i < static_cast<int>(scores.size()); ++i) {
-        char name[48];
-        std::snprintf(name, sizeof name, "/%s-%02d.png", kinds[i / count], i % count);
-        write_score_picture(options.pictures_dir + name, examples.at(i), scores[i], model.info().mnist.heat_full_scale);
-    }
-#else
-    throw Error("--pictures needs a build with ODDIGIT_IMAGE_IO");
-#endif
-}
-
-int run_localization_protocol(const LocalizationOptions& options) {
-    const std::string model_path = model_or_default(options.model_path);
-    const AnomalyModel model = AnomalyModel::load(model_path);
-    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    const ImageBatch digits = options.on == "validation"
-                                  ? training_split(model, model_path, mnist, options.validation_fraction).validation
-                                  : images_of(mnist.test, model.info().normal_classes);
-    const Stopwatch start;
-    std::vector<LocalizationReport> reports;
-    for (StrokeStyle style : {StrokeStyle::Straight, StrokeStyle::Varied, StrokeStyle::Erased}) {
-        LocalizationParams params = options.params;
-        params.style = style;
-        reports.push_back(run_localization(model, digits, params));
-    }
-    const auto figures = [](const LocalizationReport& r) {
-        return Report{{"pixel_auroc", r.pixel_auroc}, {"image_auroc", r.image_auroc}, {"mean_stroked_score", r.mean_stroked_score}};
-    };
-    const LocalizationReport& straight = reports[0];
-    const Report report = {{"protocol", "localization: one random foreign stroke per digit, straight (top level) and "
-                                        "varied, or one erased"},
-                           {"model", model_path},
-                           {"digits", options.on},
-                           {"images", straight.images},
-                           {"pixel_auroc", straight.pixel_auroc},
-                           {"image_auroc", straight.image_auroc},
-                           {"mirrored_image_auroc", straight.mirrored_image_auroc},
-                           {"mean_clean_score", straight.mean_clean_score},
-                           {"mean_stroked_score", straight.mean_stroked_score},
-                           {"varied_strokes", figures(reports[1])},
-                           {"erased_strokes", figures(reports[2])},
-                           {"seconds", start.seconds()}};
-    print_report(report);
-    if (!options.pictures_dir.empty()) write_localization_pictures(model, reports, options);
-    save_report(report, options.json_path);
-    return 0;
-}
-
 int run_search_comparison_protocol(const SearchComparisonOptions& options, int threads) {
     SearchComparisonParams params = options.params;
     params.digits = digit_list(options.digits);
@@ -233,76 +151,6 @@ int run_search_comparison_protocol(const SearchComparisonOptions& options, int t
     print_report(report);
     save_report(report, options.json_path);
     return 0;
-}
-
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-void write_drawn_pictures(const AnomalyModel& model, const DrawnSet& set, const DrawnOptions& options) {
-    ScoreParams as_drawings;  // as run_drawn scores them
-    as_drawings.input = InputKind::Drawn;
-    for (int64_t i = 0; i < set.images.size(); i += options.samples_per_template) {
-        std::string name = set.names[i];
-        std::replace(name.begin(), name.end(), ' ', '-');
-        const Image28 image = set.images.at(i);
-        write_score_picture(options.pictures_dir + "/" + std::to_string(i / options.samples_per_template) + "-" + name + ".png",
-                            image, model.score(image, as_drawings), calibration_for(model.info(), InputKind::Drawn).heat_full_scale);
-    }
-}
-
-const char* kind_name(GlyphKind kind) {
-    switch (kind) {
-        case GlyphKind::Digit: return "digit";
-        case GlyphKind::Letter: return "letter";
-        case GlyphKind::Symbol: return "symbol";
-        case GlyphKind::OddDigit: return "odd digit";
-    }
-    return "";
-}
-#endif
-
-int run_drawn_protocol([[maybe_unused]] const DrawnOptions& options) {
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-    const std::string model_path = model_or_default(options.model_path);
-    const AnomalyModel model = AnomalyModel::load(model_path);
-    const Stopwatch start;
-    const DrawnSet set = draw_glyphs({options.samples_per_template, options.seed});
-    const DrawnReport result = run_drawn(model, set);
-    Report templates = Report::array();
-    for (const GlyphRate& glyph : result.glyphs)
-        templates.push_back({{"template", glyph.name}, {"kind", kind_name(glyph.kind)}, {"held_out", glyph.held_out},
-                             {"other_class", glyph.other_class}, {"flagged", glyph.flagged},
-                             {"not_a_digit", glyph.not_a_digit}, {"odd_digit", glyph.odd_digit}});
-    const Report report = {{"protocol", "drawn input: digits, letters and symbols drawn from stroke templates"},
-                           {"model", model_path},
-                           {"seed", options.seed},
-                           {"samples_per_template", options.samples_per_template},
-                           {"digits", result.digits},
-                           {"non_digits", result.non_digits},
-                           {"held_out_non_digits", result.held_out_non_digits},
-                           {"auroc", result.auroc},
-                           {"held_out_auroc", result.held_out_auroc},
-                           {"digits_flagged", result.digits_flagged},
-                           {"letters_flagged", result.letters_flagged},
-                           {"symbols_flagged", result.symbols_flagged},
-                           {"held_out_flagged", result.held_out_flagged},
-                           {"letters_not_a_digit", result.letters_not_a_digit},
-                           {"symbols_not_a_digit", result.symbols_not_a_digit},
-                           {"digits_looking_like_themselves", result.digits_named_normal},
-                           {"odd_digits", result.odd_digits},
-                           {"odd_digits_flagged", result.odd_digits_flagged},
-                           {"odd_digits_named_with_their_stroke", result.odd_digits_named},
-                           {"best_digit_accuracy", result.best_digit_accuracy},
-                           {"digit_head_auroc", result.digit_head_auroc},
-                           {"other_digits_auroc", result.other_digits_auroc},
-                           {"other_digits_flagged", result.other_digits_flagged},
-                           {"templates", templates},
-                           {"seconds", start.seconds()}};
-    print_report(report);
-    if (!options.pictures_dir.empty()) write_drawn_pictures(model, set, options);
-    save_report(report, options.json_path);
-    return 0;
-#else
-    throw Error("the drawn-input protocol needs a build with ODDIGIT_IMAGE_IO (OpenCV)");
-#endif
 }
 
 void add_one_class(CLI::App& protocol, Commands& commands, int& threads) {
@@ -334,29 +182,6 @@ void add_leave_one_out(CLI::App& protocol, Commands& commands, int& threads) {
     commands.push_back({command, [options, &threads] { return run_leave_one_out_protocol(*options, threads); }});
 }
 
-void add_localization(CLI::App& protocol, Commands& commands, int& threads) {
-    auto options = std::make_shared<LocalizationOptions>();
-    CLI::App* command = protocol.add_subcommand(
-        "localization", "add a random foreign stroke to digits the model knows; how well do heatmaps find it?");
-    command->add_option("--model", options->model_path, "model file (default: the bundled model)");
-    add_data_option(*command, options->data_dir);
-    command->add_option("--images", options->params.images, "stroked test digits")->check(CLI::Range(1, 10000))->capture_default_str();
-    command->add_option("--seed", options->params.seed, "random seed of the strokes")->capture_default_str();
-    command->add_option("--on", options->on,
-                        "test: test digits of the model's classes; validation: the normal images it held out "
-                        "(no test labels: for choosing recipes)")
-        ->check(CLI::IsMember({"test", "validation"}))
-        ->capture_default_str();
-    command->add_option("--validation-fraction", options->validation_fraction, "with --on validation: as given to train")
-        ->check(CLI::Range(0.01, 0.5))
-        ->capture_default_str();
-    command->add_option("--json", options->json_path, "write the results as JSON");
-    command->add_option("--pictures", options->pictures_dir, "folder for example PNGs (clean and stroked)")
-        ->check(CLI::ExistingDirectory);
-    add_threads_option(*command, threads);
-    commands.push_back({command, [options] { return run_localization_protocol(*options); }});
-}
-
 void add_search_comparison(CLI::App& protocol, Commands& commands, int& threads) {
     auto options = std::make_shared<SearchComparisonOptions>();
     CLI::App* command = protocol.add_subcommand(
@@ -375,21 +200,6 @@ void add_search_comparison(CLI::App& protocol, Commands& commands, int& threads)
     commands.push_back({command, [options, &threads] { return run_search_comparison_protocol(*options, threads); }});
 }
 
-void add_drawn(CLI::App& protocol, Commands& commands, int& threads) {
-    auto options = std::make_shared<DrawnOptions>();
-    CLI::App* command = protocol.add_subcommand(
-        "drawn", "digits, letters and symbols drawn from stroke templates: are the non-digits flagged?");
-    command->add_option("--model", options->model_path, "model file (default: the bundled model)");
-    command->add_option("--samples", options->samples_per_template, "drawings per template")
-        ->check(CLI::Range(1, 10000))
-        ->capture_default_str();
-    command->add_option("--seed", options->seed, "random seed of the jitter")->capture_default_str();
-    command->add_option("--json", options->json_path, "write the results as JSON");
-    command->add_option("--pictures", options->pictures_dir, "folder for one PNG per template")->check(CLI::ExistingDirectory);
-    add_threads_option(*command, threads);
-    commands.push_back({command, [options] { return run_drawn_protocol(*options); }});
-}
-
 }  // namespace
 
 void add_protocol_commands(CLI::App& app, Commands& commands, int& threads) {
@@ -397,9 +207,8 @@ void add_protocol_commands(CLI::App& app, Commands& commands, int& threads) {
     protocol->require_subcommand(1);
     add_one_class(*protocol, commands, threads);
     add_leave_one_out(*protocol, commands, threads);
-    add_localization(*protocol, commands, threads);
     add_search_comparison(*protocol, commands, threads);
-    add_drawn(*protocol, commands, threads);
+    add_model_protocols(*protocol, commands, threads);
 }
 
 }  // namespace oddigit::cli

@@ -294,21 +294,26 @@ LocalizationReport run_localization(const AnomalyModel& model, const ImageBatch&
     }
     if (report.clean.empty()) throw Error("localization needs at least one digit");
     report.images = static_cast<int>(report.clean.size());
-    const std::vector<float> clean_scores = model.score_values(report.clean);
+    const std::vector<ImageScore> clean_results = model.score(report.clean);
     const std::vector<ImageScore> stroked_results = model.score(report.stroked);
-    std::vector<float> stroked_scores, pixel_heat;
+    std::vector<float> clean_scores, clean_strokes, stroked_scores, stroked_strokes, pixel_heat;
     std::vector<bool> pixel_in_stroke;
     for (int n = 0; n < report.images; ++n) {
         for (int p = 0; p < kImagePixels; ++p) {
             pixel_heat.push_back(stroked_results[n].heatmap[p]);
             pixel_in_stroke.push_back(masks[n][p] > 0);
         }
+        clean_scores.push_back(clean_results[n].score);
+        clean_strokes.push_back(clean_results[n].stroke_ratio);
         stroked_scores.push_back(stroked_results[n].score);
+        stroked_strokes.push_back(stroked_results[n].stroke_ratio);
         report.mean_clean_score += clean_scores[n] / report.images;
         report.mean_stroked_score += stroked_results[n].score / report.images;
+        report.stroked_flagged += flagged(stroked_results[n]) / static_cast<double>(report.images);
     }
     report.pixel_auroc = auroc(pixel_heat, pixel_in_stroke);
     report.image_auroc = auroc_against_clean(clean_scores, stroked_scores);
+    report.stroke_image_auroc = auroc_against_clean(clean_strokes, stroked_strokes);
     report.mirrored_image_auroc = auroc_against_clean(clean_scores, model.score_values(mirrored(report.clean)));
     return report;
 }

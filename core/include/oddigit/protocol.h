@@ -133,7 +133,9 @@ struct LocalizationReport {
     int images = 0;
     double pixel_auroc = 0;
     double image_auroc = 0;
+    double stroke_image_auroc = 0;    // as image_auroc, by the stroke channel's ratio alone
     double mirrored_image_auroc = 0;  // mirrored versus clean
+    double stroked_flagged = 0;       // the stroked digits flagged at the model's thresholds
     double mean_clean_score = 0;
     double mean_stroked_score = 0;
     ImageBatch clean;    // the digits used, and the same with their strokes
