@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Report, not a criterion: scores the real scanned handwriting of ../shared/eval-data (read its
-# README: test data only, never trained on or chosen by) and the MNIST test digits with a
-# model, and prints
+# README: the femnist, emnist and usps sets are test data only, never trained on or chosen by)
+# and the MNIST test digits with a model, and prints
 #   - letters (open-set split without G, I, L, O) against the MNIST test digits: AUROC of the
 #     score, share flagged, and per letter;
-#   - EMNIST and USPS digits: share flagged, and how often the digit head names them right.
-# Usage: bench/real-handwriting.sh [--model FILE] [--eval-data DIR] [--mnist DIR] [--cli PATH]
+#   - EMNIST and USPS digits: share flagged, and how often the digit head names them right;
+#   - the Omniglot choice set (protocol shape): the shape channel's AUROC against the model's
+#     held-out digits redrawn as the characters were drawn, per alphabet, the share flagged,
+#     and the pipeline control (the held-out digits through other scanning pipelines).
+# Usage: bench/real-handwriting.sh [--model FILE] [--eval-data DIR] [--mnist DIR] [--cli PATH] [--json OMNIGLOT.json]
 # Exits 0, saying so, when the evaluation folder is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 model=""
+json=""
 eval_data="$here/../../shared/eval-data"
 mnist="${XDG_DATA_HOME:-$HOME/.local/share}/oddigit/mnist"
 cli="$here/../build/app/cli/oddigit-cli"
@@ -19,6 +23,7 @@ while [[ $# -gt 0 ]]; do
         --eval-data) eval_data=$2; shift 2 ;;
         --mnist) mnist=$2; shift 2 ;;
         --cli) cli=$2; shift 2 ;;
+        --json) json=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -71,3 +76,7 @@ for name, title in (("emnist-digits.csv", "EMNIST digits"), ("usps-digits.csv", 
     named = sum(r["best_digit"] == os.path.basename(r["source"]).split("-")[1] for r in digits) / len(digits)
     print(f"{title} ({len(digits)}): flagged {100 * share(digits):.1f} %, named right {100 * named:.1f} %")
 PY
+echo
+json_option=()
+[[ -n "$json" ]] && json_option=(--json "$json")
+"$cli" protocol shape "${model_option[@]}" --data "$mnist" --characters "$eval_data/omniglot/characters" "${json_option[@]}"

@@ -47,6 +47,8 @@ private slots:
     void refreshHeat();
 
 private:
+    // "Draw a ring or stick" for a model of an image folder's classes: its normal ones.
+    QString drawPrompt() const;
     // The canvas, the gauge, the verdict and its notes, and the three 28x28 previews.
     void createScoreWidgets();
     // The colormap, opacity and pen width settings with the undo, redo and clear buttons.

@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
+#include <QMap>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -27,8 +28,11 @@ struct SeriesStyle {
 };
 const SeriesStyle kStyles[LossPlot::SeriesCount] = {
     {"D loss", QColor(31, 119, 180)},   {"G loss", QColor(255, 127, 14)}, {"E loss", QColor(44, 160, 44)},
-    {"digit head", QColor(227, 119, 194)}, {"D(x)", QColor(148, 103, 189)},   {"D(G(z))", QColor(140, 86, 75)},
+    {"digit head", QColor(227, 119, 194)}, {"readers", QColor(23, 190, 207)}, {"D(x)", QColor(148, 103, 189)},
+    {"D(G(z))", QColor(140, 86, 75)},
 };
+// The training phase whose rows of a metrics file hold each series.
+const char* const kSeriesPhase[LossPlot::SeriesCount] = {"GAN", "GAN", "encoder", "GAN", "reader", "GAN", "GAN"};
 }  // namespace
 
 LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
@@ -193,37 +197,37 @@ QString LossPlot::loadOverlay(const QString& csvPath) {
     const QStringList header = QString::fromUtf8(file.readLine()).trimmed().split(',');
     const int phase = header.indexOf("phase"), epoch = header.indexOf("epoch"), step = header.indexOf("step"),
               global = header.indexOf("global_step");
-    const qsizetype columns[SeriesCount] = {header.indexOf("d_loss"),  header.indexOf("g_loss"), header.indexOf("e_loss"),
-                                      header.indexOf("digit_loss"), header.indexOf("d_real"), header.indexOf("d_fake")};
+    const qsizetype columns[SeriesCount] = {header.indexOf("d_loss"),     header.indexOf("g_loss"), header.indexOf("e_loss"),
+                                            header.indexOf("digit_loss"), header.indexOf("r_loss"), header.indexOf("d_real"),
+                                            header.indexOf("d_fake")};
     if (phase < 0 || epoch < 0 || step < 0 || global < 0 || columns[Discriminator] < 0)
         return tr("%1 is not a training metrics file (no phase, epoch, step, global_step and d_loss columns)").arg(csvPath);
     struct Row {
-        bool gan;
+        QString phase;
         int epoch, step;
         double global;
         QStringList fields;
     };
     QVector<Row> rows;
-    int ganEpochs = 0, ganSteps = 1, encoderSteps = 1;
+    // Per phase, in the order they run: its epochs and its steps per epoch.
+    const QStringList phases = {"GAN", "encoder", "reader"};
+    QMap<QString, int> epochs, steps;
     while (!file.atEnd()) {
         const QStringList fields = QString::fromUtf8(file.readLine()).trimmed().split(',');
         if (fields.size() < header.size()) continue;  // an unfinished last line
-        Row row{fields[phase] == "GAN", fields[epoch].toInt(), fields[step].toInt(), fields[global].toDouble(), fields};
-        if (row.gan) {
-            ganEpochs = std::max(ganEpochs, row.epoch);
-            if (row.epoch == 1) ganSteps = std::max(ganSteps, row.step);
-        } else if (row.epoch == 1) {
-            encoderSteps = std::max(encoderSteps, row.step);
-        }
+        Row row{fields[phase], fields[epoch].toInt(), fields[step].toInt(), fields[global].toDouble(), fields};
+        epochs[row.phase] = std::max(epochs.value(row.phase), row.epoch);
+        if (row.epoch == 1) steps[row.phase] = std::max(steps.value(row.phase, 1), row.step);
         rows.append(row);
     }
     if (rows.isEmpty()) return tr("%1 holds no measurements").arg(csvPath);
     for (auto& series : overlay_) series.clear();
     for (const Row& row : rows) {
-        const double epochPosition = row.gan ? row.epoch - 1 + static_cast<double>(row.step) / ganSteps
-                                             : ganEpochs + row.epoch - 1 + static_cast<double>(row.step) / encoderSteps;
+        int epochsBefore = 0;
+        for (int p = 0; p < phases.indexOf(row.phase); ++p) epochsBefore += epochs.value(phases[p]);
+        const double epochPosition = epochsBefore + row.epoch - 1 + static_cast<double>(row.step) / steps.value(row.phase, 1);
         for (int s = 0; s < SeriesCount; ++s) {
-            if (columns[s] < 0 || columns[s] >= row.fields.size() || (s == Encoder) == row.gan) continue;
+            if (columns[s] < 0 || columns[s] >= row.fields.size() || row.phase != kSeriesPhase[s]) continue;
             overlay_[s].append({row.global, epochPosition, row.fields[columns[s]].toDouble()});
         }
     }

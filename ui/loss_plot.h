@@ -15,7 +15,7 @@ class QSlider;
 class LossPlot : public QWidget {
     Q_OBJECT
 public:
-    enum Series { Discriminator, Generator, Encoder, DigitHead, RealLogit, FakeLogit, SeriesCount };
+    enum Series { Discriminator, Generator, Encoder, DigitHead, Reader, RealLogit, FakeLogit, SeriesCount };
 
     explicit LossPlot(QWidget* parent = nullptr);
 

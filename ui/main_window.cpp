@@ -211,7 +211,7 @@ void MainWindow::onModelChanged() {
     const QString name = model ? QFileInfo(store_->path()).fileName() : tr("no model");
     setWindowTitle(tr("%1 — Oddigit").arg(name));
     if (!model) {
-        modelLabel_->setText(tr("No model: File > Open Model"));
+        modelLabel_->setText(tr("No model: File > Open"));
         return;
     }
     const oddigit::ModelInfo& info = model->info();

@@ -6,7 +6,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
-#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -19,6 +18,8 @@
 #include <QStandardPaths>
 #include <QVBoxLayout>
 
+#include "class_picker.h"
+#include "data_source_box.h"
 #include "image_conversions.h"
 #include "loss_plot.h"
 #include "mnist_dialog.h"
@@ -55,12 +56,12 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
 }
 
 QGroupBox* TrainView::createSettingsBox() {
-    QGridLayout* digitRow = createDigitChoice();
     createTrainingFields();
     QHBoxLayout* outputRow = createOutputRow();
 
     auto* form = new QFormLayout;
-    form->addRow(tr("Normal digits"), digitRow);
+    form->addRow(source_);
+    form->addRow(tr("Normal classes"), classes_);
     form->addRow(tr("GAN epochs"), ganEpochs_);
     form->addRow(tr("Encoder epochs"), encoderEpochs_);
     form->addRow(tr("Batch size"), batchSize_);
@@ -101,23 +102,11 @@ QGroupBox* TrainView::createSettingsBox() {
     return settings;
 }
 
-QGridLayout* TrainView::createDigitChoice() {
-    auto* digitRow = new QGridLayout;
-    for (int d = 0; d < 10; ++d) {
-        digits_[d] = new QCheckBox(QString::number(d));
-        digits_[d]->setChecked(true);
-        digitRow->addWidget(digits_[d], d / 5, d % 5);
-    }
-    auto* all = new QPushButton(tr("All"));
-    auto* none = new QPushButton(tr("None"));
-    digitRow->addWidget(all, 0, 5);
-    digitRow->addWidget(none, 1, 5);
-    connect(all, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(true); });
-    connect(none, &QPushButton::clicked, this, [this] { for (auto* d : digits_) d->setChecked(false); });
-    return digitRow;
-}
-
 void TrainView::createTrainingFields() {
+    source_ = new DataSourceBox;
+    classes_ = new ClassPicker;
+    classes_->setObjectName("normalClasses");
+    connect(source_, &DataSourceBox::classesChanged, classes_, &ClassPicker::setClasses);
     const oddigit::TrainParams defaults;
     // 0 is shown as "Default": the engine picks the epochs for the training set's size.
     const auto epochsBox = [this](int value) {
@@ -235,32 +224,33 @@ void TrainView::setEpochs(int ganEpochs, int encoderEpochs) {
     encoderEpochs_->setValue(encoderEpochs);
 }
 
-void TrainView::setNormalClasses(const QString& classes) {
-    const oddigit::ClassSet set = oddigit::ClassSet::parse(classes.toStdString());
-    for (int d = 0; d < 10; ++d) digits_[d]->setChecked(set.contains(d));
-}
+void TrainView::setNormalClasses(const QString& classes) { classes_->setChosen(classes); }
 
-QString TrainView::normalClassesText() const {
-    QStringList chosen;
-    for (int d = 0; d < 10; ++d)
-        if (digits_[d]->isChecked()) chosen << QString::number(d);
-    return chosen.size() == 10 ? "all" : chosen.join(',');
+void TrainView::setImageFolder(const QString& folder, bool asIs, const QString& testFolder) {
+    source_->setFolder(folder, asIs, testFolder);
 }
 
 void TrainView::start() {
     // A second Start while a run goes on does nothing: no question, no cleared plot.
     if (worker_.running()) return;
-    if (normalClassesText().isEmpty()) {
-        status_->setText(tr("Choose at least one normal digit."));
+    if (classes_->chosen().isEmpty()) {
+        status_->setText(source_->usesFolder() && classes_->classes().isEmpty()
+                             ? tr("Choose a folder of images: one subfolder per class, or the images of one class.")
+                             : tr("Choose at least one normal class."));
         return;
     }
     TrainJob job;
-    job.dataDir = MnistDialog::ensure(this);
-    if (job.dataDir.isEmpty()) {
-        status_->setText(tr("Training needs MNIST."));
-        return;
+    job.normal = classes_->chosen();
+    job.imagesDir = source_->folder();
+    job.testImagesDir = source_->testFolder();
+    job.asIs = source_->asIs();
+    if (job.imagesDir.isEmpty()) {
+        job.dataDir = MnistDialog::ensure(this);
+        if (job.dataDir.isEmpty()) {
+            status_->setText(tr("Training needs MNIST."));
+            return;
+        }
     }
-    job.params.normal_classes = oddigit::ClassSet::parse(normalClassesText().toStdString());
     job.params.gan_epochs = ganEpochs_->value();
     job.params.encoder_epochs = encoderEpochs_->value();
     job.params.batch_size = batchSize_->value();
@@ -278,8 +268,9 @@ void TrainView::start() {
     finishedModel_.clear();
     load_->setEnabled(false);
     setRunning(true);
-    progress_->setFormat(tr("loading MNIST…"));
-    status_->setText(tr("Training on digits %1").arg(normalClassesText()));
+    progress_->setFormat(job.imagesDir.isEmpty() ? tr("loading MNIST…") : tr("reading the images…"));
+    status_->setText(job.imagesDir.isEmpty() ? tr("Training on digits %1").arg(job.normal)
+                                             : tr("Training on %1 of %2").arg(job.normal, QFileInfo(job.imagesDir).fileName()));
 }
 
 bool TrainView::confirmNewRun(TrainJob& job) {
@@ -326,7 +317,7 @@ void TrainView::setRunning(bool running) {
 
 void TrainView::onProgress(const oddigit::TrainProgress& p) {
     const double step = static_cast<double>(p.global_step);
-    // Both phases take the same steps per epoch, and the GAN's epochs come first.
+    // Every phase takes the same steps per epoch, and the phases run in turn.
     const double epoch = static_cast<double>(p.global_step) / p.steps;
     if (p.phase == oddigit::TrainPhase::Gan) {
         plot_->addPoint(LossPlot::Discriminator, step, epoch, p.discriminator_loss);
@@ -336,6 +327,8 @@ void TrainView::onProgress(const oddigit::TrainProgress& p) {
         plot_->addPoint(LossPlot::FakeLogit, step, epoch, p.d_fake);
     } else if (p.phase == oddigit::TrainPhase::Encoder) {
         plot_->addPoint(LossPlot::Encoder, step, epoch, p.encoder_loss);
+    } else if (p.phase == oddigit::TrainPhase::Reader) {
+        plot_->addPoint(LossPlot::Reader, step, epoch, p.reader_loss);
     }
     progress_->setValue(static_cast<int>(1000.0 * p.global_step / std::max<int64_t>(1, p.total_steps)));
     const QString eta = QString::fromStdString(oddigit::format_duration(p.eta_seconds));

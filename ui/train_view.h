@@ -5,10 +5,11 @@
 
 #include "training_worker.h"
 
+class ClassPicker;
+class DataSourceBox;
 class LossPlot;
 class QCheckBox;
 class QDoubleSpinBox;
-class QGridLayout;
 class QGroupBox;
 class QHBoxLayout;
 class QLabel;
@@ -31,7 +32,10 @@ public:
     // Fills the form (used by tests and by File > Train from checkpoint).
     void setOutputPath(const QString& path);
     void setEpochs(int ganEpochs, int encoderEpochs);
+    // "all", or class names joined by commas (digits for MNIST).
     void setNormalClasses(const QString& classes);
+    // Trains on this image folder (empty: MNIST) instead, as the data box would choose it.
+    void setImageFolder(const QString& folder, bool asIs = false, const QString& testFolder = {});
     void setTrainingLimit(int images) { limit_ = images; }
 
 public slots:
@@ -50,11 +54,10 @@ private slots:
     void onFinished(bool ok, const QString& modelPath, const QString& message);
 
 private:
-    // The training form: normal digits, parameters, output path, and the run and compare buttons.
+    // The training form: data, normal classes, parameters, output path, and the run and compare buttons.
     QGroupBox* createSettingsBox();
-    // Ten check boxes for the normal digits, all checked, with All and None buttons beside them.
-    QGridLayout* createDigitChoice();
-    // The epoch, batch size, learning rate, corruption, κ and seed boxes, set to the engine's defaults.
+    // The data box and the class picker that follows its classes; the epoch, batch size,
+    // learning rate, corruption, κ and seed boxes, set to the engine's defaults.
     void createTrainingFields();
     // The model path with its browse button, and the resume check box that goes with it.
     QHBoxLayout* createOutputRow();
@@ -72,11 +75,11 @@ private:
     bool confirmNewRun(TrainJob& job);
     // path-2.safetensors, path-3.safetensors, ...: the first with neither model nor resume file.
     static QString freeModelPath(const QString& taken);
-    QString normalClassesText() const;
 
     TrainingWorker worker_;
     LossPlot* plot_ = nullptr;
-    QCheckBox* digits_[10] = {};
+    DataSourceBox* source_ = nullptr;
+    ClassPicker* classes_ = nullptr;
     QSpinBox* ganEpochs_ = nullptr;
     QSpinBox* encoderEpochs_ = nullptr;
     QSpinBox* batchSize_ = nullptr;

@@ -5,7 +5,9 @@
 #include <QTextStream>
 
 #include "oddigit/canvas_calibration.h"
+#include "oddigit/image_folder.h"
 #include "oddigit/mnist.h"
+#include "oddigit/rescan.h"
 
 TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {
     qRegisterMetaType<oddigit::TrainProgress>();
@@ -33,6 +35,22 @@ void TrainingWorker::stopAndWait() {
     job_.waitUntilIdle();
 }
 
+oddigit::LabelledImages TrainingWorker::trainingImages(const TrainJob& job, oddigit::TrainParams& params) {
+    const std::string normal = job.normal.toStdString();
+    if (job.imagesDir.isEmpty()) {
+        params.normal_classes = oddigit::ClassSet::parse(normal);
+        return oddigit::load_mnist(job.dataDir.toStdString()).train;
+    }
+    oddigit::ImageFolderParams folderParams;
+    folderParams.as_is = job.asIs;
+    oddigit::ImageFolder folder = oddigit::load_image_folder(job.imagesDir.toStdString(), folderParams);
+    params.class_names = folder.class_names;
+    params.normal_classes = oddigit::ClassSet::parse_names(normal, folder.class_names);
+    params.data_source = oddigit::folder_source(job.imagesDir.toStdString(), job.asIs);
+    if (!job.testImagesDir.isEmpty()) params.test_data = oddigit::folder_source(job.testImagesDir.toStdString(), job.asIs);
+    return std::move(folder.images);
+}
+
 void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, JobContext& context) {
     const QString modelPath = QString::fromStdString(job.params.output_path);
     const auto report = [this, &context, &modelPath](bool ok, const QString& message) {
@@ -46,14 +64,15 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
     const bool appendMetrics = job.params.resume && metrics.exists();
     metrics.open(QIODevice::WriteOnly | QIODevice::Text | (appendMetrics ? QIODevice::Append : QIODevice::Truncate));
     QTextStream csv(&metrics);
-    if (!appendMetrics) csv << "phase,epoch,step,global_step,d_loss,g_loss,d_real,d_fake,e_loss,images_per_second,digit_loss\n";
+    if (!appendMetrics)
+        csv << "phase,epoch,step,global_step,d_loss,g_loss,d_real,d_fake,e_loss,images_per_second,digit_loss,r_loss\n";
     oddigit::TrainCallbacks callbacks;
     callbacks.on_progress = [this, &csv, &context](const oddigit::TrainProgress& p) {
         // The density's fit has no loss to log; the view shows its progress.
         if (p.phase != oddigit::TrainPhase::Density)
             csv << oddigit::phase_name(p.phase) << ',' << p.epoch << ',' << p.step << ',' << p.global_step << ','
                 << p.discriminator_loss << ',' << p.generator_loss << ',' << p.d_real << ',' << p.d_fake << ','
-                << p.encoder_loss << ',' << p.images_per_second << ',' << p.digit_loss << '\n';
+                << p.encoder_loss << ',' << p.images_per_second << ',' << p.digit_loss << ',' << p.reader_loss << '\n';
         context.deliver([this, p] { emit progressed(p); });
     };
     callbacks.on_epoch = [this, &csv, &context](const oddigit::EpochSummary& summary) {
@@ -61,11 +80,12 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
         context.deliver([this, summary] { emit epochDone(summary); });
     };
     try {
-        const oddigit::MnistSet mnist = oddigit::load_mnist(job.dataDir.toStdString());
-        oddigit::NormalSplit split = oddigit::split_normal(mnist.train, job.params.normal_classes,
-                                                           job.validationFraction, job.params.seed);
+        oddigit::TrainParams params = job.params;
+        params.reader.bank_variations = oddigit::bank_rescans;
+        const oddigit::LabelledImages data = trainingImages(job, params);
+        oddigit::NormalSplit split = oddigit::split_normal(data, params.normal_classes, job.validationFraction, params.seed);
         if (job.trainLimit > 0) split.train.keep_first(job.trainLimit);
-        oddigit::TrainResult result = oddigit::train(split.train, split.validation, job.params, callbacks, &control);
+        oddigit::TrainResult result = oddigit::train(split.train, split.validation, params, callbacks, &control);
         const bool finished = result.outcome == oddigit::TrainOutcome::Finished;
         const std::string& path = job.params.output_path;
         // The model kept ends training as every trainer's does (finish_model()): the finished

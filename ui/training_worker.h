@@ -12,7 +12,11 @@
 #include "oddigit/train.h"
 
 struct TrainJob {
-    QString dataDir;
+    QString dataDir;             // MNIST's folder, when no image folder is given
+    QString imagesDir;           // an image folder to learn from instead (oddigit/image_folder.h)
+    QString testImagesDir;       // its test folder, recorded in the model for Explore
+    bool asIs = false;           // the folder's images are 28x28 in MNIST framing already
+    QString normal = "all";      // the normal classes: digits, or the folder's class names
     double validationFraction = 0.1;
     int trainLimit = 0;  // use at most this many training images (0: all), for quick runs
     oddigit::TrainParams params;
@@ -46,6 +50,8 @@ signals:
 
 private:
     void run(const TrainJob& job, oddigit::TrainControl& control, JobContext& context);
+    // The job's images, MNIST's or its folder's, with params given the classes and the source.
+    static oddigit::LabelledImages trainingImages(const TrainJob& job, oddigit::TrainParams& params);
 
     std::shared_ptr<oddigit::TrainControl> control_ = std::make_shared<oddigit::TrainControl>();
     bool running_ = false;

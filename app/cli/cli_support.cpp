@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,8 @@
 #include "oddigit/score.h"
 #ifdef ODDIGIT_HAVE_IMAGE_IO
 #include "oddigit/canvas_calibration.h"
+#include "oddigit/image_folder.h"
+#include "oddigit/rescan.h"
 #endif
 
 namespace oddigit::cli {
@@ -23,6 +27,46 @@ void add_threads_option(CLI::App& command, int& threads) {
 
 void add_data_option(CLI::App& command, std::string& dir) {
     command.add_option("--data", dir, "folder with the four MNIST files (default: " + default_mnist_dir() + ")");
+}
+
+void add_data_options(CLI::App& command, DataOptions& options, const std::string& what) {
+    add_data_option(command, options.mnist_dir);
+    command.add_option("--images", options.images_dir,
+                       "a folder of images " + what + " instead of MNIST: one subfolder per class (or one class's "
+                       "images in the folder itself), preprocessed as score preprocesses files")
+        ->check(CLI::ExistingDirectory);
+    command.add_flag("--as-is", options.as_is, "with --images: the images are 28x28 in MNIST framing already; take them unchanged");
+}
+
+namespace {
+
+LabelledData folder_data([[maybe_unused]] const std::string& dir, [[maybe_unused]] bool as_is) {
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    ImageFolderParams params;
+    params.as_is = as_is;
+    ImageFolder folder = load_image_folder(dir, params);
+    return {std::move(folder.images), std::move(folder.class_names), folder_source(dir, as_is)};
+#else
+    throw Error("reading an image folder needs a build with ODDIGIT_IMAGE_IO");
+#endif
+}
+
+}  // namespace
+
+LabelledData load_data(const DataOptions& options, MnistPart part) {
+    if (!options.images_dir.empty()) return folder_data(options.images_dir, options.as_is);
+    if (options.as_is) throw Error("--as-is goes with --images");
+    const std::string dir = data_or_default(options.mnist_dir);
+    return {part == MnistPart::Train ? load_mnist(dir).train : load_mnist_test(dir), {}, "MNIST"};
+}
+
+LabelledData training_data([[maybe_unused]] const ModelInfo& info, const std::string& mnist_dir) {
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    std::string dir;
+    bool as_is = false;
+    if (names_folder(info.data_source, dir, as_is)) return folder_data(dir, as_is);
+#endif
+    return load_data({mnist_dir, "", false}, MnistPart::Train);
 }
 
 void add_device_option(CLI::App& command, std::string& device) {
@@ -71,11 +115,49 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
                        "weight of the reconstruction's fakeness in the score's shape channel")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    add_reader_settings(command, params.reader);
+    command.add_option("--shape-share", params.shape_share,
+                       "the shape channel's share of the held-out images the calibration flags (0.5: as many as the "
+                       "stroke channel's)")
+        ->check(CLI::Range(0.05, 0.95))
+        ->capture_default_str();
     command.add_option("--latent-dim", params.architecture.latent_dim, "length of z")->check(CLI::Range(1, 1024))->capture_default_str();
     command.add_option("--width", params.architecture.width, "channels of the first conv layer")
         ->check(CLI::Range(1, 512))
         ->capture_default_str();
     add_device_option(command, params.device);
+}
+
+void add_reader_settings(CLI::App& command, ReaderParams& params) {
+    static const std::map<std::string, ReaderTerm> terms = {
+        {"energy", ReaderTerm::Energy}, {"neighbours", ReaderTerm::Neighbours}, {"not-a-digit", ReaderTerm::NotADigit}};
+    static const std::map<std::string, ReaderNegatives> negatives = {
+        {"none", ReaderNegatives::None}, {"abnormal", ReaderNegatives::Abnormal}, {"gan-mixes", ReaderNegatives::GanMixes}};
+    command.add_option("--reader-epochs", params.epochs, "epochs of the digit readers, after the encoder (0: none; a "
+                                                         "model of one class has none)")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
+    command.add_option("--readers", params.count, "digit readers averaged")->check(CLI::Range(1, 16))->capture_default_str();
+    command.add_option("--reader-term", params.term, "what the readers add to the shape channel: energy, neighbours or not-a-digit")
+        ->transform(CLI::CheckedTransformer(terms, CLI::ignore_case));
+    command.add_option("--reader-negatives", params.negatives,
+                       "what the readers learn as not a digit: none, abnormal (noise, blur, turns) or gan-mixes")
+        ->transform(CLI::CheckedTransformer(negatives, CLI::ignore_case));
+    command.add_option("--reader-lr", params.learning_rate, "the readers' learning rate (Adam)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command.add_option("--reader-weight", params.weight, "weight of the readers' term in the shape channel")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    command.add_flag("--reader-scanner-variation", params.scanner_variation,
+                     "the readers also learn the digits blurred or scanned coarsely");
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    params.bank_variations = bank_rescans;
+#endif
+    command.add_flag_callback(
+        "--reader-bank-plain", [&params] { params.bank_variations = nullptr; },
+        "the neighbours' bank holds the training images only, not also as other scanning pipelines give them (a build "
+        "without image IO has only this)");
 }
 
 void add_score_settings(CLI::App& command, ScoreParams& params) {
@@ -85,6 +167,13 @@ void add_score_settings(CLI::App& command, ScoreParams& params) {
     command.add_option("--search-steps", params.search_steps, "latent-search iterations")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
+}
+
+std::vector<int> class_list(const ClassSet& classes) {
+    std::vector<int> list;
+    for (int c = 0; c < classes.size(); ++c)
+        if (classes.contains(c)) list.push_back(c);
+    return list;
 }
 
 std::string model_or_default(const std::string& path) { return path.empty() ? default_model_path() : path; }
@@ -100,19 +189,24 @@ std::string progress_text(const TrainProgress& p) {
     else if (p.phase == TrainPhase::Density)
         std::snprintf(text, sizeof text, "[feature density] chunk %d/%d  %.0f img/s  ETA %s", p.step, p.steps,
                       p.images_per_second, format_duration(p.eta_seconds).c_str());
-    else
+    else if (p.phase == TrainPhase::Encoder)
         std::snprintf(text, sizeof text, "[encoder %d/%d] step %d/%d  loss %.4f  %.0f img/s  ETA %s", p.epoch,
                       p.epochs, p.step, p.steps, p.encoder_loss, p.images_per_second,
+                      format_duration(p.eta_seconds).c_str());
+    else
+        std::snprintf(text, sizeof text, "[readers %d/%d] step %d/%d  loss %.4f  %.0f img/s  ETA %s", p.epoch,
+                      p.epochs, p.step, p.steps, p.reader_loss, p.images_per_second,
                       format_duration(p.eta_seconds).c_str());
     return text;
 }
 
-NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const MnistSet& mnist,
+NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const std::string& mnist_dir,
                            double validation_fraction) {
     const json training = json::parse(model.info().training_json, nullptr, false);
     if (training.is_discarded() || !training.contains("seed") || !training.contains("validation_images"))
         throw Error("'" + model_path + "' does not record its training seed and validation set");
-    const NormalSplit split = split_normal(mnist.train, model.info().normal_classes, validation_fraction,
+    const LabelledData data = training_data(model.info(), mnist_dir);
+    const NormalSplit split = split_normal(data.images, model.info().normal_classes, validation_fraction,
                                            training.at("seed").get<uint64_t>());
     if (split.validation.size() != training.at("validation_images").get<int64_t>())
         throw Error("'" + model_path + "' held out " + training.at("validation_images").dump() +

@@ -14,12 +14,38 @@ namespace oddigit::cli {
 void add_threads_option(CLI::App& command, int& threads);
 // --data: the folder of the four MNIST files, empty for default_mnist_dir().
 void add_data_option(CLI::App& command, std::string& dir);
+
+// Where a command's labelled images come from: MNIST, or an image folder (oddigit/image_folder.h).
+struct DataOptions {
+    std::string mnist_dir;   // empty: default_mnist_dir()
+    std::string images_dir;  // non-empty: this folder instead of MNIST
+    bool as_is = false;      // its images are 28x28 in MNIST framing already
+};
+// --data, and --images with --as-is; what says what the images are for ("to train on").
+void add_data_options(CLI::App& command, DataOptions& options, const std::string& what);
+
+struct LabelledData {
+    LabelledImages images;
+    std::vector<std::string> class_names;  // empty for MNIST's digits
+    std::string source;                    // ModelInfo::data_source: "MNIST", "images DIR" or "images-as-is DIR"
+};
+enum class MnistPart { Train, Test };
+// MNIST's training or test set, or the image folder. Throws Error as load_mnist() and
+// load_image_folder() do, and for a folder in a build without image IO.
+LabelledData load_data(const DataOptions& options, MnistPart part);
+// The data a model learnt from, as it records it (MNIST read from mnist_dir).
+LabelledData training_data(const ModelInfo& info, const std::string& mnist_dir);
 // --device: cpu, cuda, cuda:N, or auto (cuda when usable).
 void add_device_option(CLI::App& command, std::string& device);
 // The training recipe: epochs, batch, learning rates, the score's weights, sizes, device.
 void add_train_settings(CLI::App& command, TrainParams& params);
+// The digit readers' epochs, count, term, negatives, learning rate and weight.
+void add_reader_settings(CLI::App& command, ReaderParams& params);
 // --mode (encoder or search) and --search-steps.
 void add_score_settings(CLI::App& command, ScoreParams& params);
+
+// The classes of a set, by index, in order.
+std::vector<int> class_list(const ClassSet& classes);
 
 // path, or default_model_path() when it is empty.
 std::string model_or_default(const std::string& path);
@@ -29,9 +55,9 @@ std::string data_or_default(const std::string& dir);
 // The progress line of a training step.
 std::string progress_text(const TrainProgress& p);
 
-// The normal images the model held out from training: its split rebuilt from the seed it
-// records, checked against the count it records.
-NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const MnistSet& mnist,
+// The normal images the model held out from training: its split of the data it learnt from
+// (training_data()) rebuilt from the seed it records, checked against the count it records.
+NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const std::string& mnist_dir,
                            double validation_fraction);
 
 // The end of training (finish_model() of oddigit/canvas_calibration.h): both calibrations set

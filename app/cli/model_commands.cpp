@@ -16,6 +16,15 @@ namespace oddigit::cli {
 
 namespace {
 
+const char* reader_term_name(ReaderTerm term) {
+    switch (term) {
+        case ReaderTerm::Energy: return "energy";
+        case ReaderTerm::Neighbours: return "neighbours";
+        case ReaderTerm::NotADigit: return "not-a-digit";
+    }
+    return "?";
+}
+
 // Rescores the normal images a model held out (rebuilt from the seed it records) and saves
 // it with the new validation values and thresholds: for a model calibrated for an older score.
 struct CalibrateOptions {
@@ -26,12 +35,12 @@ struct CalibrateOptions {
     float digit_weight = -1;           // >= 0: set the model's digit weight before calibrating
     float density_weight = -1;         // >= 0: set its density weight, fitting a density it lacks
     float realness_weight = -1;        // >= 0: set its realness weight
+    float shape_share = -1;            // > 0: set the shape channel's share of the alarms
 };
 
 int run_calibrate(const CalibrateOptions& options) {
     AnomalyModel model = AnomalyModel::load(options.model_path, StaleCalibration::Drop);
-    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    const NormalSplit split = training_split(model, options.model_path, mnist, options.validation_fraction);
+    const NormalSplit split = training_split(model, options.model_path, options.data_dir, options.validation_fraction);
     if (options.digit_weight >= 0) {
         if (!model.info().knows_digits)
             throw Error("'" + options.model_path + "' has no digit head (it was trained before there was one); train it again");
@@ -42,6 +51,7 @@ int run_calibrate(const CalibrateOptions& options) {
         model.info().density_weight = options.density_weight;
     }
     if (options.realness_weight >= 0) model.info().realness_weight = options.realness_weight;
+    if (options.shape_share > 0) model.info().shape_share = options.shape_share;
     const std::string output = options.output_path.empty() ? options.model_path : options.output_path;
     finish(model, split.validation, output);
     const ModelInfo& info = model.info();
@@ -68,7 +78,13 @@ int run_info(const std::string& model_path) {
     std::printf("model:           %s\n", model_path.c_str());
     std::printf("created by:      %s\n", info.created_by.c_str());
     std::printf("architecture:    latent_dim %d, width %d\n", info.architecture.latent_dim, info.architecture.width);
-    std::printf("normal classes:  %s\n", info.normal_classes.to_string().c_str());
+    std::string class_names;
+    for (const std::string& name : info.class_names) class_names += (class_names.empty() ? "" : ",") + name;
+    std::printf("classes:         %d (%s), normal %s\n", info.architecture.classes,
+                class_names.empty() ? "MNIST's digits" : class_names.c_str(),
+                info.normal_classes.names(info.class_names).c_str());
+    std::printf("learnt from:     %s%s%s\n", info.data_source.empty() ? "MNIST" : info.data_source.c_str(),
+                info.test_data.empty() ? "" : "; tested on ", info.test_data.c_str());
     std::printf("kappa:           %g (stroke channel: pixel residual + kappa * feature residual)\n", info.kappa);
     if (info.knows_digits)
         std::printf("digit head:      yes, digit_weight %g (shape channel adds digit_weight * -log P(a normal digit))\n",
@@ -84,6 +100,13 @@ int run_info(const std::string& model_path) {
     std::printf("realness:        realness_weight %g, realness_scale %g (shape channel adds their product times "
                 "-log sigmoid(D's realness logit of the reconstruction))\n",
                 info.realness_weight, info.realness_scale);
+    if (info.architecture.readers > 0)
+        std::printf("digit readers:   %d, term %s, reader_weight %g, reader_scale %g, offset %g (shape channel adds "
+                    "their weighted term)\n",
+                    info.architecture.readers, reader_term_name(info.reader_term), info.reader_weight, info.reader_scale,
+                    info.reader_offset);
+    else
+        std::printf("digit readers:   none\n");
     std::printf("flagged:         %.1f%% of the held-out normal images of each calibration\n",
                 100.0 * (1.0 - info.threshold_quantile));
     print_calibration("scans:", info.mnist, info, "held-out normal images");
@@ -118,6 +141,10 @@ void add_model_commands(CLI::App& app, Commands& commands, int& threads) {
     calibrate_command->add_option("--realness-weight", calibration->realness_weight,
                                   "set the weight of the reconstruction's fakeness in the shape channel first")
         ->check(CLI::NonNegativeNumber);
+    calibrate_command->add_option("--shape-share", calibration->shape_share,
+                                  "set the shape channel's share of the held-out images flagged first (0.5: as many as "
+                                  "the stroke channel's)")
+        ->check(CLI::Range(0.05, 0.95));
     add_threads_option(*calibrate_command, threads);
     commands.push_back({calibrate_command, [calibration] { return run_calibrate(*calibration); }});
 

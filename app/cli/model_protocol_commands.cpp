@@ -78,10 +78,9 @@ void write_localization_pictures([[maybe_unused]] const AnomalyModel& model,
 int run_localization_protocol(const LocalizationOptions& options) {
     const std::string model_path = model_or_default(options.model_path);
     const AnomalyModel model = AnomalyModel::load(model_path);
-    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    const ImageBatch digits = options.on == "validation"
-                                  ? training_split(model, model_path, mnist, options.validation_fraction).validation
-                                  : images_of(mnist.test, model.info().normal_classes);
+    const ImageBatch digits =
+        options.on == "validation" ? training_split(model, model_path, options.data_dir, options.validation_fraction).validation
+                                   : images_of(load_mnist_test(data_or_default(options.data_dir)), model.info().normal_classes);
     const Stopwatch start;
     std::vector<LocalizationReport> reports;
     for (StrokeStyle style : {StrokeStyle::Straight, StrokeStyle::Varied, StrokeStyle::Erased}) {
@@ -202,8 +201,7 @@ int run_shape_protocol([[maybe_unused]] const ShapeOptions& options) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
     const std::string model_path = model_or_default(options.model_path);
     const AnomalyModel model = AnomalyModel::load(model_path);
-    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    const ImageBatch held_out = training_split(model, model_path, mnist, options.validation_fraction).validation;
+    const ImageBatch held_out = training_split(model, model_path, options.data_dir, options.validation_fraction).validation;
     const LoadedImages characters = load_inputs(options.characters);
     const Stopwatch start;
     const ShapeQuestionReport result = run_shape_question(model, held_out, characters.images, characters.names);

@@ -24,8 +24,9 @@ namespace oddigit::cli {
 namespace {
 
 struct OneClassOptions {
-    std::string data_dir;
-    std::string digits = "0-9";
+    DataOptions data;              // the training images: MNIST's, or a folder's
+    std::string test_images_dir;   // with a folder: the test folder, of the same classes
+    std::string digits = "all";
     std::vector<int> seeds = {1};
     std::string json_path;
     TrainParams params;
@@ -45,13 +46,7 @@ struct SearchComparisonOptions {
     SearchComparisonParams params;
 };
 
-std::vector<int> digit_list(const std::string& text) {
-    const ClassSet set = ClassSet::parse(text);
-    std::vector<int> digits;
-    for (int d = 0; d < 10; ++d)
-        if (set.contains(d)) digits.push_back(d);
-    return digits;
-}
+std::vector<int> digit_list(const std::string& text) { return class_list(ClassSet::parse(text)); }
 
 // The recipe a protocol trained with; an epoch count of 0 is default_epochs() of each training set.
 Report recipe(const TrainParams& params) {
@@ -76,24 +71,44 @@ TrainCallbacks progress_callbacks(ProgressLine& line) {
     return callbacks;
 }
 
+// The training and test sets of the one-class protocol: MNIST's, or a folder and its test folder.
+MnistSet one_class_data(const OneClassOptions& options, std::vector<std::string>& class_names, std::string& source) {
+    if (options.data.images_dir.empty() != options.test_images_dir.empty())
+        throw Error("the one-class protocol on images takes --images and --test-images together");
+    const LabelledData train = load_data(options.data, MnistPart::Train);
+    DataOptions test_options = options.data;
+    test_options.images_dir = options.test_images_dir;
+    LabelledData test = load_data(test_options, MnistPart::Test);
+    if (test.class_names != train.class_names)
+        throw Error("the test folder's classes differ from the training folder's: each needs the same class folders");
+    class_names = train.class_names;
+    source = train.source;
+    return {train.images, std::move(test.images)};
+}
+
 int run_one_class_protocol(const OneClassOptions& options, int threads) {
     OneClassParams params;
-    params.digits = digit_list(options.digits);
     params.seeds = options.seeds;
     params.train = options.params;
     params.train.threads = threads;
-    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
+    const MnistSet data = one_class_data(options, params.train.class_names, params.train.data_source);
+    const std::vector<std::string>& names = params.train.class_names;
+    params.digits = class_list(names.empty() ? ClassSet::parse(options.digits) : ClassSet::parse_names(options.digits, names));
     ProgressLine line;
-    const OneClassReport result = run_one_class(mnist, params, protocol_log(line), progress_callbacks(line));
+    const OneClassReport result = run_one_class(data, params, protocol_log(line), progress_callbacks(line));
     line.finish();
     Report digits = Report::array();
     for (int d : params.digits) {
         Report runs = Report::array();
         for (const OneClassRun& run : result.runs)
             if (run.digit == d) runs.push_back({{"seed", run.seed}, {"auroc", run.auroc}, {"seconds", run.seconds}});
-        digits.push_back({{"digit", d}, {"mean", result.mean_auroc(d)}, {"std", result.std_auroc(d)}, {"runs", runs}});
+        digits.push_back({{names.empty() ? "digit" : "class", names.empty() ? std::to_string(d) : names[d]},
+                          {"mean", result.mean_auroc(d)},
+                          {"std", result.std_auroc(d)},
+                          {"runs", runs}});
     }
-    const Report report = {{"protocol", "one-class (train on digit k, test on all 10,000 test images)"},
+    const Report report = {{"protocol", "one-class (train on class k, test on the whole test set)"},
+                           {"data", params.train.data_source},
                            {"seeds", params.seeds},
                            {"digits", digits},
                            {"mean_auroc", result.mean_auroc()},
@@ -156,9 +171,13 @@ int run_search_comparison_protocol(const SearchComparisonOptions& options, int t
 void add_one_class(CLI::App& protocol, Commands& commands, int& threads) {
     auto options = std::make_shared<OneClassOptions>();
     CLI::App* command = protocol.add_subcommand(
-        "one-class", "train on each digit alone, test on all 10,000 test images (others are anomalies)");
-    add_data_option(*command, options->data_dir);
-    command->add_option("--digits", options->digits, "digits to run, e.g. 0-9 or 1,3")->capture_default_str();
+        "one-class", "train on each class alone, test on the whole test set (the others are anomalies): MNIST's "
+                     "digits, or an image folder's classes with a test folder");
+    add_data_options(*command, options->data, "to train on");
+    command->add_option("--test-images", options->test_images_dir, "with --images: the test folder, of the same classes")
+        ->check(CLI::ExistingDirectory);
+    command->add_option("--digits", options->digits, "classes to run: digits like 0-9 or 1,3; with --images, class names; or all")
+        ->capture_default_str();
     command->add_option("--seeds", options->seeds, "seeds to run for each digit, e.g. 1,2,3")
         ->delimiter(',')
         ->check(CLI::Range(1, 1000000))

@@ -52,7 +52,7 @@ struct ScoreOptions {
 
 struct EvalOptions {
     std::string model_path;
-    std::string data_dir;
+    DataOptions data;  // MNIST's test set, or a test folder
     std::string json_path;
     std::string device = "cpu";
     ScoreParams params;
@@ -221,25 +221,30 @@ int run_eval(const EvalOptions& options) {
     const std::string model_path = model_or_default(options.model_path);
     AnomalyModel model = AnomalyModel::load(model_path);
     model.set_device(options.device);
-    const MnistSet mnist = load_mnist(data_or_default(options.data_dir));
-    const Stopwatch start;
-    const TestEvaluation evaluation = evaluate(model, mnist.test, options.params);
-    const double seconds = start.seconds();
+    const LabelledData test = load_data(options.data, MnistPart::Test);
     const ModelInfo& info = model.info();
+    const std::vector<bool> normal = normal_test_classes(info, test.class_names);
+    const Stopwatch start;
+    const TestEvaluation evaluation = evaluate(model, test.images, normal, options.params);
+    const double seconds = start.seconds();
     const bool calibrated = evaluation.false_positive_rate >= 0;
     const auto defined = [](double value) { return value >= 0 ? Report(value) : Report(nullptr); };
-    Report auroc_per_digit = Report::array();
-    for (double value : evaluation.auroc_per_digit) auroc_per_digit.push_back(defined(value));
+    Report classes = Report::array();
+    for (size_t c = 0; c < normal.size(); ++c)
+        classes.push_back({{"class", test.class_names.empty() ? std::to_string(c) : test.class_names[c]},
+                           {"normal", static_cast<bool>(normal[c])},
+                           {"mean_score", evaluation.mean_score_per_class[c]},
+                           {"auroc", defined(evaluation.auroc_per_class[c])}});
     const Report report = {{"model", model_path},
-                           {"normal_classes", info.normal_classes.to_string()},
-                           {"test_images", mnist.test.images.size()},
+                           {"test_data", test.source},
+                           {"normal_classes", info.normal_classes.names(info.class_names)},
+                           {"test_images", test.images.images.size()},
                            {"stroke_threshold", info.mnist.stroke},
                            {"shape_threshold", info.mnist.shape},
                            {"auroc", defined(evaluation.auroc)},
                            {"true_positive_rate", calibrated ? Report(evaluation.true_positive_rate) : Report(nullptr)},
                            {"false_positive_rate", calibrated ? Report(evaluation.false_positive_rate) : Report(nullptr)},
-                           {"mean_score_per_digit", evaluation.mean_score_per_digit},
-                           {"auroc_per_digit", auroc_per_digit},
+                           {"per_class", classes},
                            {"seconds", seconds}};
     print_report(report);
     save_report(report, options.json_path);
@@ -273,9 +278,10 @@ void add_score_commands(CLI::App& app, Commands& commands, int& threads) {
     commands.push_back({score_command, [score] { return run_score(*score); }});
 
     auto eval = std::make_shared<EvalOptions>();
-    CLI::App* eval_command = app.add_subcommand("eval", "score the MNIST test set and report AUROC");
+    CLI::App* eval_command = app.add_subcommand(
+        "eval", "score the MNIST test set, or a test folder of images, and report the AUROC, per class too");
     eval_command->add_option("--model", eval->model_path, "model file (default: the bundled model)");
-    add_data_option(*eval_command, eval->data_dir);
+    add_data_options(*eval_command, eval->data, "to test on (classes outside the model's normal ones are the anomalies)");
     eval_command->add_option("--json", eval->json_path, "write the results as JSON");
     add_threads_option(*eval_command, threads);
     add_score_settings(*eval_command, eval->params);

@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
@@ -12,13 +13,17 @@
 #include "oddigit/mnist.h"
 #include "oddigit/train.h"
 #include "terminal.h"
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+#include "oddigit/image_folder.h"
+#endif
 
 namespace oddigit::cli {
 
 namespace {
 
 struct TrainOptions {
-    std::string data_dir;
+    DataOptions data;
+    std::string test_images_dir;  // recorded in the model, for the app's Explore
     std::string normal = "all";
     double validation_fraction = 0.1;
     int64_t limit = 0;  // use at most this many normal training images (0: all)
@@ -47,6 +52,8 @@ TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
             std::printf("GAN epoch %d/%d: D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  digit head %.3f  %s\n", e.epoch,
                         e.epochs, last.discriminator_loss, last.generator_loss, last.d_real, last.d_fake,
                         last.digit_loss, time);
+        else if (e.phase == TrainPhase::Reader)
+            std::printf("reader epoch %d/%d: loss %.4f  %s\n", e.epoch, e.epochs, last.reader_loss, time);
         else
             std::printf("encoder epoch %d/%d: loss %.4f  held-out mean residual %.4f  %s\n", e.epoch, e.epochs,
                         last.encoder_loss, e.validation_mean_stroke, time);
@@ -76,10 +83,18 @@ DistributedParams distributed_of(const TrainOptions& options) {
     return distributed;
 }
 
+// The record of a test folder, for the app's Explore.
+std::string test_folder_source([[maybe_unused]] const std::string& dir, [[maybe_unused]] bool as_is) {
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    return folder_source(dir, as_is);
+#else
+    throw Error("--test-images needs a build with ODDIGIT_IMAGE_IO");
+#endif
+}
+
 int run_train(const TrainOptions& options, int threads) {
     TrainParams params = options.params;
     params.threads = threads;
-    params.normal_classes = ClassSet::parse(options.normal);
     DistributedParams& distributed = params.distributed;
     distributed = distributed_of(options);
     // One GPU per rank on a node: torchrun numbers the ranks of each node in $LOCAL_RANK.
@@ -89,13 +104,17 @@ int run_train(const TrainOptions& options, int threads) {
     if (params.output_path.empty() && distributed.rank == 0) throw Error("--out is required");
     if (params.output_path.empty() && params.resume)
         throw Error("--resume needs --out on every rank: each reads the resume file beside it");
-    const std::string data_dir = data_or_default(options.data_dir);
-    const MnistSet mnist = load_mnist(data_dir);
-    NormalSplit split = split_normal(mnist.train, params.normal_classes, options.validation_fraction, params.seed);
+    const LabelledData data = load_data(options.data, MnistPart::Train);
+    params.class_names = data.class_names;
+    params.data_source = data.source;
+    if (!options.test_images_dir.empty()) params.test_data = test_folder_source(options.test_images_dir, options.data.as_is);
+    params.normal_classes = data.class_names.empty() ? ClassSet::parse(options.normal)
+                                                     : ClassSet::parse_names(options.normal, data.class_names);
+    NormalSplit split = split_normal(data.images, params.normal_classes, options.validation_fraction, params.seed);
     if (options.limit > 0) split.train.keep_first(options.limit);
     std::printf("training on %lld images of classes %s (%lld held out for validation) from %s\n",
-                static_cast<long long>(split.train.images.size()), params.normal_classes.to_string().c_str(),
-                static_cast<long long>(split.validation.size()), data_dir.c_str());
+                static_cast<long long>(split.train.images.size()), params.normal_classes.names(data.class_names).c_str(),
+                static_cast<long long>(split.validation.size()), data.source.c_str());
     if (distributed.world_size > 1)
         std::printf("rank %d of %d, meeting at %s:%d; %d images of each batch of %d\n", distributed.rank,
                     distributed.world_size, distributed.master_addr.c_str(), distributed.master_port,
@@ -125,9 +144,14 @@ int run_train(const TrainOptions& options, int threads) {
 
 void add_train_command(CLI::App& app, Commands& commands, int& threads) {
     auto options = std::make_shared<TrainOptions>();
-    CLI::App* command = app.add_subcommand("train", "train a model on normal MNIST digits");
-    add_data_option(*command, options->data_dir);
-    command->add_option("--normal", options->normal, "normal classes: a digit, a list like 0,2,5, or all")->required();
+    CLI::App* command = app.add_subcommand("train", "train a model on normal MNIST digits, or on the normal classes of an image folder");
+    add_data_options(*command, options->data, "to train on");
+    command->add_option("--test-images", options->test_images_dir,
+                        "with --images: a test folder of the same classes, recorded in the model for the app's Explore view")
+        ->check(CLI::ExistingDirectory);
+    command->add_option("--normal", options->normal,
+                        "normal classes: a digit, a list like 0,2,5, or all; with --images, class names like cat,dog, or all")
+        ->required();
     command->add_option("--out", options->params.output_path,
                         "model file to write (.safetensors); required on rank 0, other ranks write their copy only when given it (ranks on one machine: each its own file)");
     command->add_option("--seed", options->params.seed, "random seed")->capture_default_str();
@@ -135,6 +159,10 @@ void add_train_command(CLI::App& app, Commands& commands, int& threads) {
     command->add_option("--gan-from", options->params.gan_from,
                         "keep this finished model's GAN (trained with the same settings) and train only a new "
                         "encoder, written to OUT")
+        ->check(CLI::ExistingFile);
+    command->add_option("--encoder-from", options->params.encoder_from,
+                        "keep this finished model's GAN and encoder (trained with the same settings) and train only "
+                        "the digit readers, written to OUT")
         ->check(CLI::ExistingFile);
     command->add_option("--validation-fraction", options->validation_fraction, "share of normal images held out")
         ->check(CLI::Range(0.01, 0.5))

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     parser.addOption(modelOption);
     parser.addOption(screenshotOption);
     parser.addOption(schemeOption);
-    parser.addPositionalArgument("image", "An image to score on start.", "[image]");
+    parser.addPositionalArgument("file", "An image or a drawing (.json) to score on start.", "[file]");
     parser.process(app);
     std::optional<ColorScheme> scheme = appearance::saved();
     if (parser.isSet(schemeOption)) {
@@ -44,11 +44,11 @@ int main(int argc, char** argv) {
         try {
             model = QString::fromStdString(oddigit::default_model_path());
         } catch (const std::exception&) {
-            // No bundled model: the window says so and offers File > Open Model.
+            // No bundled model: the window says so and offers File > Open.
         }
     }
     if (!model.isEmpty()) window.openModel(model);
-    if (!parser.positionalArguments().isEmpty()) window.openImage(parser.positionalArguments().first());
+    if (!parser.positionalArguments().isEmpty()) window.openFile(parser.positionalArguments().first());
     window.show();
     if (parser.isSet(screenshotOption)) {
         const QString path = parser.value(screenshotOption);

@@ -122,4 +122,13 @@ ImageBatch rescanned(const ImageBatch& digits, Rescan rescan, uint64_t seed) {
     return result;
 }
 
+ImageBatch bank_rescans(const ImageBatch& digits) {
+    ImageBatch bank;
+    for (Rescan rescan : all_rescans()) {
+        const ImageBatch variant = rescanned(digits, rescan);
+        bank.pixels.insert(bank.pixels.end(), variant.pixels.begin(), variant.pixels.end());
+    }
+    return bank;
+}
+
 }  // namespace oddigit

@@ -74,57 +74,97 @@ MnistSet load_mnist(const std::string& dir) {
 
 LabelledImages load_mnist_test(const std::string& dir) { return load_split(dir, "t10k"); }
 
-ClassSet ClassSet::all() {
-    ClassSet set;
-    set.mask_ = 0x3FF;
+ClassSet::ClassSet(int size) : size_(size) {
+    if (size < 1 || size > kMostClasses)
+        throw Error("a set of classes holds 1 to " + std::to_string(kMostClasses) + " classes, not " + std::to_string(size));
+}
+
+ClassSet ClassSet::all(int size) {
+    ClassSet set(size);
+    set.mask_ = size == kMostClasses ? ~0u : (1u << size) - 1;
     return set;
 }
 
-ClassSet ClassSet::single(int digit) {
-    ClassSet set;
-    set.insert(digit);
+ClassSet ClassSet::single(int index, int size) {
+    ClassSet set(size);
+    set.insert(index);
     return set;
 }
 
-void ClassSet::insert(int digit) {
-    if (digit < 0 || digit > 9) throw Error("not a digit class: " + std::to_string(digit));
-    mask_ |= static_cast<uint16_t>(1u << digit);
+void ClassSet::insert(int index) {
+    if (index < 0 || index >= size_)
+        throw Error("no class " + std::to_string(index) + " among " + std::to_string(size_) + " classes");
+    mask_ |= 1u << index;
 }
+
+bool ClassSet::is_all() const { return *this == all(size_); }
 
 int ClassSet::count() const {
     int n = 0;
-    for (int d = 0; d < 10; ++d) n += contains(d);
+    for (int c = 0; c < size_; ++c) n += contains(c);
     return n;
 }
 
-ClassSet ClassSet::parse(const std::string& text) {
-    if (text == "all") return all();
-    const auto bad = [&] { return Error("invalid digit classes '" + text + "': use e.g. 3, 0,2,5, 0-4 or all"); };
-    ClassSet set;
+ClassSet ClassSet::parse(const std::string& text, int size) {
+    if (text == "all") return all(size);
+    const auto bad = [&] {
+        return Error("invalid classes '" + text + "': use e.g. 3, 0,2,5, 0-4 or all, each below " + std::to_string(size));
+    };
+    const auto index = [&](const std::string& number) {
+        if (number.empty() || number.size() > 2 || !std::all_of(number.begin(), number.end(), ::isdigit)) throw bad();
+        const int value = std::stoi(number);
+        if (value >= size) throw bad();
+        return value;
+    };
+    ClassSet set(size);
     std::stringstream items(text);
     std::string item;
     while (std::getline(items, item, ',')) {
-        if (item.size() == 1 && std::isdigit(static_cast<unsigned char>(item[0]))) {
-            set.insert(item[0] - '0');
-        } else if (item.size() == 3 && item[1] == '-' && std::isdigit(static_cast<unsigned char>(item[0])) &&
-                   std::isdigit(static_cast<unsigned char>(item[2])) && item[0] <= item[2]) {
-            for (int d = item[0] - '0'; d <= item[2] - '0'; ++d) set.insert(d);
-        } else {
-            throw bad();
-        }
+        const size_t dash = item.find('-');
+        const int first = index(item.substr(0, dash));
+        const int last = dash == std::string::npos ? first : index(item.substr(dash + 1));
+        if (last < first) throw bad();
+        for (int c = first; c <= last; ++c) set.insert(c);
     }
     if (set.empty() || (!text.empty() && text.back() == ',')) throw bad();
+    return set;
+}
+
+ClassSet ClassSet::parse_names(const std::string& text, const std::vector<std::string>& names) {
+    const int size = static_cast<int>(names.size());
+    if (text == "all") return all(size);
+    ClassSet set(size);
+    std::stringstream items(text);
+    std::string item;
+    while (std::getline(items, item, ',')) {
+        const auto found = std::find(names.begin(), names.end(), item);
+        if (found == names.end()) {
+            std::string known;
+            for (const std::string& name : names) known += (known.empty() ? "" : ", ") + name;
+            throw Error("no class '" + item + "' here; the classes are " + known);
+        }
+        set.insert(static_cast<int>(found - names.begin()));
+    }
+    if (set.empty()) throw Error("no class named in '" + text + "'");
     return set;
 }
 
 std::string ClassSet::to_string() const {
     if (is_all()) return "all";
     std::string text;
-    for (int d = 0; d < 10; ++d) {
-        if (!contains(d)) continue;
+    for (int c = 0; c < size_; ++c) {
+        if (!contains(c)) continue;
         if (!text.empty()) text += ',';
-        text += static_cast<char>('0' + d);
+        text += std::to_string(c);
     }
+    return text;
+}
+
+std::string ClassSet::names(const std::vector<std::string>& names) const {
+    if (is_all() || names.empty()) return to_string();
+    std::string text;
+    for (int c = 0; c < size_ && c < static_cast<int>(names.size()); ++c)
+        if (contains(c)) text += (text.empty() ? "" : ",") + names[c];
     return text;
 }
 

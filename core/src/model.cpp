@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <cstdlib>
 #include <cstdio>
+#include <cctype>
 #include <cstring>
 #include <limits>
 #include <mutex>
@@ -30,20 +31,22 @@ public:
     explicit EvalModeGuard(AnomalyModel::Impl& model)
         : model_(model),
           was_training_{model.generator->is_training(), model.discriminator->is_training(),
-                        model.encoder->is_training()} {
+                        model.encoder->is_training(), model.reader->is_training()} {
         model.generator->eval();
         model.discriminator->eval();
         model.encoder->eval();
+        model.reader->eval();
     }
     ~EvalModeGuard() {
         model_.generator->train(was_training_[0]);
         model_.discriminator->train(was_training_[1]);
         model_.encoder->train(was_training_[2]);
+        model_.reader->train(was_training_[3]);
     }
 
 private:
     AnomalyModel::Impl& model_;
-    bool was_training_[3];
+    bool was_training_[4];
 };
 
 detail::ScoredChunk score_chunk(AnomalyModel::Impl& model, const torch::Tensor& images, const ScoreParams& params) {
@@ -72,16 +75,19 @@ AnomalyModel::Impl::Impl(const Architecture& architecture, torch::Device device_
       generator(architecture),
       discriminator(architecture),
       encoder(architecture),
-      density(architecture) {
+      density(architecture),
+      reader(architecture.readers, architecture.classes) {
     info.architecture = architecture;
+    info.normal_classes = ClassSet::all(architecture.classes);
     to(device);
 }
 
-std::array<std::pair<const char*, torch::nn::Module*>, 4> AnomalyModel::Impl::modules() {
+std::array<std::pair<const char*, torch::nn::Module*>, 5> AnomalyModel::Impl::modules() {
     return {{{"generator", generator.ptr().get()},
              {"discriminator", discriminator.ptr().get()},
              {"encoder", encoder.ptr().get()},
-             {"density", density.ptr().get()}}};
+             {"density", density.ptr().get()},
+             {"reader", reader.ptr().get()}}};
 }
 
 void AnomalyModel::Impl::to(torch::Device target) {
@@ -90,6 +96,7 @@ void AnomalyModel::Impl::to(torch::Device target) {
     discriminator->to(device);
     encoder->to(device);
     density->to(device);
+    reader->to(device);
 }
 
 namespace detail {
@@ -160,6 +167,7 @@ AnomalyModel AnomalyModel::clone() const {
     AnomalyModel copy = create(impl_->info.architecture, 0);
     copy.impl_->info = impl_->info;
     torch::NoGradGuard no_grad;
+    copy.impl_->reader->set_bank(impl_->reader->bank());  // the one tensor whose shape varies
     const auto sources = impl_->modules();
     const auto targets = copy.impl_->modules();
     for (size_t i = 0; i < targets.size(); ++i) {
@@ -193,8 +201,10 @@ uint64_t AnomalyModel::fingerprint() const {
             }
     }
     const ModelInfo& info = impl_->info;
+    mix(&info.reader_term, sizeof info.reader_term);
     for (const float* value : {&info.kappa, &info.digit_weight, &info.density_weight, &info.density_scale,
-                               &info.realness_weight, &info.realness_scale, &info.threshold_quantile})
+                               &info.realness_weight, &info.realness_scale, &info.reader_weight, &info.reader_scale,
+                               &info.reader_offset, &info.threshold_quantile, &info.shape_share})
         mix(value, sizeof *value);
     for (const Calibration* calibration : {&info.mnist, &info.canvas}) {
         for (const float* value : {&calibration->stroke, &calibration->shape, &calibration->heat_full_scale,
@@ -221,7 +231,8 @@ std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const Scor
                                  shape_ratio = detail::to_vector(chunk.shape_ratio),
                                  feature = detail::to_vector(chunk.feature_residual), heat = detail::to_vector(chunk.pixel_map),
                                  not_digit = detail::to_vector(chunk.digits.not_digit),
-                                 density = detail::to_vector(chunk.density), realness = detail::to_vector(chunk.realness);
+                                 density = detail::to_vector(chunk.density), realness = detail::to_vector(chunk.realness),
+                                 reader = detail::to_vector(chunk.reader);
         const torch::Tensor best_digit_tensor = chunk.digits.best_digit.to(torch::kCPU).contiguous();
         const int64_t* best_digit = best_digit_tensor.data_ptr<int64_t>();
         const ImageBatch reconstruction = detail::to_images(chunk.reconstruction);
@@ -236,6 +247,7 @@ std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const Scor
             result.best_digit = static_cast<int>(best_digit[i]);
             result.feature_density = density[i];
             result.realness = realness[i];
+            result.reader = reader[i];
             std::copy_n(heat.begin() + i * kImagePixels, kImagePixels, result.heatmap.begin());
             result.reconstruction = reconstruction.at(i);
         }
@@ -282,6 +294,16 @@ ImageBatch AnomalyModel::generate(const std::vector<float>& latents) const {
                                              {static_cast<int64_t>(latents.size()) / dim, dim}, torch::kFloat)
                                 .to(impl_->device);
     return detail::to_images(impl_->generator->forward(z));
+}
+
+std::string class_name(const ModelInfo& info, int index) {
+    if (index >= 0 && index < static_cast<int>(info.class_names.size())) return info.class_names[index];
+    return std::to_string(index);
+}
+
+bool names_digits(const ModelInfo& info) {
+    return std::all_of(info.class_names.begin(), info.class_names.end(),
+                       [](const std::string& name) { return name.size() == 1 && std::isdigit(static_cast<unsigned char>(name[0])); });
 }
 
 const Calibration& calibration_for(const ModelInfo& info, InputKind input) {

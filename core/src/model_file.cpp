@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "oddigit/error.h"
 #include "oddigit/score.h"
@@ -43,23 +44,37 @@ constexpr const char* kCalibrationPrefix = "calibration.";
 // The digit head's and the density's tensors, optional so that models from before them still load.
 constexpr const char* kDigitHeadPrefix = "discriminator.digits.";
 constexpr const char* kDensityPrefix = "density.";
+constexpr const char* kReaderPrefix = "reader.";
+constexpr const char* kReaderBank = "reader.bank";
+// The readers' term in the score's name and the file's metadata, by ReaderTerm.
+constexpr const char* kReaderTermNames[] = {"energy", "neighbours", "not-a-digit"};
 
 bool in_digit_head(const std::string& tensor_name) { return tensor_name.rfind(kDigitHeadPrefix, 0) == 0; }
 bool in_density(const std::string& tensor_name) { return tensor_name.rfind(kDensityPrefix, 0) == 0; }
+bool in_readers(const std::string& tensor_name) { return tensor_name.rfind(kReaderPrefix, 0) == 0; }
 
 // Whether the model holds the optional part a tensor belongs to (true for the others).
 bool holds_part_of(const ModelInfo& info, const std::string& tensor_name) {
-    return (info.knows_digits || !in_digit_head(tensor_name)) && (info.knows_density || !in_density(tensor_name));
+    return (info.knows_digits || !in_digit_head(tensor_name)) && (info.knows_density || !in_density(tensor_name)) &&
+           (info.architecture.readers > 0 || !in_readers(tensor_name));
 }
+
+const char* reader_term_name(ReaderTerm term) { return kReaderTermNames[static_cast<int>(term)]; }
 
 // The score a model's calibration is for.
 std::string score_name(const ModelInfo& info) {
-    return std::string(kScoreName) + (info.knows_digits ? kDigitTerm : "") + (info.knows_density ? kDensityTerm : "");
+    std::string name = std::string(kScoreName) + (info.knows_digits ? kDigitTerm : "") + (info.knows_density ? kDensityTerm : "");
+    if (info.architecture.readers > 0)
+        name += std::string(" + reader_weight * reader_scale * reader-") + reader_term_name(info.reader_term);
+    return name;
 }
 // Bounds on the architecture a file may ask for, so a hostile header cannot make us
 // allocate gigabytes before its tensor shapes are checked.
 constexpr int kMaxLatentDim = 1024;
 constexpr int kMaxWidth = 512;
+constexpr int kMaxReaders = 16;
+// The most training digits' features a Neighbours term keeps.
+constexpr int64_t kMaxBank = 1 << 20;
 
 // Enough digits that parse_float() gives back the same float.
 std::string exact_text(float value) {
@@ -208,10 +223,33 @@ void load_networks(const safetensors::File& file, const std::string& path, Anoma
     }
 }
 
-// The score's weights and scales a file records.
-void read_weights(const std::map<std::string, std::string>& metadata, const std::string& path, bool current,
+// The class names a file records: a JSON list of one name per class.
+std::vector<std::string> class_names_of(const std::string& text, const ModelInfo& info, const std::string& path) {
+    const nlohmann::json names = nlohmann::json::parse(text, nullptr, false);
+    if (!names.is_array() || static_cast<int>(names.size()) != info.architecture.classes ||
+        !std::all_of(names.begin(), names.end(), [](const nlohmann::json& name) { return name.is_string(); }))
+        throw Error("'" + path + "': oddigit.class_names is not a list of " + std::to_string(info.architecture.classes) +
+                    " names");
+    return names.get<std::vector<std::string>>();
+}
+
+// The readers' term a file names (oddigit.reader_term).
+ReaderTerm reader_term_of(const std::map<std::string, std::string>& metadata, const std::string& path) {
+    const auto term = metadata.find("oddigit.reader_term");
+    const auto* end = std::end(kReaderTermNames);
+    const auto* named = term == metadata.end() ? end : std::find(std::begin(kReaderTermNames), end, term->second);
+    if (named == end) throw Error("'" + path + "' names no reader term this build knows (oddigit.reader_term)");
+    return static_cast<ReaderTerm>(named - std::begin(kReaderTermNames));
+}
+
+// The classes, the score's weights and scales a file records.
+void read_settings(const std::map<std::string, std::string>& metadata, const std::string& path, bool current,
                   ModelInfo& info) {
-    info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "");
+    info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "",
+                                          info.architecture.classes);
+    if (metadata.count("oddigit.class_names")) info.class_names = class_names_of(metadata.at("oddigit.class_names"), info, path);
+    if (metadata.count("oddigit.data_source")) info.data_source = metadata.at("oddigit.data_source");
+    if (metadata.count("oddigit.test_data")) info.test_data = metadata.at("oddigit.test_data");
     info.kappa = parse_float(metadata, "oddigit.kappa", path, kLowestWeight);
     if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, kLowestWeight);
     if (info.knows_density) {
@@ -222,7 +260,17 @@ void read_weights(const std::map<std::string, std::string>& metadata, const std:
     if (metadata.count("oddigit.realness_weight"))
         info.realness_weight = parse_float(metadata, "oddigit.realness_weight", path, kLowestWeight);
     if (current) info.realness_scale = parse_float(metadata, "oddigit.realness_scale", path, kLowestWeight);
+    if (info.architecture.readers > 0) {
+        info.reader_weight = parse_float(metadata, "oddigit.reader_weight", path, kLowestWeight);
+        if (current) {
+            info.reader_scale = parse_float(metadata, "oddigit.reader_scale", path, kLowestWeight);
+            info.reader_offset = parse_float(metadata, "oddigit.reader_offset", path);
+        }
+    }
     info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, kLowestQuantile, kHighestQuantile);
+    // Files from before the share was set split the alarms evenly.
+    if (metadata.count("oddigit.shape_share"))
+        info.shape_share = parse_float(metadata, "oddigit.shape_share", path, kLowestShapeShare, kHighestShapeShare);
 }
 
 }  // namespace
@@ -247,8 +295,11 @@ safetensors::File to_file(const AnomalyModel& model) {
         {"oddigit.latent_dim", std::to_string(info.architecture.latent_dim)},
         {"oddigit.width", std::to_string(info.architecture.width)},
         {"oddigit.normal_classes", info.normal_classes.to_string()},
+        {"oddigit.data_source", info.data_source},
+        {"oddigit.test_data", info.test_data},
         {"oddigit.kappa", exact_text(info.kappa)},
         {"oddigit.threshold_quantile", exact_text(info.threshold_quantile)},
+        {"oddigit.shape_share", exact_text(info.shape_share)},
         {"oddigit.realness_weight", exact_text(info.realness_weight)},
         {"oddigit.realness_scale", exact_text(info.realness_scale)},
         {"oddigit.training", info.training_json},
@@ -258,6 +309,15 @@ safetensors::File to_file(const AnomalyModel& model) {
     if (info.knows_density) {
         file.metadata["oddigit.density_weight"] = exact_text(info.density_weight);
         file.metadata["oddigit.density_scale"] = exact_text(info.density_scale);
+    }
+    if (info.architecture.classes != 10) file.metadata["oddigit.classes"] = std::to_string(info.architecture.classes);
+    if (!info.class_names.empty()) file.metadata["oddigit.class_names"] = nlohmann::json(info.class_names).dump();
+    if (info.architecture.readers > 0) {
+        file.metadata["oddigit.readers"] = std::to_string(info.architecture.readers);
+        file.metadata["oddigit.reader_term"] = reader_term_name(info.reader_term);
+        file.metadata["oddigit.reader_weight"] = exact_text(info.reader_weight);
+        file.metadata["oddigit.reader_scale"] = exact_text(info.reader_scale);
+        file.metadata["oddigit.reader_offset"] = exact_text(info.reader_offset);
     }
     put_calibration(file, kMnistKeys, info.mnist);
     if (info.canvas.is_set()) put_calibration(file, kCanvasKeys, info.canvas);
@@ -278,9 +338,16 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     Architecture architecture;
     architecture.latent_dim = parse_int(metadata, "oddigit.latent_dim", path, 1, kMaxLatentDim);
     architecture.width = parse_int(metadata, "oddigit.width", path, 1, kMaxWidth);
+    if (metadata.count("oddigit.readers")) architecture.readers = parse_int(metadata, "oddigit.readers", path, 1, kMaxReaders);
+    if (metadata.count("oddigit.classes"))
+        architecture.classes = parse_int(metadata, "oddigit.classes", path, 1, ClassSet::kMostClasses);
 
     AnomalyModel model = AnomalyModel::create(architecture, 0);
     ModelInfo& info = model.impl().info;
+    const auto bank = file.tensors.find(kReaderBank);
+    if (architecture.readers > 0 && bank != file.tensors.end() && bank->second.shape.size() == 2 &&
+        bank->second.shape[0] <= kMaxBank)
+        model.impl().reader->set_bank(torch::zeros({bank->second.shape[0], detail::kReaderFeatures}));
     const auto holds_tensor = [&](bool (*in_part)(const std::string&)) {
         return std::any_of(file.tensors.begin(), file.tensors.end(), [&](const auto& entry) { return in_part(entry.first); });
     };
@@ -288,12 +355,13 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     info.knows_density = holds_tensor(in_density);
     std::set<std::string> used;
     load_networks(file, path, model.impl(), used);
+    if (info.architecture.readers > 0) info.reader_term = reader_term_of(metadata, path);
     const auto score = metadata.find("oddigit.score");
     const bool current = score != metadata.end() && score->second == score_name(info);
     if (!current && stale == StaleCalibration::Reject)
         throw Error("'" + path + "' was calibrated for an older anomaly score; recalibrate it with "
                     "'oddigit-cli calibrate --model " + path + "' (or train it again)");
-    read_weights(metadata, path, current, info);
+    read_settings(metadata, path, current, info);
     if (current) {
         info.mnist = read_calibration(file, kMnistKeys, info, path, used);
         info.canvas = read_canvas_calibration(file, info, path, used);

@@ -15,6 +15,8 @@ namespace oddigit::detail {
 constexpr float kLowestWeight = 0.0f;     // kappa and the shape terms' weights and scales
 constexpr float kLowestQuantile = 0.0f;   // threshold_quantile
 constexpr float kHighestQuantile = 1.0f;
+constexpr float kLowestShapeShare = 0.05f;  // shape_share: neither channel is left without alarms
+constexpr float kHighestShapeShare = 0.95f;
 
 // A number from a file's metadata. Throws Error naming the file and key when the key is
 // missing, the text is not a finite number (or not a whole one), or it lies outside

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nets/networks.h"
+#include "nets/reader.h"
 #include "oddigit/model.h"
 #include "score/feature_density.h"
 
@@ -16,7 +17,7 @@ struct AnomalyModel::Impl {
     void to(torch::Device target);
 
     // The model's modules, each with the prefix of its tensors in a model file, in file order.
-    std::array<std::pair<const char*, torch::nn::Module*>, 4> modules();
+    std::array<std::pair<const char*, torch::nn::Module*>, 5> modules();
 
     ModelInfo info;
     torch::Device device;
@@ -24,6 +25,7 @@ struct AnomalyModel::Impl {
     detail::Discriminator discriminator;
     detail::Encoder encoder;
     detail::FeatureDensity density;
+    detail::Readers reader;
 };
 
 namespace detail {

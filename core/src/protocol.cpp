@@ -14,18 +14,45 @@
 namespace oddigit {
 
 TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, const ScoreParams& score_params) {
+    std::vector<bool> normal_label;
+    for (int c = 0; c < model.info().architecture.classes; ++c) normal_label.push_back(model.info().normal_classes.contains(c));
+    return evaluate(model, test, normal_label, score_params);
+}
+
+std::vector<bool> normal_test_classes(const ModelInfo& info, const std::vector<std::string>& test_class_names) {
+    std::vector<std::string> names = test_class_names;
+    if (names.empty()) {
+        if (!names_digits(info))
+            throw Error("this model knows an image folder's classes, not MNIST's digits: test it on a folder of them");
+        for (int digit = 0; digit < 10; ++digit) names.push_back(std::to_string(digit));
+    }
+    std::vector<bool> normal;
+    for (const std::string& name : names) {
+        int index = -1;
+        for (int c = 0; c < info.architecture.classes; ++c)
+            if (class_name(info, c) == name) index = c;
+        normal.push_back(index >= 0 && info.normal_classes.contains(index));
+    }
+    return normal;
+}
+
+TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, const std::vector<bool>& normal_label,
+                        const ScoreParams& score_params) {
+    const int classes = static_cast<int>(normal_label.size());
+    for (uint8_t label : test.labels)
+        if (label >= classes) throw Error("a test image is labelled " + std::to_string(label) + ", beyond its " +
+                                          std::to_string(classes) + " classes");
     TestEvaluation evaluation;
     evaluation.scores = model.score_values(test.images, score_params);
-    const ClassSet& normal = model.info().normal_classes;
     // AnoGAN's search loss has no threshold: only the encoder's score is calibrated.
     const bool calibrated = score_params.mode == ScoreMode::Encoder;
     std::vector<bool> anomalous(test.labels.size());
-    std::vector<double> sum(10, 0.0);
-    std::vector<int64_t> count(10, 0);
+    std::vector<double> sum(classes, 0.0);
+    std::vector<int64_t> count(classes, 0);
     int64_t anomalies = 0, anomalies_flagged = 0, normals_flagged = 0;
     for (size_t i = 0; i < test.labels.size(); ++i) {
         const int label = test.labels[i];
-        anomalous[i] = !normal.contains(label);
+        anomalous[i] = !normal_label[label];
         const bool flagged = calibrated && oddigit::flagged(evaluation.scores[i], kFlagRatio);
         anomalies += anomalous[i];
         anomalies_flagged += anomalous[i] && flagged;
@@ -37,19 +64,19 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, c
     if (anomalies > 0 && normals > 0) evaluation.auroc = auroc(evaluation.scores, anomalous);
     evaluation.true_positive_rate = !calibrated ? -1.0 : anomalies ? static_cast<double>(anomalies_flagged) / anomalies : 0.0;
     evaluation.false_positive_rate = !calibrated ? -1.0 : normals ? static_cast<double>(normals_flagged) / normals : 0.0;
-    for (int d = 0; d < 10; ++d) evaluation.mean_score_per_digit.push_back(count[d] ? sum[d] / count[d] : 0.0);
-    evaluation.auroc_per_digit.assign(10, -1.0);
+    for (int c = 0; c < classes; ++c) evaluation.mean_score_per_class.push_back(count[c] ? sum[c] / count[c] : 0.0);
+    evaluation.auroc_per_class.assign(classes, -1.0);
     std::vector<float> normal_scores;
     for (size_t i = 0; i < test.labels.size(); ++i)
         if (!anomalous[i]) normal_scores.push_back(evaluation.scores[i]);
-    for (int d = 0; d < 10; ++d) {
-        if (normal.contains(d) || count[d] == 0 || normals == 0) continue;
+    for (int c = 0; c < classes; ++c) {
+        if (normal_label[c] || count[c] == 0 || normals == 0) continue;
         std::vector<float> scores = normal_scores;
         for (size_t i = 0; i < test.labels.size(); ++i)
-            if (test.labels[i] == d) scores.push_back(evaluation.scores[i]);
-        std::vector<bool> of_digit(scores.size(), true);
-        std::fill_n(of_digit.begin(), normal_scores.size(), false);
-        evaluation.auroc_per_digit[d] = auroc(scores, of_digit);
+            if (test.labels[i] == c) scores.push_back(evaluation.scores[i]);
+        std::vector<bool> of_class(scores.size(), true);
+        std::fill_n(of_class.begin(), normal_scores.size(), false);
+        evaluation.auroc_per_class[c] = auroc(scores, of_class);
     }
     return evaluation;
 }
@@ -73,10 +100,11 @@ NormalModel train_normal(const LabelledImages& data, const ClassSet& normal, Tra
     return {train(split.train, split.validation, params, callbacks).model, split.train.images.size()};
 }
 
-// A model of one digit from the training set.
-AnomalyModel train_one_class(const MnistSet& mnist, int digit, const TrainParams& params, uint64_t seed,
+// A model of one class from the training set (a digit of MNIST's, or of the classes params names).
+AnomalyModel train_one_class(const MnistSet& data, int index, const TrainParams& params, uint64_t seed,
                              double validation_fraction, const TrainCallbacks& callbacks = {}) {
-    return train_normal(mnist.train, ClassSet::single(digit), params, seed, validation_fraction, callbacks).model;
+    const int classes = params.class_names.empty() ? 10 : static_cast<int>(params.class_names.size());
+    return train_normal(data.train, ClassSet::single(index, classes), params, seed, validation_fraction, callbacks).model;
 }
 
 // GANomaly's split for one anomaly digit: the normal images of both MNIST sets pooled and
@@ -175,7 +203,7 @@ double OneClassReport::mean_auroc() const {
 
 OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params,
                              const std::function<void(const std::string&)>& log, const TrainCallbacks& callbacks) {
-    if (params.digits.empty() || params.seeds.empty()) throw Error("the protocol needs at least one digit and one seed");
+    if (params.digits.empty() || params.seeds.empty()) throw Error("the protocol needs at least one class and one seed");
     const Stopwatch start;
     OneClassReport report;
     for (int digit : params.digits) {
@@ -187,7 +215,7 @@ OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params
             OneClassRun run{digit, static_cast<uint64_t>(seed), evaluation.auroc, run_start.seconds()};
             report.runs.push_back(run);
             if (log)
-                log("digit " + std::to_string(digit) + " seed " + std::to_string(seed) + ": AUROC " +
+                log("class " + std::to_string(digit) + " seed " + std::to_string(seed) + ": AUROC " +
                     std::to_string(run.auroc) + " (" + std::to_string(static_cast<int>(run.seconds)) + " s)");
         }
     }

@@ -12,7 +12,7 @@ ScoreCsvWriter::ScoreCsvWriter(std::ostream& out, const ModelInfo& info, std::ve
     // Enough digits that a ratio just under 1 never reads as 1.
     out_ << std::setprecision(std::numeric_limits<float>::max_digits10);
     out_ << "index,score,flagged,channel,stroke_ratio,shape_ratio,pixel_residual,feature_residual,not_digit,"
-            "feature_density,realness,best_digit,validation_percentile,verdict,blamed_stroke,source";
+            "feature_density,realness,reader,best_digit,validation_percentile,verdict,blamed_stroke,source";
     for (const std::string& column : extra_columns) out_ << ',' << csv_field(column);
     out_ << '\n';
 }
@@ -27,7 +27,7 @@ void ScoreCsvWriter::write(const ScoreRow& row) {
     else
         out_ << ",,,,";
     out_ << s.pixel_residual << ',' << s.feature_residual << ',' << s.not_digit << ',' << s.feature_density << ','
-         << s.realness << ',' << s.best_digit << ',';
+         << s.realness << ',' << s.reader << ',' << s.best_digit << ',';
     if (row.calibrated) out_ << row.percentile;
     out_ << ',';
     if (row.calibrated) out_ << csv_field(verdict_text(info_, row.verdict));

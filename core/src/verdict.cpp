@@ -80,11 +80,12 @@ std::string verdict_text(const ModelInfo& info, const Verdict& verdict) {
             case VerdictKind::NotADigit: return "Odd shape";
         }
     }
-    const std::string digit = std::to_string(verdict.digit);
+    const std::string name = class_name(info, verdict.digit);
     switch (verdict.kind) {
-        case VerdictKind::Normal: return "Looks like " + with_article(digit);
-        case VerdictKind::OddDigit: return "An odd " + digit + stroke;
-        case VerdictKind::NotADigit: return "Not a digit (closest: " + digit + ")";
+        case VerdictKind::Normal: return "Looks like " + with_article(name);
+        case VerdictKind::OddDigit: return "An odd " + name + stroke;
+        case VerdictKind::NotADigit:
+            return (names_digits(info) ? "Not a digit (closest: " : "Not one of the classes (closest: ") + name + ")";
     }
     return {};
 }

@@ -59,18 +59,18 @@ TEST(Evaluate, SplitsTheAurocByAnomalousDigit) {
     const LabelledImages test_set = first(test::mnist().test, 2000);
     const TestEvaluation evaluation = evaluate(model, test_set);
 
-    ASSERT_EQ(evaluation.auroc_per_digit.size(), 10u);
-    EXPECT_EQ(evaluation.auroc_per_digit[3], -1.0);
-    EXPECT_EQ(evaluation.auroc_per_digit[8], -1.0);
+    ASSERT_EQ(evaluation.auroc_per_class.size(), 10u);
+    EXPECT_EQ(evaluation.auroc_per_class[3], -1.0);
+    EXPECT_EQ(evaluation.auroc_per_class[8], -1.0);
     double weighted = 0;
     int64_t anomalies = 0;
     for (int d = 0; d < 10; ++d) {
         if (d == 3 || d == 8) continue;
         const auto images = std::count(test_set.labels.begin(), test_set.labels.end(), d);
         ASSERT_GT(images, 0);
-        EXPECT_GE(evaluation.auroc_per_digit[d], 0.0) << d;
-        EXPECT_LE(evaluation.auroc_per_digit[d], 1.0) << d;
-        weighted += images * evaluation.auroc_per_digit[d];
+        EXPECT_GE(evaluation.auroc_per_class[d], 0.0) << d;
+        EXPECT_LE(evaluation.auroc_per_class[d], 1.0) << d;
+        weighted += images * evaluation.auroc_per_class[d];
         anomalies += images;
     }
     EXPECT_NEAR(weighted / anomalies, evaluation.auroc, 1e-9);

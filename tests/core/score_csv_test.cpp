@@ -41,10 +41,10 @@ TEST(ScoreCsv, WritesTheHeaderTheVerdictAndQuotedText) {
     const std::vector<std::string> lines = lines_of(out.str());
     ASSERT_EQ(lines.size(), 3u);
     EXPECT_EQ(lines[0], "index,score,flagged,channel,stroke_ratio,shape_ratio,pixel_residual,feature_residual,not_digit,"
-                        "feature_density,realness,best_digit,validation_percentile,verdict,blamed_stroke,source,label");
-    EXPECT_EQ(lines[1], "3,1.25,1,shape,0.999999881,1.25,0,0,0,0,0,4,0.5,Not a digit (closest: 4),2,"
+                        "feature_density,realness,reader,best_digit,validation_percentile,verdict,blamed_stroke,source,label");
+    EXPECT_EQ(lines[1], "3,1.25,1,shape,0.999999881,1.25,0,0,0,0,0,0,4,0.5,Not a digit (closest: 4),2,"
                         "\"a, \"\"quoted\"\" name.json\",7");
-    EXPECT_EQ(lines[2], "3,1.25,,,,,0,0,0,0,0,4,,,,\"a, \"\"quoted\"\" name.json\",8");
+    EXPECT_EQ(lines[2], "3,1.25,,,,,0,0,0,0,0,0,4,,,,\"a, \"\"quoted\"\" name.json\",8");
     row.extra = {};
     EXPECT_THROW(csv.write(row), Error);
 }

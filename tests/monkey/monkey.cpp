@@ -1,7 +1,8 @@
-// oddigit_monkey: the real window driven by seeded random actions for a set time (issue 28).
+// oddigit_monkey: the real window driven by seeded random actions for a set time.
 //
 // Meant to run under AddressSanitizer and UndefinedBehaviorSanitizer (scripts/monkey.sh builds
-// and runs it): strokes, undo, redo and clear on the Draw canvas; tab switches and resizes;
+// and runs it). First a tiny training of two digits runs to its end and the app uses its model;
+// then at random: strokes, undo, redo and clear on the Draw canvas; tab switches and resizes;
 // models (good, truncated, corrupt), junk files and images dropped on the window; a tiny
 // training started, paused, resumed, cancelled and its model used; Explore's test-set pass
 // started and cancelled; the colour scheme switched; a few settings changed at random.
@@ -63,6 +64,7 @@
 #include "drawing_canvas.h"
 #include "explore/explore_view.h"
 #include "main_window.h"
+#include "model_store.h"
 #include "oddigit/model.h"
 #include "oddigit/runtime.h"
 #include "test_support.h"
@@ -205,6 +207,8 @@ private:
     void switchTab();
     void resizeWindow();
     void dropFile();
+    void startTrainingWarmUp();
+    void useWarmUpModel(bool finished, const QString& path);
     void trainStart();
     void trainPause();
     void trainCancel();
@@ -247,6 +251,7 @@ private:
     int failures_ = 0;
     int dialogsSeen_ = 0;
     bool warmingUp_ = false;
+    bool trainingWarmUp_ = false;  // the warm-up's training runs
     bool finishing_ = false;
     double warmUpStarted_ = 0;
 
@@ -421,8 +426,9 @@ bool Monkey::prepare() {
 }
 
 void Monkey::begin() {
-    connect(&window_.trainView()->worker(), &TrainingWorker::finished, this, [](bool ok, const QString& path, const QString& message) {
+    connect(&window_.trainView()->worker(), &TrainingWorker::finished, this, [this](bool ok, const QString& path, const QString& message) {
         logLine("event: training finished (%s): %s %s", ok ? "ok" : "not ok", qPrintable(message), qPrintable(path));
+        if (trainingWarmUp_) QTimer::singleShot(0, this, [this, ok, path] { useWarmUpModel(ok, path); });
     });
     connect(window_.exploreView(), &ExploreView::scoringFinished, this, [this] {
         logLine("event: the test set is scored");
@@ -440,8 +446,35 @@ void Monkey::begin() {
     connect(&watchdog_, &QTimer::timeout, this, &Monkey::watch);
     watchdog_.start();
     sampleRss();
-    startWarmUp();
+    startTrainingWarmUp();
     QTimer::singleShot(0, this, &Monkey::tick);
+}
+
+// Before the random actions, one training runs to its end undisturbed (the random ones are
+// mostly cancelled or replaced), and the app uses its model: the Draw view judges a stroke with it.
+void Monkey::startTrainingWarmUp() {
+    warmingUp_ = trainingWarmUp_ = true;
+    warmUpStarted_ = seconds();
+    const QString output = dir_.filePath("train/warm-up.safetensors");
+    logLine("warm-up: a training of digits 1 and 7 runs to its end: %s", qPrintable(output));
+    ui_test::prepareRun(window_, output, 1, 1, 300);
+    window_.trainView()->setNormalClasses("1,7");
+    window_.tabs()->setCurrentWidget(window_.trainView());
+    window_.trainView()->start();
+}
+
+void Monkey::useWarmUpModel(bool finished, const QString& path) {
+    trainingWarmUp_ = false;
+    if (!finished) {
+        fail("the warm-up training did not finish");
+    } else {
+        press(trainUse_);
+        if (window_.modelStore()->path() != path) fail("Use the trained model did not open " + path);
+        window_.tabs()->setCurrentWidget(window_.drawView());
+        ui_test::drawStroke(window_.drawView()->canvas(), {{140, 50}, {140, 230}});
+        logLine("warm-up: the trained model is in use and says '%s'", qPrintable(window_.drawView()->verdictText()));
+    }
+    startWarmUp();
 }
 
 // Explore scores the test set once before the random actions, so the MNIST set it keeps is
@@ -550,10 +583,11 @@ void Monkey::answer(QWidget* dialog) {
 void Monkey::tick() {
     if (finishing_) return;
     const double now = seconds();
-    const bool warmUpOver = !warmingUp_ || now - warmUpStarted_ > 180;
+    const bool warmUpOver = !warmingUp_ || now - warmUpStarted_ > 300;
     if (warmingUp_ && warmUpOver) {
-        warmingUp_ = false;
-        logLine("warm-up: gave up waiting after 180 s");
+        if (trainingWarmUp_) fail("the warm-up training did not end within 300 s");
+        warmingUp_ = trainingWarmUp_ = false;
+        logLine("warm-up: gave up waiting after 300 s");
     }
     if (now >= minutes_ * 60 && quietUntil_ < 0) {
         finish();

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <filesystem>
 #include <memory>
 
@@ -20,6 +23,24 @@ const MnistSet& mnist() {
         }
     }();
     return *set;
+}
+
+void write_pgm(const std::string& path, const float* image) {
+    std::ofstream out(path, std::ios::binary);
+    out << "P5\n" << kImageSide << ' ' << kImageSide << "\n255\n";
+    for (int i = 0; i < kImagePixels; ++i) out.put(static_cast<char>(std::lround(image[i] * 255.0f)));
+    if (!out) ADD_FAILURE() << "cannot write " << path;
+}
+
+void write_image_folder(const std::string& dir, const LabelledImages& data, const std::vector<std::string>& names,
+                        int64_t count) {
+    for (int64_t i = 0; i < count; ++i) {
+        const std::string folder = dir + "/" + names.at(data.labels[i]);
+        std::filesystem::create_directories(folder);
+        char name[32];
+        std::snprintf(name, sizeof name, "%05lld.pgm", static_cast<long long>(i));
+        write_pgm(folder + "/" + name, data.images.image(i));
+    }
 }
 
 std::string scratch_dir() {

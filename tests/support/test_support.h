@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the test programs: the real MNIST data and scratch folders.
 #include <string>
+#include <vector>
 
 #include "oddigit/mnist.h"
 #include "oddigit/model.h"
@@ -13,6 +14,14 @@ const MnistSet& mnist();
 
 // A fresh empty folder under the system temp dir, removed when the process ends.
 std::string scratch_dir();
+
+// Writes a 28x28 image in [0, 1] as a binary PGM of its bytes (MNIST's own values, so read
+// back as they are the image is unchanged): the simplest file an image folder takes.
+void write_pgm(const std::string& path, const float* image);
+// Writes the first count images of data as an image folder: DIR/<names[label]>/<index>.pgm,
+// the index zero-padded to five digits, so the folder's file-name order is data's order.
+void write_image_folder(const std::string& dir, const LabelledImages& data, const std::vector<std::string>& names,
+                        int64_t count);
 
 // The first count test images of the given digits, in test-set order.
 ImageBatch test_digits(const ClassSet& digits, int64_t count);

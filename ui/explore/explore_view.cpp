@@ -14,25 +14,19 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
-#include <sstream>
 
 #include "appearance.h"
 #include "explore/detail_dialog.h"
 #include "explore/latent_map.h"
 #include "explore/score_plots.h"
+#include "explore/test_set.h"
 #include "image_conversions.h"
 #include "mnist_dialog.h"
 #include "plot_export.h"
-#include "oddigit/atomic_file.h"
 #include "oddigit/latent.h"
-#include "oddigit/runtime.h"
 #include "oddigit/score.h"
-#include "oddigit/score_csv.h"
-#include "oddigit/verdict.h"
 
 namespace {
-// Test images scored per chunk of the background pass (one progress update each).
-constexpr int64_t kChunk = 500;
 // Steps of the threshold slider.
 constexpr int kSliderSteps = 1000;
 // Images along an interpolation line.
@@ -56,8 +50,8 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
                             "PCA keeps the two directions the codes vary most along."));
     mapStatus_ = new QLabel;
     labelFilter_ = new QComboBox;
-    labelFilter_->addItem(tr("All labels"), -1);
-    for (int d = 0; d < 10; ++d) labelFilter_->addItem(tr("Label %1").arg(d), d);
+    labelFilter_->setObjectName("labelFilter");
+    setTestClasses({"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"});
     channelFilter_ = new QComboBox;
     channelFilter_->setObjectName("channelFilter");
     channelFilter_->addItem(tr("Both channels"), static_cast<int>(oddigit::Channel::None));
@@ -195,7 +189,7 @@ void ExploreView::connectSignals(QPushButton* exportButton, QPushButton* interpo
         if (index < 0) return;
         hoverPreview_->setPixmap(image_conversions::thumbnail(test_->images.image(index), 2));
         hoverPreview_->setToolTip(tr("test image %1 · label %2 · score %3")
-                                      .arg(index).arg(test_->labels[index]).arg(results_.scores[index], 0, 'g', 3));
+                                      .arg(index).arg(testClasses_.value(test_->labels[index])).arg(results_.scores[index], 0, 'g', 3));
         emit statusMessage(hoverPreview_->toolTip());
     });
     // A click (a press and release without dragging) opens the detail of the nearest image.
@@ -216,6 +210,12 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     computingTsne_ = false;
     mapStatus_->clear();
     model_ = std::move(model);
+    const std::string source = model_ ? test_set::sourceOf(model_->info()) : std::string();
+    if (source != testSource_) {
+        test_.reset();
+        testSource_ = source;
+    }
+    scoreButton_->setText(testSource_ == test_set::kMnistSource ? tr("Score the MNIST test set") : tr("Score the test folder"));
     setScoring(false);
     results_ = {};
     gallery_.setContents(nullptr, nullptr, {});
@@ -223,13 +223,16 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     score_plots::showPlaceholder(histogram_, tr("The histogram of their scores\nappears here."));
     score_plots::showPlaceholder(roc_, tr("The ROC curve appears here\nfor a model with anomalous digits."));
     interpolation_->clear();
-    summary_->setText(model_ ? tr("Score the test set to explore it with this model.") : tr("No model loaded."));
+    summary_->setText(!model_              ? tr("No model loaded.")
+                      : testSource_.empty() ? tr("This model learnt from an image folder and names no test folder: train "
+                                                 "it with a test folder (Train › Data) to explore it here.")
+                                            : tr("Score the test set to explore it with this model."));
 }
 
 void ExploreView::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
-    if (!model_ || scoring_ || !results_.scores.empty()) return;
-    if (!test_) {
+    if (!model_ || scoring_ || !results_.scores.empty() || testSource_.empty()) return;
+    if (!test_ && testSource_ == test_set::kMnistSource) {
         try {
             oddigit::check_mnist(MnistDialog::folder().toStdString(), oddigit::MnistFiles::TestSet);
         } catch (const std::exception&) {
@@ -247,43 +250,35 @@ void ExploreView::showEvent(QShowEvent* event) {
 
 void ExploreView::setScoring(bool scoring) {
     scoring_ = scoring;
-    scoreButton_->setEnabled(model_ != nullptr && !scoring);
+    scoreButton_->setEnabled(model_ != nullptr && !testSource_.empty() && !scoring);
     cancelButton_->setEnabled(scoring);
 }
 
 void ExploreView::scoreTestSet() {
-    if (!model_ || scoring_) return;
-    QString folder;
-    if (!test_) {
-        folder = MnistDialog::ensure(this, oddigit::MnistFiles::TestSet);
-        if (folder.isEmpty()) return;
+    if (!model_ || scoring_ || testSource_.empty()) return;
+    QString mnistFolder;
+    if (!test_ && testSource_ == test_set::kMnistSource) {
+        mnistFolder = MnistDialog::ensure(this, oddigit::MnistFiles::TestSet);
+        if (mnistFolder.isEmpty()) return;
     }
     setScoring(true);
     progress_->setValue(0);
-    // The pass loads MNIST's test set the first time (the view keeps what it hands back), then
+    // The pass loads the test set the first time (the view keeps what it hands back), then
     // clones the model in its own thread and scores the copy.
-    pass_.start([this, model = model_, test = test_, folder](JobContext& context) {
-        const std::shared_ptr<const oddigit::LabelledImages> data =
-            test ? test : std::make_shared<const oddigit::LabelledImages>(oddigit::load_mnist_test(folder.toStdString()));
-        const oddigit::ImageBatch* images = &data->images;
+    pass_.start([this, model = model_, test = test_, names = testClasses_, source = testSource_,
+                 mnistFolder](JobContext& context) {
+        QStringList classes = names;
+        std::shared_ptr<const oddigit::LabelledImages> data = test;
+        if (!data) data = std::make_shared<const oddigit::LabelledImages>(test_set::load(source, mnistFolder, classes));
         const oddigit::AnomalyModel copy = model->clone();
-        TestSetScores out;
-        out.latentDim = copy.info().architecture.latent_dim;
-        for (int64_t begin = 0; begin < images->size(); begin += kChunk) {
-            if (context.cancelled()) return;
-            oddigit::ImageBatch chunk;
-            chunk.pixels.assign(images->image(begin), images->image(std::min(begin + kChunk, images->size())));
-            for (const oddigit::ImageScore& score : copy.score(chunk)) {
-                out.figures.push_back(score);
-                out.scores.push_back(score.score);
-            }
-            const std::vector<float> codes = copy.encode(chunk);
-            out.codes.insert(out.codes.end(), codes.begin(), codes.end());
-            context.progress(static_cast<qint64>(out.scores.size()), images->size());
-        }
-        out.pca = oddigit::principal_components_2d(out.codes, out.latentDim);
-        context.deliver([this, out = std::move(out), data]() mutable {
+        std::optional<TestSetScores> out = test_set::score(copy, data->images, [&context](int64_t done, int64_t total) {
+            context.progress(done, total);
+            return !context.cancelled();
+        });
+        if (!out) return;
+        context.deliver([this, out = std::move(*out), data, classes]() mutable {
             test_ = data;
+            setTestClasses(classes);
             onScored(std::move(out));
         });
     });
@@ -308,9 +303,17 @@ void ExploreView::onScored(TestSetScores results) {
     if (mapKind_->currentIndex() == 0) showTsne();
     refreshMap();
     score_plots::plotHistogram(histogram_, results_.scores, sliderMin_, sliderMax_, threshold_);
-    score_plots::plotRoc(roc_, results_.scores, test_->labels, model_->info().normal_classes);
+    score_plots::plotRoc(roc_, results_.scores, test_->labels, test_set::normalClasses(model_->info(), testClasses_));
     emit statusMessage(tr("Test set scored."));
     emit scoringFinished();
+}
+
+void ExploreView::setTestClasses(const QStringList& names) {
+    testClasses_ = names;
+    const QSignalBlocker block(labelFilter_);
+    labelFilter_->clear();
+    labelFilter_->addItem(tr("All labels"), -1);
+    for (int c = 0; c < names.size(); ++c) labelFilter_->addItem(tr("Label %1").arg(names[c]), c);
 }
 
 void ExploreView::setThreshold(double threshold) {
@@ -332,7 +335,7 @@ void ExploreView::refreshFlagged() {
         if (oddigit::flagged(results_.scores[i], threshold_) && (label < 0 || test_->labels[i] == label) && ofChannel(i))
             rows.push_back(i);
     std::sort(rows.begin(), rows.end(), [this](int a, int b) { return results_.scores[a] > results_.scores[b]; });
-    gallery_.setContents(test_.get(), &results_.scores, std::move(rows));
+    gallery_.setContents(test_.get(), &results_.scores, std::move(rows), testClasses_);
     thresholdLabel_->setText(QString::number(threshold_, 'g', 4));
     summary_->setText(tr("%1 of %2 test images flagged at score %3 (the model's own threshold: 1, a channel at its "
                          "threshold)")
@@ -382,7 +385,10 @@ void ExploreView::refreshMap() {
     const std::vector<float>& map = shownMap();
     const bool tsne = &map == &results_.tsne;
     // The "Colour by" choices are in Colouring's order.
-    latent_map::plotMap(map_, map, tsne, results_, test_->labels,
+    QStringList modelClasses;
+    for (int c = 0; c < model_->info().architecture.classes; ++c)
+        modelClasses << QString::fromStdString(oddigit::class_name(model_->info(), c));
+    latent_map::plotMap(map_, map, tsne, results_, test_->labels, {testClasses_, modelClasses},
                         static_cast<latent_map::Colouring>(colourBy_->currentIndex()), threshold_);
 }
 
@@ -391,24 +397,8 @@ int ExploreView::nearestOnMap(const QPointF& pixel) const {
 }
 
 QString ExploreView::exportFlagged(const QString& path) const {
-    std::ostringstream text;
-    oddigit::ScoreCsvWriter csv(text, model_->info(), {"label"});
-    for (int image : gallery_.rows()) {
-        oddigit::ScoreRow row;
-        row.index = image;
-        row.figures = results_.figures[image];
-        row.percentile = model_->info().mnist.percentile(row.figures.score);
-        row.verdict = oddigit::judge(row.figures);
-        row.source = "t10k-images-idx3-ubyte#" + std::to_string(image);
-        row.extra = {std::to_string(test_->labels[image])};
-        csv.write(row);
-    }
-    try {
-        oddigit::write_text_atomically(path.toStdString(), text.str());
-        return {};
-    } catch (const std::exception& error) {
-        return QString::fromStdString(error.what());
-    }
+    return test_set::writeFlaggedCsv(path, model_->info(), {test_.get(), &results_, testClasses_, testSource_},
+                                     gallery_.rows());
 }
 
 void ExploreView::showDetail(int index) {

@@ -1,6 +1,8 @@
 #pragma once
-// Explore the MNIST test set through the model: a latent map, the flagged gallery, the
+// Explore a test set through the model (MNIST's, or the test folder a model of an image folder
+// records): a latent map, the flagged gallery, the
 // score histogram, the ROC curve, per-image details and latent interpolation.
+#include <QStringList>
 #include <QWidget>
 #include <memory>
 
@@ -30,7 +32,8 @@ public:
     // Switches to model: a pass or detail still running for the previous one is cancelled
     // and whatever it was about to show is dropped.
     void setModel(std::shared_ptr<const oddigit::AnomalyModel> model);
-    // Scores the test set in the background (loads MNIST first if needed).
+    // Scores the test set in the background (loads it first if needed: MNIST's through the
+    // download dialog).
     void scoreTestSet();
     void cancelScoring();
     bool isScoring() const { return scoring_; }
@@ -75,6 +78,8 @@ private:
     // The buttons, filters, background jobs and map clicks to the view; the two buttons are the filter row's.
     void connectSignals(QPushButton* exportButton, QPushButton* interpolateButton);
     void setScoring(bool scoring);
+    // The test set's class names, for the label filter, the tooltips and the CSV.
+    void setTestClasses(const QStringList& names);
     void onScored(TestSetScores results);
     void openDetail(int index, const oddigit::ImageScore& detail);
     int nearestOnMap(const QPointF& pixel) const;
@@ -82,8 +87,10 @@ private:
     const std::vector<float>& shownMap() const;
 
     std::shared_ptr<const oddigit::AnomalyModel> model_;
-    // Loaded by the first pass, in its thread; never changed after.
-    std::shared_ptr<const oddigit::LabelledImages> test_;  // MNIST's test set, loaded by the first pass
+    // Loaded by the first pass, in its thread; dropped when a model of another test set comes.
+    std::shared_ptr<const oddigit::LabelledImages> test_;  // the test set, loaded by the first pass
+    std::string testSource_;   // what test_ is (or will be) loaded from: "MNIST" or a folder's record
+    QStringList testClasses_;  // the names of test_'s labels
     TestSetScores results_;
     bool scoring_ = false;
     bool computingTsne_ = false;

@@ -15,10 +15,15 @@
 namespace latent_map {
 
 namespace {
-const QColor kDigitColours[10] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
+const QColor kCategoryColours[10] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
                                   QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
                                   QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
                                   QColor(23, 190, 207)};
+
+// The colour of category group g: the ten of matplotlib's tab10, then hues a golden angle apart.
+QColor categoryColour(int g) {
+    return g < 10 ? kCategoryColours[g] : QColor::fromHsv((g * 137) % 360, 160, 200);
+}
 }  // namespace
 
 // "v1" changes with the t-SNE's settings.
@@ -44,11 +49,14 @@ void writeCachedMap(const QString& path, const std::vector<float>& map) {
 }
 
 void plotMap(QCustomPlot* plot, const std::vector<float>& map, bool tsne, const TestSetScores& results,
-             const std::vector<uint8_t>& labels, Colouring colouring, double threshold) {
+             const std::vector<uint8_t>& labels, const GroupNames& names, Colouring colouring, double threshold) {
     plot->xAxis->setLabel(tsne ? QObject::tr("t-SNE 1") : QObject::tr("latent PC 1"));
     plot->yAxis->setLabel(tsne ? QObject::tr("t-SNE 2") : QObject::tr("latent PC 2"));
     const bool byChannel = colouring == Colouring::Channel;
-    const int groups = byChannel ? 3 : 10;
+    const int groups = byChannel                            ? 3
+                       : colouring == Colouring::Label     ? static_cast<int>(names.labels.size())
+                       : colouring == Colouring::BestDigit ? static_cast<int>(names.classes.size())
+                                                           : 10;
     std::vector<float> sorted = results.scores;
     std::sort(sorted.begin(), sorted.end());
     QVector<QVector<double>> xs(groups), ys(groups);
@@ -64,7 +72,7 @@ void plotMap(QCustomPlot* plot, const std::vector<float>& map, bool tsne, const 
                 group = !oddigit::flagged(results.scores[i], threshold) ? 0 : results.shapeLeads(i) ? 2 : 1;
                 break;
         }
-        if (group < 0) continue;  // no digit head
+        if (group < 0 || group >= groups) continue;  // no digit head
         xs[group].append(map[2 * i]);
         ys[group].append(map[2 * i + 1]);
     }
@@ -75,13 +83,13 @@ void plotMap(QCustomPlot* plot, const std::vector<float>& map, bool tsne, const 
         QCPGraph* graph = plot->addGraph();
         const QColor colour = byChannel                         ? channelColours[g]
                               : colouring == Colouring::Score ? gradient.color(g / (groups - 1.0), QCPRange(0, 1))
-                                                              : kDigitColours[g];
+                                                              : categoryColour(g);
         graph->setLineStyle(QCPGraph::lsNone);
         graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 3));
         graph->setData(xs[g], ys[g]);
         switch (colouring) {
-            case Colouring::Label: graph->setName(QObject::tr("digit %1").arg(g)); break;
-            case Colouring::BestDigit: graph->setName(QObject::tr("looks like %1").arg(g)); break;
+            case Colouring::Label: graph->setName(QObject::tr("label %1").arg(names.labels[g])); break;
+            case Colouring::BestDigit: graph->setName(QObject::tr("looks like %1").arg(names.classes[g])); break;
             case Colouring::Score: graph->setName(QObject::tr("score decile %1").arg(g + 1)); break;
             case Colouring::Channel: graph->setName(channelNames[g]); break;
         }

@@ -17,6 +17,17 @@ namespace oddigit {
 struct Architecture {
     int latent_dim = 64;  // length of z (docs/decisions.md: why 64)
     int width = 32;       // channels of the first conv layer; the second has twice as many
+    int readers = 0;      // digit readers, averaged (0: none; models before 0.8 and of one class have none)
+    // The classes its data has: MNIST's ten digits, or an image folder's (at most 32). D's head
+    // and the readers name one of them, or "none of them" (one more output).
+    int classes = 10;
+};
+
+// What the digit readers add to the shape channel (docs/method.md, "The digit reader").
+enum class ReaderTerm {
+    Energy,      // max(0, r - logsumexp of the normal classes' logits), r set at calibration
+    Neighbours,  // the mean cosine distance to the 10 nearest training digits' reader features
+    NotADigit,   // -log P(a normal class), for readers that learnt a "not a digit" class
 };
 
 // One calibration: the two channels' thresholds and the heat scale an image is measured
@@ -47,6 +58,10 @@ struct Calibration {
 
 struct ModelInfo {
     Architecture architecture;
+    // The classes' names in index order; empty for MNIST's ten digits, named "0" to "9".
+    std::vector<std::string> class_names;
+    std::string data_source = "MNIST";  // what it learnt from: "MNIST", "images DIR" or "images-as-is DIR"
+    std::string test_data;              // a test folder of its classes, as data_source names one; empty: none (MNIST's test set for MNIST)
     ClassSet normal_classes;
     // The score's weights (oddigit/score.h has the formula).
     float kappa = 1.0f;               // weight of the feature residual in the stroke channel
@@ -60,9 +75,16 @@ struct ModelInfo {
     float density_scale = 0.0f;
     float realness_weight = 0.0f;     // weight of the reconstruction's fakeness, in units of realness_scale
     float realness_scale = 0.0f;      // as density_scale, for the realness term
+    ReaderTerm reader_term = ReaderTerm::Energy;
+    float reader_weight = 0.0f;       // weight of the readers' term, in units of reader_scale
+    float reader_scale = 0.0f;        // as density_scale, for the readers' term
+    float reader_offset = 0.0f;       // Energy: r, the held-out images' median logsumexp
     // Both calibrations set their thresholds so that a share 1 - threshold_quantile of their
-    // images has a channel at or above its threshold.
+    // images has a channel at or above its threshold, the shape channel's threshold reached by
+    // shape_share of the images the two thresholds together are reached by (0.5: as many as the
+    // stroke channel's).
     float threshold_quantile = 0.95f;
+    float shape_share = 0.5f;
     // For scans (MNIST, image files): set on the held-out normal images themselves.
     Calibration mnist;
     // For drawings: set on the held-out images redrawn as the app's canvas draws them
@@ -72,6 +94,12 @@ struct ModelInfo {
     std::string training_json;        // the TrainParams and data sizes it was trained with
     std::string created_by;           // "oddigit 0.1.0"
 };
+
+// The name of class index (a digit's own number for MNIST).
+std::string class_name(const ModelInfo& info, int index);
+// Whether the model's classes are digits: MNIST's, or a folder's classes all named by a digit.
+// The app then says "digit"; other models say "one of the classes".
+bool names_digits(const ModelInfo& info);
 
 // What an image is, which decides the calibration its channels are measured against.
 enum class InputKind {
@@ -115,6 +143,7 @@ struct ScoreFigures {
     float feature_density = 0.0f;   // squared Mahalanobis distance of f(x) to the nearest normal
                                     // class; 0 without a density
     float realness = 0.0f;          // -log sigmoid(D's realness logit of the reconstruction)
+    float reader = 0.0f;            // the digit readers' term (ModelInfo::reader_term); 0 without readers
 };
 
 struct ImageScore : ScoreFigures {

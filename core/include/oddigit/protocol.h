@@ -18,27 +18,41 @@ struct TestEvaluation {
     // whose loss has no threshold.
     double true_positive_rate = 0;
     double false_positive_rate = 0;
-    std::vector<double> mean_score_per_digit;  // 10 entries
-    // 10 entries: the images of each anomalous digit against the normal images, which shows
-    // what the model mistakes for normal; -1 for a normal digit or one absent from the set.
-    // auroc is their mean weighted by each digit's image count.
-    std::vector<double> auroc_per_digit;
+    std::vector<double> mean_score_per_class;  // one per class of the test set
+    // One per class of the test set: its images against the normal images, which shows what
+    // the model mistakes for normal; -1 for a normal class or one absent from the set. auroc is
+    // their mean weighted by each class's image count.
+    std::vector<double> auroc_per_class;
 };
 
+// Scores a test set labelled by the model's own classes (MNIST's test set: by digit); the
+// classes outside the model's normal ones are the anomalies.
 TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test,
                         const ScoreParams& score_params = {});
+// Scores a test set of classes of its own (an image folder's), normal_label[c] telling whether
+// its class c is normal for the model. Throws Error for a label beyond normal_label.
+TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, const std::vector<bool>& normal_label,
+                        const ScoreParams& score_params = {});
+
+// Which classes of a test set are normal ones of the model, one flag per test class: MNIST's
+// ten digits (test_class_names empty) are matched to the model's classes by digit, a test
+// folder's classes by name; a class the model does not know is an anomaly. Throws Error for
+// MNIST's digits and a model of an image folder's classes that are not digits.
+std::vector<bool> normal_test_classes(const ModelInfo& info, const std::vector<std::string>& test_class_names);
 
 // One-class protocol (Deep SVDD, OCGAN "protocol 2"): train on the training images of one
-// digit, score all 10,000 test images, the other nine digits are the anomalies.
+// class, score the whole test set, the other classes are the anomalies. On MNIST: one digit,
+// all 10,000 test images; on an image folder, its classes (train.class_names), the test
+// folder's images labelled by the same classes.
 struct OneClassParams {
-    std::vector<int> digits = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-    std::vector<int> seeds = {1};     // one run per digit and seed
-    double validation_fraction = 0.1; // of the digit's training images, for the threshold
+    std::vector<int> digits = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};  // the classes run, by index
+    std::vector<int> seeds = {1};     // one run per class and seed
+    double validation_fraction = 0.1; // of the class's training images, for the threshold
     TrainParams train;                // normal_classes, seed and output are set per run
 };
 
 struct OneClassRun {
-    int digit = 0;
+    int digit = 0;                    // the class's index
     uint64_t seed = 0;
     double auroc = 0;
     double seconds = 0;
@@ -53,7 +67,9 @@ struct OneClassReport {
     double mean_auroc() const;
 };
 
-OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params,
+// data: the training and test images, labelled by the classes of params.train.class_names
+// (MNIST's digits when empty).
+OneClassReport run_one_class(const MnistSet& data, const OneClassParams& params,
                              const std::function<void(const std::string&)>& log = {},
                              const TrainCallbacks& callbacks = {});
 

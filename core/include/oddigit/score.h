@@ -7,12 +7,14 @@
 //   shape  = digit_weight * not_digit                     "is this a digit at all?"
 //          + density_weight * density_scale * density
 //          + realness_weight * realness_scale * realness
+//          + reader_weight * reader_scale * reader
 // where
 //   pixel_residual   = mean of the heatmap's kHotPixels hottest pixels, the heatmap being (x - x')^2 smoothed;
 //   feature_residual = mean (f(x) - f(x'))^2 over D's last hidden layer f;
 //   not_digit = -log P(x is one of the normal digits), from D's digit head (0 without one);
 //   density   = squared Mahalanobis distance of f(x) to the nearest normal class (0 without a density);
-//   realness  = -log sigmoid(D's realness logit of x'): how fake the reconstruction looks.
+//   realness  = -log sigmoid(D's realness logit of x'): how fake the reconstruction looks;
+//   reader    = the digit readers' doubt that x is a normal digit (ModelInfo::reader_term; 0 without readers).
 // Each channel is divided by its own threshold (a Calibration of oddigit/model.h), giving a
 // ratio; the score is the larger ratio, and an image is flagged when it reaches 1.
 // docs/method.md explains each term and docs/decisions.md how the weights were chosen.
@@ -29,9 +31,10 @@ struct WeightedParts {
     Value digit;
     Value density;
     Value realness;
+    Value reader;
 
     Value stroke() const { return pixel_residual + feature_residual; }
-    Value shape() const { return digit + density + realness; }
+    Value shape() const { return digit + density + realness + reader; }
     // The parts the density's and the realness's scales are measured against at calibration:
     // the residuals and the digit part, so their weights read on the residuals' own scale.
     Value reference() const { return pixel_residual + feature_residual + digit; }
@@ -40,22 +43,27 @@ struct WeightedParts {
 // The weighted parts of one image's (or a batch's) raw terms under the model's weights.
 template <typename Value>
 WeightedParts<Value> weighted_parts(const ModelInfo& info, const Value& pixel_residual, const Value& feature_residual,
-                                    const Value& not_digit, const Value& density, const Value& realness) {
-    return {pixel_residual, info.kappa * feature_residual, info.digit_weight * not_digit,
-            info.density_weight * info.density_scale * density, info.realness_weight * info.realness_scale * realness};
+                                    const Value& not_digit, const Value& density, const Value& realness,
+                                    const Value& reader) {
+    return {pixel_residual,
+            info.kappa * feature_residual,
+            info.digit_weight * not_digit,
+            info.density_weight * info.density_scale * density,
+            info.realness_weight * info.realness_scale * realness,
+            info.reader_weight * info.reader_scale * reader};
 }
 
 // The weighted parts of an image scored in encoder mode (in search mode the score is AnoGAN's
 // search loss and the channels are not computed).
 inline WeightedParts<float> weighted_parts(const ModelInfo& info, const ScoreFigures& score) {
     return weighted_parts(info, score.pixel_residual, score.feature_residual, score.not_digit, score.feature_density,
-                          score.realness);
+                          score.realness, score.reader);
 }
 
 // Whether the model's score has a shape channel: a shape term with a weight above 0.
 inline bool has_shape_channel(const ModelInfo& info) {
     return (info.knows_digits && info.digit_weight > 0) || (info.knows_density && info.density_weight > 0) ||
-           info.realness_weight > 0;
+           info.realness_weight > 0 || (info.architecture.readers > 0 && info.reader_weight > 0);
 }
 
 // A channel's value over its threshold. An uncalibrated channel (threshold 0) gives 0: it

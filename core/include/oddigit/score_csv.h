@@ -2,7 +2,7 @@
 // The score CSV: one writer for the command line (oddigit-cli score) and the app (Explore's
 // export). One row per image, columns
 //   index,score,flagged,channel,stroke_ratio,shape_ratio,pixel_residual,feature_residual,
-//   not_digit,feature_density,realness,best_digit,validation_percentile,verdict,blamed_stroke,
+//   not_digit,feature_density,realness,reader,best_digit,validation_percentile,verdict,blamed_stroke,
 //   source
 // then the caller's extra columns. channel is the verdict's (oddigit/verdict.h): "stroke",
 // "shape" or empty; blamed_stroke counts from 1 and is empty for a scan. Numbers carry enough

@@ -12,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "oddigit/distributed.h"
 #include "oddigit/image.h"
@@ -19,8 +20,43 @@
 
 namespace oddigit {
 
+// What the digit readers learn as "not a digit", besides the normal digits.
+enum class ReaderNegatives {
+    None,       // nothing: the normal digits alone
+    Abnormal,   // pixel noise, a heavy blur, and turns that give no digit back, of the normal digits
+    GanMixes,   // G's images of half-and-half mixes of two digits' codes (the encoder's), of two classes
+};
+
+// The digit readers (ModelInfo::reader_term), trained after the encoder for models of two or
+// more normal classes, on the normal training digits each moved by a small random affine change
+// and, for a third each way, a thicker or thinner pen (docs/method.md, "The digit reader").
+// Off by default (epochs 0): the rule's winner, "C+G" of docs/decisions.md, is what the other
+// defaults give with epochs 3, and it is not yet shipped (a drawn H reads "An odd 4" with it).
+// The other settings are the candidates measured against it, so bench/shape-candidates.sh
+// reproduces the choice.
+struct ReaderParams {
+    int epochs = 0;                   // 0: no readers (3: C+G)
+    int count = 1;                    // readers, averaged (each its own start)
+    ReaderTerm term = ReaderTerm::Neighbours;
+    ReaderNegatives negatives = ReaderNegatives::None;
+    float learning_rate = 1e-3f;      // Adam
+    float weight = 1.0f;              // of their term in the shape channel, beside D's head and the density
+    bool scanner_variation = false;   // the digits also blurred or scanned coarsely, as other scanners give them
+    // Neighbours: the bank also holds these variations of the first kBankVariationImages
+    // training images (each as other scanning pipelines give it: oddigit/rescan.h's
+    // bank_rescans(), which the command line and the app pass; core cannot read OpenCV).
+    std::function<ImageBatch(const ImageBatch& training_images)> bank_variations;
+};
+// The training images bank_variations() is given.
+constexpr int64_t kBankVariationImages = 4000;
+
 struct TrainParams {
-    Architecture architecture;
+    Architecture architecture;        // its readers and classes follow the settings below (settled by train())
+    // The data's classes (their count is normal_classes' size): empty for MNIST's digits, else
+    // an image folder's class names; and where it came from. Both go in the model.
+    std::vector<std::string> class_names;
+    std::string data_source = "MNIST";
+    std::string test_data;            // a test folder of the same classes, recorded for Explore (ModelInfo::test_data)
     ClassSet normal_classes = ClassSet::all();  // recorded in the model; the data is chosen by the caller
     // Epochs of each phase; 0: default_epochs() for the training set's size.
     int gan_epochs = 0;
@@ -41,8 +77,10 @@ struct TrainParams {
     // Weight of the reconstruction's fakeness, -log sigmoid(D(G(E(x)))), in the shape channel
     // (ModelInfo::realness_weight), in units of its held-out spread as for the density.
     float realness_weight = 0.0f;
+    ReaderParams reader;
     // docs/decisions.md says how each default above was chosen, without test labels.
     float threshold_quantile = 0.95f;  // share of validation images the calibration leaves unflagged
+    float shape_share = 0.5f;          // the shape channel's share of those it flags (ModelInfo::shape_share)
     uint64_t seed = 1;
     std::string device = "cpu";        // "cpu" or "cuda"
     // CPU threads for training. 0: tuned while training between 1 and available_cores() by
@@ -61,6 +99,9 @@ struct TrainParams {
     // new encoder in the encoder phase's time. Must differ from output_path, which the
     // encoder phase writes after every epoch.
     std::string gan_from;
+    // Non-empty: as gan_from, the encoder kept too, so only the digit readers are trained: a
+    // model from before them gets them in the reader phase's time.
+    std::string encoder_from;
     // Several processes training one model (oddigit/distributed.h). Every rank draws the
     // whole batch's noise and non-digits from the same seeded streams and trains on its
     // rows; BatchNorm takes its statistics over the whole batch (SyncBatchNorm), and the
@@ -90,8 +131,9 @@ std::string resume_path(const std::string& output_path);
 // so ranks that share a folder, or one command line as under torchrun, never write one file.
 std::string rank_output_path(const std::string& output_path, int rank);
 
-// Training runs the GAN, then fits the feature density to the final D, then trains the encoder.
-enum class TrainPhase { Gan, Density, Encoder };
+// Training runs the GAN, then fits the feature density to the final D, then trains the encoder,
+// then the digit readers.
+enum class TrainPhase { Gan, Density, Encoder, Reader };
 const char* phase_name(TrainPhase phase);
 
 struct TrainProgress {
@@ -108,6 +150,7 @@ struct TrainProgress {
     double d_real = 0;              // mean D(x) logit on real images, GAN phase
     double d_fake = 0;              // mean D(G(z)) logit, GAN phase
     double encoder_loss = 0;        // encoder phase
+    double reader_loss = 0;         // reader phase: the readers' mean cross-entropy
     double images_per_second = 0;
     double eta_seconds = 0;
 };

@@ -55,7 +55,8 @@ Verdict judge(const ScoreFigures& whole, const std::vector<ScoreFigures>& withou
 Verdict judge(const ScoreFigures& whole);
 
 // The verdict as the app shows it: "Looks like a 7", "Looks like an 8", "An odd 7", "An odd 7
-// — stroke 3 looks odd", "Not a digit (closest: 4)"; for a model without a digit head
+// — stroke 3 looks odd", "Not a digit (closest: 4)"; for a model of other classes than digits
+// "Looks like a cat", "Not one of the classes (closest: cat)"; for a model without a digit head
 // "Normal", "Odd stroke" or "Odd shape".
 std::string verdict_text(const ModelInfo& info, const Verdict& verdict);
 

@@ -39,7 +39,7 @@ DiscriminatorImpl::DiscriminatorImpl(const Architecture& architecture) {
     digits_ = register_module(
         "digits", torch::nn::Sequential(torch::nn::Linear(feature_count(architecture), kDigitHidden),
                                         torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(kLeakySlope)),
-                                        torch::nn::Linear(kDigitHidden, kDigitClasses)));
+                                        torch::nn::Linear(kDigitHidden, architecture.classes + 1)));
 }
 
 Critique DiscriminatorImpl::forward(const torch::Tensor& image) {

@@ -38,15 +38,11 @@ private:
 };
 TORCH_MODULE(Generator);
 
-constexpr int64_t kDigits = 10;
-// The digit head's classes: the ten digits, then "not a digit" (synthetic negatives).
-constexpr int64_t kNotADigit = kDigits;
-constexpr int64_t kDigitClasses = 11;
 
 struct Critique {
     torch::Tensor logits;        // [N], large = looks real
     torch::Tensor features;      // [N, F], the last hidden layer: f(x) in the anomaly score
-    torch::Tensor digit_logits;  // [N, kDigitClasses]: which digit, or none
+    torch::Tensor digit_logits;  // [N, classes + 1]: which class, or none of them (the last)
 };
 
 class DiscriminatorImpl : public torch::nn::Module {

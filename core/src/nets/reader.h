@@ -13,7 +13,7 @@ namespace oddigit::detail {
 constexpr int64_t kReaderFeatures = 128;
 
 struct Reading {
-    torch::Tensor logits;    // [N, kDigitClasses]: the ten digits, then "not a digit"
+    torch::Tensor logits;    // [N, classes + 1]: the classes, then "none of them"
     torch::Tensor features;  // [N, kReaderFeatures], after the ReLU
 };
 
@@ -21,7 +21,7 @@ struct Reading {
 // and 2x2 pooling), a hidden layer, the logits.
 class DigitReaderImpl : public torch::nn::Module {
 public:
-    DigitReaderImpl();
+    explicit DigitReaderImpl(int classes);
     Reading forward(const torch::Tensor& image);
 
 private:
@@ -36,7 +36,7 @@ TORCH_MODULE(DigitReader);
 // unit length, [M, kReaderFeatures]; empty unless the term compares neighbours).
 class ReadersImpl : public torch::nn::Module {
 public:
-    explicit ReadersImpl(int count = 0);
+    ReadersImpl(int count, int classes);
     int count() const { return static_cast<int>(readers_->size()); }
     DigitReader reader(int i) { return readers_->ptr<DigitReaderImpl>(i); }
     const torch::Tensor& bank() const { return bank_; }

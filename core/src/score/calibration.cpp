@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "score/calibration.h"
+#include "score/terms.h"
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
 #include "oddigit/score.h"
@@ -45,8 +46,9 @@ bool fit_density(AnomalyModel::Impl& model, const torch::Tensor& images, const t
 void fit_density(AnomalyModel& model, const LabelledImages& train_set) {
     if (train_set.images.empty() || static_cast<int64_t>(train_set.labels.size()) != train_set.images.size())
         throw Error("the feature density needs training images, each with its digit");
-    if (std::any_of(train_set.labels.begin(), train_set.labels.end(), [](uint8_t label) { return label > 9; }))
-        throw Error("the feature density needs labels that are digits, 0 to 9");
+    const int classes = model.info().architecture.classes;
+    if (std::any_of(train_set.labels.begin(), train_set.labels.end(), [&](uint8_t label) { return label >= classes; }))
+        throw Error("the feature density needs labels of the model's " + std::to_string(classes) + " classes");
     AnomalyModel::Impl& impl = model.impl();
     const torch::Tensor digits =
         torch::tensor(std::vector<int64_t>(train_set.labels.begin(), train_set.labels.end()), torch::kLong);
@@ -83,10 +85,11 @@ int64_t count_reaching(const std::vector<float>& values, float threshold) {
 }
 
 // The calibration of the images scored: each channel's threshold sits at its own k-th
-// largest value, with k as large as leaves no more than the share 1 - quantile_level of the
-// images flagged by either channel (the share flagged grows with k, so k is found by
-// bisection); the heat scale at that quantile of their pixel residuals; and their channel
-// values. Throws Error when a threshold is not above 0.
+// largest value, the shape channel's k a shape_share / (1 - shape_share) multiple of the
+// stroke channel's, the stroke channel's k as large as leaves no more than the share
+// 1 - quantile_level of the images flagged by either channel (the share flagged grows with k,
+// so k is found by bisection); the heat scale at the stroke threshold's quantile of their pixel
+// residuals; and their channel values. Throws Error when a threshold is not above 0.
 Calibration calibration_of(const ModelInfo& info, const std::vector<ImageScore>& results, float quantile_level) {
     const bool shape_channel = has_shape_channel(info);
     Calibration calibration;
@@ -104,8 +107,10 @@ Calibration calibration_of(const ModelInfo& info, const std::vector<ImageScore>&
     std::sort(shape_descending.rbegin(), shape_descending.rend());
     const int64_t count = static_cast<int64_t>(stroke.size());
     const int64_t allowed = std::max<int64_t>(1, std::llround((1.0 - quantile_level) * count));
+    const double shape_per_stroke = info.shape_share / (1.0 - info.shape_share);
+    const auto shape_k = [&](int64_t k) { return std::clamp<int64_t>(std::llround(shape_per_stroke * k), 1, count); };
     const auto flagged_at = [&](int64_t k) {
-        const float stroke_threshold = stroke_descending[k - 1], shape_threshold = shape_descending[k - 1];
+        const float stroke_threshold = stroke_descending[k - 1], shape_threshold = shape_descending[shape_k(k) - 1];
         int64_t flagged_images = 0;
         for (int64_t i = 0; i < count; ++i)
             flagged_images += flagged(stroke[i], stroke_threshold) || (shape_channel && flagged(shape[i], shape_threshold));
@@ -122,7 +127,7 @@ Calibration calibration_of(const ModelInfo& info, const std::vector<ImageScore>&
             high = middle - 1;
     }
     calibration.stroke = stroke_descending[low - 1];
-    calibration.shape = shape_channel ? shape_descending[low - 1] : 0.0f;
+    calibration.shape = shape_channel ? shape_descending[shape_k(low) - 1] : 0.0f;
     if (!(calibration.stroke > 0) || (shape_channel && !(calibration.shape > 0)))
         throw Error("calibration: a channel's threshold on the " + std::to_string(count) +
                     " images is not above 0, so no ratio can be taken; calibrate on more varied normal images");
@@ -132,23 +137,45 @@ Calibration calibration_of(const ModelInfo& info, const std::vector<ImageScore>&
     return calibration;
 }
 
+// The readers' energy offset r: the held-out images' median logsumexp, so that their energy gap
+// max(0, r - logsumexp) is 0 for the more digit-like half.
+float median_reader_logsumexp(AnomalyModel& model, const ImageBatch& images) {
+    constexpr int64_t kChunk = 512;
+    AnomalyModel::Impl& impl = model.impl();
+    torch::NoGradGuard no_grad;
+    std::vector<float> values;
+    for (int64_t begin = 0; begin < images.size(); begin += kChunk) {
+        const int64_t count = std::min(kChunk, images.size() - begin);
+        const std::vector<float> chunk =
+            detail::to_vector(detail::reader_logsumexp(impl, detail::to_tensor(images, begin, count, impl.device)));
+        values.insert(values.end(), chunk.begin(), chunk.end());
+    }
+    return quantile(values, 0.5);
+}
+
 }  // namespace
 
 void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float quantile_level) {
     if (validation_images.empty()) throw Error("calibration needs validation images");
     ModelInfo& info = model.info();
+    if (info.architecture.readers > 0 && info.reader_term == ReaderTerm::Energy)
+        info.reader_offset = median_reader_logsumexp(model, validation_images);
     // Scored once: the scales weigh raw terms the channels are then summed from.
     const std::vector<ImageScore> results = model.score(validation_images);
-    std::vector<float> reference, densities, realness;
+    std::vector<float> reference, densities, realness, readers;
     for (const ImageScore& score : results) {
         reference.push_back(weighted_parts(info, score).reference());
         densities.push_back(score.feature_density);
         realness.push_back(score.realness);
+        readers.push_back(score.reader);
     }
     info.density_scale = info.knows_density
                              ? spread_scale(reference, densities, info.density_weight, "feature density's distances")
                              : 0.0f;
     info.realness_scale = spread_scale(reference, realness, info.realness_weight, "reconstructions' realness values");
+    info.reader_scale = detail::has_reader_term(model.impl())
+                            ? spread_scale(reference, readers, info.reader_weight, "digit readers' terms")
+                            : 0.0f;
     info.mnist = calibration_of(info, results, quantile_level);
     info.threshold_quantile = quantile_level;
     // Set against the old scales: calibrate_canvas() sets it again.

@@ -22,9 +22,9 @@ int64_t density_directions(const Architecture& architecture) {
 
 FeatureDensityImpl::FeatureDensityImpl(const Architecture& architecture) {
     const int64_t features = feature_count(architecture), directions = density_directions(architecture);
-    class_means_ = register_buffer("class_means", torch::zeros({kDigits, features}));
+    class_means_ = register_buffer("class_means", torch::zeros({architecture.classes, features}));
     directions_ = register_buffer("directions", torch::zeros({features, directions}));
-    class_projections_ = register_buffer("class_projections", torch::zeros({kDigits, directions}));
+    class_projections_ = register_buffer("class_projections", torch::zeros({architecture.classes, directions}));
     inverse_variances_ = register_buffer("inverse_variances", torch::zeros({directions}));
     inverse_rest_variance_ = register_buffer("inverse_rest_variance", torch::zeros({1}));
 }
@@ -37,8 +37,8 @@ void FeatureDensityImpl::add(const torch::Tensor& features, const torch::Tensor&
     const torch::Tensor values = features.detach().to(torch::kCPU, torch::kDouble);
     const torch::Tensor classes = digits.to(torch::kCPU, torch::kLong);
     if (!count_.defined()) {
-        count_ = torch::zeros({kDigits}, torch::kDouble);
-        sum_ = torch::zeros({kDigits, values.size(1)}, torch::kDouble);
+        count_ = torch::zeros({class_means_.size(0)}, torch::kDouble);
+        sum_ = torch::zeros({class_means_.size(0), values.size(1)}, torch::kDouble);
         outer_sum_ = torch::zeros({values.size(1), values.size(1)}, torch::kDouble);
     }
     count_.index_add_(0, classes, torch::ones({values.size(0)}, torch::kDouble));
@@ -53,7 +53,8 @@ std::vector<torch::Tensor> FeatureDensityImpl::sums() const {
 
 void FeatureDensityImpl::take_sums(const std::vector<torch::Tensor>& sums) {
     const int64_t features = class_means_.size(1);
-    const std::vector<std::vector<int64_t>> shapes = {{kDigits}, {kDigits, features}, {features, features}};
+    const int64_t classes = class_means_.size(0);
+    const std::vector<std::vector<int64_t>> shapes = {{classes}, {classes, features}, {features, features}};
     if (sums.size() != shapes.size()) throw Error("the feature density's fitting sums are incomplete");
     for (size_t i = 0; i < sums.size(); ++i)
         if (sums[i].sizes() != c10::IntArrayRef(shapes[i]) || sums[i].scalar_type() != torch::kDouble)
@@ -89,9 +90,9 @@ void FeatureDensityImpl::finish() {
 
 torch::Tensor FeatureDensityImpl::forward(const torch::Tensor& features, const torch::Tensor& classes) {
     const torch::Tensor projections = features.mm(directions_);                                  // [N, k]
-    const torch::Tensor along = projections.unsqueeze(1) - class_projections_.unsqueeze(0);    // [N, kDigits, k]
+    const torch::Tensor along = projections.unsqueeze(1) - class_projections_.unsqueeze(0);    // [N, classes, k]
     const torch::Tensor total_squared = features.square().sum(1, true) - 2 * features.mm(class_means_.t()) +
-                                        class_means_.square().sum(1).unsqueeze(0);              // [N, kDigits]
+                                        class_means_.square().sum(1).unsqueeze(0);              // [N, classes]
     const torch::Tensor along_each = along.square();
     const torch::Tensor distances = (along_each * inverse_variances_).sum(2) +
                                     inverse_rest_variance_ * (total_squared - along_each.sum(2)).clamp_min(0);

@@ -31,14 +31,14 @@ public:
     std::vector<torch::Tensor> sums() const;
     void take_sums(const std::vector<torch::Tensor>& sums);
     // [N]: the smallest squared Mahalanobis distance of features [N, F] to the mean of one of
-    // the classes (a [kDigits] bool mask).
+    // the classes (a [classes] bool mask).
     torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& classes);
 
 private:
     // Buffers, saved with the model.
-    torch::Tensor class_means_;            // [kDigits, F]; zero for a class without images
+    torch::Tensor class_means_;            // [classes, F]; zero for a class without images
     torch::Tensor directions_;             // [F, k], orthonormal columns
-    torch::Tensor class_projections_;      // [kDigits, k], the class means along the directions
+    torch::Tensor class_projections_;      // [classes, k], the class means along the directions
     torch::Tensor inverse_variances_;      // [k], along the directions
     torch::Tensor inverse_rest_variance_;  // [1], across them
     // Fitting sums, dropped by start() and finish().

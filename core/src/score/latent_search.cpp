@@ -75,6 +75,7 @@ ScoredChunk latent_search(AnomalyModel::Impl& model, const torch::Tensor& images
     result.digits = digits;
     result.density = density;
     result.realness = torch::nn::functional::softplus(-model.discriminator->forward(reconstruction).logits);
+    result.reader = reader_term(model, images);
     return result;
 }
 

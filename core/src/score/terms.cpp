@@ -42,8 +42,8 @@ DigitReading read_digits(const torch::Tensor& digit_logits, const ModelInfo& inf
     const auto long_options = digit_logits.options().dtype(torch::kLong);
     if (!info.knows_digits) return {torch::zeros({count}, digit_logits.options()), torch::full({count}, -1, long_options)};
     std::vector<int64_t> normal;
-    for (int digit = 0; digit < 10; ++digit)
-        if (info.normal_classes.contains(digit)) normal.push_back(digit);
+    for (int c = 0; c < info.architecture.classes; ++c)
+        if (info.normal_classes.contains(c)) normal.push_back(c);
     const torch::Tensor classes = torch::tensor(normal, long_options);
     const torch::Tensor normal_log_probabilities =
         torch::log_softmax(digit_logits, 1).index_select(1, classes);
@@ -54,10 +54,63 @@ DigitReading read_digits(const torch::Tensor& digit_logits, const ModelInfo& inf
 torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& features) {
     const ModelInfo& info = model.info;
     if (!info.knows_density) return torch::zeros({features.size(0)}, features.options());
-    std::vector<int64_t> normal(detail::kDigits);
-    for (int digit = 0; digit < detail::kDigits; ++digit) normal[digit] = info.normal_classes.contains(digit);
+    std::vector<int64_t> normal(info.architecture.classes);
+    for (int c = 0; c < info.architecture.classes; ++c) normal[c] = info.normal_classes.contains(c);
     const torch::Tensor classes = torch::tensor(normal).to(torch::kBool);
     return model.density->forward(features, classes);
+}
+
+namespace {
+
+// The indices of the model's normal classes among the readers' logits.
+torch::Tensor normal_classes(const ModelInfo& info, const torch::Device& device) {
+    std::vector<int64_t> normal;
+    for (int c = 0; c < info.architecture.classes; ++c)
+        if (info.normal_classes.contains(c)) normal.push_back(c);
+    return torch::tensor(normal, torch::TensorOptions().dtype(torch::kLong).device(device));
+}
+
+}  // namespace
+
+torch::Tensor reader_logsumexp(AnomalyModel::Impl& model, const torch::Tensor& images) {
+    const torch::Tensor classes = normal_classes(model.info, images.device());
+    torch::Tensor sum = torch::zeros({images.size(0)}, images.options());
+    for (int i = 0; i < model.reader->count(); ++i)
+        sum = sum + torch::logsumexp(model.reader->reader(i)->forward(images).logits.index_select(1, classes), 1);
+    return sum / std::max(1, model.reader->count());
+}
+
+torch::Tensor reader_term(AnomalyModel::Impl& model, const torch::Tensor& images) {
+    const ModelInfo& info = model.info;
+    const int readers = model.reader->count();
+    if (readers == 0) return torch::zeros({images.size(0)}, images.options());
+    switch (info.reader_term) {
+        case ReaderTerm::Energy: return (info.reader_offset - reader_logsumexp(model, images)).clamp_min(0);
+        case ReaderTerm::NotADigit: {
+            const torch::Tensor classes = normal_classes(info, images.device());
+            torch::Tensor doubt = torch::zeros({images.size(0)}, images.options());
+            for (int i = 0; i < readers; ++i) {
+                const torch::Tensor logits = model.reader->reader(i)->forward(images).logits;
+                doubt = doubt - torch::logsumexp(torch::log_softmax(logits, 1).index_select(1, classes), 1);
+            }
+            return (doubt / readers).clamp_min(0);
+        }
+        case ReaderTerm::Neighbours: {
+            if (!has_reader_term(model)) return torch::zeros({images.size(0)}, images.options());
+            const torch::Tensor& bank = model.reader->bank();
+            const torch::Tensor features =
+                torch::nn::functional::normalize(model.reader->reader(0)->forward(images).features,
+                                                 torch::nn::functional::NormalizeFuncOptions().dim(1));
+            const torch::Tensor nearest = std::get<0>(features.mm(bank.t()).topk(kReaderNeighbours, 1));
+            return (1 - nearest).mean(1);
+        }
+    }
+    return torch::zeros({images.size(0)}, images.options());
+}
+
+bool has_reader_term(const AnomalyModel::Impl& model) {
+    return model.info.architecture.readers > 0 &&
+           (model.info.reader_term != ReaderTerm::Neighbours || model.reader->bank().size(0) >= kReaderNeighbours);
 }
 
 ScoredChunk score_reconstructions(AnomalyModel::Impl& model, const torch::Tensor& images,
@@ -73,8 +126,9 @@ ScoredChunk score_reconstructions(AnomalyModel::Impl& model, const torch::Tensor
     r.digits = read_digits(critique.digit_logits, info);
     r.density = feature_density(model, critique.features);
     r.realness = torch::nn::functional::softplus(-reconstruction_critique.logits);
+    r.reader = reader_term(model, images);
     const WeightedParts<torch::Tensor> parts =
-        weighted_parts(info, r.pixel_residual, r.feature_residual, r.digits.not_digit, r.density, r.realness);
+        weighted_parts(info, r.pixel_residual, r.feature_residual, r.digits.not_digit, r.density, r.realness, r.reader);
     r.stroke_ratio = tensor_ratio(parts.stroke(), calibration.stroke);
     r.shape_ratio = tensor_ratio(parts.shape(), calibration.shape);
     r.score = torch::max(r.stroke_ratio, r.shape_ratio);

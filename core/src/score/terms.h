@@ -16,7 +16,7 @@ torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconst
 // (docs/decisions.md says how 20 was chosen).
 constexpr int64_t kHotPixels = 20;
 
-// What D's digit head says of images, given its digit logits [N, kDigitClasses].
+// What D's digit head says of images, given its logits [N, classes + 1].
 struct DigitReading {
     torch::Tensor not_digit;   // [N], -log P(one of the normal classes); zeros without a head
     torch::Tensor best_digit;  // [N] long, the likeliest normal class; -1 without a head
@@ -26,6 +26,20 @@ DigitReading read_digits(const torch::Tensor& digit_logits, const ModelInfo& inf
 // [N]: the model's feature density distance of D's features [N, F] to its normal classes;
 // zeros for a model without a density.
 torch::Tensor feature_density(AnomalyModel::Impl& model, const torch::Tensor& features);
+
+// [N]: the normal classes' logsumexp of the model's digit readers (averaged over them), the
+// energy whose held-out median calibration keeps as ModelInfo::reader_offset.
+torch::Tensor reader_logsumexp(AnomalyModel::Impl& model, const torch::Tensor& images);
+
+// [N]: the readers' term of the shape channel (ModelInfo::reader_term); zeros without readers,
+// or for the Neighbours term before the readers' bank is set (by their training).
+torch::Tensor reader_term(AnomalyModel::Impl& model, const torch::Tensor& images);
+// Whether reader_term() measures anything: the model has readers, and for the Neighbours term
+// their bank (so a training's calibrations before the readers learn leave the term out).
+bool has_reader_term(const AnomalyModel::Impl& model);
+
+// The neighbours a Neighbours term averages over.
+constexpr int64_t kReaderNeighbours = 10;
 
 // The scores of one chunk of images [N, 1, 28, 28], by the encoder or the latent search.
 struct ScoredChunk {
@@ -39,6 +53,7 @@ struct ScoredChunk {
     DigitReading digits;           // of x
     torch::Tensor density;         // [N], the feature density's distance of f(x); zeros without one
     torch::Tensor realness;        // [N], -log sigmoid(D's realness logit of x')
+    torch::Tensor reader;          // [N], reader_term(x)
 };
 
 // The encoder-mode scores of images x and their reconstructions x', both in [-1, 1]: the

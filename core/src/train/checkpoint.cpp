@@ -78,8 +78,17 @@ json fixed_settings(const TrainParams& params, int64_t train_count) {
     json settings = {{"latent_dim", params.architecture.latent_dim}, {"width", params.architecture.width},
                      {"normal_classes", params.normal_classes.to_string()}, {"batch_size", params.batch_size},
                      {"seed", params.seed}, {"train_images", train_count}, {"digit_head", true}};
+    // Only for an image folder's classes, so resume files of MNIST models stay valid.
+    if (!params.class_names.empty()) settings["class_names"] = params.class_names;
     // Only when distributed, so resume files from one process stay valid.
     if (params.distributed.world_size > 1) settings["world_size"] = params.distributed.world_size;
+    // Only for a model with readers, so resume files from before them stay valid.
+    if (params.architecture.readers > 0)
+        settings.update({{"readers", params.architecture.readers},
+                         {"reader_term", static_cast<int>(params.reader.term)},
+                         {"reader_negatives", static_cast<int>(params.reader.negatives)},
+                         {"reader_scanner_variation", params.reader.scanner_variation},
+                         {"reader_bank_variations", static_cast<bool>(params.reader.bank_variations)}});
     return settings;
 }
 
@@ -102,6 +111,9 @@ Optimizers make_optimizers(AnomalyModel::Impl& model, const TrainParams& params)
     optimizers.discriminator = std::make_unique<torch::optim::Adam>(model.discriminator->parameters(), gan_options);
     optimizers.encoder = std::make_unique<torch::optim::Adam>(model.encoder->parameters(),
                                                               torch::optim::AdamOptions(params.encoder_learning_rate));
+    if (model.reader->count() > 0)
+        optimizers.reader = std::make_unique<torch::optim::Adam>(model.reader->parameters(),
+                                                                 torch::optim::AdamOptions(params.reader.learning_rate));
     return optimizers;
 }
 
@@ -112,10 +124,12 @@ void write_resume(const std::string& path, const AnomalyModel& model, const Opti
     put_optimizer(file, "optimizer.generator.", *optimizers.generator, *impl.generator);
     put_optimizer(file, "optimizer.discriminator.", *optimizers.discriminator, *impl.discriminator);
     put_optimizer(file, "optimizer.encoder.", *optimizers.encoder, *impl.encoder);
+    if (optimizers.reader) put_optimizer(file, "optimizer.reader.", *optimizers.reader, *impl.reader);
     file.tensors["rng.noise"] = to_safetensor(noise.get_state());
     file.metadata["oddigit.resume.settings"] = settings.dump();
     file.metadata["oddigit.resume.gan_epochs_done"] = std::to_string(done.gan);
     file.metadata["oddigit.resume.encoder_epochs_done"] = std::to_string(done.encoder);
+    file.metadata["oddigit.resume.reader_epochs_done"] = std::to_string(done.reader);
     if (done.density_images > 0) {
         const std::vector<torch::Tensor> sums = impl.density->sums();
         for (size_t i = 0; i < sums.size(); ++i) file.tensors[kDensitySums[i]] = to_safetensor(sums[i]);
@@ -143,6 +157,8 @@ ResumeFile read_resume(const std::string& path, const json& wanted) {
     EpochsDone done;
     done.gan = parse_int(file.metadata, "oddigit.resume.gan_epochs_done", path, 0, kMaxEpochs);
     done.encoder = parse_int(file.metadata, "oddigit.resume.encoder_epochs_done", path, 0, kMaxEpochs);
+    if (file.metadata.count("oddigit.resume.reader_epochs_done"))
+        done.reader = parse_int(file.metadata, "oddigit.resume.reader_epochs_done", path, 0, kMaxEpochs);
     if (file.metadata.count("oddigit.resume.density_images"))
         done.density_images = parse_int(file.metadata, "oddigit.resume.density_images", path, 1, kMaxDensityImages);
     return {std::move(file), std::move(model), done};
@@ -153,6 +169,7 @@ void restore_states(const ResumeFile& resume, const std::string& path, AnomalyMo
     take_optimizer(resume.file, "optimizer.generator.", *optimizers.generator, *model.generator, path);
     take_optimizer(resume.file, "optimizer.discriminator.", *optimizers.discriminator, *model.discriminator, path);
     take_optimizer(resume.file, "optimizer.encoder.", *optimizers.encoder, *model.encoder, path);
+    if (optimizers.reader) take_optimizer(resume.file, "optimizer.reader.", *optimizers.reader, *model.reader, path);
     if (resume.done.density_images > 0) {
         std::vector<torch::Tensor> sums;
         for (const char* name : kDensitySums) {
@@ -175,24 +192,39 @@ void restore_states(const ResumeFile& resume, const std::string& path, AnomalyMo
     }
 }
 
-AnomalyModel gan_of(const std::string& path, const json& gan_settings, const AnomalyModel& fresh) {
-    AnomalyModel saved = AnomalyModel::load(path, StaleCalibration::Drop);
+AnomalyModel networks_of(const std::string& path, const json& settings, AnomalyModel fresh, bool with_encoder) {
+    const AnomalyModel saved = AnomalyModel::load(path, StaleCalibration::Drop);
     const json trained = json::parse(saved.info().training_json, nullptr, false);
     json differing = json::object();
-    for (const auto& [key, value] : gan_settings.items())
+    for (const auto& [key, value] : settings.items())
         if (!trained.is_object() || trained.value(key, json()) != value) differing[key] = value;
     if (!differing.empty())
         throw Error("'" + path + "' was trained with other settings than this run (" + differing.dump() +
                     " here; it records " + (trained.is_object() ? trained.dump() : std::string("none")) +
-                    "); take its GAN with the settings it was trained with");
+                    "); take its networks with the settings it was trained with");
     if (!saved.info().knows_density)
         throw Error("'" + path + "' has no feature density; give it one with calibrate --density-weight first");
-    saved.impl().encoder = const_cast<AnomalyModel::Impl&>(fresh.impl()).encoder;
-    // Both releases, for a GAN kept from an older one.
-    const std::string encoder_by = fresh.info().created_by;
-    const std::string gan_by = gan_creator(saved.info().created_by);
-    saved.info().created_by = gan_by == encoder_by ? encoder_by : encoder_by + kGanCreatorMark + gan_by + ")";
-    return saved;
+    AnomalyModel::Impl& from = const_cast<AnomalyModel::Impl&>(saved.impl());
+    AnomalyModel::Impl& to = fresh.impl();
+    torch::NoGradGuard no_grad;
+    std::vector<std::pair<torch::nn::Module*, torch::nn::Module*>> taken = {
+        {from.generator.ptr().get(), to.generator.ptr().get()},
+        {from.discriminator.ptr().get(), to.discriminator.ptr().get()},
+        {from.density.ptr().get(), to.density.ptr().get()}};
+    if (with_encoder) taken.push_back({from.encoder.ptr().get(), to.encoder.ptr().get()});
+    for (const auto& [source, target] : taken) {
+        auto source_parameters = source->named_parameters();
+        for (auto& item : target->named_parameters()) item.value().copy_(source_parameters[item.key()]);
+        auto source_buffers = source->named_buffers();
+        for (auto& item : target->named_buffers()) item.value().copy_(source_buffers[item.key()]);
+    }
+    ModelInfo& info = fresh.info();
+    info.knows_density = true;
+    info.density_scale = saved.info().density_scale;
+    // Both releases, for networks kept from an older one.
+    const std::string kept_by = gan_creator(saved.info().created_by);
+    if (kept_by != info.created_by) info.created_by += kGanCreatorMark + kept_by + ")";
+    return fresh;
 }
 
 }  // namespace oddigit::detail

@@ -26,6 +26,7 @@ struct Optimizers {
     std::unique_ptr<torch::optim::Adam> generator;
     std::unique_ptr<torch::optim::Adam> discriminator;
     std::unique_ptr<torch::optim::Adam> encoder;
+    std::unique_ptr<torch::optim::Adam> reader;  // null for a model without readers
 };
 // Fresh Adam optimizers on the model's parameters: DCGAN's betas for the GAN.
 Optimizers make_optimizers(AnomalyModel::Impl& model, const TrainParams& params);
@@ -35,6 +36,7 @@ Optimizers make_optimizers(AnomalyModel::Impl& model, const TrainParams& params)
 struct EpochsDone {
     int gan = 0;
     int encoder = 0;
+    int reader = 0;
     int64_t density_images = 0;
 };
 
@@ -57,9 +59,10 @@ ResumeFile read_resume(const std::string& path, const nlohmann::json& wanted);
 void restore_states(const ResumeFile& resume, const std::string& path, AnomalyModel::Impl& model,
                     Optimizers& optimizers, at::Generator& noise);
 
-// The finished model at path with the fresh model's encoder: G, D and the density a full run
-// would start its encoder phase with. Throws Error when the model cannot be read, was trained
-// with other GAN settings than gan_settings, or has no feature density.
-AnomalyModel gan_of(const std::string& path, const nlohmann::json& gan_settings, const AnomalyModel& fresh);
+// The fresh model with the networks of the finished model at path that a full run would start a
+// later phase with: G, D and the density (TrainParams::gan_from), and the encoder too when
+// with_encoder (TrainParams::encoder_from). Throws Error when the model cannot be read, was
+// trained with other settings than the ones given, or has no feature density.
+AnomalyModel networks_of(const std::string& path, const nlohmann::json& settings, AnomalyModel fresh, bool with_encoder);
 
 }  // namespace oddigit::detail

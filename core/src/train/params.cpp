@@ -44,6 +44,14 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
         throw Error("the batch size " + std::to_string(params.batch_size) + " must split into " + std::to_string(ranks) +
                     " equal shares of at least 2 images (BatchNorm needs two), one per rank");
     if (params.gan_epochs < 1 || params.encoder_epochs < 1) throw Error("each phase needs at least one epoch");
+    if (params.reader.epochs < 0 || params.reader.count < 1 || params.reader.count > 16 || !(params.reader.learning_rate > 0))
+        throw Error("the digit readers need 0 or more epochs, 1 to 16 readers and a learning rate above 0");
+    params.architecture.classes = params.normal_classes.size();
+    if (!params.class_names.empty() && static_cast<int>(params.class_names.size()) != params.architecture.classes)
+        throw Error("the training data names " + std::to_string(params.class_names.size()) + " classes, its normal ones are "
+                    "of " + std::to_string(params.architecture.classes));
+    // Readers for a model of two or more classes: one class is all there is to name.
+    params.architecture.readers = params.reader.epochs > 0 && params.normal_classes.count() >= 2 ? params.reader.count : 0;
     check_corruption_share(params.encoder_corruption);
     // The bounds a model file must keep, so that the run writes a model that opens.
     const auto check_setting = [](const char* name, float value, float lowest, float highest) {
@@ -57,10 +65,15 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
     check_setting("digit weight", params.digit_weight, kLowestWeight, kUnbounded);
     check_setting("density weight", params.density_weight, kLowestWeight, kUnbounded);
     check_setting("realness weight", params.realness_weight, kLowestWeight, kUnbounded);
+    check_setting("reader weight", params.reader.weight, kLowestWeight, kUnbounded);
     check_setting("threshold quantile", params.threshold_quantile, kLowestQuantile, kHighestQuantile);
-    if (!params.gan_from.empty() && params.gan_from == params.output_path)
-        throw Error("the model to take the GAN from, '" + params.gan_from +
-                    "', is also the output, which the encoder phase overwrites; write the new model elsewhere");
+    check_setting("shape share", params.shape_share, kLowestShapeShare, kHighestShapeShare);
+    for (const std::string* from : {&params.gan_from, &params.encoder_from})
+        if (!from->empty() && *from == params.output_path)
+            throw Error("the model to take the networks from, '" + *from +
+                        "', is also the output, which training overwrites; write the new model elsewhere");
+    if (!params.gan_from.empty() && !params.encoder_from.empty())
+        throw Error("take the GAN from one model, or the GAN and the encoder; not both");
     return params;
 }
 
@@ -72,7 +85,10 @@ nlohmann::json describe(const TrainParams& params, int64_t train_count, int64_t 
                      {"encoder_corruption", params.encoder_corruption}, {"kappa", params.kappa},
                      {"digit_weight", params.digit_weight}, {"density_weight", params.density_weight},
                      {"realness_weight", params.realness_weight},
-                     {"threshold_quantile", params.threshold_quantile}, {"validation_images", validation_count},
+                     {"reader_epochs", params.architecture.readers > 0 ? params.reader.epochs : 0},
+                     {"reader_learning_rate", params.reader.learning_rate}, {"reader_weight", params.reader.weight},
+                     {"threshold_quantile", params.threshold_quantile}, {"shape_share", params.shape_share},
+                     {"validation_images", validation_count},
                      {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
     return settings;
 }

@@ -8,8 +8,8 @@ namespace oddigit::detail {
 
 class ProgressReporter {
 public:
-    // steps: optimisation steps per epoch, the same in both phases.
-    ProgressReporter(TrainCallbacks callbacks, int gan_epochs, int encoder_epochs, int steps);
+    // steps: optimisation steps per epoch, the same in every phase.
+    ProgressReporter(TrainCallbacks callbacks, int gan_epochs, int encoder_epochs, int reader_epochs, int steps);
 
     // A report of step `step` (1-based) of epoch `epoch` of the phase, figures still unset.
     TrainProgress at(TrainPhase phase, int epoch, int epochs, int step) const;
@@ -30,9 +30,11 @@ private:
     TrainCallbacks callbacks_;
     int gan_epochs_;
     int encoder_epochs_;
+    int reader_epochs_;
     int steps_;
     double gan_step_seconds_ = 0;
     double encoder_step_seconds_ = 0;
+    double reader_step_seconds_ = 0;
 };
 
 }  // namespace oddigit::detail

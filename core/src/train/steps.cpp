@@ -18,9 +18,10 @@ GanLosses gan_step(GeneratorImpl& generator, DiscriminatorImpl& discriminator, t
     torch::Tensor digit_loss =
         torch::cross_entropy_loss(real_critique.digit_logits, batch.labels, {}, at::Reduction::Sum) / batch.whole_batch;
     if (batch.learn_non_digits) {
-        const torch::Tensor none = torch::full({batch.non_digits.size(0)}, kNotADigit, batch.labels.options());
-        digit_loss = digit_loss + torch::cross_entropy_loss(discriminator.forward(batch.non_digits).digit_logits, none, {},
-                                                            at::Reduction::Sum) / batch.whole_non_digits;
+        const torch::Tensor logits = discriminator.forward(batch.non_digits).digit_logits;
+        // "None of them" is the head's last output.
+        const torch::Tensor none = torch::full({logits.size(0)}, logits.size(1) - 1, batch.labels.options());
+        digit_loss = digit_loss + torch::cross_entropy_loss(logits, none, {}, at::Reduction::Sum) / batch.whole_non_digits;
     }
     const torch::Tensor discriminator_loss =
         (torch::relu(1 - real_critique.logits).sum() + torch::relu(1 + fake_logits).sum()) / batch.whole_batch +
@@ -47,6 +48,29 @@ torch::Tensor encoder_step(EncoderImpl& encoder, GeneratorImpl& generator, Discr
     optimizer.zero_grad();
     loss.backward();
     sum_gradients(encoder);
+    optimizer.step();
+    return loss;
+}
+
+torch::Tensor reader_step(ReadersImpl& readers, torch::optim::Adam& optimizer, const torch::Tensor& digits,
+                          const torch::Tensor& labels, const torch::Tensor& non_digits, double whole_batch,
+                          double whole_non_digits, const GradientSum& sum_gradients) {
+    torch::Tensor loss = torch::zeros({}, digits.options());
+    for (int i = 0; i < readers.count(); ++i) {
+        DigitReaderImpl& reader = *readers.reader(i);
+        const torch::Tensor logits = reader.forward(digits).logits;
+        loss = loss + torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum) / whole_batch;
+        if (whole_non_digits > 0) {
+            // "None of them" is the last output.
+            const torch::Tensor none = torch::full({non_digits.size(0)}, logits.size(1) - 1, labels.options());
+            loss = loss + torch::cross_entropy_loss(reader.forward(non_digits).logits, none, {}, at::Reduction::Sum) /
+                              whole_non_digits;
+        }
+    }
+    loss = loss / readers.count();
+    optimizer.zero_grad();
+    loss.backward();
+    sum_gradients(readers);
     optimizer.step();
     return loss;
 }

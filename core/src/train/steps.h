@@ -6,6 +6,7 @@
 #include <torch/optim/adam.h>
 
 #include "nets/networks.h"
+#include "nets/reader.h"
 
 namespace oddigit::detail {
 
@@ -46,5 +47,12 @@ GanLosses gan_step(GeneratorImpl& generator, DiscriminatorImpl& discriminator, t
 torch::Tensor encoder_step(EncoderImpl& encoder, GeneratorImpl& generator, DiscriminatorImpl& discriminator,
                            torch::optim::Adam& optimizer, const torch::Tensor& clean, const torch::Tensor& input,
                            float kappa, int64_t whole_batch, const GradientSum& sum_gradients);
+
+// Each reader learns to name the digits (labels) and to call the non-digits "not a digit"
+// (none when empty). Returns this rank's part of the whole batch's mean cross-entropy, over the
+// readers: whole_batch digits and whole_non_digits non-digits over every rank.
+torch::Tensor reader_step(ReadersImpl& readers, torch::optim::Adam& optimizer, const torch::Tensor& digits,
+                          const torch::Tensor& labels, const torch::Tensor& non_digits, double whole_batch,
+                          double whole_non_digits, const GradientSum& sum_gradients);
 
 }  // namespace oddigit::detail

@@ -21,7 +21,8 @@ constexpr int64_t kMaxFragmentSide = 14;
 constexpr int64_t kFragmentMargin = 2;
 }  // namespace
 
-torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Tensor& labels, at::Generator& random) {
+torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Tensor& labels,
+                                   const torch::Tensor& class_digits, at::Generator& random) {
     enum Kind : int64_t { QuarterTurn, HalfTurn, MirrorAcross, MirrorDown, Stitch, Overlay, Kinds };
     const int64_t count = digits.size(0);
     const auto on = [&](torch::Tensor t) { return t.to(digits.device()); };
@@ -61,12 +62,13 @@ torch::Tensor synthetic_non_digits(const torch::Tensor& digits, const torch::Ten
                                   torch::where(of_kind(MirrorDown), down,
                                                torch::where(same_class, pair,
                                                             torch::where(of_kind(Stitch), stitched, overlaid))))));
+    const torch::Tensor digit = class_digits.to(labels.device()).index_select(0, labels);
     const auto is = [&](std::initializer_list<int64_t> digits_list) {
         torch::Tensor hit = torch::zeros_like(labels, torch::kBool);
-        for (int64_t d : digits_list) hit = hit | (labels == d);
+        for (int64_t d : digits_list) hit = hit | (digit == d);
         return hit;
     };
-    const torch::Tensor gives_a_digit_back = is({0, 8}) | ((kind == HalfTurn) & is({1, 6, 9})) |
+    const torch::Tensor gives_a_digit_back = is({-1, 0, 8}) | ((kind == HalfTurn) & is({1, 6, 9})) |
                                              ((kind == MirrorAcross) & is({1})) | ((kind == MirrorDown) & is({1, 3}));
     const torch::Tensor valid = (kind >= Stitch) | ~gives_a_digit_back;
     return made.index_select(0, valid.nonzero().squeeze(1));

@@ -33,9 +33,11 @@ LabelledTensors test_batch(const ClassSet& classes, int64_t count) {
     return {detail::to_tensor(images, 0, images.size(), torch::kCPU), torch::tensor(labels, torch::kLong)};
 }
 
-torch::Tensor non_digits(const LabelledTensors& batch, uint64_t seed) {
+// MNIST's classes are the digits themselves; an image folder's "cat" is none (-1).
+torch::Tensor non_digits(const LabelledTensors& batch, uint64_t seed,
+                         const torch::Tensor& class_digits = torch::arange(10, torch::kLong)) {
     at::Generator random = at::detail::createCPUGenerator(seed);
-    return detail::synthetic_non_digits(batch.digits, batch.labels, random);
+    return detail::synthetic_non_digits(batch.digits, batch.labels, class_digits, random);
 }
 
 // Each non-digit is a changed digit of the batch: none is a digit of it unchanged, all stay
@@ -90,6 +92,17 @@ TEST(Synthetic, NoNonDigitGivesADigitBack) {
             found = found || ((changed - made[i]).abs().flatten(1).amax(1) < 1e-6).any().item<bool>();
         EXPECT_TRUE(found) << "non-digit " << i << " of a batch of 7s is no turn, mirror or pair of them";
     }
+}
+
+// A class that is no digit (an image folder's) is never turned or mirrored, since which of its
+// turns give it back is not known: the same 7s, taken as a class of their own, make joins only.
+TEST(Synthetic, ClassesThatAreNoDigitMakeJoinsOnly) {
+    const LabelledTensors sevens = test_batch(ClassSet::single(7), 128);
+    const torch::Tensor made = non_digits(sevens, 1, torch::full({10}, -1, torch::kLong));
+    EXPECT_GT(made.size(0), 128 / 6);
+    EXPECT_LT(made.size(0), 128 / 2);
+    for (int64_t i = 0; i < made.size(0); ++i)
+        EXPECT_TRUE(is_pair_of(made[i], sevens.digits)) << "non-digit " << i << " is no pair of the class";
 }
 
 // Every one-class model's digit head learns non-digits: each training batch (64 digits of the

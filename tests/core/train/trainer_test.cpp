@@ -25,10 +25,13 @@ NormalSplit subset(const ClassSet& classes, int64_t train_count, uint64_t seed =
     return split;
 }
 
+// The readers' phase has tests of its own (reader_test.cpp): these runs are the GAN's and the
+// encoder's.
 TrainParams quick_params(int gan_epochs, int encoder_epochs) {
     TrainParams params;
     params.gan_epochs = gan_epochs;
     params.encoder_epochs = encoder_epochs;
+    params.reader.epochs = 0;
     params.seed = test::training_seed(11);
     return params;
 }

@@ -30,4 +30,8 @@ std::string rescan_name(Rescan rescan);
 // it was, so the batch keeps its order and size. The redrawing's pens are drawn from seed.
 ImageBatch rescanned(const ImageBatch& digits, Rescan rescan, uint64_t seed = 1);
 
+// The digits through every pipeline, one batch after another in all_rescans()' order: the digit
+// readers' bank variations (oddigit/train.h's ReaderParams::bank_variations).
+ImageBatch bank_rescans(const ImageBatch& digits);
+
 }  // namespace oddigit

@@ -1,0 +1,131 @@
+#include "oddigit/image_folder.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <tuple>
+
+#include "oddigit/error.h"
+
+namespace oddigit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_image(const fs::path& path) {
+    std::string extension = path.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+    for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".tif", ".tiff", ".webp"})
+        if (extension == known) return true;
+    return false;
+}
+
+// The images of one folder, and whether it holds subfolders. Hidden entries are left out.
+std::vector<fs::path> images_in(const fs::path& dir, std::vector<fs::path>* subfolders) {
+    std::vector<fs::path> images;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error)) {
+        const fs::path& path = entry.path();
+        if (path.filename().string().rfind('.', 0) == 0) continue;
+        if (entry.is_directory()) {
+            if (subfolders) subfolders->push_back(path);
+        } else if (entry.is_regular_file() && is_image(path)) {
+            images.push_back(path);
+        }
+    }
+    if (error) throw Error("cannot read the folder '" + dir.string() + "': " + error.message());
+    return images;
+}
+
+Image28 read_image(const fs::path& path, const ImageFolderParams& params) {
+    const GrayImage gray = load_gray_image(path.string());
+    if (!params.as_is) return to_mnist(gray, params.preprocess);
+    if (gray.width != kImageSide || gray.height != kImageSide)
+        throw Error("'" + path.string() + "' is " + std::to_string(gray.width) + "x" + std::to_string(gray.height) +
+                    ", not 28x28: --as-is takes images already in MNIST framing");
+    Image28 image{};
+    // White ink on black, as MNIST: taken as it is.
+    for (int i = 0; i < kImagePixels; ++i) image[i] = gray.pixels[i] / 255.0f;
+    return image;
+}
+
+}  // namespace
+
+namespace {
+
+// A folder's layout: its class folders in name order, or its own images for a flat folder.
+struct FolderLayout {
+    std::vector<fs::path> classes;
+    std::vector<std::string> class_names;
+    std::vector<fs::path> flat;
+};
+
+FolderLayout layout_of(const std::string& dir) {
+    std::error_code error;
+    if (!fs::is_directory(dir, error)) throw Error("'" + dir + "' is not a folder of images");
+    FolderLayout layout;
+    layout.flat = images_in(dir, &layout.classes);
+    if (!layout.flat.empty() && !layout.classes.empty())
+        throw Error("'" + dir + "' holds images beside subfolders; put each class's images in a subfolder of its own, "
+                    "or all of one class's in the folder itself");
+    if (layout.classes.empty()) {
+        std::string name = fs::path(dir).lexically_normal().filename().string();
+        if (name.empty()) name = fs::absolute(dir).parent_path().filename().string();
+        layout.class_names = {name};
+        return layout;
+    }
+    std::sort(layout.classes.begin(), layout.classes.end());
+    if (static_cast<int>(layout.classes.size()) > kMaxClasses)
+        throw Error("'" + dir + "' has " + std::to_string(layout.classes.size()) + " class folders; a model takes at most " +
+                    std::to_string(kMaxClasses));
+    for (const fs::path& folder : layout.classes) layout.class_names.push_back(folder.filename().string());
+    return layout;
+}
+
+}  // namespace
+
+std::vector<std::string> image_folder_classes(const std::string& dir) { return layout_of(dir).class_names; }
+
+ImageFolder load_image_folder(const std::string& dir, const ImageFolderParams& params) {
+    const FolderLayout layout = layout_of(dir);
+    // (file name, class, path) for every image.
+    std::vector<std::tuple<std::string, int, fs::path>> found;
+    for (const fs::path& path : layout.flat) found.emplace_back(path.filename().string(), 0, path);
+    for (size_t c = 0; c < layout.classes.size(); ++c) {
+        const std::vector<fs::path> images = images_in(layout.classes[c], nullptr);
+        if (images.empty()) throw Error("the class folder '" + layout.classes[c].string() + "' holds no image");
+        for (const fs::path& path : images) found.emplace_back(path.filename().string(), static_cast<int>(c), path);
+    }
+    if (found.empty()) throw Error("'" + dir + "' holds no image (PNG, JPEG, ...)");
+    std::sort(found.begin(), found.end());
+    ImageFolder folder;
+    folder.class_names = layout.class_names;
+    for (const auto& [name, label, path] : found) {
+        const Image28 image = read_image(path, params);
+        folder.images.images.append(image.data());
+        folder.images.labels.push_back(static_cast<uint8_t>(label));
+        folder.files.push_back(fs::relative(path, dir).string());
+    }
+    return folder;
+}
+
+namespace {
+constexpr const char* kImagesSource = "images ";
+constexpr const char* kImagesAsIsSource = "images-as-is ";
+}  // namespace
+
+std::string folder_source(const std::string& dir, bool as_is) {
+    return (as_is ? kImagesAsIsSource : kImagesSource) + fs::absolute(dir).lexically_normal().string();
+}
+
+bool names_folder(const std::string& source, std::string& dir, bool& as_is) {
+    for (const std::string prefix : {kImagesAsIsSource, kImagesSource})
+        if (source.rfind(prefix, 0) == 0) {
+            dir = source.substr(prefix.size());
+            as_is = prefix == kImagesAsIsSource;
+            return true;
+        }
+    return false;
+}
+
+}  // namespace oddigit
