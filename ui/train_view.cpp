@@ -24,6 +24,7 @@
 #include "loss_plot.h"
 #include "mnist_dialog.h"
 #include "plot_export.h"
+#include "oddigit/image_folder.h"
 #include "oddigit/mnist.h"
 
 namespace {
@@ -233,13 +234,17 @@ void TrainView::setImageFolder(const QString& folder, bool asIs, const QString& 
 void TrainView::start() {
     // A second Start while a run goes on does nothing: no question, no cleared plot.
     if (worker_.running()) return;
+    TrainJob job;
+    job.params.output_path = output_->text().toStdString();
+    job.params.resume = resume_->isChecked();
+    if (!job.params.resume && !confirmNewRun(job)) return;
+    if (job.params.resume && !takeRunSettings(job)) return;
     if (classes_->chosen().isEmpty()) {
         status_->setText(source_->usesFolder() && classes_->classes().isEmpty()
                              ? tr("Choose a folder of images: one subfolder per class, or the images of one class.")
                              : tr("Choose at least one normal class."));
         return;
     }
-    TrainJob job;
     job.normal = classes_->chosen();
     job.imagesDir = source_->folder();
     job.testImagesDir = source_->testFolder();
@@ -258,10 +263,7 @@ void TrainView::start() {
     job.params.encoder_corruption = static_cast<float>(encoderCorruption_->value());
     job.params.kappa = static_cast<float>(kappa_->value());
     job.params.seed = static_cast<uint64_t>(seed_->value());
-    job.params.output_path = output_->text().toStdString();
-    job.params.resume = resume_->isChecked();
-    job.trainLimit = limit_;
-    if (!job.params.resume && !confirmNewRun(job)) return;
+    if (!job.params.resume) job.trainLimit = limit_;
     QDir().mkpath(QFileInfo(QString::fromStdString(job.params.output_path)).absolutePath());
     worker_.start(job);
     if (!job.params.resume) plot_->clear();
@@ -296,6 +298,32 @@ bool TrainView::confirmNewRun(TrainJob& job) {
         return true;
     }
     return question.clickedButton() == replace;
+}
+
+bool TrainView::takeRunSettings(TrainJob& job) {
+    oddigit::RunSettings run;
+    try {
+        run = oddigit::read_run_settings(oddigit::resume_path(job.params.output_path));
+    } catch (const std::exception& error) {
+        status_->setText(tr("Cannot resume: %1").arg(QString::fromStdString(error.what())));
+        return false;
+    }
+    std::string folder, testFolder;
+    bool asIs = false, testAsIs = false;
+    if (oddigit::names_folder(run.data_source, folder, asIs)) {
+        oddigit::names_folder(run.test_data, testFolder, testAsIs);
+        source_->setFolder(QString::fromStdString(folder), asIs, QString::fromStdString(testFolder));
+    } else {
+        source_->setFolder({});
+    }
+    classes_->setChosen(QString::fromStdString(run.normal_classes));
+    batchSize_->setValue(static_cast<int>(run.batch_size));
+    seed_->setValue(static_cast<int>(run.seed));
+    // Once the encoder has trained on the GAN, the GAN phase is over at the length it had.
+    if (run.encoder_epochs_done > 0) ganEpochs_->setValue(run.gan_epochs_done);
+    // The run's first images, as many as it learnt from: all of them unless it was cut short.
+    job.trainLimit = static_cast<int>(run.train_images);
+    return true;
 }
 
 QString TrainView::freeModelPath(const QString& taken) {

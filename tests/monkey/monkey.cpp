@@ -4,8 +4,9 @@
 // and runs it). First a tiny training of two digits runs to its end and the app uses its model;
 // then at random: strokes, undo, redo and clear on the Draw canvas; tab switches and resizes;
 // models (good, truncated, corrupt), junk files and images dropped on the window; a tiny
-// training started, paused, resumed, cancelled and its model used; Explore's test-set pass
-// started and cancelled; the colour scheme switched; a few settings changed at random.
+// training (on MNIST, or on a small folder of named classes) started, paused, resumed,
+// cancelled and its model used; Explore's test-set pass started and cancelled; the colour
+// scheme switched; a few settings changed at random.
 //
 // Every action is logged with its time on stderr (the script keeps it as the log). Dialogs the
 // action can raise (an error box for a bad file, the "a run is already there" question) are
@@ -379,6 +380,17 @@ bool Monkey::prepare() {
         add("image", "bomb.png", bomb, Expect::Refused);
     }
     QDir(dir_.path()).mkdir("train");
+    // A small image folder of three named classes (MNIST's 0s, 1s and 7s), with a test folder
+    // that adds a class the models never learn, for the runs that train on a folder.
+    const std::vector<std::string> names = {"ring", "stick", "c", "d", "e", "f", "g", "hook", "i", "unseen"};
+    const std::string folderTrain = dir_.filePath("folder/train").toStdString(), folderTest = dir_.filePath("folder/test").toStdString();
+    oddigit::test::write_image_folder(folderTrain, oddigit::test::mnist().train, names, 1500);
+    oddigit::test::write_image_folder(folderTest, oddigit::test::mnist().test, names, 600);
+    for (const std::string& name : names) {
+        if (name != "ring" && name != "stick" && name != "hook") QDir(QString::fromStdString(folderTrain + "/" + name)).removeRecursively();
+        if (name != "ring" && name != "stick" && name != "hook" && name != "unseen")
+            QDir(QString::fromStdString(folderTest + "/" + name)).removeRecursively();
+    }
 
     trainStart_ = findButton(window_.trainView(), "Start");
     trainPause_ = findButton(window_.trainView(), "Pause");
@@ -741,20 +753,27 @@ void Monkey::trainStart() {
     // start often finds an earlier run there and asks.
     const QString output = dir_.filePath(QString("train/run-%1.safetensors").arg(pick(3)));
     const int gan = between(1, 3), encoder = between(1, 2), images = between(128, 1500);
+    // One run in four learns the image folder's named classes instead of MNIST's digits.
+    const bool folder = chance(0.25);
+    const QStringList classes = folder ? QStringList{"ring", "stick", "hook"} : QStringList{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
     QStringList digits;
-    for (int d = 0; d < 10; ++d)
-        if (chance(0.2)) digits << QString::number(d);
-    if (digits.isEmpty() && chance(0.8)) digits << QString::number(pick(10));
+    for (const QString& name : classes)
+        if (chance(0.2)) digits << name;
+    if (digits.isEmpty() && chance(0.8)) digits << classes[pick(static_cast<int>(classes.size()))];
     const int way = pick(3);
-    logLine("#%d train start (%s): %s, %d+%d epochs, %d images, digits '%s'%s", actionNumber_,
+    logLine("#%d train start (%s): %s, %d+%d epochs, %d images, %s '%s'%s", actionNumber_,
             way == 0 ? "F5" : way == 1 ? "button" : "direct", qPrintable(output), gan, encoder, images,
-            qPrintable(digits.join(',')), view->isTraining() ? " while training" : "");
+            folder ? "folder classes" : "digits", qPrintable(digits.join(',')), view->isTraining() ? " while training" : "");
     if (!view->isTraining()) {
         // The form is filled only between runs (a run keeps the settings it started with).
         ui_test::prepareRun(window_, output, gan, encoder, images);
+        if (folder)
+            view->setImageFolder(dir_.filePath("folder/train"), chance(0.5), dir_.filePath("folder/test"));
+        else
+            view->setImageFolder({});
         if (digits.isEmpty()) {
-            for (QAbstractButton* box : view->findChildren<QAbstractButton*>())
-                if (box->isCheckable() && box->text().size() == 1) box->setChecked(false);
+            for (QAbstractButton* box : view->findChild<QWidget*>("normalClasses")->findChildren<QAbstractButton*>())
+                box->setChecked(false);
         } else {
             view->setNormalClasses(digits.join(','));
         }
@@ -763,6 +782,9 @@ void Monkey::trainStart() {
     expectedDialogs_ = {"A run is already there"};
     // The buttons' keys work where the Train view shows.
     if (way == 0 && window_.tabs()->currentWidget() == view && key(Qt::Key_F5)) {
+        // A button's shortcut clicks it once its press has shown (QAbstractButton::animateClick):
+        // wait for that within this action, which the question belongs to.
+        QTest::qWait(250);
     } else if (way == 1) {
         press(trainStart_);
     } else {

@@ -15,6 +15,7 @@
 #include <QTest>
 #include <QTimer>
 #include <QUrl>
+#include <QtMath>
 
 #include <algorithm>
 #include <cmath>
@@ -265,14 +266,18 @@ private slots:
         DrawingCanvas* canvas = view->canvas();
         canvas->setHeat({}, {});
         canvas->setStrokeBlame(-1, {});
+        // In device pixels: on a scaled screen the canvas renders the ink at the screen's resolution.
         const QImage shown = canvas->grab().toImage().convertToFormat(QImage::Format_Grayscale8);
+        const qreal ratio = shown.devicePixelRatio();
         const int side = std::min(canvas->width(), canvas->height());
-        const QPoint origin((canvas->width() - side) / 2, (canvas->height() - side) / 2);
+        const QPoint origin(qRound((canvas->width() - side) / 2 * ratio), qRound((canvas->height() - side) / 2 * ratio));
         const oddigit::GrayImage ink =
-            oddigit::render_drawing(canvas->currentDrawing(), static_cast<float>(side) / oddigit::kPaperSide);
+            oddigit::render_drawing(canvas->currentDrawing(), static_cast<float>(side * ratio) / oddigit::kPaperSide);
         int compared = 0, differing = 0;
-        for (int y = 2; y < ink.height - 2; y += 3)
-            for (int x = 2; x < ink.width - 2; x += 3) {
+        // The canvas's frame covers its outermost logical pixel.
+        const int margin = qCeil(2 * ratio);
+        for (int y = margin; y < ink.height - margin; y += 3)
+            for (int x = margin; x < ink.width - margin; x += 3) {
                 const int expected = 85 + (255 - 85) * ink.pixels[static_cast<size_t>(y) * ink.width + x] / 255;
                 differing += std::abs(qGray(shown.pixel(origin.x() + x, origin.y() + y)) - expected) > 2;
                 ++compared;

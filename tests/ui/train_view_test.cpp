@@ -22,12 +22,14 @@
 #include <algorithm>
 #include <string>
 
+#include "class_picker.h"
 #include "draw_view.h"
 #include "drawing_canvas.h"
 #include "loss_plot.h"
 #include "main_window.h"
 #include "mnist_dialog.h"
 #include "oddigit/mnist.h"
+#include "oddigit/model.h"
 #include "oddigit/safetensors.h"
 #include "oddigit/train.h"
 #include "test_support.h"
@@ -169,7 +171,8 @@ private slots:
     }
 
     // "Resume it" resumes that run without ticking "Resume from this checkpoint", which is only
-    // offered while the path has a run to resume: a later Start on another path starts afresh.
+    // offered while the path has a run to resume, and with the run's own settings whatever the
+    // form holds since: a later Start on another path starts afresh.
     void resumingFromTheQuestionLeavesTheNextRunOnAnotherPathFresh() {
         QTemporaryDir dir;
         const QString first = dir.filePath("first.safetensors");
@@ -187,6 +190,8 @@ private slots:
         QVERIFY(finished.wait(60000));
         QTRY_VERIFY(resume->isEnabled());
         QVERIFY(!resume->isChecked());
+        view->setNormalClasses("6,7");
+        view->setTrainingLimit(300);
         QTimer::singleShot(300, [&] {
             if (auto* question = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
                 for (QAbstractButton* button : question->buttons())
@@ -195,9 +200,13 @@ private slots:
         view->start();
         QVERIFY(view->isTraining());
         QVERIFY(finished.wait(120000));
-        QVERIFY(finished.last().at(0).toBool());
+        QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(2).toString()));
         QTRY_VERIFY(!view->isTraining());
         QVERIFY(!resume->isChecked());
+        QCOMPARE(oddigit::AnomalyModel::load(first.toStdString()).info().normal_classes.to_string(), std::string("1"));
+        auto* picker = view->findChild<ClassPicker*>("normalClasses");
+        QVERIFY(picker);
+        QCOMPARE(picker->chosen(), QString("1"));
 
         view->setOutputPath(dir.filePath("second.safetensors"));
         QVERIFY(!resume->isEnabled());

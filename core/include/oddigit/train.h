@@ -126,6 +126,22 @@ int default_epochs(int64_t train_images);
 // output_path with ".safetensors" replaced by ".resume.safetensors".
 std::string resume_path(const std::string& output_path);
 
+// What a run was started with, as its resume file records it: the settings a resumed run must
+// keep (train() refuses to resume with others) and where its images came from.
+struct RunSettings {
+    std::string normal_classes;  // names (digits for MNIST) joined by commas, or "all"
+    int64_t batch_size = 0;
+    uint64_t seed = 0;
+    int64_t train_images = 0;  // the training images the run learns from
+    int gan_epochs_done = 0;   // a GAN phase the encoder has trained on cannot be extended
+    int encoder_epochs_done = 0;
+    std::string data_source;   // ModelInfo::data_source and test_data of the run's model
+    std::string test_data;
+};
+// Reads them from the resume file at path. Throws Error when it is missing, damaged or not a
+// resume file.
+RunSettings read_run_settings(const std::string& path);
+
 // Where a rank of a distributed run writes its copy of the model: output_path itself for rank
 // 0, with ".rankR" before ".safetensors" for rank R > 0 (model.safetensors: model.rank1.safetensors),
 // so ranks that share a folder, or one command line as under torchrun, never write one file.

@@ -72,6 +72,17 @@ std::string gan_creator(const std::string& created_by) {
     return created_by.substr(begin, created_by.size() - 1 - begin);
 }
 
+json saved_settings(const safetensors::File& file, const std::string& path) {
+    const auto settings = file.metadata.find("oddigit.resume.settings");
+    if (settings == file.metadata.end())
+        throw Error("'" + path + "' is not a resume file (it has no oddigit.resume.settings)");
+    try {
+        return json::parse(settings->second);
+    } catch (const json::exception&) {
+        throw Error("'" + path + "': damaged oddigit.resume.settings");
+    }
+}
+
 }  // namespace
 
 json fixed_settings(const TrainParams& params, int64_t train_count) {
@@ -140,15 +151,7 @@ void write_resume(const std::string& path, const AnomalyModel& model, const Opti
 
 ResumeFile read_resume(const std::string& path, const json& wanted) {
     safetensors::File file = safetensors::read(path);
-    const auto settings = file.metadata.find("oddigit.resume.settings");
-    if (settings == file.metadata.end())
-        throw Error("'" + path + "' is not a resume file (it has no oddigit.resume.settings)");
-    json saved;
-    try {
-        saved = json::parse(settings->second);
-    } catch (const json::exception&) {
-        throw Error("'" + path + "': damaged oddigit.resume.settings");
-    }
+    const json saved = saved_settings(file, path);
     if (saved != wanted)
         throw Error("'" + path + "' was written with other settings (" + saved.dump() + ") than this run (" +
                     wanted.dump() + "); a resumed run may change the epochs, learning rates, kappa and "
@@ -228,3 +231,27 @@ AnomalyModel networks_of(const std::string& path, const json& settings, AnomalyM
 }
 
 }  // namespace oddigit::detail
+
+namespace oddigit {
+
+RunSettings read_run_settings(const std::string& path) {
+    const safetensors::File file = safetensors::read(path);
+    const nlohmann::json saved = detail::saved_settings(file, path);
+    const ModelInfo info = detail::from_file(file, path, {"optimizer.", "rng.", "fit."}, StaleCalibration::Drop).info();
+    RunSettings run;
+    try {
+        run.batch_size = saved.at("batch_size").get<int64_t>();
+        run.seed = saved.at("seed").get<uint64_t>();
+        run.train_images = saved.at("train_images").get<int64_t>();
+    } catch (const nlohmann::json::exception&) {
+        throw Error("'" + path + "': damaged oddigit.resume.settings");
+    }
+    run.gan_epochs_done = detail::parse_int(file.metadata, "oddigit.resume.gan_epochs_done", path, 0, detail::kMaxEpochs);
+    run.encoder_epochs_done = detail::parse_int(file.metadata, "oddigit.resume.encoder_epochs_done", path, 0, detail::kMaxEpochs);
+    run.normal_classes = info.normal_classes.names(info.class_names);
+    run.data_source = info.data_source;
+    run.test_data = info.test_data;
+    return run;
+}
+
+}  // namespace oddigit

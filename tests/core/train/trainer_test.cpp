@@ -170,6 +170,7 @@ TEST(Train, ResumeContinuesExactlyWhereItStopped) {
     // threads round differently, which Adam magnifies to ~1e-3 in E (seen at two threads):
     // exactness is promised for a fixed count.
     params.threads = 1;
+    params.normal_classes = ClassSet::single(7);
 
     params.output_path = dir + "/straight.safetensors";
     train(split.train, split.validation, params);
@@ -180,6 +181,16 @@ TEST(Train, ResumeContinuesExactlyWhereItStopped) {
     EXPECT_EQ(stopped.outcome, TrainOutcome::Cancelled);
     ASSERT_TRUE(std::filesystem::exists(resume_path(params.output_path)));
     EXPECT_FALSE(std::filesystem::exists(params.output_path)) << "no model before the encoder has trained";
+    // The resume file tells what the run must be resumed with (the app's form takes it).
+    const RunSettings run = read_run_settings(resume_path(params.output_path));
+    EXPECT_EQ(run.normal_classes, "7");
+    EXPECT_EQ(run.batch_size, params.batch_size);
+    EXPECT_EQ(run.seed, params.seed);
+    EXPECT_EQ(run.train_images, split.train.images.size());
+    EXPECT_EQ(run.data_source, "MNIST");
+    EXPECT_EQ(run.gan_epochs_done, 1);
+    EXPECT_EQ(run.encoder_epochs_done, 0);
+    EXPECT_THROW(read_run_settings(dir + "/straight.safetensors"), Error) << "a model is no resume file";
 
     params.resume = true;
     const TrainResult resumed = train(split.train, split.validation, params);
