@@ -234,17 +234,18 @@ void TrainView::setImageFolder(const QString& folder, bool asIs, const QString& 
 void TrainView::start() {
     // A second Start while a run goes on does nothing: no question, no cleared plot.
     if (worker_.running()) return;
-    TrainJob job;
-    job.params.output_path = output_->text().toStdString();
-    job.params.resume = resume_->isChecked();
-    if (!job.params.resume && !confirmNewRun(job)) return;
-    if (job.params.resume && !takeRunSettings(job)) return;
-    if (classes_->chosen().isEmpty()) {
+    // A resumed run's classes come from its resume file.
+    if (!resume_->isChecked() && classes_->chosen().isEmpty()) {
         status_->setText(source_->usesFolder() && classes_->classes().isEmpty()
                              ? tr("Choose a folder of images: one subfolder per class, or the images of one class.")
                              : tr("Choose at least one normal class."));
         return;
     }
+    TrainJob job;
+    job.params.output_path = output_->text().toStdString();
+    job.params.resume = resume_->isChecked();
+    if (!job.params.resume && !confirmNewRun(job)) return;
+    if (job.params.resume && !takeRunSettings(job)) return;
     job.normal = classes_->chosen();
     job.imagesDir = source_->folder();
     job.testImagesDir = source_->testFolder();

@@ -13,9 +13,10 @@
 // answered after a moment; any other modal dialog, or an expected one nothing closes, fails the
 // run once it has been open --dialog-timeout seconds. A watchdog thread fails the run when the
 // GUI thread has not turned its event loop for --hang-timeout seconds (with gdb's stacks of every
-// thread when gdb can attach). RSS is sampled every 10 s into the --rss-csv file, and at two
-// quiet points, at minute 2 and at the end (training and Explore's pass stopped, 5 s to settle,
-// the allocator's free memory handed back), which scripts/monkey.sh compares.
+// thread when gdb can attach). RSS and the heap in use are sampled every 10 s into the --rss-csv
+// file, and at two quiet points, at minute 2 and at the end (training and Explore's pass
+// stopped, 5 s to settle, the allocator's free memory handed back), whose heap in use
+// scripts/monkey.sh compares.
 //
 // Exit status: 0 clean, 1 a failure the monkey saw (the log says which), 2 bad arguments or
 // set-up, 4 a hang. A sanitizer report ends the process with its own status.
@@ -112,6 +113,17 @@ long rssKb() {
 // Hands the allocator's free memory back to the system, so that RSS shows what is in use:
 // ASan's allocator (weak: absent from a build without the sanitizers), else glibc's.
 extern "C" __attribute__((weak)) void __sanitizer_purge_allocator();
+
+extern "C" __attribute__((weak)) size_t __sanitizer_get_current_allocated_bytes();
+
+// Bytes the program holds on the heap now: ASan's count where it runs, else glibc's (in use in
+// its arenas and in its mmapped chunks). Unlike RSS it leaves out what an allocator keeps for
+// itself: under ASan, the shadow and metadata of the heap's peak stay resident after a purge.
+double heapMb() {
+    if (__sanitizer_get_current_allocated_bytes) return __sanitizer_get_current_allocated_bytes() / 1048576.0;
+    const struct mallinfo2 info = mallinfo2();
+    return static_cast<double>(info.uordblks + info.hblkhd) / 1048576.0;
+}
 
 void purgeAllocator() {
     if (__sanitizer_purge_allocator)
@@ -431,7 +443,7 @@ bool Monkey::prepare() {
             logLine("set-up: cannot write %s", qPrintable(rssCsv_));
             return false;
         }
-        std::fprintf(rss_, "seconds,rss_mb,quiet\n");
+        std::fprintf(rss_, "seconds,rss_mb,quiet,heap_mb\n");
     }
     logLine("set-up: %zu files to drop in %s", drops_.size(), qPrintable(dir_.path()));
     return true;
@@ -508,11 +520,12 @@ void Monkey::sampleRss(bool quiet) {
     const double now = seconds();
     if (quiet) purgeAllocator();
     const long kb = rssKb();
+    const double heap = heapMb();
     if (rss_) {
-        std::fprintf(rss_, "%.1f,%.1f,%d\n", now, kb / 1024.0, quiet ? 1 : 0);
+        std::fprintf(rss_, "%.1f,%.1f,%d,%.1f\n", now, kb / 1024.0, quiet ? 1 : 0, heap);
         std::fflush(rss_);
     }
-    logLine("rss: %.1f MB%s", kb / 1024.0, quiet ? " (quiet)" : "");
+    logLine("rss: %.1f MB, heap %.1f MB%s", kb / 1024.0, heap, quiet ? " (quiet)" : "");
     if (quiet && rssAtTwoMinutes_ < 0) rssAtTwoMinutes_ = kb;
     nextRssAt_ = now + 10;
 }
@@ -890,7 +903,8 @@ void Monkey::end() {
     logLine("summary: %d actions, %d training starts asked for", actionNumber_, trainRuns_);
     for (const auto& [name, n] : counts_) logLine("summary: %-24s %6d", name.c_str(), n);
     if (rssAtTwoMinutes_ >= 0)
-        logLine("summary: RSS at the quiet points: %.1f MB at minute 2, %.1f MB at the end", rssAtTwoMinutes_ / 1024.0, rssKb() / 1024.0);
+        logLine("summary: RSS at the quiet points: %.1f MB at minute 2, %.1f MB at the end (heap in use: the .rss.csv)",
+                rssAtTwoMinutes_ / 1024.0, rssKb() / 1024.0);
     logLine("summary: %d failure(s)", failures_);
     QApplication::exit(exitCode());
 }
@@ -911,7 +925,7 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     const QCommandLineOption minutesOption("minutes", "How long to run (default 10).", "minutes", "10");
     const QCommandLineOption seedOption("seed", "Seed of the random actions (default: from the clock).", "seed");
-    const QCommandLineOption rssOption("rss-csv", "Write the RSS samples (every 10 s) to this CSV.", "file");
+    const QCommandLineOption rssOption("rss-csv", "Write the RSS and heap samples (every 10 s) to this CSV.", "file");
     const QCommandLineOption dialogOption("dialog-timeout", "Fail when a modal dialog stays open this long (default 10).", "seconds", "10");
     const QCommandLineOption hangOption("hang-timeout", "Fail when the event loop stalls this long (default 60).", "seconds", "60");
     parser.addOptions({minutesOption, seedOption, rssOption, dialogOption, hangOption});
