@@ -70,15 +70,9 @@ TEST(CliImageFolder, AFolderOfMnistTrainsTheModelItsIdxFilesTrain) {
 // by name (an unknown one is an anomaly), and what it cannot do is refused in one line.
 TEST(CliImageFolder, NamedClassesAreKeptMatchedAndChecked) {
     const std::string dir = test::scratch_dir();
-    const std::vector<std::string> names = {"ring", "stick", "hook", "d", "e", "f", "g", "seven", "h", "i"};
-    test::write_image_folder(dir + "/all", test::mnist().train, names, 1500);
     // Training sees rings and sticks; the test folder has sevens besides.
-    for (const std::string& name : names)
-        if (name != "ring" && name != "stick") std::filesystem::remove_all(dir + "/all/" + name);
-    std::filesystem::create_directories(dir + "/test");
-    test::write_image_folder(dir + "/test", test::mnist().test, names, 600);
-    for (const std::string& name : names)
-        if (name != "ring" && name != "stick" && name != "seven") std::filesystem::remove_all(dir + "/test/" + name);
+    test::write_image_folder(dir + "/all", test::mnist().train, {"ring", "stick", "", "", "", "", "", "", "", ""}, 1500);
+    test::write_image_folder(dir + "/test", test::mnist().test, {"ring", "stick", "", "", "", "", "", "seven", "", ""}, 600);
 
     expect_one_line_error(cli("train --normal cat --images " + dir + "/all --out " + dir + "/m.safetensors"), "cat");
     const std::string model = dir + "/named.safetensors";

@@ -394,15 +394,10 @@ bool Monkey::prepare() {
     QDir(dir_.path()).mkdir("train");
     // A small image folder of three named classes (MNIST's 0s, 1s and 7s), with a test folder
     // that adds a class the models never learn, for the runs that train on a folder.
-    const std::vector<std::string> names = {"ring", "stick", "c", "d", "e", "f", "g", "hook", "i", "unseen"};
-    const std::string folderTrain = dir_.filePath("folder/train").toStdString(), folderTest = dir_.filePath("folder/test").toStdString();
-    oddigit::test::write_image_folder(folderTrain, oddigit::test::mnist().train, names, 1500);
-    oddigit::test::write_image_folder(folderTest, oddigit::test::mnist().test, names, 600);
-    for (const std::string& name : names) {
-        if (name != "ring" && name != "stick" && name != "hook") QDir(QString::fromStdString(folderTrain + "/" + name)).removeRecursively();
-        if (name != "ring" && name != "stick" && name != "hook" && name != "unseen")
-            QDir(QString::fromStdString(folderTest + "/" + name)).removeRecursively();
-    }
+    oddigit::test::write_image_folder(dir_.filePath("folder/train").toStdString(), oddigit::test::mnist().train,
+                                      {"ring", "stick", "", "", "", "", "", "hook", "", ""}, 1500);
+    oddigit::test::write_image_folder(dir_.filePath("folder/test").toStdString(), oddigit::test::mnist().test,
+                                      {"ring", "stick", "", "", "", "", "", "hook", "", "unseen"}, 600);
 
     trainStart_ = findButton(window_.trainView(), "Start");
     trainPause_ = findButton(window_.trainView(), "Pause");

@@ -35,6 +35,7 @@ void write_pgm(const std::string& path, const float* image) {
 void write_image_folder(const std::string& dir, const LabelledImages& data, const std::vector<std::string>& names,
                         int64_t count) {
     for (int64_t i = 0; i < count; ++i) {
+        if (names.at(data.labels[i]).empty()) continue;
         const std::string folder = dir + "/" + names.at(data.labels[i]);
         std::filesystem::create_directories(folder);
         char name[32];

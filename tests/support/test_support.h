@@ -19,7 +19,8 @@ std::string scratch_dir();
 // back as they are the image is unchanged): the simplest file an image folder takes.
 void write_pgm(const std::string& path, const float* image);
 // Writes the first count images of data as an image folder: DIR/<names[label]>/<index>.pgm,
-// the index zero-padded to five digits, so the folder's file-name order is data's order.
+// the index zero-padded to five digits, so the folder's file-name order is data's order. A label
+// whose name is empty is left out.
 void write_image_folder(const std::string& dir, const LabelledImages& data, const std::vector<std::string>& names,
                         int64_t count);
 

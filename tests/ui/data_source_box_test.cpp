@@ -36,14 +36,9 @@ private slots:
     // whose unknown class ("seven") is the anomaly.
     void trainingOnAnImageFolderKeepsItsClassesForExplore() {
         QTemporaryDir dir;
-        const std::vector<std::string> names = {"ring", "stick", "b", "c", "d", "e", "f", "seven", "g", "h"};
         const std::string train = dir.filePath("train").toStdString(), test = dir.filePath("test").toStdString();
-        oddigit::test::write_image_folder(train, oddigit::test::mnist().train, names, 800);
-        oddigit::test::write_image_folder(test, oddigit::test::mnist().test, names, 300);
-        for (const std::string& name : names) {
-            if (name != "ring" && name != "stick") QDir(QString::fromStdString(train + "/" + name)).removeRecursively();
-            if (name != "ring" && name != "stick" && name != "seven") QDir(QString::fromStdString(test + "/" + name)).removeRecursively();
-        }
+        oddigit::test::write_image_folder(train, oddigit::test::mnist().train, {"ring", "stick", "", "", "", "", "", "", "", ""}, 800);
+        oddigit::test::write_image_folder(test, oddigit::test::mnist().test, {"ring", "stick", "", "", "", "", "", "seven", "", ""}, 300);
         const QString path = dir.filePath("folder.safetensors");
         TrainView* view = ui_test::prepareRun(*window_, path, 1, 1, 256);
         view->setImageFolder(QString::fromStdString(train), true, QString::fromStdString(test));

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <unistd.h>
 
 #include "model_file.h"
@@ -22,6 +23,8 @@ constexpr int kMaxEpochs = 1000000;
 constexpr const char* kDensitySums[] = {"fit.density.count", "fit.density.sum", "fit.density.outer_sum"};
 // Bound on the image count a resume file may claim for them.
 constexpr int kMaxDensityImages = 1 << 30;
+// Tensors of a resume file beside the model's: the optimizers', the noise stream's, the fit's.
+const std::set<std::string> kResumeStates = {"optimizer.", "rng.", "fit."};
 // Between the creator of a model's encoder and that of the GAN it was trained on, when they differ.
 constexpr const char* kGanCreatorMark = " (GAN: ";
 
@@ -81,6 +84,18 @@ json saved_settings(const safetensors::File& file, const std::string& path) {
     } catch (const json::exception&) {
         throw Error("'" + path + "': damaged oddigit.resume.settings");
     }
+}
+
+// The epochs a resume file says its run has done, and the images its density fit has seen.
+EpochsDone epochs_done(const safetensors::File& file, const std::string& path) {
+    EpochsDone done;
+    done.gan = parse_int(file.metadata, "oddigit.resume.gan_epochs_done", path, 0, kMaxEpochs);
+    done.encoder = parse_int(file.metadata, "oddigit.resume.encoder_epochs_done", path, 0, kMaxEpochs);
+    if (file.metadata.count("oddigit.resume.reader_epochs_done"))
+        done.reader = parse_int(file.metadata, "oddigit.resume.reader_epochs_done", path, 0, kMaxEpochs);
+    if (file.metadata.count("oddigit.resume.density_images"))
+        done.density_images = parse_int(file.metadata, "oddigit.resume.density_images", path, 1, kMaxDensityImages);
+    return done;
 }
 
 }  // namespace
@@ -156,14 +171,8 @@ ResumeFile read_resume(const std::string& path, const json& wanted) {
         throw Error("'" + path + "' was written with other settings (" + saved.dump() + ") than this run (" +
                     wanted.dump() + "); a resumed run may change the epochs, learning rates, kappa and "
                     "threshold quantile, not these");
-    AnomalyModel model = from_file(file, path, {"optimizer.", "rng.", "fit."}, StaleCalibration::Drop);
-    EpochsDone done;
-    done.gan = parse_int(file.metadata, "oddigit.resume.gan_epochs_done", path, 0, kMaxEpochs);
-    done.encoder = parse_int(file.metadata, "oddigit.resume.encoder_epochs_done", path, 0, kMaxEpochs);
-    if (file.metadata.count("oddigit.resume.reader_epochs_done"))
-        done.reader = parse_int(file.metadata, "oddigit.resume.reader_epochs_done", path, 0, kMaxEpochs);
-    if (file.metadata.count("oddigit.resume.density_images"))
-        done.density_images = parse_int(file.metadata, "oddigit.resume.density_images", path, 1, kMaxDensityImages);
+    AnomalyModel model = from_file(file, path, kResumeStates, StaleCalibration::Drop);
+    const EpochsDone done = epochs_done(file, path);
     return {std::move(file), std::move(model), done};
 }
 
@@ -237,7 +246,7 @@ namespace oddigit {
 RunSettings read_run_settings(const std::string& path) {
     const safetensors::File file = safetensors::read(path);
     const nlohmann::json saved = detail::saved_settings(file, path);
-    const ModelInfo info = detail::from_file(file, path, {"optimizer.", "rng.", "fit."}, StaleCalibration::Drop).info();
+    const ModelInfo info = detail::from_file(file, path, detail::kResumeStates, StaleCalibration::Drop).info();
     RunSettings run;
     try {
         run.batch_size = saved.at("batch_size").get<int64_t>();
@@ -246,8 +255,9 @@ RunSettings read_run_settings(const std::string& path) {
     } catch (const nlohmann::json::exception&) {
         throw Error("'" + path + "': damaged oddigit.resume.settings");
     }
-    run.gan_epochs_done = detail::parse_int(file.metadata, "oddigit.resume.gan_epochs_done", path, 0, detail::kMaxEpochs);
-    run.encoder_epochs_done = detail::parse_int(file.metadata, "oddigit.resume.encoder_epochs_done", path, 0, detail::kMaxEpochs);
+    const detail::EpochsDone done = detail::epochs_done(file, path);
+    run.gan_epochs_done = done.gan;
+    run.encoder_epochs_done = done.encoder;
     run.normal_classes = info.normal_classes.names(info.class_names);
     run.data_source = info.data_source;
     run.test_data = info.test_data;
