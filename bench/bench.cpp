@@ -114,118 +114,149 @@ double training_rate_beside_busy_process(const NormalSplit& split, int threads) 
     return rate;
 }
 
+// One GAN epoch and one encoder epoch on train_images normal images.
+void training_figures(const MnistSet& mnist, int train_images, nlohmann::json& figures) {
+    NormalSplit split = split_normal(mnist.train, ClassSet::all(), 0.05, 1);
+    split.train.keep_first(train_images);
+    TrainParams params;
+    params.gan_epochs = 1;
+    params.encoder_epochs = 1;
+    params.reader.epochs = 0;
+    double gan_seconds = 0, encoder_seconds = 0;
+    TrainCallbacks callbacks;
+    callbacks.on_epoch = [&](const EpochSummary& e) { (e.phase == TrainPhase::Gan ? gan_seconds : encoder_seconds) = e.seconds; };
+    train(split.train, split.validation, params, callbacks);
+    const double batches = static_cast<double>(split.train.images.size() / params.batch_size * params.batch_size);
+    figures["gan_train_images_per_second"] = batches / gan_seconds;
+    // The encoder epoch includes calibration on the validation images.
+    figures["encoder_train_images_per_second"] = batches / encoder_seconds;
+    std::printf("training   GAN %.0f img/s, encoder %.0f img/s (batch %d, %lld images)\n", batches / gan_seconds,
+                batches / encoder_seconds, params.batch_size, static_cast<long long>(split.train.images.size()));
+}
+
+// One image's latency and the test set's throughput, under prefix (a model's name).
+void scoring_figures(const AnomalyModel& model, const ImageBatch& test, const std::string& prefix, nlohmann::json& figures) {
+    std::vector<double> latencies;
+    for (int i = 0; i < kLatencyRuns; ++i) {
+        const Image28 image = test.at(i);
+        const Clock::time_point start = Clock::now();
+        model.score(image);
+        latencies.push_back(1000 * seconds_since(start));
+    }
+    figures[prefix + "single_image_ms_p50"] = percentile(latencies, 0.5);
+    figures[prefix + "single_image_ms_p99"] = percentile(latencies, 0.99);
+    std::printf("scoring    %sone image: p50 %.3f ms, p99 %.3f ms (heatmap and reconstruction included)\n", prefix.c_str(),
+                percentile(latencies, 0.5), percentile(latencies, 0.99));
+    const Clock::time_point start = Clock::now();
+    model.score_values(test);
+    const double throughput = test.size() / seconds_since(start);
+    figures[prefix + "test_set_images_per_second"] = throughput;
+    std::printf("scoring    %s10,000 test images: %.0f img/s (%.2f s)\n", prefix.c_str(), throughput, test.size() / throughput);
+}
+
+// AnoGAN's latent search, and the Explore view's t-SNE map of the test set's codes (target: 60 s).
+void search_and_map_figures(const AnomalyModel& model, const ImageBatch& test, int threads, nlohmann::json& figures) {
+    ImageBatch few;
+    few.pixels.assign(test.image(0), test.image(kSearchImages));
+    ScoreParams search;
+    search.mode = ScoreMode::LatentSearch;
+    Clock::time_point start = Clock::now();
+    model.score_values(few, search);
+    const double per_image = 1000 * seconds_since(start) / kSearchImages;
+    figures["latent_search_ms_per_image"] = per_image;
+    figures["latent_search_steps"] = search.search_steps;
+    std::printf("AnoGAN     latent search, %d steps: %.1f ms per image (batch of %d)\n", search.search_steps, per_image,
+                kSearchImages);
+    const std::vector<float> codes = model.encode(test);
+    TsneParams tsne;
+    tsne.threads = threads;
+    start = Clock::now();
+    tsne_2d(codes, model.info().architecture.latent_dim, tsne);
+    const double tsne_seconds = seconds_since(start);
+    figures["tsne_test_set_seconds"] = tsne_seconds;
+    std::printf("latent map t-SNE of %lld codes: %.1f s (%d iterations)\n", static_cast<long long>(test.size()), tsne_seconds,
+                tsne.iterations);
+}
+
+// Sharing the machine: training alone, beside the app's live scoring (one thread, see
+// ui/background_job.h) and beside another busy process; on every core, on one core fewer, and
+// with the trainer tuning its thread count (0). This machine's speed drifts from minute to
+// minute, so the cases take turns, kRounds times, and each figure is the median of its rounds.
+void sharing_figures(const MnistSet& mnist, const AnomalyModel& model, nlohmann::json& figures) {
+    NormalSplit rate_split = split_normal(mnist.train, ClassSet::all(), 0.05, 1);
+    rate_split.train.keep_first(static_cast<int64_t>(kWarmUpSteps + kTimedSteps + 1) * TrainParams{}.batch_size);
+    const int cores = available_cores();
+    const std::vector<int> thread_counts = {cores, std::max(1, cores - 1), 0};
+    const auto name = [](int threads) { return threads == 0 ? std::string("tuned") : std::to_string(threads); };
+    std::map<std::string, std::vector<double>> rates, drawing_p95;
+    for (int round = 0; round < kRounds; ++round) {
+        for (const int threads : thread_counts) {
+            rates["alone_" + name(threads)].push_back(training_rate(rate_split, threads));
+            const SharedRun run = train_while_drawing(rate_split, model, mnist.test.images, threads);
+            rates["while_drawing_" + name(threads)].push_back(run.training_images_per_second);
+            drawing_p95[name(threads)].push_back(run.drawing_ms_p95);
+            rates["beside_busy_process_" + name(threads)].push_back(training_rate_beside_busy_process(rate_split, threads));
+        }
+    }
+    const double alone = percentile(rates["alone_" + name(cores)], 0.5);
+    for (const auto& [key, values] : rates) {
+        const double rate = percentile(values, 0.5);
+        figures[key + "_threads_images_per_second"] = rate;
+        std::printf("sharing    %-28s %5.0f img/s (%3.0f %% of alone on %d threads)\n", (key + " threads").c_str(), rate,
+                    100 * rate / alone, cores);
+    }
+    for (const auto& [threads, values] : drawing_p95) {
+        figures["while_drawing_" + threads + "_threads_drawing_ms_p95"] = percentile(values, 0.5);
+        std::printf("sharing    a drawing scored every %lld ms while training on %s threads: p95 %.1f ms\n",
+                    static_cast<long long>(kFrame.count()), threads.c_str(), percentile(values, 0.5));
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Oddigit benchmarks: prints training and scoring speed on this machine."};
-    std::string model_path, data_dir = default_mnist_dir(), json_path;
+    std::string model_path, baseline_path, data_dir = default_mnist_dir(), json_path;
     int threads = 0, train_images = 6000;
+    bool scoring_only = false;
     app.add_option("--model", model_path, "model to score with (default: the bundled model)");
+    app.add_option("--baseline", baseline_path, "also score with this model, turn about, and print the ratios");
+    app.add_flag("--scoring-only", scoring_only, "only the scoring figures");
     app.add_option("--data", data_dir, "MNIST folder");
     app.add_option("--threads", threads, "CPU threads (0: all cores)");
     app.add_option("--train-images", train_images, "images in the timed training epochs");
     app.add_option("--json", json_path, "also write the figures as JSON");
     CLI11_PARSE(app, argc, argv);
-
     try {
         const int used_threads = set_thread_count(threads);
         const MnistSet mnist = load_mnist(data_dir);
         nlohmann::json figures = {{"threads", used_threads}};
         std::printf("oddigit-bench: %d threads\n", used_threads);
-
-        // Training: one GAN epoch and one encoder epoch on train_images normal images.
-        NormalSplit split = split_normal(mnist.train, ClassSet::all(), 0.05, 1);
-        split.train.keep_first(train_images);
-        TrainParams params;
-        params.gan_epochs = 1;
-        params.encoder_epochs = 1;
-        double gan_seconds = 0, encoder_seconds = 0;
-        TrainCallbacks callbacks;
-        callbacks.on_epoch = [&](const EpochSummary& e) { (e.phase == TrainPhase::Gan ? gan_seconds : encoder_seconds) = e.seconds; };
-        train(split.train, split.validation, params, callbacks);
-        const double batches = static_cast<double>(split.train.images.size() / params.batch_size * params.batch_size);
-        figures["gan_train_images_per_second"] = batches / gan_seconds;
-        // The encoder epoch includes calibration on the validation images.
-        figures["encoder_train_images_per_second"] = batches / encoder_seconds;
-        std::printf("training   GAN %.0f img/s, encoder %.0f img/s (batch %d, %lld images)\n", batches / gan_seconds,
-                    batches / encoder_seconds, params.batch_size, static_cast<long long>(split.train.images.size()));
-
+        if (!scoring_only) training_figures(mnist, train_images, figures);
         const AnomalyModel model = AnomalyModel::load(model_path.empty() ? default_model_path() : model_path);
-        const ImageBatch& test = mnist.test.images;
-        std::vector<double> latencies;
-        for (int i = 0; i < kLatencyRuns; ++i) {
-            const Image28 image = test.at(i);
-            const Clock::time_point start = Clock::now();
-            model.score(image);
-            latencies.push_back(1000 * seconds_since(start));
-        }
-        figures["single_image_ms_p50"] = percentile(latencies, 0.5);
-        figures["single_image_ms_p99"] = percentile(latencies, 0.99);
-        std::printf("scoring    one image: p50 %.3f ms, p99 %.3f ms (heatmap and reconstruction included)\n",
-                    percentile(latencies, 0.5), percentile(latencies, 0.99));
-
-        Clock::time_point start = Clock::now();
-        model.score_values(test);
-        const double throughput = test.size() / seconds_since(start);
-        figures["test_set_images_per_second"] = throughput;
-        std::printf("scoring    10,000 test images: %.0f img/s (%.2f s)\n", throughput, test.size() / throughput);
-
-        ImageBatch few;
-        few.pixels.assign(test.image(0), test.image(kSearchImages));
-        ScoreParams search;
-        search.mode = ScoreMode::LatentSearch;
-        start = Clock::now();
-        model.score_values(few, search);
-        const double per_image = 1000 * seconds_since(start) / kSearchImages;
-        figures["latent_search_ms_per_image"] = per_image;
-        figures["latent_search_steps"] = search.search_steps;
-        std::printf("AnoGAN     latent search, %d steps: %.1f ms per image (batch of %d)\n", search.search_steps,
-                    per_image, kSearchImages);
-
-        // The Explore view's t-SNE map of the test set's codes (target: 60 s on this machine).
-        const std::vector<float> codes = model.encode(test);
-        TsneParams tsne;
-        tsne.threads = used_threads;
-        start = Clock::now();
-        tsne_2d(codes, model.info().architecture.latent_dim, tsne);
-        const double tsne_seconds = seconds_since(start);
-        figures["tsne_test_set_seconds"] = tsne_seconds;
-        std::printf("latent map t-SNE of %lld codes: %.1f s (%d iterations)\n", static_cast<long long>(test.size()),
-                    tsne_seconds, tsne.iterations);
-
-        // Sharing the machine: training alone, beside the app's live scoring (one thread, see
-        // ui/background_job.h) and beside another busy process; on every core, on one core
-        // fewer, and with the trainer tuning its thread count (0). This machine's speed drifts
-        // from minute to minute, so the cases take turns, kRounds times, and each figure is
-        // the median of its rounds.
-        NormalSplit rate_split = split_normal(mnist.train, ClassSet::all(), 0.05, 1);
-        rate_split.train.keep_first(static_cast<int64_t>(kWarmUpSteps + kTimedSteps + 1) * params.batch_size);
-        const int cores = available_cores();
-        const std::vector<int> thread_counts = {cores, std::max(1, cores - 1), 0};
-        const auto name = [](int threads) { return threads == 0 ? std::string("tuned") : std::to_string(threads); };
-        std::map<std::string, std::vector<double>> rates, drawing_p95;
-        for (int round = 0; round < kRounds; ++round) {
-            for (const int threads : thread_counts) {
-                rates["alone_" + name(threads)].push_back(training_rate(rate_split, threads));
-                const SharedRun run = train_while_drawing(rate_split, model, test, threads);
-                rates["while_drawing_" + name(threads)].push_back(run.training_images_per_second);
-                drawing_p95[name(threads)].push_back(run.drawing_ms_p95);
-                rates["beside_busy_process_" + name(threads)].push_back(training_rate_beside_busy_process(rate_split, threads));
+        if (baseline_path.empty()) {
+            scoring_figures(model, mnist.test.images, "", figures);
+        } else {
+            // Back to back, kRounds times each, the medians compared: the machine's drift hits both.
+            const AnomalyModel baseline = AnomalyModel::load(baseline_path);
+            std::map<std::string, std::vector<double>> rounds;
+            for (int round = 0; round < kRounds; ++round) {
+                nlohmann::json one;
+                scoring_figures(baseline, mnist.test.images, "baseline_", one);
+                scoring_figures(model, mnist.test.images, "", one);
+                for (const auto& [key, value] : one.items()) rounds[key].push_back(value.get<double>());
+            }
+            for (const auto& [key, values] : rounds) figures[key] = percentile(values, 0.5);
+            for (const char* key : {"single_image_ms_p50", "test_set_images_per_second"}) {
+                figures[std::string("ratio_") + key] = figures[key].get<double>() / figures[std::string("baseline_") + key].get<double>();
+                std::printf("ratio      %s: %.2f of the baseline's (medians of %d rounds)\n", key,
+                            figures[std::string("ratio_") + key].get<double>(), kRounds);
             }
         }
-        const double alone = percentile(rates["alone_" + name(cores)], 0.5);
-        for (const auto& [key, values] : rates) {
-            const double rate = percentile(values, 0.5);
-            figures[key + "_threads_images_per_second"] = rate;
-            std::printf("sharing    %-28s %5.0f img/s (%3.0f %% of alone on %d threads)\n",
-                        (key + " threads").c_str(), rate, 100 * rate / alone, cores);
+        if (!scoring_only) {
+            search_and_map_figures(model, mnist.test.images, used_threads, figures);
+            sharing_figures(mnist, model, figures);
         }
-        for (const auto& [threads, values] : drawing_p95) {
-            figures["while_drawing_" + threads + "_threads_drawing_ms_p95"] = percentile(values, 0.5);
-            std::printf("sharing    a drawing scored every %lld ms while training on %s threads: p95 %.1f ms\n",
-                        static_cast<long long>(kFrame.count()), threads.c_str(), percentile(values, 0.5));
-        }
-
         if (!json_path.empty()) std::ofstream(json_path) << figures.dump(2) << "\n";
     } catch (const Error& error) {
         std::fprintf(stderr, "oddigit-bench: error: %s\n", error.what());

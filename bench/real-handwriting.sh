@@ -79,4 +79,5 @@ PY
 echo
 json_option=()
 [[ -n "$json" ]] && json_option=(--json "$json")
-"$cli" protocol shape "${model_option[@]}" --data "$mnist" --characters "$eval_data/omniglot/characters" "${json_option[@]}"
+"$cli" protocol shape "${model_option[@]}" --data "$mnist" --characters "$eval_data/omniglot/characters" \
+    --digits "$eval_data/unipen/digits" "${json_option[@]}"

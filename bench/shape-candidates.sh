@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli="${ODDIGIT_BUILD_DIR:-build}/app/cli/oddigit-cli"
+lab="${ODDIGIT_BUILD_DIR:-build}/bench/oddigit-reader-lab"  # train with the candidates' settings
 characters="${ODDIGIT_EVAL_DATA:-../shared/eval-data}/omniglot/characters"
 results=bench/results/shape-candidates
 models="${TMPDIR:-/tmp}/oddigit-shape-candidates"
@@ -44,7 +45,7 @@ for name in "${@:-baseline A B C D E F}"; do
             extra="${options[$base]}"
             [[ "$one" == *+G ]] && extra="${extra/--digit-weight 0 --density-weight 0/}"
             # shellcheck disable=SC2086
-            "$cli" train --normal all --encoder-from resources/default.safetensors $extra --out "$model" >"$log" 2>&1 ||
+            "$lab" train --normal all --encoder-from resources/default.safetensors $extra --out "$model" >"$log" 2>&1 ||
                 { echo "$one: training failed (see $log)"; continue; }
         fi
         if "$cli" protocol shape --model "$model" --characters "$characters" --json "$results/$one-shape.json" >>"$log" 2>&1 &&

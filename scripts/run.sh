@@ -12,6 +12,15 @@ if [ -x "$build_dir/app/gui/oddigit" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAY
     exec "$build_dir/app/gui/oddigit" "$@"
 fi
 cli="$build_dir/app/cli/oddigit-cli"
+mnist="${ODDIGIT_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/oddigit/mnist}"
 echo "No display found: here is the command line at work (run this script on a desktop for the app)."
 "$cli" info resources/default.safetensors
-"$cli" eval --data "${ODDIGIT_DATA:-$HOME/.local/share/oddigit/mnist}"
+echo
+echo "Drawings of digits and letters (resources/drawings), judged as the Draw view judges them:"
+"$cli" score --strokes resources/drawings
+echo
+echo "The 10,000 MNIST test digits (scans): how many the model flags, and the first 12 of them:"
+csv="$(mktemp)"
+trap 'rm -f "$csv"' EXIT
+"$cli" score --images "$mnist/t10k-images-idx3-ubyte" --csv "$csv"
+head -13 "$csv" | cut -d, -f1-4,13

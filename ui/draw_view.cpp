@@ -244,9 +244,8 @@ QString DrawView::detailsText(const DrawingScore& result) const {
                        .arg(weighted.feature_residual, 0, 'g', 3);
     if (oddigit::has_shape_channel(info)) {
         QStringList parts;
-        if (info.knows_digits) parts << tr("not a digit %1").arg(weighted.digit, 0, 'g', 3);
-        if (info.knows_density) parts << tr("density %1").arg(weighted.density, 0, 'g', 3);
-        if (info.realness_weight > 0) parts << tr("realness %1").arg(weighted.realness, 0, 'g', 3);
+        for (const oddigit::NamedPart& part : oddigit::shape_parts(info, weighted))
+            parts << QStringLiteral("%1 %2").arg(tr(part.name)).arg(part.value, 0, 'g', 3);
         text += tr("\nShape %1× its threshold (%2)").arg(score.shape_ratio, 0, 'f', 2).arg(parts.join(" + "));
     }
     // The percentile is among the images of the calibration the drawing was measured against.

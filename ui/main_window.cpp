@@ -11,8 +11,10 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 
 #include "appearance.h"
@@ -62,9 +64,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
 
     const QSettings settings;
-    if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1280, 800);
+    fitToScreen(settings.value("window/geometry").toByteArray());
     tabs_->setCurrentIndex(settings.value("window/tab", 0).toInt());
     onModelChanged();
+}
+
+void MainWindow::fitToScreen(const QByteArray& lastGeometry) {
+    const QRect available = screen()->availableGeometry();
+    if (restoreGeometry(lastGeometry) && available.contains(frameGeometry())) return;
+    // 1280x800 where the screen has room for it, else nine tenths of it, centred.
+    const QSize size = QSize(1280, 800).boundedTo(available.size() * 0.9);
+    setGeometry(QStyle::alignedRect(Qt::LeftToRight, Qt::AlignCenter, size, available));
 }
 
 void MainWindow::createMenus() {

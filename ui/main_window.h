@@ -37,6 +37,9 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    // Sizes the window to the screen it opens on: the last session's geometry where it still
+    // fits the screen's available area, else at most 1280x800 and nine tenths of that area.
+    void fitToScreen(const QByteArray& lastGeometry);
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 

@@ -14,6 +14,8 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QVBoxLayout>
@@ -46,8 +48,17 @@ TrainView::TrainView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QHBoxLayout(this);
     auto* leftWidget = new QWidget;
     leftWidget->setLayout(left);
-    leftWidget->setMaximumWidth(480);
-    layout->addWidget(leftWidget);
+    // The form and the samples scroll on a short screen (a 1366x768 laptop), so the window
+    // need not outgrow it.
+    auto* leftScroll = new QScrollArea;
+    leftScroll->setObjectName("trainFormScroll");
+    leftScroll->setWidget(leftWidget);
+    leftScroll->setWidgetResizable(true);
+    leftScroll->setFrameShape(QFrame::NoFrame);
+    leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    leftScroll->setMinimumWidth(leftWidget->sizeHint().width() + leftScroll->verticalScrollBar()->sizeHint().width());
+    leftScroll->setMaximumWidth(480);
+    layout->addWidget(leftScroll);
     layout->addLayout(right, 1);
 
     connectSignals();
@@ -74,6 +85,7 @@ QGroupBox* TrainView::createSettingsBox() {
     form->addRow(resume_);
 
     start_ = new QPushButton(tr("Start"));
+    start_->setObjectName("startTraining");
     pause_ = new QPushButton(tr("Pause"));
     cancel_ = new QPushButton(tr("Cancel"));
     // Keys as in debuggers: F5 starts, Shift+F5 stops; F6 pauses and resumes.

@@ -129,35 +129,15 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
 }
 
 void add_reader_settings(CLI::App& command, ReaderParams& params) {
-    static const std::map<std::string, ReaderTerm> terms = {
-        {"energy", ReaderTerm::Energy}, {"neighbours", ReaderTerm::Neighbours}, {"not-a-digit", ReaderTerm::NotADigit}};
-    static const std::map<std::string, ReaderNegatives> negatives = {
-        {"none", ReaderNegatives::None}, {"abnormal", ReaderNegatives::Abnormal}, {"gan-mixes", ReaderNegatives::GanMixes}};
     command.add_option("--reader-epochs", params.epochs, "epochs of the digit readers, after the encoder (0: none; a "
                                                          "model of one class has none)")
         ->check(CLI::Range(0, 100000))
         ->capture_default_str();
-    command.add_option("--readers", params.count, "digit readers averaged")->check(CLI::Range(1, 16))->capture_default_str();
-    command.add_option("--reader-term", params.term, "what the readers add to the shape channel: energy, neighbours or not-a-digit")
-        ->transform(CLI::CheckedTransformer(terms, CLI::ignore_case));
-    command.add_option("--reader-negatives", params.negatives,
-                       "what the readers learn as not a digit: none, abnormal (noise, blur, turns) or gan-mixes")
-        ->transform(CLI::CheckedTransformer(negatives, CLI::ignore_case));
-    command.add_option("--reader-lr", params.learning_rate, "the readers' learning rate (Adam)")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    command.add_option("--reader-weight", params.weight, "weight of the readers' term in the shape channel")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    command.add_flag("--reader-scanner-variation", params.scanner_variation,
-                     "the readers also learn the digits blurred or scanned coarsely");
 #ifdef ODDIGIT_HAVE_IMAGE_IO
+    // The bank also holds training digits as other scanning pipelines give them (a build
+    // without image IO cannot make them, and banks the training digits alone).
     params.bank_variations = bank_rescans;
 #endif
-    command.add_flag_callback(
-        "--reader-bank-plain", [&params] { params.bank_variations = nullptr; },
-        "the neighbours' bank holds the training images only, not also as other scanning pipelines give them (a build "
-        "without image IO has only this)");
 }
 
 void add_score_settings(CLI::App& command, ScoreParams& params) {

@@ -39,7 +39,7 @@ LabelledData training_data(const ModelInfo& info, const std::string& mnist_dir);
 void add_device_option(CLI::App& command, std::string& device);
 // The training recipe: epochs, batch, learning rates, the score's weights, sizes, device.
 void add_train_settings(CLI::App& command, TrainParams& params);
-// The digit readers' epochs, count, term, negatives, learning rate and weight.
+// The digit readers' epochs (their other settings are the candidates' of bench/reader_lab.cpp).
 void add_reader_settings(CLI::App& command, ReaderParams& params);
 // --mode (encoder or search) and --search-steps.
 void add_score_settings(CLI::App& command, ScoreParams& params);

@@ -7,6 +7,10 @@
 #include <functional>
 #include <vector>
 
+namespace oddigit {
+struct TrainParams;
+}
+
 namespace oddigit::cli {
 
 struct Command {
@@ -17,7 +21,10 @@ using Commands = std::vector<Command>;
 
 // threads: where --threads goes, accepted before the subcommand and after it; main() sets
 // the process's thread count from it before a command runs, and training reads it.
-void add_train_command(CLI::App& app, Commands& commands, int& threads);     // train
+// More options for train, beside the product's: bench/reader_lab.cpp's candidates.
+using TrainOptionsHook = std::function<void(CLI::App& train, TrainParams& params)>;
+void add_train_command(CLI::App& app, Commands& commands, int& threads,   // train
+                       const TrainOptionsHook& more_options = {});
 void add_score_commands(CLI::App& app, Commands& commands, int& threads);    // score, eval
 void add_protocol_commands(CLI::App& app, Commands& commands, int& threads); // protocol ...
 // The protocols that judge a given model (localization, drawn, shape), under protocol.

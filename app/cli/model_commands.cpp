@@ -101,13 +101,14 @@ int run_info(const std::string& model_path) {
                 "-log sigmoid(D's realness logit of the reconstruction))\n",
                 info.realness_weight, info.realness_scale);
     if (info.architecture.readers > 0)
-        std::printf("digit readers:   %d, term %s, reader_weight %g, reader_scale %g, offset %g (shape channel adds "
-                    "their weighted term)\n",
-                    info.architecture.readers, reader_term_name(info.reader_term), info.reader_weight, info.reader_scale,
-                    info.reader_offset);
+        std::printf("digit readers:   %d of %d features, term %s, reader_weight %g, reader_scale %g, offset %g (shape "
+                    "channel adds their weighted term)\n",
+                    info.architecture.readers, info.architecture.reader_features, reader_term_name(info.reader_term),
+                    info.reader_weight, info.reader_scale, info.reader_offset);
     else
         std::printf("digit readers:   none\n");
-    std::printf("flagged:         %.1f%% of the held-out normal images of each calibration\n",
+    std::printf("flagged:         %.1f%% of the held-out normal images of each calibration; the score fuses the "
+                "channels by tail probability (1 where a channel reaches its threshold)\n",
                 100.0 * (1.0 - info.threshold_quantile));
     print_calibration("scans:", info.mnist, info, "held-out normal images");
     if (info.canvas.is_set())

@@ -50,6 +50,7 @@ struct ShapeOptions {
     std::string model_path;
     std::string data_dir;
     std::string characters;            // the folder of non-digit images, e.g. the Omniglot set
+    std::string digits;                // real digits rendered as the characters were, e.g. the UNIPEN set
     std::string json_path;
     double validation_fraction = 0.1;  // as given to train, to rebuild its split
 };
@@ -204,7 +205,8 @@ int run_shape_protocol([[maybe_unused]] const ShapeOptions& options) {
     const ImageBatch held_out = training_split(model, model_path, options.data_dir, options.validation_fraction).validation;
     const LoadedImages characters = load_inputs(options.characters);
     const Stopwatch start;
-    const ShapeQuestionReport result = run_shape_question(model, held_out, characters.images, characters.names);
+    const ImageBatch digits = options.digits.empty() ? ImageBatch{} : load_inputs(options.digits).images;
+    const ShapeQuestionReport result = run_shape_question(model, held_out, characters.images, characters.names, digits);
     const Report report = {{"protocol", "the shape question: real non-digits against the held-out digits redrawn as "
                                         "they were drawn, and the held-out digits through other pipelines"},
                            {"model", model_path},
@@ -214,6 +216,11 @@ int run_shape_protocol([[maybe_unused]] const ShapeOptions& options) {
                            {"shape_auroc_vs_redrawn", result.shape_auroc_vs_redrawn},
                            {"shape_auroc_vs_plain", result.shape_auroc_vs_plain},
                            {"fused_auroc_vs_redrawn", result.fused_auroc_vs_redrawn},
+                           {"digits", options.digits},
+                           {"digit_images", result.digits},
+                           {"shape_auroc_vs_digits", result.shape_auroc_vs_digits},
+                           {"fused_auroc_vs_digits", result.fused_auroc_vs_digits},
+                           {"digits_flagged", result.digits_flagged},
                            {"flagged", result.characters_flagged},
                            {"held_out_flagged", result.held_out_flagged},
                            {"groups", rates(result.groups)},
@@ -274,6 +281,10 @@ void add_shape(CLI::App& protocol, Commands& commands, int& threads) {
     add_data_option(*command, options->data_dir);
     command->add_option("--characters", options->characters, "folder of non-digit images (named GROUP-...)")
         ->required()
+        ->check(CLI::ExistingDirectory);
+    command->add_option("--digits", options->digits,
+                        "folder of real digits rendered as the characters were (e.g. the UNIPEN set): the characters "
+                        "against them too, and the share of them flagged")
         ->check(CLI::ExistingDirectory);
     command->add_option("--validation-fraction", options->validation_fraction, "as given to train")
         ->check(CLI::Range(0.01, 0.5))

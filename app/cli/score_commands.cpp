@@ -147,8 +147,9 @@ void write_csv(const AnomalyModel& model, const Scored& scored, const std::strin
     if (!std::cout) throw Error("cannot write the CSV to standard output");
 }
 
-// One readable line per input, as the app says it:
-// "letter.png  Not a digit (closest: 4)  shape 1.70x  percentile 99.8".
+// One readable line per input, as the app says it: the verdict, the leading channel's ratio to
+// its threshold, the fused score and its percentile:
+// "letter.png  Not a digit (closest: 4)  shape 1.70x  score 1.31  percentile 99.8".
 void print_verdicts(const Scored& scored, bool calibrated) {
     for (size_t i = 0; i < scored.rows.size(); ++i) {
         const ScoreRow& row = scored.rows[i];
@@ -156,8 +157,11 @@ void print_verdicts(const Scored& scored, bool calibrated) {
             std::printf("%s  search loss %.4f\n", row.source.c_str(), row.figures.score);
             continue;
         }
-        std::printf("%s  %s  %s %.2fx  percentile %.1f\n", row.source.c_str(), scored.texts[i].c_str(),
-                    channel_name(leading_channel(row.figures)), row.figures.score, 100.0 * row.percentile);
+        const Channel leading = leading_channel(row.figures);
+        std::printf("%s  %s  %s %.2fx  score %.2f  percentile %.1f\n", row.source.c_str(), scored.texts[i].c_str(),
+                    channel_name(leading),
+                    leading == Channel::Shape ? row.figures.shape_ratio : row.figures.stroke_ratio, row.figures.score,
+                    100.0 * row.percentile);
     }
 }
 
@@ -208,8 +212,9 @@ int run_score(const ScoreOptions& options) {
         const auto flagged_count = std::count_if(scored.rows.begin(), scored.rows.end(),
                                                  [](const ScoreRow& row) { return flagged(row.figures); });
         const Calibration& calibration = calibration_for(model.info(), drawn ? InputKind::Drawn : InputKind::Scanned);
-        std::fprintf(summary, ": %lld flagged (stroke threshold %.5f, shape threshold %.5f%s)\n",
-                     static_cast<long long>(flagged_count), calibration.stroke, calibration.shape,
+        std::fprintf(summary, ": %lld flagged, %.1f %% (stroke threshold %.5f, shape threshold %.5f%s)\n",
+                     static_cast<long long>(flagged_count), 100.0 * flagged_count / std::max<size_t>(1, scored.rows.size()),
+                     calibration.stroke, calibration.shape,
                      &calibration == &model.info().canvas ? ", the canvas calibration" : "");
     } else {
         std::fprintf(summary, "; the search loss has no threshold, so none is flagged\n");

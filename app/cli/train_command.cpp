@@ -142,7 +142,7 @@ int run_train(const TrainOptions& options, int threads) {
 
 }  // namespace
 
-void add_train_command(CLI::App& app, Commands& commands, int& threads) {
+void add_train_command(CLI::App& app, Commands& commands, int& threads, const TrainOptionsHook& more_options) {
     auto options = std::make_shared<TrainOptions>();
     CLI::App* command = app.add_subcommand("train", "train a model on normal MNIST digits, or on the normal classes of an image folder");
     add_data_options(*command, options->data, "to train on");
@@ -170,6 +170,7 @@ void add_train_command(CLI::App& app, Commands& commands, int& threads) {
     command->add_option("--limit", options->limit, "use at most this many training images")->check(CLI::NonNegativeNumber);
     add_threads_option(*command, threads);
     add_train_settings(*command, options->params);
+    if (more_options) more_options(*command, options->params);
     command->add_option("--world-size", options->world_size, "processes training together (default: $WORLD_SIZE, else 1)")
         ->check(CLI::PositiveNumber);
     command->add_option("--rank", options->rank, "this process among them, from 0 (default: $RANK, else 0)")

@@ -39,7 +39,7 @@ double auroc_of(const std::vector<float>& digits, const std::vector<float>& anom
 }  // namespace
 
 ShapeQuestionReport run_shape_question(const AnomalyModel& model, const ImageBatch& held_out, const ImageBatch& characters,
-                                       const std::vector<std::string>& names) {
+                                       const std::vector<std::string>& names, const ImageBatch& digits) {
     if (held_out.empty() || characters.empty()) throw Error("the shape question needs held-out digits and non-digits");
     if (static_cast<int64_t>(names.size()) != characters.size()) throw Error("the shape question needs a name per non-digit");
     ShapeQuestionReport report;
@@ -49,6 +49,13 @@ ShapeQuestionReport run_shape_question(const AnomalyModel& model, const ImageBat
     report.held_out_flagged = plain.flagged;
     report.characters_flagged = others.flagged;
     report.shape_auroc_vs_plain = auroc_of(plain.shape, others.shape);
+    if (!digits.empty()) {
+        const Scored real = scored(model, digits);
+        report.digits = static_cast<int>(digits.size());
+        report.shape_auroc_vs_digits = auroc_of(real.shape, others.shape);
+        report.fused_auroc_vs_digits = auroc_of(real.score, others.score);
+        report.digits_flagged = real.flagged;
+    }
     for (Rescan rescan : all_rescans()) {
         const Scored variant = scored(model, rescanned(held_out, rescan));
         report.pipelines.push_back({rescan_name(rescan), report.held_out, -1, variant.flagged});

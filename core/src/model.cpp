@@ -76,7 +76,7 @@ AnomalyModel::Impl::Impl(const Architecture& architecture, torch::Device device_
       discriminator(architecture),
       encoder(architecture),
       density(architecture),
-      reader(architecture.readers, architecture.classes) {
+      reader(architecture.readers, architecture.classes, architecture.reader_features) {
     info.architecture = architecture;
     info.normal_classes = ClassSet::all(architecture.classes);
     to(device);
@@ -311,9 +311,10 @@ const Calibration& calibration_for(const ModelInfo& info, InputKind input) {
 }
 
 void Calibration::update_validation_scores() {
-    validation_scores.clear();
-    for (size_t i = 0; i < validation_stroke.size(); ++i)
-        validation_scores.push_back(std::max(channel_ratio(validation_stroke[i], stroke), channel_ratio(validation_shape[i], shape)));
+    stroke_tail = detail::channel_tail(validation_stroke);
+    shape_tail = detail::channel_tail(validation_shape);
+    validation_scores = detail::to_vector(
+        detail::fused_score(*this, torch::tensor(validation_stroke), torch::tensor(validation_shape)));
     std::sort(validation_scores.begin(), validation_scores.end());
 }
 

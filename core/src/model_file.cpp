@@ -73,6 +73,7 @@ std::string score_name(const ModelInfo& info) {
 constexpr int kMaxLatentDim = 1024;
 constexpr int kMaxWidth = 512;
 constexpr int kMaxReaders = 16;
+constexpr int kMaxReaderFeatures = 1024;
 // The most training digits' features a Neighbours term keeps.
 constexpr int64_t kMaxBank = 1 << 20;
 
@@ -314,6 +315,7 @@ safetensors::File to_file(const AnomalyModel& model) {
     if (!info.class_names.empty()) file.metadata["oddigit.class_names"] = nlohmann::json(info.class_names).dump();
     if (info.architecture.readers > 0) {
         file.metadata["oddigit.readers"] = std::to_string(info.architecture.readers);
+        file.metadata["oddigit.reader_features"] = std::to_string(info.architecture.reader_features);
         file.metadata["oddigit.reader_term"] = reader_term_name(info.reader_term);
         file.metadata["oddigit.reader_weight"] = exact_text(info.reader_weight);
         file.metadata["oddigit.reader_scale"] = exact_text(info.reader_scale);
@@ -339,6 +341,9 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     architecture.latent_dim = parse_int(metadata, "oddigit.latent_dim", path, 1, kMaxLatentDim);
     architecture.width = parse_int(metadata, "oddigit.width", path, 1, kMaxWidth);
     if (metadata.count("oddigit.readers")) architecture.readers = parse_int(metadata, "oddigit.readers", path, 1, kMaxReaders);
+    // Files of 0.8 have 128 features and no key.
+    if (metadata.count("oddigit.reader_features"))
+        architecture.reader_features = parse_int(metadata, "oddigit.reader_features", path, 1, kMaxReaderFeatures);
     if (metadata.count("oddigit.classes"))
         architecture.classes = parse_int(metadata, "oddigit.classes", path, 1, ClassSet::kMostClasses);
 
@@ -347,7 +352,7 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     const auto bank = file.tensors.find(kReaderBank);
     if (architecture.readers > 0 && bank != file.tensors.end() && bank->second.shape.size() == 2 &&
         bank->second.shape[0] <= kMaxBank)
-        model.impl().reader->set_bank(torch::zeros({bank->second.shape[0], detail::kReaderFeatures}));
+        model.impl().reader->set_bank(torch::zeros({bank->second.shape[0], architecture.reader_features}));
     const auto holds_tensor = [&](bool (*in_part)(const std::string&)) {
         return std::any_of(file.tensors.begin(), file.tensors.end(), [&](const auto& entry) { return in_part(entry.first); });
     };

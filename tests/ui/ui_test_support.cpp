@@ -20,7 +20,7 @@
 
 namespace ui_test {
 
-void openTestWindow(std::unique_ptr<MainWindow>& window, const QString& program) {
+void openTestWindow(std::unique_ptr<MainWindow>& window, const QString& program, bool ownSize) {
     QApplication::setOrganizationName("OddigitTest");
     QApplication::setApplicationName("OddigitTest-" + program);
     QStandardPaths::setTestModeEnabled(true);
@@ -28,7 +28,7 @@ void openTestWindow(std::unique_ptr<MainWindow>& window, const QString& program)
     QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).removeRecursively();
     appearance::apply(appearance::parse(qEnvironmentVariable("ODDIGIT_SCREENSHOT_SCHEME")).value_or(ColorScheme::System));
     window = std::make_unique<MainWindow>();
-    window->resize(1280, 800);
+    if (!ownSize) window->resize(1280, 800);
     window->show();
     QVERIFY(QTest::qWaitForWindowExposed(window.get()));
     QVERIFY(window->openModel(QString::fromStdString(oddigit::test::fixture_model_path()), true));

@@ -21,8 +21,9 @@ namespace ui_test {
 // and caches (the t-SNE maps) in test folders of the program's own, emptied so that each run
 // starts as a first run and computes the maps (a folder per program, so that programs run side
 // by side do not empty each other's); the colour scheme of ODDIGIT_SCREENSHOT_SCHEME; then the
-// window, shown at 1280x800 with the bundled model open. Fails the calling test on a failure.
-void openTestWindow(std::unique_ptr<MainWindow>& window, const QString& program);
+// window, shown at 1280x800 (or at the size it gives itself, with ownSize) with the bundled model
+// open. Fails the calling test on a failure.
+void openTestWindow(std::unique_ptr<MainWindow>& window, const QString& program, bool ownSize = false);
 
 // Sends a whole stroke through the canvas's mouse handlers; points in paper pixels.
 void drawStroke(DrawingCanvas* canvas, const QList<QPointF>& paperPoints);

@@ -18,6 +18,7 @@ struct Architecture {
     int latent_dim = 64;  // length of z (docs/decisions.md: why 64)
     int width = 32;       // channels of the first conv layer; the second has twice as many
     int readers = 0;      // digit readers, averaged (0: none; models before 0.8 and of one class have none)
+    int reader_features = 128;  // each reader's hidden features: the layer its nearest-neighbour term compares
     // The classes its data has: MNIST's ten digits, or an image folder's (at most 32). D's head
     // and the readers name one of them, or "none of them" (one more output).
     int classes = 10;
@@ -28,6 +29,13 @@ enum class ReaderTerm {
     Energy,      // max(0, r - logsumexp of the normal classes' logits), r set at calibration
     Neighbours,  // the mean cosine distance to the 10 nearest training digits' reader features
     NotADigit,   // -log P(a normal class), for readers that learnt a "not a digit" class
+};
+
+// Where a channel's values lie among the calibration images' values of that channel, for the
+// fused score (docs/method.md, "The score"): derived from them, never stored.
+struct ChannelTail {
+    std::vector<float> sorted;  // the images' values, ascending
+    float mean_excess = 0;      // the mean of those over their 95th percentile, less it
 };
 
 // One calibration: the two channels' thresholds and the heat scale an image is measured
@@ -42,14 +50,15 @@ struct Calibration {
     // drawing whose pixel residual alone would reach the stroke threshold is near full colour.
     float heat_full_scale = 0.0f;
     float channel_quantile = 0.0f;  // the quantile of its own channel's values each threshold sits at
-    // The images' channel values, in their order (both empty, or equally long), and their
-    // scores (the larger ratio to the thresholds above), sorted: derived from the values.
+    // The images' channel values, in their order (both empty, or equally long); derived from
+    // them: each channel's tail, and the images' fused scores, sorted.
     std::vector<float> validation_stroke;
     std::vector<float> validation_shape;
+    ChannelTail stroke_tail, shape_tail;
     std::vector<float> validation_scores;
 
     bool is_set() const { return stroke > 0; }
-    // Sets validation_scores from the channel values and thresholds.
+    // Sets the tails and validation_scores from the channel values and thresholds.
     void update_validation_scores();
     // Where a score measured against this calibration sits among its images' scores: the
     // fraction of them below it; 0 without images.
@@ -130,8 +139,9 @@ struct ScoreParams {
 
 // The figures of one image's score, without its pictures (cheap to keep for a whole test set).
 struct ScoreFigures {
-    // Encoder mode: the larger channel ratio, flagged at 1 (oddigit/score.h); search mode:
-    // AnoGAN's search loss, which has no threshold.
+    // Encoder mode: the fused score, the larger of the channels' tail ratios, reaching 1 exactly
+    // when a channel reaches its threshold (oddigit/score.h); search mode: AnoGAN's search loss,
+    // which has no threshold.
     float score = 0.0f;
     float stroke_ratio = 0.0f;      // stroke channel / its threshold; 0 in search mode
     float shape_ratio = 0.0f;       // shape channel / its threshold; 0 in search mode or without a shape channel

@@ -16,8 +16,14 @@
 //   realness  = -log sigmoid(D's realness logit of x'): how fake the reconstruction looks;
 //   reader    = the digit readers' doubt that x is a normal digit (ModelInfo::reader_term; 0 without readers).
 // Each channel is divided by its own threshold (a Calibration of oddigit/model.h), giving a
-// ratio; the score is the larger ratio, and an image is flagged when it reaches 1.
+// ratio, and an image is flagged when either ratio reaches 1. The score that ranks images fuses
+// the channels by tail probability: each channel's value becomes its tail ratio, ln p / ln p_t,
+// p its share among the held-out images' values of that channel and p_t the threshold's, and
+// the score is the larger tail ratio, so it too reaches 1 exactly when a channel reaches its
+// threshold (score/terms.h computes it).
 // docs/method.md explains each term and docs/decisions.md how the weights were chosen.
+#include <vector>
+
 #include "oddigit/model.h"
 
 namespace oddigit {
@@ -60,18 +66,32 @@ inline WeightedParts<float> weighted_parts(const ModelInfo& info, const ScoreFig
                           score.realness, score.reader);
 }
 
-// Whether the model's score has a shape channel: a shape term with a weight above 0.
-inline bool has_shape_channel(const ModelInfo& info) {
-    return (info.knows_digits && info.digit_weight > 0) || (info.knows_density && info.density_weight > 0) ||
-           info.realness_weight > 0 || (info.architecture.readers > 0 && info.reader_weight > 0);
+// One weighted term of a channel, by the name people read ("not a digit", "density", ...).
+struct NamedPart {
+    const char* name;
+    float value;
+};
+
+// The shape channel's terms the model adds, in the formula's order: those with a weight above
+// 0, so that their values add up to the shape channel's value.
+inline std::vector<NamedPart> shape_parts(const ModelInfo& info, const WeightedParts<float>& parts) {
+    std::vector<NamedPart> named;
+    if (info.knows_digits && info.digit_weight > 0) named.push_back({"not a digit", parts.digit});
+    if (info.knows_density && info.density_weight > 0) named.push_back({"density", parts.density});
+    if (info.realness_weight > 0) named.push_back({"realness", parts.realness});
+    if (info.architecture.readers > 0 && info.reader_weight > 0) named.push_back({"reader", parts.reader});
+    return named;
 }
+
+// Whether the model's score has a shape channel: a shape term with a weight above 0.
+inline bool has_shape_channel(const ModelInfo& info) { return !shape_parts(info, {}).empty(); }
 
 // A channel's value over its threshold. An uncalibrated channel (threshold 0) gives 0: it
 // cannot flag. (The engine's tensor version, in score/terms.cpp, divides the same way.)
 inline float channel_ratio(float value, float threshold) { return threshold > 0 ? value / threshold : 0.0f; }
 
 // Whether a score is flagged anomalous at a threshold: it reaches it. Every caller decides
-// with this: at kFlagRatio, the model's own threshold on the score (the larger channel ratio),
+// with this: at kFlagRatio, the model's own threshold on the score (the fused score),
 // or at one a user picked in Explore (a double: a float score and threshold compare exactly).
 inline bool flagged(double score, double threshold) { return score >= threshold; }
 
@@ -82,8 +102,8 @@ constexpr double kFlagRatio = 1.0;
 inline bool flagged(const ScoreFigures& score) { return flagged(score.score, kFlagRatio); }
 
 enum class Channel { None, Stroke, Shape };
-// The channel nearer its threshold: the larger ratio (the stroke channel on a tie), whose
-// ratio is the score, so it is the one that flags the image at any threshold the score reaches.
+// The channel nearer its threshold: the larger ratio (the stroke channel on a tie), the one
+// that flags the image when either does.
 inline Channel leading_channel(const ScoreFigures& score) {
     return score.shape_ratio > score.stroke_ratio ? Channel::Shape : Channel::Stroke;
 }

@@ -30,18 +30,21 @@ enum class ReaderNegatives {
 // The digit readers (ModelInfo::reader_term), trained after the encoder for models of two or
 // more normal classes, on the normal training digits each moved by a small random affine change
 // and, for a third each way, a thicker or thinner pen (docs/method.md, "The digit reader").
-// Off by default (epochs 0): the rule's winner, "C+G" of docs/decisions.md, is what the other
-// defaults give with epochs 3, and it is not yet shipped (a drawn H reads "An odd 4" with it).
-// The other settings are the candidates measured against it, so bench/shape-candidates.sh
-// reproduces the choice.
+// The defaults are the recipe shipped ("Shipping the digit reader (0.9)" of docs/decisions.md);
+// the other settings are the candidates measured against it, which only bench/reader_lab.cpp
+// sets, so that bench/shape-candidates.sh reproduces the choice.
 struct ReaderParams {
-    int epochs = 0;                   // 0: no readers (3: C+G)
+    int epochs = 3;                   // 0: no readers
     int count = 1;                    // readers, averaged (each its own start)
     ReaderTerm term = ReaderTerm::Neighbours;
     ReaderNegatives negatives = ReaderNegatives::None;
     float learning_rate = 1e-3f;      // Adam
     float weight = 1.0f;              // of their term in the shape channel, beside D's head and the density
     bool scanner_variation = false;   // the digits also blurred or scanned coarsely, as other scanners give them
+    int features = 128;               // hidden features of each reader (Architecture::reader_features)
+    // Trained by a supervised contrastive loss on two writer-varied views (KNN+'s reader)
+    // instead of cross-entropy; one process only.
+    bool contrastive = false;
     // Neighbours: the bank also holds these variations of the first kBankVariationImages
     // training images (each as other scanning pipelines give it: oddigit/rescan.h's
     // bank_rescans(), which the command line and the app pass; core cannot read OpenCV).

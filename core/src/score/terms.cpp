@@ -2,6 +2,10 @@
 
 #include <torch/nn/functional.h>
 
+#include <algorithm>
+#include <cmath>
+
+#include "oddigit/metrics.h"
 #include "oddigit/score.h"
 
 namespace oddigit::detail {
@@ -97,11 +101,11 @@ torch::Tensor reader_term(AnomalyModel::Impl& model, const torch::Tensor& images
         }
         case ReaderTerm::Neighbours: {
             if (!has_reader_term(model)) return torch::zeros({images.size(0)}, images.options());
-            const torch::Tensor& bank = model.reader->bank();
             const torch::Tensor features =
                 torch::nn::functional::normalize(model.reader->reader(0)->forward(images).features,
                                                  torch::nn::functional::NormalizeFuncOptions().dim(1));
-            const torch::Tensor nearest = std::get<0>(features.mm(bank.t()).topk(kReaderNeighbours, 1));
+            const torch::Tensor nearest =
+                std::get<0>(features.mm(model.reader->transposed_bank()).topk(kReaderNeighbours, 1));
             return (1 - nearest).mean(1);
         }
     }
@@ -111,6 +115,55 @@ torch::Tensor reader_term(AnomalyModel::Impl& model, const torch::Tensor& images
 bool has_reader_term(const AnomalyModel::Impl& model) {
     return model.info.architecture.readers > 0 &&
            (model.info.reader_term != ReaderTerm::Neighbours || model.reader->bank().size(0) >= kReaderNeighbours);
+}
+
+ChannelTail channel_tail(const std::vector<float>& values) {
+    ChannelTail tail;
+    if (values.empty()) return tail;
+    tail.sorted = values;
+    std::sort(tail.sorted.begin(), tail.sorted.end());
+    const float cut = quantile(values, kTailQuantile);
+    double excess = 0;
+    int64_t over = 0;
+    for (float value : tail.sorted)
+        if (value > cut) excess += value - cut, ++over;
+    tail.mean_excess = over > 0 ? static_cast<float>(excess / over) : 0.0f;
+    return tail;
+}
+
+namespace {
+
+// [N]: ln p(value), p the tail share of tail.sorted (see tail_ratio()).
+torch::Tensor log_tail_share(const torch::Tensor& values, const ChannelTail& tail) {
+    const auto options = values.options();
+    const int64_t count = static_cast<int64_t>(tail.sorted.size());
+    const torch::Tensor sorted = torch::tensor(tail.sorted, options);
+    // The share at sorted[j] is (count - j) / count; between neighbours it is interpolated.
+    const torch::Tensor above = torch::searchsorted(sorted, values).clamp(1, count - 1);
+    const torch::Tensor low = sorted.index_select(0, above - 1), high = sorted.index_select(0, above);
+    const torch::Tensor position = ((values - low) / (high - low).clamp_min(1e-30f)).clamp(0, 1);
+    const torch::Tensor share = (count - (above - 1).to(options.dtype()) - position) / count;
+    const float largest = tail.sorted.back();
+    // Beyond the largest: an exponential fall from 1 / count, in log space so that it never
+    // rounds to 0. Under the smallest: 1.
+    const torch::Tensor beyond = -std::log(static_cast<float>(count)) -
+                                 (values - largest) / std::max(tail.mean_excess, 1e-30f);
+    return torch::where(values > largest, beyond,
+                        torch::where(values <= tail.sorted.front(), torch::zeros_like(values), share.log()));
+}
+
+}  // namespace
+
+torch::Tensor tail_ratio(const torch::Tensor& values, const ChannelTail& tail, float threshold) {
+    if (!(threshold > 0)) return torch::zeros_like(values);
+    if (tail.sorted.size() < 2 || !(threshold > tail.sorted.front())) return tensor_ratio(values, threshold);
+    const torch::Tensor at_threshold = log_tail_share(torch::full({1}, threshold, values.options()), tail);
+    return log_tail_share(values, tail) / at_threshold;
+}
+
+torch::Tensor fused_score(const Calibration& calibration, const torch::Tensor& stroke, const torch::Tensor& shape) {
+    return torch::max(tail_ratio(stroke, calibration.stroke_tail, calibration.stroke),
+                      tail_ratio(shape, calibration.shape_tail, calibration.shape));
 }
 
 ScoredChunk score_reconstructions(AnomalyModel::Impl& model, const torch::Tensor& images,
@@ -131,7 +184,7 @@ ScoredChunk score_reconstructions(AnomalyModel::Impl& model, const torch::Tensor
         weighted_parts(info, r.pixel_residual, r.feature_residual, r.digits.not_digit, r.density, r.realness, r.reader);
     r.stroke_ratio = tensor_ratio(parts.stroke(), calibration.stroke);
     r.shape_ratio = tensor_ratio(parts.shape(), calibration.shape);
-    r.score = torch::max(r.stroke_ratio, r.shape_ratio);
+    r.score = fused_score(calibration, parts.stroke(), parts.shape());
     return r;
 }
 

@@ -38,12 +38,16 @@ torch::Tensor reader_term(AnomalyModel::Impl& model, const torch::Tensor& images
 // their bank (so a training's calibrations before the readers learn leave the term out).
 bool has_reader_term(const AnomalyModel::Impl& model);
 
+// A channel's tail beyond its calibration values falls as an exponential fitted to the values
+// over this quantile.
+constexpr float kTailQuantile = 0.95f;
+
 // The neighbours a Neighbours term averages over.
 constexpr int64_t kReaderNeighbours = 10;
 
 // The scores of one chunk of images [N, 1, 28, 28], by the encoder or the latent search.
 struct ScoredChunk {
-    torch::Tensor score;           // [N], the larger channel ratio (search mode: the search loss)
+    torch::Tensor score;           // [N], fused_score() of the channels (search mode: the search loss)
     torch::Tensor stroke_ratio;    // [N]; zeros in search mode
     torch::Tensor shape_ratio;     // [N]; zeros in search mode
     torch::Tensor pixel_residual;    // [N], mean of the kHotPixels largest values of pixel_map
@@ -55,6 +59,22 @@ struct ScoredChunk {
     torch::Tensor realness;        // [N], -log sigmoid(D's realness logit of x')
     torch::Tensor reader;          // [N], reader_term(x)
 };
+
+// The tail of a channel's calibration values (their sorted copy and the mean excess of their
+// top 5 % over its 95th percentile); empty for no values.
+ChannelTail channel_tail(const std::vector<float>& values);
+
+// [N]: a channel's tail ratio, ln p(value) / ln p(threshold), p the tail share among the
+// calibration images' values of the channel: the share at or above a value, interpolated
+// between them, and beyond the largest falling as an exponential of the tail's mean excess.
+// It reaches 1 exactly where the value reaches the threshold, and grows with the evidence as a
+// tail probability does rather than as the raw value does. Without calibration values, the
+// plain ratio value / threshold; 0 when the threshold is 0.
+torch::Tensor tail_ratio(const torch::Tensor& values, const ChannelTail& tail, float threshold);
+
+// [N]: the fused score of the channels' values: the larger of their tail ratios (fusion by
+// tail probability: the channel whose value is rarer among the held-out images speaks).
+torch::Tensor fused_score(const Calibration& calibration, const torch::Tensor& stroke, const torch::Tensor& shape);
 
 // The encoder-mode scores of images x and their reconstructions x', both in [-1, 1]: the
 // terms and channels of oddigit/score.h, the ratios taken against thresholds.

@@ -52,6 +52,11 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
                     "of " + std::to_string(params.architecture.classes));
     // Readers for a model of two or more classes: one class is all there is to name.
     params.architecture.readers = params.reader.epochs > 0 && params.normal_classes.count() >= 2 ? params.reader.count : 0;
+    if (params.reader.features < 8 || params.reader.features > 1024)
+        throw Error("a digit reader needs 8 to 1024 hidden features");
+    params.architecture.reader_features = params.reader.features;
+    if (params.reader.contrastive && params.distributed.world_size > 1)
+        throw Error("the contrastive readers train in one process only");
     check_corruption_share(params.encoder_corruption);
     // The bounds a model file must keep, so that the run writes a model that opens.
     const auto check_setting = [](const char* name, float value, float lowest, float highest) {

@@ -75,4 +75,28 @@ torch::Tensor reader_step(ReadersImpl& readers, torch::optim::Adam& optimizer, c
     return loss;
 }
 
+torch::Tensor reader_contrastive_step(ReadersImpl& readers, torch::optim::Adam& optimizer, const torch::Tensor& view,
+                                      const torch::Tensor& other_view, const torch::Tensor& labels) {
+    constexpr double kTemperature = 0.1;
+    const torch::Tensor both = torch::cat({view, other_view});
+    const torch::Tensor classes = torch::cat({labels, labels});
+    const torch::Tensor self = torch::eye(both.size(0), torch::TensorOptions().dtype(torch::kBool).device(both.device()));
+    const torch::Tensor positive = classes.unsqueeze(0).eq(classes.unsqueeze(1)).logical_and(self.logical_not());
+    torch::Tensor loss = torch::zeros({}, view.options());
+    for (int i = 0; i < readers.count(); ++i) {
+        const torch::Tensor z = torch::nn::functional::normalize(readers.reader(i)->forward(both).features,
+                                                                 torch::nn::functional::NormalizeFuncOptions().dim(1));
+        const torch::Tensor similarity = (z.mm(z.t()) / kTemperature).masked_fill(self, -1e9);
+        const torch::Tensor log_probability = similarity - torch::logsumexp(similarity, 1, true);
+        const torch::Tensor per_anchor =
+            -(log_probability * positive).sum(1) / positive.sum(1).clamp_min(1).to(log_probability.scalar_type());
+        loss = loss + per_anchor.mean();
+    }
+    loss = loss / readers.count();
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    return loss;
+}
+
 }  // namespace oddigit::detail

@@ -51,6 +51,13 @@ torch::Tensor encoder_step(EncoderImpl& encoder, GeneratorImpl& generator, Discr
 // Each reader learns to name the digits (labels) and to call the non-digits "not a digit"
 // (none when empty). Returns this rank's part of the whole batch's mean cross-entropy, over the
 // readers: whole_batch digits and whole_non_digits non-digits over every rank.
+// The supervised contrastive step instead (Khosla et al. 2020, as KNN+ trains): each reader's
+// unit-length hidden features of two views of each digit pull together those of one class and
+// push apart the rest, at temperature 0.1. One process only (the loss needs every rank's
+// features). Returns the mean loss over the readers.
+torch::Tensor reader_contrastive_step(ReadersImpl& readers, torch::optim::Adam& optimizer, const torch::Tensor& view,
+                                      const torch::Tensor& other_view, const torch::Tensor& labels);
+
 torch::Tensor reader_step(ReadersImpl& readers, torch::optim::Adam& optimizer, const torch::Tensor& digits,
                           const torch::Tensor& labels, const torch::Tensor& non_digits, double whole_batch,
                           double whole_non_digits, const GradientSum& sum_gradients);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "model_impl.h"
@@ -201,6 +202,9 @@ private:
     // The first reader's unit-length features of up to kBankImages training digits, for the
     // Neighbours term: a seeded choice, the same on every rank.
     torch::Tensor bank_features();
+    // The bank's pipeline variations (ReaderParams::bank_variations), made once: the readers
+    // change from epoch to epoch, the images do not.
+    std::optional<ImageBatch> bank_variation_images_;
 
     // Every rank given an output path writes its copy of the model and resume file, rank R > 0
     // at rank_output_path(). Two ranks on one machine writing one file would tear it: every

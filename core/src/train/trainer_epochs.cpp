@@ -95,6 +95,13 @@ bool Trainer::reader_epoch(int epoch) {
         // As in the other phases, every rank varies the whole batch and takes its share.
         const torch::Tensor batch = images_.index_select(0, indices), labels = labels_.index_select(0, indices);
         const torch::Tensor written = writer_variation(batch, random);
+        if (params_.reader.contrastive) {
+            const torch::Tensor loss =
+                reader_contrastive_step(*impl.reader, *optimizers_.reader, written, writer_variation(batch, random), labels);
+            progress.reader_loss = loss.item<double>();
+            check_finite(progress.reader_loss, "reader", progress);
+            return batch.size(0);
+        }
         const torch::Tensor varied = params_.reader.scanner_variation ? scanner_variation(written, random) : written;
         const torch::Tensor negatives = reader_negatives(params_.reader.negatives, batch, labels, impl, random);
         const torch::Tensor loss = reader_step(*impl.reader, *optimizers_.reader, share(varied), share(labels),
@@ -128,9 +135,12 @@ torch::Tensor Trainer::bank_features() {
         const torch::Tensor images = images_.index_select(0, chosen.narrow(0, begin, std::min(kChunk, chosen.size(0) - begin)));
         features.push_back(model_.impl().reader->reader(0)->forward(images).features);
     }
-    const ImageBatch extra = params_.reader.bank_variations
-                                 ? params_.reader.bank_variations(to_images(images_.narrow(0, 0, std::min(kBankVariationImages, train_count_))))
-                                 : ImageBatch{};
+    if (!bank_variation_images_)
+        bank_variation_images_ =
+            params_.reader.bank_variations
+                ? params_.reader.bank_variations(to_images(images_.narrow(0, 0, std::min(kBankVariationImages, train_count_))))
+                : ImageBatch{};
+    const ImageBatch& extra = *bank_variation_images_;
     for (int64_t begin = 0; begin < extra.size(); begin += kChunk)
         features.push_back(
             model_.impl().reader->reader(0)->forward(to_tensor(extra, begin, std::min(kChunk, extra.size() - begin), device_)).features);

@@ -50,7 +50,8 @@ void Trainer::take_networks(const std::string& path, bool with_encoder) {
     // and rates, and the split.
     json settings = fixed_settings(params_, train_count_);
     for (const char* reader_setting :
-         {"readers", "reader_term", "reader_negatives", "reader_scanner_variation", "reader_bank_variations"})
+         {"readers", "reader_term", "reader_negatives", "reader_scanner_variation", "reader_bank_variations",
+          "reader_features", "reader_contrastive"})
         settings.erase(reader_setting);
     settings.update({{"gan_epochs", params_.gan_epochs},
                      {"gan_learning_rate", params_.gan_learning_rate},

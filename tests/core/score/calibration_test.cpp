@@ -85,6 +85,7 @@ TEST(Calibration, WithoutShapeTermsTheStrokeChannelTakesTheWholeShare) {
     AnomalyModel model = test::fixture_model().clone();
     model.info().digit_weight = 0;
     model.info().density_weight = 0;
+    model.info().reader_weight = 0;
     ASSERT_FALSE(has_shape_channel(model.info()));
     const ImageBatch held_out = test::test_digits(ClassSet::all(), 1000);
     calibrate(model, held_out, 0.9f);
@@ -241,8 +242,10 @@ TEST(Calibration, RefusesADensityItCannotScale) {
     } catch (const Error& error) {
         EXPECT_NE(std::string(error.what()).find("do not spread"), std::string::npos) << error.what();
     }
-    // Without a density weight the scale does not matter, and the calibration goes on.
+    // Without a density weight (nor the reader's, whose term does not spread on one image
+    // either) the scale does not matter, and the calibration goes on.
     model.info().density_weight = 0;
+    model.info().reader_weight = 0;
     EXPECT_NO_THROW(calibrate(model, same, 0.95f));
 }
 

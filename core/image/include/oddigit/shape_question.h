@@ -29,14 +29,22 @@ struct ShapeQuestionReport {
     double fused_auroc_vs_redrawn = 0;
     double characters_flagged = 0;   // at the model's thresholds
     double held_out_flagged = 0;     // the plain held-out digits: the calibration's 5 %
+    // With real digits rendered as the characters were (the UNIPEN digits of the choice set):
+    // the shape channel's and the fused score's AUROC of the characters against them, and the
+    // share of them flagged; -1 without them.
+    int digits = 0;
+    double shape_auroc_vs_digits = -1;
+    double fused_auroc_vs_digits = -1;
+    double digits_flagged = -1;
     std::vector<ShapeSetRate> groups;     // per alphabet (the file name's part before the first '-')
     std::vector<ShapeSetRate> pipelines;  // the pipeline control, one per oddigit/rescan.h variant
 };
 
 // characters: the non-digits, preprocessed as image files are (load_inputs()), with the file
-// names that tell their groups; held_out: the model's held-out normal digits. Throws Error when
-// either is empty.
+// names that tell their groups; held_out: the model's held-out normal digits; digits: real
+// digits rendered as the characters were, or none. Throws Error when held_out or characters is
+// empty.
 ShapeQuestionReport run_shape_question(const AnomalyModel& model, const ImageBatch& held_out, const ImageBatch& characters,
-                                       const std::vector<std::string>& names);
+                                       const std::vector<std::string>& names, const ImageBatch& digits = {});
 
 }  // namespace oddigit
