@@ -1,7 +1,8 @@
 #!/bin/sh
 # Screenshots of the three views in the light and the dark scheme, at 1x and 2x scaling,
 # taken by the UI tests of each view at their key moments: docs/screenshots/<scheme>-<scale>x/<name>.png
-# (draw, draw-letter, train, explore).
+# (draw, draw-letter, train, explore), and of the window on a 1366x768 laptop screen at 1x
+# (small-screen-draw, -train, -explore).
 # Needs a build with the GUI (scripts/build.sh) and MNIST; takes about 5 minutes.
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,7 +18,13 @@ for scheme in light dark; do
                 >"$shots/log" 2>&1 || { cat "$shots/log"; exit 1; }
         done
         for name in draw draw-letter train explore; do cp "$shots/$name.png" "$out/"; done
+        if [ "$scale" = 1 ]; then
+            ODDIGIT_SCREENSHOT_DIR=$shots ODDIGIT_SCREENSHOT_SCHEME=$scheme OMP_NUM_THREADS=1 \
+                QT_QPA_PLATFORM=offscreen:configfile=$PWD/tests/ui/screen-1366x768.json \
+                "$build/tests/oddigit_ui_small_screen_tests" >"$shots/log" 2>&1 || { cat "$shots/log"; exit 1; }
+            for name in draw train explore; do cp "$shots/small-screen-$name.png" "$out/"; done
+        fi
         rm -rf "$shots"
-        echo "$out: draw, draw-letter, train, explore"
+        echo "$out: draw, draw-letter, train, explore (and at 1x the small screen's)"
     done
 done
