@@ -18,13 +18,15 @@ for scheme in light dark; do
                 >"$shots/log" 2>&1 || { cat "$shots/log"; exit 1; }
         done
         for name in draw draw-letter train explore; do cp "$shots/$name.png" "$out/"; done
+        small=""
         if [ "$scale" = 1 ]; then
             ODDIGIT_SCREENSHOT_DIR=$shots ODDIGIT_SCREENSHOT_SCHEME=$scheme OMP_NUM_THREADS=1 \
                 QT_QPA_PLATFORM=offscreen:configfile=$PWD/tests/ui/screen-1366x768.json \
                 "$build/tests/oddigit_ui_small_screen_tests" >"$shots/log" 2>&1 || { cat "$shots/log"; exit 1; }
             for name in draw train explore; do cp "$shots/small-screen-$name.png" "$out/"; done
+            small=", small-screen-draw, -train, -explore"
         fi
         rm -rf "$shots"
-        echo "$out: draw, draw-letter, train, explore (and at 1x the small screen's)"
+        echo "$out: draw, draw-letter, train, explore$small"
     done
 done
