@@ -34,7 +34,6 @@ TORCH_MODULE(DigitReader);
 class ReadersImpl : public torch::nn::Module {
 public:
     ReadersImpl(int count, int classes, int features);
-    int features() const { return static_cast<int>(bank_.size(1)); }
     int count() const { return static_cast<int>(readers_->size()); }
     DigitReader reader(int i) { return readers_->ptr<DigitReaderImpl>(i); }
     const torch::Tensor& bank() const { return bank_; }

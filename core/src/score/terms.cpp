@@ -133,11 +133,10 @@ ChannelTail channel_tail(const std::vector<float>& values) {
 
 namespace {
 
-// [N]: ln p(value), p the tail share of tail.sorted (see tail_ratio()).
-torch::Tensor log_tail_share(const torch::Tensor& values, const ChannelTail& tail) {
+// [N]: ln p(value), p the tail share of tail.sorted, given as the tensor sorted (see tail_ratio()).
+torch::Tensor log_tail_share(const torch::Tensor& values, const ChannelTail& tail, const torch::Tensor& sorted) {
     const auto options = values.options();
-    const int64_t count = static_cast<int64_t>(tail.sorted.size());
-    const torch::Tensor sorted = torch::tensor(tail.sorted, options);
+    const int64_t count = sorted.size(0);
     // The share at sorted[j] is (count - j) / count; between neighbours it is interpolated.
     const torch::Tensor above = torch::searchsorted(sorted, values).clamp(1, count - 1);
     const torch::Tensor low = sorted.index_select(0, above - 1), high = sorted.index_select(0, above);
@@ -157,8 +156,9 @@ torch::Tensor log_tail_share(const torch::Tensor& values, const ChannelTail& tai
 torch::Tensor tail_ratio(const torch::Tensor& values, const ChannelTail& tail, float threshold) {
     if (!(threshold > 0)) return torch::zeros_like(values);
     if (tail.sorted.size() < 2 || !(threshold > tail.sorted.front())) return tensor_ratio(values, threshold);
-    const torch::Tensor at_threshold = log_tail_share(torch::full({1}, threshold, values.options()), tail);
-    return log_tail_share(values, tail) / at_threshold;
+    const torch::Tensor sorted = torch::tensor(tail.sorted, values.options());
+    const torch::Tensor at_threshold = log_tail_share(torch::full({1}, threshold, values.options()), tail, sorted);
+    return log_tail_share(values, tail, sorted) / at_threshold;
 }
 
 torch::Tensor fused_score(const Calibration& calibration, const torch::Tensor& stroke, const torch::Tensor& shape) {

@@ -95,19 +95,18 @@ bool Trainer::reader_epoch(int epoch) {
         // As in the other phases, every rank varies the whole batch and takes its share.
         const torch::Tensor batch = images_.index_select(0, indices), labels = labels_.index_select(0, indices);
         const torch::Tensor written = writer_variation(batch, random);
-        if (params_.reader.contrastive) {
-            const torch::Tensor loss =
-                reader_contrastive_step(*impl.reader, *optimizers_.reader, written, writer_variation(batch, random), labels);
-            progress.reader_loss = loss.item<double>();
-            check_finite(progress.reader_loss, "reader", progress);
-            return batch.size(0);
-        }
-        const torch::Tensor varied = params_.reader.scanner_variation ? scanner_variation(written, random) : written;
-        const torch::Tensor negatives = reader_negatives(params_.reader.negatives, batch, labels, impl, random);
-        const torch::Tensor loss = reader_step(*impl.reader, *optimizers_.reader, share(varied), share(labels),
-                                               share(negatives), static_cast<double>(batch.size(0)),
-                                               static_cast<double>(negatives.size(0)), sum_gradients());
-
+        const auto cross_entropy_step = [&] {
+            const torch::Tensor varied = params_.reader.scanner_variation ? scanner_variation(written, random) : written;
+            const torch::Tensor negatives = reader_negatives(params_.reader.negatives, batch, labels, impl, random);
+            return reader_step(*impl.reader, *optimizers_.reader, share(varied), share(labels), share(negatives),
+                               static_cast<double>(batch.size(0)), static_cast<double>(negatives.size(0)),
+                               sum_gradients());
+        };
+        // The contrastive step runs in one process only (TrainParams are checked so).
+        const torch::Tensor loss =
+            params_.reader.contrastive
+                ? reader_contrastive_step(*impl.reader, *optimizers_.reader, written, writer_variation(batch, random), labels)
+                : cross_entropy_step();
         progress.reader_loss = summed_figures({loss})[0].item<double>();
         check_finite(progress.reader_loss, "reader", progress);
         return batch.size(0);
