@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <tuple>
 
+#include "folder_listing.h"
 #include "oddigit/error.h"
 
 namespace oddigit {
@@ -11,31 +12,6 @@ namespace oddigit {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool is_image(const fs::path& path) {
-    std::string extension = path.extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-    for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".tif", ".tiff", ".webp"})
-        if (extension == known) return true;
-    return false;
-}
-
-// The images of one folder, and whether it holds subfolders. Hidden entries are left out.
-std::vector<fs::path> images_in(const fs::path& dir, std::vector<fs::path>* subfolders) {
-    std::vector<fs::path> images;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(dir, error)) {
-        const fs::path& path = entry.path();
-        if (path.filename().string().rfind('.', 0) == 0) continue;
-        if (entry.is_directory()) {
-            if (subfolders) subfolders->push_back(path);
-        } else if (entry.is_regular_file() && is_image(path)) {
-            images.push_back(path);
-        }
-    }
-    if (error) throw Error("cannot read the folder '" + dir.string() + "': " + error.message());
-    return images;
-}
 
 Image28 read_image(const fs::path& path, const ImageFolderParams& params) {
     const GrayImage gray = load_gray_image(path.string());
@@ -49,10 +25,6 @@ Image28 read_image(const fs::path& path, const ImageFolderParams& params) {
     return image;
 }
 
-}  // namespace
-
-namespace {
-
 // A folder's layout: its class folders in name order, or its own images for a flat folder.
 struct FolderLayout {
     std::vector<fs::path> classes;
@@ -64,7 +36,9 @@ FolderLayout layout_of(const std::string& dir) {
     std::error_code error;
     if (!fs::is_directory(dir, error)) throw Error("'" + dir + "' is not a folder of images");
     FolderLayout layout;
-    layout.flat = images_in(dir, &layout.classes);
+    detail::FolderEntries entries = detail::list_folder(dir, detail::kImageExtensions);
+    layout.flat = std::move(entries.files);
+    layout.classes = std::move(entries.subfolders);
     if (!layout.flat.empty() && !layout.classes.empty())
         throw Error("'" + dir + "' holds images beside subfolders; put each class's images in a subfolder of its own, "
                     "or all of one class's in the folder itself");
@@ -92,7 +66,7 @@ ImageFolder load_image_folder(const std::string& dir, const ImageFolderParams& p
     std::vector<std::tuple<std::string, int, fs::path>> found;
     for (const fs::path& path : layout.flat) found.emplace_back(path.filename().string(), 0, path);
     for (size_t c = 0; c < layout.classes.size(); ++c) {
-        const std::vector<fs::path> images = images_in(layout.classes[c], nullptr);
+        const std::vector<fs::path> images = detail::list_folder(layout.classes[c], detail::kImageExtensions).files;
         if (images.empty()) throw Error("the class folder '" + layout.classes[c].string() + "' holds no image");
         for (const fs::path& path : images) found.emplace_back(path.filename().string(), static_cast<int>(c), path);
     }
@@ -100,6 +74,10 @@ ImageFolder load_image_folder(const std::string& dir, const ImageFolderParams& p
     std::sort(found.begin(), found.end());
     ImageFolder folder;
     folder.class_names = layout.class_names;
+    // Sized once: a large folder's pixels are never held twice while the vector grows.
+    folder.images.images.pixels.reserve(found.size() * kImagePixels);
+    folder.images.labels.reserve(found.size());
+    folder.files.reserve(found.size());
     for (const auto& [name, label, path] : found) {
         const Image28 image = read_image(path, params);
         folder.images.images.append(image.data());

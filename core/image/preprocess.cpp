@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "folder_listing.h"
 #include "oddigit/error.h"
 #include "oddigit/idx.h"
 
@@ -31,14 +32,6 @@ bool light_paper(const cv::Mat& gray) {
     }
     std::nth_element(border.begin(), border.begin() + border.size() / 2, border.end());
     return border[border.size() / 2] >= kMidGrey;
-}
-
-bool has_image_extension(const std::filesystem::path& path) {
-    std::string extension = path.extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-    for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".tif", ".tiff", ".webp"})
-        if (extension == known) return true;
-    return false;
 }
 
 // The formats we hand to OpenCV, known by their first bytes. OpenCV would also try DICOM,
@@ -127,9 +120,7 @@ LoadedImages load_inputs(const std::string& path, const PreprocessParams& params
     LoadedImages loaded;
     std::error_code error;
     if (fs::is_directory(path, error)) {
-        std::vector<fs::path> files;
-        for (const auto& entry : fs::directory_iterator(path, error))
-            if (entry.is_regular_file() && has_image_extension(entry.path())) files.push_back(entry.path());
+        std::vector<fs::path> files = detail::list_folder(path, detail::kImageExtensions).files;
         std::sort(files.begin(), files.end());
         if (files.empty()) throw Error("no image files (PNG, JPEG, ...) in the folder '" + path + "'");
         for (const fs::path& file : files) {
@@ -140,7 +131,7 @@ LoadedImages load_inputs(const std::string& path, const PreprocessParams& params
         return loaded;
     }
     if (!fs::exists(path, error)) throw Error("'" + path + "' does not exist");
-    if (has_image_extension(path)) {
+    if (detail::has_extension(path, detail::kImageExtensions)) {
         const Image28 image = to_mnist(load_gray_image(path), params);
         loaded.images.append(image.data());
         loaded.names.push_back(fs::path(path).filename().string());
