@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "folder_listing.h"
 #include "oddigit/atomic_file.h"
 #include "oddigit/error.h"
 
@@ -69,7 +70,8 @@ PenStroke stroke_of(const json& entry, float pen, float scale, size_t index, con
     if (entry.is_object()) {
         if (!entry.contains("points")) refuse(path, name + " has no \"points\"");
         points = &entry.at("points");
-        if (entry.contains("pen")) stroke.width = static_cast<float>(number_in(entry.at("pen"), name + "'s pen", path, 1e-3, kLargestPaper)) * scale;
+        if (entry.contains("pen"))
+            stroke.width = static_cast<float>(number_in(entry.at("pen"), name + "'s pen", path, 1e-3, kPaperSide / scale)) * scale;
     }
     if (!points->is_array() || points->empty()) refuse(path, name + " is not a list of [x, y] points");
     for (const json& point : *points) {
@@ -107,6 +109,11 @@ void draw_stroke(GrayImage& image, const PenStroke& stroke, float scale, size_t 
     if (image.width != side || image.height != side || image.pixels.size() != static_cast<size_t>(side) * side)
         throw Error("a drawing's paper at scale " + std::to_string(scale) + " is " + std::to_string(side) + " pixels a side");
     cv::Mat paper(side, side, CV_8UC1, image.pixels.data());
+    // OpenCV's widest line (cv::line throws beyond it): a pen as wide as the paper at the largest
+    // scale stays under it.
+    constexpr double kWidestLine = 32767;
+    if (!(stroke.width > 0 && stroke.width * scale <= kWidestLine))
+        throw Error("a pen of " + std::to_string(stroke.width) + " paper pixels cannot be drawn at scale " + std::to_string(scale));
     const int thickness = std::max(1, static_cast<int>(std::lround(stroke.width * scale)));
     const auto at = [&](const std::array<float, 2>& p) {
         return cv::Point(static_cast<int>(std::lround(p[0] * scale * kSubPixels)),
@@ -130,7 +137,7 @@ Drawing read_drawing(const std::string& path) {
     if (!root.is_object() || !root.contains("strokes")) refuse(path, "it has no \"strokes\" (see oddigit/drawing.h for the format)");
     const float paper = root.contains("paper") ? static_cast<float>(number_in(root.at("paper"), "the paper", path, 1, kLargestPaper)) : kPaperSide;
     const float scale = kPaperSide / paper;
-    const float pen = root.contains("pen") ? static_cast<float>(number_in(root.at("pen"), "the pen", path, 1e-3, kLargestPaper)) * scale
+    const float pen = root.contains("pen") ? static_cast<float>(number_in(root.at("pen"), "the pen", path, 1e-3, paper)) * scale
                                            : kDefaultPenWidth;
     const json& strokes = root.at("strokes");
     if (!strokes.is_array()) refuse(path, "\"strokes\" is not a list");
@@ -163,8 +170,7 @@ std::vector<std::string> drawing_files(const std::string& path) {
     if (!fs::exists(path, error)) throw Error("'" + path + "' does not exist");
     if (!fs::is_directory(path, error)) return {path};
     std::vector<std::string> files;
-    for (const auto& entry : fs::directory_iterator(path, error))
-        if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path().string());
+    for (const fs::path& file : detail::list_folder(path, {".json"}).files) files.push_back(file.string());
     std::sort(files.begin(), files.end());
     if (files.empty()) throw Error("no drawing files (.json) in the folder '" + path + "'");
     return files;

@@ -124,6 +124,14 @@ TEST(DrawingFile, RefusesAMalformedFileSayingWhatIsWrong) {
     EXPECT_NE(refusal("{\"pen\": -3, \"strokes\": []}").find("the pen is -3"), std::string::npos);
     EXPECT_NE(refusal("{\"strokes\": [[[1e300, 2]]]}").find("outside"), std::string::npos);
     EXPECT_NE(refusal("{\"strokes\": [{\"pen\": 4}]}").find("no \"points\""), std::string::npos);
+    // Found by fuzz_drawing: a pen wider than OpenCV draws ended the process from inside cv::line.
+    EXPECT_NE(refusal("{\"strokes\": [{\"points\": [[80, 20]], \"pen\":99274}]}").find("stroke 1's pen is 99274"), std::string::npos);
+    EXPECT_NE(refusal("{\"pen\": 281, \"strokes\": []}").find("the pen is 281, outside"), std::string::npos);
+    EXPECT_NE(refusal("{\"paper\": 1000, \"pen\": 1000, \"strokes\": [[[5, 5]]]}").find("accepted"), std::string::npos)
+        << "a pen as wide as the paper, in its own units";
+    Drawing wide;
+    wide.strokes.push_back({{{140, 140}}, 1e6f});
+    EXPECT_THROW(drawing_input(wide), Error) << "a drawing made in code with such a pen";
     EXPECT_NE(refusal("{\"strokes\": []}").find("accepted"), std::string::npos) << "an empty drawing is a drawing";
     EXPECT_THROW(read_drawing(test::scratch_dir() + "/none.json"), Error);
     EXPECT_THROW(drawing_files(test::scratch_dir() + "/none"), Error);

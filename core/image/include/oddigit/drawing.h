@@ -43,7 +43,8 @@ GrayImage render_drawing(const Drawing& drawing, float scale = 1, int skip_strok
 // end at those points (a stroke of one point is a dot). render_drawing() draws each stroke from
 // its first point; the canvas adds a moving pen's new points this way, to the same pixels as
 // long as the stroke is never drawn as a lone dot first (a click is a stroke of two points).
-// Throws Error for a scale outside (0, 64] or paper of another size than that scale's.
+// Throws Error for a scale outside (0, 64], paper of another size than that scale's, or a pen
+// too wide to draw at that scale (over 32767 pixels; a file's pen is at most the paper's side).
 void draw_stroke(GrayImage& paper, const PenStroke& stroke, float scale, size_t first = 0);
 
 // What the model sees of the drawing (less skip_stroke): rendered at scale 1 and put through
@@ -57,7 +58,7 @@ Image28 drawing_input(const Drawing& drawing, int skip_stroke = -1, MnistPlaceme
 // is written {"pen": 12, "points": [[x, y], ...]}. A file of another paper size is scaled to
 // kPaperSide on reading. read_drawing() throws Error naming the file and what is wrong with it
 // (unreadable, not JSON, a missing or malformed field, a number that is not finite or out of
-// range, too many points).
+// range, a pen wider than the paper, too many points).
 Drawing read_drawing(const std::string& path);
 // Writes the strokes atomically. Throws Error when the file cannot be written, and for a
 // drawing over an opened image (its image is no stroke).
