@@ -24,9 +24,13 @@ struct Folder {
 };
 }  // namespace
 
+const std::string& folder() {
+    static const Folder made;
+    return made.path;
+}
+
 std::string write_input(const uint8_t* data, size_t size, const std::string& name) {
-    static Folder folder;
-    const std::string path = folder.path + "/" + name;
+    const std::string path = folder() + "/" + name;
     FILE* file = std::fopen(path.c_str(), "wb");
     if (!file) std::abort();
     if (size > 0 && std::fwrite(data, 1, size, file) != size) std::abort();

@@ -7,7 +7,10 @@
 
 namespace oddigit::fuzz {
 
-// Writes data to a file named `name` in the fuzzer's folder and returns its path.
+// The fuzzer's private folder (in memory where /dev/shm exists).
+const std::string& folder();
+// Writes data to a file named `name` (a path relative to folder(), whose folders exist) and
+// returns its path.
 std::string write_input(const uint8_t* data, size_t size, const std::string& name);
 
 }  // namespace oddigit::fuzz
