@@ -12,9 +12,11 @@ for scheme in light dark; do
         shots=$(mktemp -d)
         out=docs/screenshots/$scheme-${scale}x
         mkdir -p "$out"
-        for view in draw train explore; do
+        for program in "ui_draw_view_tests" "ui_training_tests TrainViewTest" "ui_explore_view_tests"; do
+            # shellcheck disable=SC2086 # the program's name, then the test class it runs
+            set -- $program
             ODDIGIT_SCREENSHOT_DIR=$shots ODDIGIT_SCREENSHOT_SCHEME=$scheme QT_SCALE_FACTOR=$scale \
-                QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=1 "$build/tests/oddigit_ui_${view}_view_tests" \
+                QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=1 "$build/tests/oddigit_$1" ${2:-} \
                 >"$shots/log" 2>&1 || { cat "$shots/log"; exit 1; }
         done
         for name in draw draw-letter train explore; do cp "$shots/$name.png" "$out/"; done

@@ -1,7 +1,6 @@
 // Training on an image folder from the app: the Train view's data box and class picker, the
-// model it makes, and the Draw and Explore views with that model's classes. A program of its
-// own: run after the Train view tests' trainings in one process, it met a heap corruption about
-// one run in two (glibc's malloc checks), not found yet; alone it never has.
+// model it makes, and the Draw and Explore views with that model's classes. Run after the Train
+// view's tests in one process (training_tests_main.cpp): the app's second training.
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -84,5 +83,6 @@ private:
     std::unique_ptr<MainWindow> window_;
 };
 
-QTEST_MAIN(DataSourceBoxTest)
+std::unique_ptr<QObject> makeDataSourceBoxTest() { return std::make_unique<DataSourceBoxTest>(); }
+
 #include "data_source_box_test.moc"

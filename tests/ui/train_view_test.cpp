@@ -320,5 +320,6 @@ private:
     std::unique_ptr<MainWindow> window_;
 };
 
-QTEST_MAIN(TrainViewTest)
+std::unique_ptr<QObject> makeTrainViewTest() { return std::make_unique<TrainViewTest>(); }
+
 #include "train_view_test.moc"
