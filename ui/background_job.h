@@ -22,10 +22,8 @@ enum class JobKind {
     Batch,        // a pass over many images: one thread while training runs, else every core
 };
 
-// Shares the cores between the kinds of work the app runs at once. Measured (oddigit-bench,
-// 2 cores, README "Benchmarks"): training on both cores while a drawing is scored every 16 ms
-// on one thread keeps 85 % of its speed alone and the drawing's p95 at 6.4 ms; training on
-// one core keeps 82 %, with a p95 of 2.6 ms.
+// Shares the cores between the kinds of work the app runs at once (what it costs each side:
+// docs/decisions.md, "Figures that stood in the code's headers").
 class ThreadBudget {
 public:
     // LibTorch threads for a task of this kind starting now.

@@ -114,7 +114,7 @@ LeaveOneOutReport run_leave_one_out(const MnistSet& mnist, const LeaveOneOutPara
 // model (default recipe) scores the same random subset of the test set both ways.
 struct SearchComparisonParams {
     std::vector<int> digits = {1, 4, 8};
-    int test_images = 1000;           // random subset of the 10,000 (the search is ~150 ms/image)
+    int test_images = 1000;           // random subset of the 10,000 (the search is slow per image)
     double validation_fraction = 0.1;
     TrainParams train;
     ScoreParams search;               // mode is set to LatentSearch

@@ -23,9 +23,9 @@
 
 namespace oddigit::detail {
 
-// A density fit keeps its sums in the resume file after this many seconds of fitting. The
-// sums of a full-width D are 80 MB (its features' covariance in double): kept every 30 s, a
-// fit of all of MNIST (about a minute here) writes them two or three times.
+// A density fit keeps its sums in the resume file after this many seconds of fitting: the sums
+// (its features' covariance in double) are large, so a fit of all of MNIST writes them only a
+// few times.
 constexpr double kDensityKeepSeconds = 30;
 // Latent vectors behind the per-epoch sample grid.
 constexpr int kSampleCount = 64;
