@@ -1,6 +1,7 @@
 // The Train view driven like a user would: a training run feeding the loss plot while the
-// app stays responsive, cancelling, an earlier run's curves, starting over an earlier run,
-// training without MNIST, and a run keeping the settings it started with.
+// app stays responsive, cancelling, drawing while Explore scores and a training runs, an earlier
+// run's curves, starting over an earlier run, training without MNIST, and a run keeping the
+// settings it started with.
 #include <QAbstractButton>
 #include <QApplication>
 #include <QCheckBox>
@@ -20,17 +21,20 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "class_picker.h"
 #include "draw_view.h"
 #include "drawing_canvas.h"
+#include "explore/explore_view.h"
 #include "loss_plot.h"
 #include "main_window.h"
 #include "mnist_dialog.h"
 #include "oddigit/mnist.h"
 #include "oddigit/model.h"
 #include "oddigit/safetensors.h"
+#include "oddigit/score.h"
 #include "oddigit/train.h"
 #include "test_support.h"
 #include "train_view.h"
@@ -115,6 +119,49 @@ private slots:
         QVERIFY(QFile::exists(dir.filePath("gui-model.safetensors.metrics.csv")));
         qInfo("longest event-loop stall while training: %lld ms", longestStall);
         QVERIFY2(longestStall < 250, qPrintable(QString("stalled %1 ms").arg(longestStall)));
+    }
+
+    // Three things at once, as a user may ask: a training runs, Explore scores the 10,000 test
+    // images, and the Draw view judges strokes. Each gives what it gives alone: the drawing's
+    // score and Explore's flagged images are those of the model scored with nothing else running.
+    void drawingWhileExploreScoresAndATrainingRuns() {
+        const oddigit::ImageBatch& testImages = oddigit::test::mnist().test.images;
+        int expectedFlagged = 0;
+        for (const oddigit::ImageScore& score : oddigit::test::fixture_model().score(testImages))
+            expectedFlagged += oddigit::flagged(score);
+        DrawView* draw = window_->drawView();
+        draw->canvas()->clear();
+        drawStroke(draw->canvas(), kSevenTop);
+        const float alone = settle(draw).judged.score.score;
+
+        QTemporaryDir dir;
+        // Epochs enough to outlast Explore's pass: it is cancelled after.
+        TrainView* view = prepareRun(dir.filePath("busy.safetensors"), 200, 1, 2000);
+        QSignalSpy finished(&view->worker(), &TrainingWorker::finished);
+        view->start();
+        QTRY_VERIFY_WITH_TIMEOUT(view->lossPlot()->pointCount(LossPlot::Discriminator) > 0, 60000);
+        ExploreView* explore = window_->exploreView();
+        QSignalSpy scored(explore, &ExploreView::scoringFinished);
+        explore->scoreTestSet();
+        QVERIFY(explore->isScoring());
+        int strokes = 0;
+        while (explore->isScoring()) {
+            draw->canvas()->clear();
+            drawStroke(draw->canvas(), kSevenTop);
+            const float busy = settle(draw).judged.score.score;
+            QVERIFY2(std::abs(busy - alone) <= 1e-3f * alone, qPrintable(QString("%1 vs %2").arg(busy).arg(alone)));
+            ++strokes;
+        }
+        QVERIFY(scored.count() == 1 || scored.wait(120000));
+        QVERIFY(view->isTraining());
+        qInfo("%d strokes judged while Explore scored and training ran", strokes);
+        QVERIFY(strokes > 0);
+        // A flag may flip where a score lies within rounding of the threshold (Explore's batches
+        // use other thread counts): at most one image of 10,000.
+        QVERIFY2(std::abs(explore->flaggedCount() - expectedFlagged) <= 1,
+                 qPrintable(QString("%1 flagged, %2 alone").arg(explore->flaggedCount()).arg(expectedFlagged)));
+        view->worker().cancel();
+        QVERIFY(finished.wait(60000));
     }
 
     // An earlier run's metrics CSV draws faintly beside the live curves; a file of another
