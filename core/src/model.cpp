@@ -157,7 +157,13 @@ AnomalyModel AnomalyModel::create(const Architecture& architecture, uint64_t see
 
 AnomalyModel AnomalyModel::load(const std::string& path, StaleCalibration stale) {
     try {
-        return detail::from_file(safetensors::read(path), path, {}, stale);
+        const safetensors::File file = safetensors::read(path);
+        // A resume file holds a model and the optimizers' state beside it: said as such, not as
+        // a model with unexpected tensors.
+        if (file.metadata.count("oddigit.resume.settings"))
+            throw Error("'" + path + "' is a training's resume file, not a model: open the model written beside it, or "
+                        "resume the training from it");
+        return detail::from_file(file, path, {}, stale);
     } catch (const c10::Error& error) {
         throw Error("cannot load the model '" + path + "': " + error.what_without_backtrace());
     }

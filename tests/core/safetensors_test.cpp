@@ -166,6 +166,12 @@ TEST(ModelFile, RefusesForeignDamagedAndMismatchedFiles) {
     safetensors::write(dir + "/extra.safetensors", extra);
     EXPECT_NE(load_error(dir + "/extra.safetensors").find("unexpected tensor"), std::string::npos);
 
+    safetensors::File resume = extra;
+    resume.metadata["oddigit.resume.settings"] = "{}";
+    safetensors::write(dir + "/model.resume.safetensors", resume);
+    EXPECT_NE(load_error(dir + "/model.resume.safetensors").find("is a training's resume file, not a model"), std::string::npos)
+        << "the monkey dropped one on the window, which said 'unexpected tensor'";
+
     safetensors::File huge = file;
     huge.metadata["oddigit.width"] = "100000";
     safetensors::write(dir + "/huge.safetensors", huge);
