@@ -23,7 +23,8 @@ namespace monkey {
 void Monkey::begin() {
     connect(&window_.trainView()->worker(), &TrainingWorker::finished, this, [this](bool ok, const QString& path, const QString& message) {
         logLine("event: training finished (%s): %s %s", ok ? "ok" : "not ok", qPrintable(message), qPrintable(path));
-        if (guidedTraining_) QTimer::singleShot(0, this, [this, ok, path] { useGuidedModel(ok, path); });
+        // By its path: a random run the guided one stopped ends after it has started.
+        if (guidedTraining_ && path == guidedOutput_) QTimer::singleShot(0, this, [this, ok, path] { useGuidedModel(ok, path); });
         else if (ok) ++otherTrainingsEnded_;
     });
     connect(window_.exploreView(), &ExploreView::scoringFinished, this, [this] {
@@ -32,7 +33,7 @@ void Monkey::begin() {
             guided_ = false;
             ++guidedEnded_;
             if (guidedOnFolder_) ++guidedEndedOnFolder_;
-            logLine("guided run %d: done in %.1f s", guidedEnded_, seconds() - guidedStarted_);
+            logLine("guided run %d: done in %.1f s", guidedStarts_, seconds() - guidedStarted_);
         }
     });
     connect(window_.exploreView(), &ExploreView::tsneMapReady, this,
@@ -54,10 +55,9 @@ void Monkey::startGuidedRun(bool onFolder) {
     guidedOnFolder_ = onFolder;
     guidedStarted_ = seconds();
     TrainView* view = window_.trainView();
-    if (view->isTraining()) view->stopTraining();
-    window_.exploreView()->cancelScoring();
-    const QString output = dir_.filePath(QString("train/guided-%1.safetensors").arg(guidedEnded_ + 1));
-    logLine("guided run %d: a training of %s runs to its end: %s", guidedEnded_ + 1,
+    const QString output = dir_.filePath(QString("train/guided-%1.safetensors").arg(++guidedStarts_));
+    guidedOutput_ = output;
+    logLine("guided run %d: a training of %s runs to its end: %s", guidedStarts_,
             onFolder ? "the folder's ring and stick" : "digits 1 and 7", qPrintable(output));
     ui_test::prepareRun(window_, output, 1, 1, 300);
     if (onFolder)
@@ -86,7 +86,7 @@ void Monkey::useGuidedModel(bool finished, const QString& path) {
     window_.drawView()->canvas()->clear();
     ui_test::drawStroke(window_.drawView()->canvas(), {{140, 50}, {140, 230}});
     ui_test::settle(window_.drawView());
-    logLine("guided run %d: the trained model is in use and says '%s'; Explore scores its test set", guidedEnded_ + 1,
+    logLine("guided run %d: the trained model is in use and says '%s'; Explore scores its test set", guidedStarts_,
             qPrintable(window_.drawView()->verdictText()));
     // (The first one's pass also loads the MNIST test set Explore keeps before the RSS baseline at
     // minute 2.)
@@ -203,9 +203,17 @@ void Monkey::tick() {
         quietAtTwoMinutes_ = true;
         quieten("minute 2");
     }
-    if (!guided_ && quietUntil_ < 0 && !guidedAt_.empty() && now >= guidedAt_.front() && !QApplication::activeModalWidget()) {
-        guidedAt_.erase(guidedAt_.begin());
-        startGuidedRun(guidedAt_.size() == 1);  // the second of the three learns the folder's classes
+    // A guided run that is due waits, without random actions, until the training and Explore's
+    // pass it stops have ended (a Start while a run ends would do nothing).
+    const bool guidedDue = !guided_ && quietUntil_ < 0 && !guidedAt_.empty() && now >= guidedAt_.front();
+    if (guidedDue && !QApplication::activeModalWidget()) {
+        TrainView* view = window_.trainView();
+        if (view->isTraining()) view->stopTraining();
+        window_.exploreView()->cancelScoring();
+        if (!view->isTraining() && !window_.exploreView()->isScoring()) {
+            guidedAt_.erase(guidedAt_.begin());
+            startGuidedRun(guidedAt_.size() == 1);  // the second of the three learns the folder's classes
+        }
     }
     if (quietUntil_ >= 0) {
         if (now >= quietUntil_) {
@@ -216,7 +224,7 @@ void Monkey::tick() {
         return;
     }
     // A modal dialog (one an event raised, not an action) blocks the window, as for a user.
-    if (!guided_ && !QApplication::activeModalWidget()) {
+    if (!guided_ && !guidedDue && !QApplication::activeModalWidget()) {
         const Choice& choice = choices_[chooser_(random_)];
         action_ = choice.name;
         ++actionNumber_;

@@ -142,8 +142,10 @@ private:
     bool guided_ = false;          // a guided run is under way: no random actions
     bool guidedTraining_ = false;  // its training runs
     bool guidedOnFolder_ = false;
+    QString guidedOutput_;  // where its training writes its model
     double guidedStarted_ = 0;
     std::vector<double> guidedAt_;  // when the guided runs after the first start, in seconds
+    int guidedStarts_ = 0;
     int guidedEnded_ = 0;           // guided runs whose model Draw and Explore used
     int guidedEndedOnFolder_ = 0;
     int otherTrainingsEnded_ = 0;   // random ones that reached their end
