@@ -1,6 +1,6 @@
 // The Train view's tests, then the image folder's, in one process: an app that trains several
 // times, the last time on a folder, as a user who trains twice in one session meets it. (Run in
-// one process with an earlier class picker, these met a heap corruption; see docs/decisions.md,
+// one process with an earlier class picker, these met a heap corruption; see docs/results.md,
 // "Two trainings in one app".)
 // Usage: oddigit_ui_training_tests [CLASS...] [-- QTEST-ARGUMENTS]; CLASS: TrainViewTest,
 // DataSourceBoxTest (default: both, in that order).
