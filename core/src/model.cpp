@@ -160,7 +160,7 @@ AnomalyModel AnomalyModel::load(const std::string& path, StaleCalibration stale)
         const safetensors::File file = safetensors::read(path);
         // A resume file holds a model and the optimizers' state beside it: said as such, not as
         // a model with unexpected tensors.
-        if (file.metadata.count("oddigit.resume.settings"))
+        if (file.metadata.count(detail::kResumeSettingsKey))
             throw Error("'" + path + "' is a training's resume file, not a model: open the model written beside it, or "
                         "resume the training from it");
         return detail::from_file(file, path, {}, stale);

@@ -10,6 +10,9 @@
 
 namespace oddigit::detail {
 
+// The metadata key only a training's resume file has: the run's fixed settings (JSON).
+constexpr const char* kResumeSettingsKey = "oddigit.resume.settings";
+
 // The bounds of a model's score settings. load() refuses a file outside them and train()
 // refuses TrainParams outside them, so that no run writes a model that will not open.
 constexpr float kLowestWeight = 0.0f;     // kappa and the shape terms' weights and scales

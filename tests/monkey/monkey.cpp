@@ -113,10 +113,14 @@ void Monkey::sampleRss(bool quiet) {
     nextRssAt_ = now + 10;
 }
 
-void Monkey::quieten(const char* why) {
-    logLine("quiet point (%s): stopping the training and Explore's pass", why);
+void Monkey::stopTrainingAndExplore() {
     if (window_.trainView()->isTraining()) window_.trainView()->stopTraining();
     window_.exploreView()->cancelScoring();
+}
+
+void Monkey::quieten(const char* why) {
+    logLine("quiet point (%s): stopping the training and Explore's pass", why);
+    stopTrainingAndExplore();
     window_.drawView()->canvas()->clear();
     quietUntil_ = seconds() + 5;
 }
@@ -207,10 +211,8 @@ void Monkey::tick() {
     // pass it stops have ended (a Start while a run ends would do nothing).
     const bool guidedDue = !guided_ && quietUntil_ < 0 && !guidedAt_.empty() && now >= guidedAt_.front();
     if (guidedDue && !QApplication::activeModalWidget()) {
-        TrainView* view = window_.trainView();
-        if (view->isTraining()) view->stopTraining();
-        window_.exploreView()->cancelScoring();
-        if (!view->isTraining() && !window_.exploreView()->isScoring()) {
+        stopTrainingAndExplore();
+        if (!window_.trainView()->isTraining() && !window_.exploreView()->isScoring()) {
             guidedAt_.erase(guidedAt_.begin());
             startGuidedRun(guidedAt_.size() == 1);  // the second of the three learns the folder's classes
         }

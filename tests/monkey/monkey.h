@@ -72,6 +72,8 @@ private:
     // The quiet points RSS is compared at (minute 2 and the end): the training and Explore's
     // pass stopped, a few seconds to settle, the allocator's free memory handed back.
     void quieten(const char* why);
+    // Stops the training (waiting for it) and asks Explore's pass to stop.
+    void stopTrainingAndExplore();
     void finish();
     void end();
 

@@ -76,7 +76,7 @@ std::string gan_creator(const std::string& created_by) {
 }
 
 json saved_settings(const safetensors::File& file, const std::string& path) {
-    const auto settings = file.metadata.find("oddigit.resume.settings");
+    const auto settings = file.metadata.find(kResumeSettingsKey);
     if (settings == file.metadata.end())
         throw Error("'" + path + "' is not a resume file (it has no oddigit.resume.settings)");
     try {
@@ -155,7 +155,7 @@ void write_resume(const std::string& path, const AnomalyModel& model, const Opti
     put_optimizer(file, "optimizer.encoder.", *optimizers.encoder, *impl.encoder);
     if (optimizers.reader) put_optimizer(file, "optimizer.reader.", *optimizers.reader, *impl.reader);
     file.tensors["rng.noise"] = to_safetensor(noise.get_state());
-    file.metadata["oddigit.resume.settings"] = settings.dump();
+    file.metadata[kResumeSettingsKey] = settings.dump();
     file.metadata["oddigit.resume.gan_epochs_done"] = std::to_string(done.gan);
     file.metadata["oddigit.resume.encoder_epochs_done"] = std::to_string(done.encoder);
     file.metadata["oddigit.resume.reader_epochs_done"] = std::to_string(done.reader);
