@@ -1,31 +1,34 @@
 #!/usr/bin/env bash
 # The GUI monkey test (tests/monkey/monkey.cpp): builds oddigit_monkey with AddressSanitizer and
-# UndefinedBehaviorSanitizer into build-sanitize/ (configured as scripts/sanitize.sh does), then
+# UndefinedBehaviorSanitizer into build-sanitize/ (scripts/sanitizer-build.sh; with --thread,
+# ThreadSanitizer into build-tsan/ with tests/sanitize/tsan.supp), then
 # drives the real window with seeded random actions for MINUTES (default 10) on an offscreen
 # screen. Fails on a crash, a hang, a sanitizer report (leaks at exit included), a modal dialog
 # nothing answers, or the heap in use growing by more than 100 MB between minute 2 and the end
 # (both taken at a quiet point: training and Explore's pass stopped, the allocator's free memory
 # returned).
 #
-# Usage: scripts/monkey.sh [MINUTES] [SEED]
-#        scripts/monkey.sh [--minutes MINUTES] [--seed SEED]
+# Usage: scripts/monkey.sh [--thread] [MINUTES] [SEED]
+#        scripts/monkey.sh [--thread] [--minutes MINUTES] [--seed SEED]
 # The seed defaults to one from the clock; it is printed, and a run with the same seed takes the
 # same actions (their timing, and so what they meet, still varies). The log (every action with
 # its time, Qt's messages, sanitizer reports) and the memory samples (seconds,rss_mb,quiet,heap_mb;
-# every 10 s, and the quiet points) go to build-sanitize/monkey/monkey-<seed>-<time>.{log,rss.csv}.
-# Environment: ODDIGIT_SANITIZE_BUILD_DIR (build-sanitize), ODDIGIT_MONKEY_JOBS (build jobs,
+# every 10 s, and the quiet points) go to <build>/monkey/monkey-<seed>-<time>.{log,rss.csv}.
+# Environment: ODDIGIT_SANITIZE_BUILD_DIR (build-sanitize), ODDIGIT_TSAN_BUILD_DIR (build-tsan),
+# ODDIGIT_MONKEY_JOBS (build jobs,
 # default nproc), ODDIGIT_MONKEY_HEAP_LIMIT_MB (100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-minutes="" seed="" positional=()
+minutes="" seed="" sanitizer=address positional=()
 while [ $# -gt 0 ]; do
     case "$1" in
+        --thread) sanitizer=thread; shift ;;
         --minutes) minutes="$2"; shift 2 ;;
         --minutes=*) minutes="${1#*=}"; shift ;;
         --seed) seed="$2"; shift 2 ;;
         --seed=*) seed="${1#*=}"; shift ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "monkey.sh: unknown option $1" >&2; exit 2 ;;
         *) positional+=("$1"); shift ;;
     esac
@@ -41,15 +44,12 @@ fi
 
 scripts/install-deps.sh gdb
 scripts/fetch-mnist.sh
-build_dir="${ODDIGIT_SANITIZE_BUILD_DIR:-build-sanitize}"
-flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DODDIGIT_BENCH=OFF \
-      -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-cmake --build "$build_dir" -j "${ODDIGIT_MONKEY_JOBS:-$(nproc)}" --target oddigit_monkey
+build_dir=$(scripts/sanitizer-build.sh "$sanitizer" "${ODDIGIT_MONKEY_JOBS:-$(nproc)}" oddigit_monkey | tail -n 1)
 
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$PWD/tests/sanitize/ubsan.supp"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitize/lsan.supp"
+export TSAN_OPTIONS="second_deadlock_stack=1 history_size=4 suppressions=$PWD/tests/sanitize/tsan.supp"
 export QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=1
 
 out_dir="$build_dir/monkey"
@@ -73,7 +73,7 @@ case $status in
     137) problems+=("killed after ${limit} s: stuck past its end") ;;
     *) problems+=("exit status $status$([ $status -gt 128 ] && echo " (signal $((status - 128)): a crash)")") ;;
 esac
-if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer' "$log"; then
+if grep -qE 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:|SUMMARY: (Address|Leak|UndefinedBehavior|Thread)Sanitizer' "$log"; then
     problems+=("a sanitizer report")
 fi
 while IFS= read -r line; do problems+=("${line#*MONKEY FAIL: }"); done < <(grep 'MONKEY FAIL: ' "$log" || true)
@@ -113,7 +113,7 @@ if [ ${#problems[@]} -eq 0 ]; then
 fi
 echo "monkey: FAILED (seed $seed): rerun with scripts/monkey.sh $minutes $seed" >&2
 for problem in "${problems[@]}"; do echo "  - $problem" >&2; done
-report=$(grep -nE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -n 1 | cut -d: -f1)
+report=$(grep -nE 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$log" | head -n 1 | cut -d: -f1)
 if [ -n "$report" ]; then
     echo "monkey: the first sanitizer report, and the actions before it ($log):" >&2
     sed -n "$(( report > 15 ? report - 15 : 1 )),$(( report + 80 ))p" "$log" >&2

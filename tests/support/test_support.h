@@ -58,6 +58,14 @@ uint64_t training_seed(uint64_t fallback);
 // scripts/check-test-margins.sh can collect it over seeds and CPU kernels.
 void print_measured(const std::string& name, double value);
 
+// What a bound on wall time is multiplied by in this build: 1, or 4 under ThreadSanitizer, whose
+// instrumented code runs 5-15x slower (a responsiveness bound then measures the sanitizer).
+#if defined(__SANITIZE_THREAD__)
+constexpr double kTimeBoundScale = 4.0;
+#else
+constexpr double kTimeBoundScale = 1.0;
+#endif
+
 // Copies the model file at source to target as a build before the score last changed wrote
 // it: without the "oddigit.score" metadata. Fails the calling test if source has none.
 void copy_as_older_build(const std::string& source, const std::string& target);
