@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "oddigit/error.h"
+#include "oddigit/class_set.h"
 #include "oddigit/mnist.h"
 
 namespace {

@@ -22,12 +22,27 @@ void JobContext::progress(qint64 done, qint64 total) {
 }
 
 void JobContext::deliver(std::function<void()> onGuiThread) {
-    QMetaObject::invokeMethod(
-        job_,
-        [job = job_, generation = generation_, onGuiThread = std::move(onGuiThread)] {
-            if (job->current(generation)) onGuiThread();
-        },
-        Qt::QueuedConnection);
+    {
+        std::lock_guard<std::mutex> lock(job_->deliveriesMutex_);
+        job_->deliveries_.emplace_back(generation_, std::move(onGuiThread));
+    }
+    // By name, so the event carries nothing of ours across the threads.
+    QMetaObject::invokeMethod(job_, "runDeliveries", Qt::QueuedConnection);
+}
+
+void BackgroundJob::runDeliveries() {
+    // One at a time: a delivery that opens a dialog lets the next ones run in its event loop,
+    // in their order, as Qt's queue would.
+    for (;;) {
+        std::pair<quint64, std::function<void()>> next;
+        {
+            std::lock_guard<std::mutex> lock(deliveriesMutex_);
+            if (deliveries_.empty()) return;
+            next = std::move(deliveries_.front());
+            deliveries_.pop_front();
+        }
+        if (current(next.first)) next.second();
+    }
 }
 
 BackgroundJob::BackgroundJob(const QString& name, JobKind kind, QObject* parent) : QObject(parent), kind_(kind) {

@@ -10,6 +10,7 @@
 #include <QString>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -83,11 +84,21 @@ signals:
     void progressed(qint64 done, qint64 total);
     void failed(const QString& message);
 
+private slots:
+    // On the GUI thread: runs what JobContext::deliver() queued, in order, each unless stale.
+    void runDeliveries();
+
 private:
     friend class JobContext;
     void enqueue(Task task, bool supersede);
     void loop();
     bool current(quint64 generation) const { return generation >= validFrom_; }
+
+    // What tasks deliver to the GUI thread, with their generations. It crosses the threads here,
+    // under deliveriesMutex_, rather than inside a Qt event: Qt's own locking is invisible to
+    // ThreadSanitizer (Debian's Qt is not instrumented), ours is not.
+    std::mutex deliveriesMutex_;
+    std::deque<std::pair<quint64, std::function<void()>>> deliveries_;
 
     const JobKind kind_;
     mutable std::mutex mutex_;

@@ -16,13 +16,12 @@ quint64 LiveScorer::submit(const oddigit::Drawing& drawing) {
     const quint64 request = nextRequest_++;
     if (!model_) return request;
     job_.offer([this, model = model_, drawing, request](JobContext& context) {
-        const oddigit::AnomalyModel& snapshot = snapshot_.of(model);
         if (context.cancelled()) return;
         QElapsedTimer timer;
         timer.start();
         DrawingScore result;
         result.request = request;
-        result.judged = oddigit::judge_drawing(snapshot, drawing);
+        result.judged = oddigit::judge_drawing(*model, drawing);
         // Grid pixel (u, v) covers [u, u+1); its centre u + 0.5 maps back to paper pixel
         // ((u - offset) / scale) + 0.5.
         const oddigit::MnistPlacement& placement = result.judged.placement;

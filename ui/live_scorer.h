@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "background_job.h"
-#include "model_snapshot.h"
 #include "oddigit/drawing.h"
 #include "oddigit/model.h"
 
@@ -18,8 +17,8 @@ struct DrawingScore {
     double milliseconds = 0;           // rendering, preprocessing and scoring
 };
 
-// Judges drawings on its own BackgroundJob (kind LiveScoring) from a snapshot of the model,
-// so nothing scores the shared model and a model switch drops every answer for the old one.
+// Judges drawings on its own BackgroundJob (kind LiveScoring) with the app's model (scoring is
+// safe from several threads at once); a model switch drops every answer for the old one.
 class LiveScorer : public QObject {
     Q_OBJECT
 public:
@@ -39,7 +38,6 @@ signals:
 private:
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     quint64 nextRequest_ = 1;
-    ModelSnapshot snapshot_;  // declared before job_, whose destructor stops its thread
     BackgroundJob job_{"live-scorer", JobKind::LiveScoring};
 };
 

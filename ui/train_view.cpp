@@ -258,13 +258,13 @@ void TrainView::start() {
     job.params.resume = resume_->isChecked();
     if (!job.params.resume && !confirmNewRun(job)) return;
     if (job.params.resume && !takeRunSettings(job)) return;
-    job.normal = classes_->chosen();
-    job.imagesDir = source_->folder();
-    job.testImagesDir = source_->testFolder();
+    job.normal = classes_->chosen().toStdString();
+    job.imagesDir = source_->folder().toStdString();
+    job.testImagesDir = source_->testFolder().toStdString();
     job.asIs = source_->asIs();
-    if (job.imagesDir.isEmpty()) {
-        job.dataDir = MnistDialog::ensure(this);
-        if (job.dataDir.isEmpty()) {
+    if (job.imagesDir.empty()) {
+        job.dataDir = MnistDialog::ensure(this).toStdString();
+        if (job.dataDir.empty()) {
             status_->setText(tr("Training needs MNIST."));
             return;
         }
@@ -283,9 +283,10 @@ void TrainView::start() {
     finishedModel_.clear();
     load_->setEnabled(false);
     setRunning(true);
-    progress_->setFormat(job.imagesDir.isEmpty() ? tr("loading MNIST…") : tr("reading the images…"));
-    status_->setText(job.imagesDir.isEmpty() ? tr("Training on digits %1").arg(job.normal)
-                                             : tr("Training on %1 of %2").arg(job.normal, QFileInfo(job.imagesDir).fileName()));
+    const QString normal = QString::fromStdString(job.normal);
+    progress_->setFormat(job.imagesDir.empty() ? tr("loading MNIST…") : tr("reading the images…"));
+    status_->setText(job.imagesDir.empty() ? tr("Training on digits %1").arg(normal)
+                                           : tr("Training on %1 of %2").arg(normal, QFileInfo(QString::fromStdString(job.imagesDir)).fileName()));
 }
 
 bool TrainView::confirmNewRun(TrainJob& job) {
@@ -321,17 +322,12 @@ bool TrainView::takeRunSettings(TrainJob& job) {
         status_->setText(tr("Cannot resume: %1").arg(QString::fromStdString(error.what())));
         return false;
     }
-    std::string folder, testFolder;
-    bool asIs = false, testAsIs = false;
-    if (oddigit::names_folder(run.data_source, folder, asIs)) {
-        oddigit::names_folder(run.test_data, testFolder, testAsIs);
-        source_->setFolder(QString::fromStdString(folder), asIs, QString::fromStdString(testFolder));
-    } else {
-        source_->setFolder({});
-    }
-    classes_->setChosen(QString::fromStdString(run.normal_classes));
-    batchSize_->setValue(static_cast<int>(run.batch_size));
-    seed_->setValue(static_cast<int>(run.seed));
+    const oddigit::TrainParams& params = run.params;
+    const QString testFolder = params.test_data ? QString::fromStdString(params.test_data->folder) : QString();
+    source_->setFolder(QString::fromStdString(params.data_source.folder), params.data_source.as_is, testFolder);
+    classes_->setChosen(QString::fromStdString(params.normal_classes.names(params.class_names)));
+    batchSize_->setValue(static_cast<int>(params.batch_size));
+    seed_->setValue(static_cast<int>(params.seed));
     // Once the encoder has trained on the GAN, the GAN phase is over at the length it had.
     if (run.encoder_epochs_done > 0) ganEpochs_->setValue(run.gan_epochs_done);
     // The run's first images, as many as it learnt from: all of them unless it was cut short.

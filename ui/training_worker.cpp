@@ -36,18 +36,17 @@ void TrainingWorker::stopAndWait() {
 }
 
 oddigit::LabelledImages TrainingWorker::trainingImages(const TrainJob& job, oddigit::TrainParams& params) {
-    const std::string normal = job.normal.toStdString();
-    if (job.imagesDir.isEmpty()) {
-        params.normal_classes = oddigit::ClassSet::parse(normal);
-        return oddigit::load_mnist(job.dataDir.toStdString()).train;
+    if (job.imagesDir.empty()) {
+        params.normal_classes = oddigit::ClassSet::parse(job.normal);
+        return oddigit::load_mnist(job.dataDir).train;
     }
     oddigit::ImageFolderParams folderParams;
     folderParams.as_is = job.asIs;
-    oddigit::ImageFolder folder = oddigit::load_image_folder(job.imagesDir.toStdString(), folderParams);
+    oddigit::ImageFolder folder = oddigit::load_image_folder(job.imagesDir, folderParams);
     params.class_names = folder.class_names;
-    params.normal_classes = oddigit::ClassSet::parse_names(normal, folder.class_names);
-    params.data_source = oddigit::folder_source(job.imagesDir.toStdString(), job.asIs);
-    if (!job.testImagesDir.isEmpty()) params.test_data = oddigit::folder_source(job.testImagesDir.toStdString(), job.asIs);
+    params.normal_classes = oddigit::ClassSet::parse_names(job.normal, folder.class_names);
+    params.data_source = oddigit::DataSource::image_folder(job.imagesDir, job.asIs);
+    if (!job.testImagesDir.empty()) params.test_data = oddigit::DataSource::image_folder(job.testImagesDir, job.asIs);
     return std::move(folder.images);
 }
 

@@ -11,12 +11,15 @@
 
 #include "oddigit/train.h"
 
+// What the training thread is given. Plain strings, no QString: a QString shared with the GUI
+// thread frees its text in whichever thread drops it last, through Qt's reference count,
+// whose ordering ThreadSanitizer cannot see in Debian's uninstrumented Qt.
 struct TrainJob {
-    QString dataDir;             // MNIST's folder, when no image folder is given
-    QString imagesDir;           // an image folder to learn from instead (oddigit/image_folder.h)
-    QString testImagesDir;       // its test folder, recorded in the model for Explore
+    std::string dataDir;         // MNIST's folder, when no image folder is given
+    std::string imagesDir;       // an image folder to learn from instead (oddigit/image_folder.h)
+    std::string testImagesDir;   // its test folder, recorded in the model for Explore
     bool asIs = false;           // the folder's images are 28x28 in MNIST framing already
-    QString normal = "all";      // the normal classes: digits, or the folder's class names
+    std::string normal = "all";  // the normal classes: digits, or the folder's class names
     double validationFraction = 0.1;
     int trainLimit = 0;  // use at most this many training images (0: all), for quick runs
     oddigit::TrainParams params;

@@ -40,33 +40,33 @@ void add_data_options(CLI::App& command, DataOptions& options, const std::string
 
 namespace {
 
-LabelledData folder_data([[maybe_unused]] const std::string& dir, [[maybe_unused]] bool as_is) {
+LabelledData folder_data(const DataSource& source) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
     ImageFolderParams params;
-    params.as_is = as_is;
-    ImageFolder folder = load_image_folder(dir, params);
-    return {std::move(folder.images), std::move(folder.class_names), folder_source(dir, as_is)};
+    params.as_is = source.as_is;
+    ImageFolder folder = load_image_folder(source.folder, params);
+    return {std::move(folder.images), std::move(folder.class_names), source};
 #else
-    throw Error("reading an image folder needs a build with ODDIGIT_IMAGE_IO");
+    throw Error("reading an image folder (" + source.folder + ") needs a build with ODDIGIT_IMAGE_IO");
 #endif
 }
 
 }  // namespace
 
-LabelledData load_data(const DataOptions& options, MnistPart part) {
-    if (!options.images_dir.empty()) return folder_data(options.images_dir, options.as_is);
+DataSource source_of(const DataOptions& options) {
+    if (!options.images_dir.empty()) return DataSource::image_folder(options.images_dir, options.as_is);
     if (options.as_is) throw Error("--as-is goes with --images");
-    const std::string dir = data_or_default(options.mnist_dir);
-    return {part == MnistPart::Train ? load_mnist(dir).train : load_mnist_test(dir), {}, "MNIST"};
+    return DataSource::mnist();
 }
 
-LabelledData training_data([[maybe_unused]] const ModelInfo& info, const std::string& mnist_dir) {
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-    std::string dir;
-    bool as_is = false;
-    if (names_folder(info.data_source, dir, as_is)) return folder_data(dir, as_is);
-#endif
-    return load_data({mnist_dir, "", false}, MnistPart::Train);
+LabelledData load_data(const DataOptions& options, MnistPart part) {
+    return load_data(source_of(options), options.mnist_dir, part);
+}
+
+LabelledData load_data(const DataSource& source, const std::string& mnist_dir, MnistPart part) {
+    if (source.is_folder()) return folder_data(source);
+    const std::string dir = data_or_default(mnist_dir);
+    return {part == MnistPart::Train ? load_mnist(dir).train : load_mnist_test(dir), {}, source};
 }
 
 void add_device_option(CLI::App& command, std::string& device) {
@@ -185,7 +185,7 @@ NormalSplit training_split(const AnomalyModel& model, const std::string& model_p
     const json training = json::parse(model.info().training_json, nullptr, false);
     if (training.is_discarded() || !training.contains("seed") || !training.contains("validation_images"))
         throw Error("'" + model_path + "' does not record its training seed and validation set");
-    const LabelledData data = training_data(model.info(), mnist_dir);
+    const LabelledData data = load_data(model.info().data_source, mnist_dir, MnistPart::Train);
     const NormalSplit split = split_normal(data.images, model.info().normal_classes, validation_fraction,
                                            training.at("seed").get<uint64_t>());
     if (split.validation.size() != training.at("validation_images").get<int64_t>())

@@ -21,20 +21,22 @@ struct DataOptions {
     std::string images_dir;  // non-empty: this folder instead of MNIST
     bool as_is = false;      // its images are 28x28 in MNIST framing already
 };
+// The source the options name. Throws Error for --as-is without --images.
+DataSource source_of(const DataOptions& options);
 // --data, and --images with --as-is; what says what the images are for ("to train on").
 void add_data_options(CLI::App& command, DataOptions& options, const std::string& what);
 
 struct LabelledData {
     LabelledImages images;
     std::vector<std::string> class_names;  // empty for MNIST's digits
-    std::string source;                    // ModelInfo::data_source: "MNIST", "images DIR" or "images-as-is DIR"
+    DataSource source;                     // ModelInfo::data_source
 };
 enum class MnistPart { Train, Test };
 // MNIST's training or test set, or the image folder. Throws Error as load_mnist() and
 // load_image_folder() do, and for a folder in a build without image IO.
 LabelledData load_data(const DataOptions& options, MnistPart part);
-// The data a model learnt from, as it records it (MNIST read from mnist_dir).
-LabelledData training_data(const ModelInfo& info, const std::string& mnist_dir);
+// The data of a source (MNIST read from mnist_dir), e.g. the one a model learnt from.
+LabelledData load_data(const DataSource& source, const std::string& mnist_dir, MnistPart part);
 // --device: cpu, cuda, cuda:N, or auto (cuda when usable).
 void add_device_option(CLI::App& command, std::string& device);
 // The training recipe: epochs, batch, learning rates, the score's weights, sizes, device.
@@ -56,7 +58,7 @@ std::string data_or_default(const std::string& dir);
 std::string progress_text(const TrainProgress& p);
 
 // The normal images the model held out from training: its split of the data it learnt from
-// (training_data()) rebuilt from the seed it records, checked against the count it records.
+// (load_data() of its data_source) rebuilt from the seed it records, checked against the count it records.
 NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const std::string& mnist_dir,
                            double validation_fraction);
 

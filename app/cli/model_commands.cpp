@@ -83,8 +83,8 @@ int run_info(const std::string& model_path) {
     std::printf("classes:         %d (%s), normal %s\n", info.architecture.classes,
                 class_names.empty() ? "MNIST's digits" : class_names.c_str(),
                 info.normal_classes.names(info.class_names).c_str());
-    std::printf("learnt from:     %s%s%s\n", info.data_source.empty() ? "MNIST" : info.data_source.c_str(),
-                info.test_data.empty() ? "" : "; tested on ", info.test_data.c_str());
+    std::printf("learnt from:     %s%s%s\n", info.data_source.record().c_str(), info.test_data ? "; tested on " : "",
+                info.test_data ? info.test_data->record().c_str() : "");
     std::printf("kappa:           %g (stroke channel: pixel residual + kappa * feature residual)\n", info.kappa);
     if (info.knows_digits)
         std::printf("digit head:      yes, digit_weight %g (shape channel adds digit_weight * -log P(a normal digit))\n",

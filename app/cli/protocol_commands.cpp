@@ -72,7 +72,7 @@ TrainCallbacks progress_callbacks(ProgressLine& line) {
 }
 
 // The training and test sets of the one-class protocol: MNIST's, or a folder and its test folder.
-MnistSet one_class_data(const OneClassOptions& options, std::vector<std::string>& class_names, std::string& source) {
+MnistSet one_class_data(const OneClassOptions& options, std::vector<std::string>& class_names, DataSource& source) {
     if (options.data.images_dir.empty() != options.test_images_dir.empty())
         throw Error("the one-class protocol on images takes --images and --test-images together");
     const LabelledData train = load_data(options.data, MnistPart::Train);
@@ -108,7 +108,7 @@ int run_one_class_protocol(const OneClassOptions& options, int threads) {
                           {"runs", runs}});
     }
     const Report report = {{"protocol", "one-class (train on class k, test on the whole test set)"},
-                           {"data", params.train.data_source},
+                           {"data", params.train.data_source.record()},
                            {"seeds", params.seeds},
                            {"digits", digits},
                            {"mean_auroc", result.mean_auroc()},

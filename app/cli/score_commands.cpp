@@ -241,7 +241,7 @@ int run_eval(const EvalOptions& options) {
                            {"mean_score", evaluation.mean_score_per_class[c]},
                            {"auroc", defined(evaluation.auroc_per_class[c])}});
     const Report report = {{"model", model_path},
-                           {"test_data", test.source},
+                           {"test_data", test.source.record()},
                            {"normal_classes", info.normal_classes.names(info.class_names)},
                            {"test_images", test.images.images.size()},
                            {"stroke_threshold", info.mnist.stroke},

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -13,9 +14,6 @@
 #include "oddigit/mnist.h"
 #include "oddigit/train.h"
 #include "terminal.h"
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-#include "oddigit/image_folder.h"
-#endif
 
 namespace oddigit::cli {
 
@@ -24,7 +22,7 @@ namespace {
 struct TrainOptions {
     DataOptions data;
     std::string test_images_dir;  // recorded in the model, for the app's Explore
-    std::string normal = "all";
+    std::string normal;
     double validation_fraction = 0.1;
     int64_t limit = 0;  // use at most this many normal training images (0: all)
     // Distributed runs: "HOST:PORT" of rank 0 (empty: $MASTER_ADDR/$MASTER_PORT or the
@@ -83,38 +81,106 @@ DistributedParams distributed_of(const TrainOptions& options) {
     return distributed;
 }
 
-// The record of a test folder, for the app's Explore.
-std::string test_folder_source([[maybe_unused]] const std::string& dir, [[maybe_unused]] bool as_is) {
-#ifdef ODDIGIT_HAVE_IMAGE_IO
-    return folder_source(dir, as_is);
-#else
-    throw Error("--test-images needs a build with ODDIGIT_IMAGE_IO");
-#endif
+// A run being resumed: its resume file and the settings it records (read_run_settings()).
+struct ResumedRun {
+    std::string path;
+    RunSettings run;
+};
+
+// An option given on the command line that must agree with the resumed run's setting.
+void must_agree(const CLI::App& command, const char* option, bool agrees, const ResumedRun& resumed,
+                const std::string& runs) {
+    if (command.count(option) > 0 && !agrees)
+        throw Error(std::string(option) + " contradicts the run being resumed ('" + resumed.path + "'), which has " + runs +
+                    ": leave it out to continue with the run's");
 }
 
-int run_train(const TrainOptions& options, int threads) {
+// --resume: the run's own settings (those its resume file records) in options, then the options
+// given on the command line over them. Given options that a resumed run must keep (the sizes,
+// the batch, the seed, the data, the training images) are refused where they contradict it;
+// the others (epochs, rates, the score's weights, device) are taken.
+ResumedRun take_run_settings(TrainOptions& options, const CLI::App& command) {
+    const TrainParams given = options.params;
+    if (given.output_path.empty()) throw Error("--resume needs --out on every rank: each reads the resume file beside it");
+    ResumedRun resumed{resume_path(rank_output_path(given.output_path, given.distributed.rank)), {}};
+    resumed.run = read_run_settings(resumed.path);
+    const RunSettings& run = resumed.run;
+    options.params = run.params;
+    for (auto caller_set : {&TrainParams::output_path, &TrainParams::device, &TrainParams::gan_from, &TrainParams::encoder_from})
+        options.params.*caller_set = given.*caller_set;
+    options.params.resume = true;
+    options.params.distributed = given.distributed;
+    options.params.reader.bank_variations = given.reader.bank_variations;
+    for (const CLI::Option* option : command.get_options())
+        if (option->count() > 0) const_cast<CLI::Option*>(option)->run_callback();
+
+    must_agree(command, "--seed", given.seed == run.params.seed, resumed, "seed " + std::to_string(run.params.seed));
+    must_agree(command, "--batch-size", given.batch_size == run.params.batch_size, resumed,
+               "batches of " + std::to_string(run.params.batch_size));
+    must_agree(command, "--latent-dim", given.architecture.latent_dim == run.params.architecture.latent_dim, resumed,
+               "a latent code of " + std::to_string(run.params.architecture.latent_dim));
+    must_agree(command, "--width", given.architecture.width == run.params.architecture.width, resumed,
+               "width " + std::to_string(run.params.architecture.width));
+    must_agree(command, "--limit", options.limit == run.train_images, resumed,
+               std::to_string(run.train_images) + " training images");
+    options.limit = run.train_images;
+    const DataSource& source = run.params.data_source;
+    if (command.count("--images") == 0) options.data.images_dir = source.folder;
+    if (command.count("--as-is") == 0) options.data.as_is = source.as_is;
+    if (source_of(options.data) != source)
+        throw Error("--images and --as-is contradict the run being resumed ('" + resumed.path + "'), which learns from " +
+                    source.record() + ": leave them out to continue with the run's");
+    if (command.count("--test-images") == 0 && run.params.test_data) options.test_images_dir = run.params.test_data->folder;
+    if (command.count("--normal") == 0) options.normal = run.params.normal_classes.names(run.params.class_names);
+    return resumed;
+}
+
+// The resumed run's classes and held-out images, once its data is loaded: the normal classes
+// given must be the run's, and the validation images as many as it held out (the fraction
+// that holds out that many, when --validation-fraction is not given).
+void hold_out_as_the_run_did(const ResumedRun& resumed, const TrainParams& params, const LabelledImages& data,
+                             const CLI::App& command, TrainOptions& options) {
+    const RunSettings& run = resumed.run;
+    must_agree(command, "--normal", params.normal_classes == run.params.normal_classes, resumed,
+               "normal classes " + run.params.normal_classes.names(run.params.class_names));
+    if (run.validation_images == 0) return;  // a run that did not record it: the train images' count checks it
+    const auto normal_images = static_cast<int64_t>(std::count_if(
+        data.labels.begin(), data.labels.end(), [&params](uint8_t label) { return params.normal_classes.contains(label); }));
+    if (normal_images == 0) return;  // split_normal() says so
+    const double fraction = static_cast<double>(run.validation_images) / static_cast<double>(normal_images);
+    const auto held_out = static_cast<int64_t>(options.validation_fraction * normal_images + 0.5);
+    must_agree(command, "--validation-fraction", held_out == run.validation_images, resumed,
+               std::to_string(run.validation_images) + " images held out");
+    options.validation_fraction = fraction;
+}
+
+// options are the ones the command line's options are bound to: a resume puts the run's settings
+// in them and then the given options over them again.
+int run_train(TrainOptions& options, const CLI::App& command, int threads) {
+    options.params.distributed = distributed_of(options);
+    std::optional<ResumedRun> resumed;
+    if (options.params.resume) resumed = take_run_settings(options, command);
     TrainParams params = options.params;
     params.threads = threads;
-    DistributedParams& distributed = params.distributed;
-    distributed = distributed_of(options);
+    const DistributedParams& distributed = params.distributed;
     // One GPU per rank on a node: torchrun numbers the ranks of each node in $LOCAL_RANK.
     if (params.device == "cuda" && distributed.world_size > 1)
         if (const char* local_rank = std::getenv("LOCAL_RANK"); local_rank && *local_rank)
             params.device = std::string("cuda:") + local_rank;
     if (params.output_path.empty() && distributed.rank == 0) throw Error("--out is required");
-    if (params.output_path.empty() && params.resume)
-        throw Error("--resume needs --out on every rank: each reads the resume file beside it");
+    if (options.normal.empty()) throw Error("--normal is required (but with --resume, which takes the run's)");
     const LabelledData data = load_data(options.data, MnistPart::Train);
     params.class_names = data.class_names;
     params.data_source = data.source;
-    if (!options.test_images_dir.empty()) params.test_data = test_folder_source(options.test_images_dir, options.data.as_is);
+    if (!options.test_images_dir.empty()) params.test_data = DataSource::image_folder(options.test_images_dir, options.data.as_is);
     params.normal_classes = data.class_names.empty() ? ClassSet::parse(options.normal)
                                                      : ClassSet::parse_names(options.normal, data.class_names);
+    if (resumed) hold_out_as_the_run_did(*resumed, params, data.images, command, options);
     NormalSplit split = split_normal(data.images, params.normal_classes, options.validation_fraction, params.seed);
     if (options.limit > 0) split.train.keep_first(options.limit);
     std::printf("training on %lld images of classes %s (%lld held out for validation) from %s\n",
                 static_cast<long long>(split.train.images.size()), params.normal_classes.names(data.class_names).c_str(),
-                static_cast<long long>(split.validation.size()), data.source.c_str());
+                static_cast<long long>(split.validation.size()), data.source.record().c_str());
     if (distributed.world_size > 1)
         std::printf("rank %d of %d, meeting at %s:%d; %d images of each batch of %d\n", distributed.rank,
                     distributed.world_size, distributed.master_addr.c_str(), distributed.master_port,
@@ -150,12 +216,14 @@ void add_train_command(CLI::App& app, Commands& commands, int& threads, const Tr
                         "with --images: a test folder of the same classes, recorded in the model for the app's Explore view")
         ->check(CLI::ExistingDirectory);
     command->add_option("--normal", options->normal,
-                        "normal classes: a digit, a list like 0,2,5, or all; with --images, class names like cat,dog, or all")
-        ->required();
+                        "normal classes: a digit, a list like 0,2,5, or all; with --images, class names like cat,dog, "
+                        "or all (required but with --resume)");
     command->add_option("--out", options->params.output_path,
                         "model file to write (.safetensors); required on rank 0, other ranks write their copy only when given it (ranks on one machine: each its own file)");
     command->add_option("--seed", options->params.seed, "random seed")->capture_default_str();
-    command->add_flag("--resume", options->params.resume, "continue from OUT's .resume.safetensors");
+    command->add_flag("--resume", options->params.resume,
+                      "continue from OUT's .resume.safetensors with the run's own settings: an option given may "
+                      "change the epochs, rates and the score's weights, and must agree with the rest");
     command->add_option("--gan-from", options->params.gan_from,
                         "keep this finished model's GAN (trained with the same settings) and train only a new "
                         "encoder, written to OUT")
@@ -177,7 +245,7 @@ void add_train_command(CLI::App& app, Commands& commands, int& threads, const Tr
         ->check(CLI::NonNegativeNumber);
     command->add_option("--master", options->master,
                         "HOST:PORT where rank 0 meets the others (default: $MASTER_ADDR:$MASTER_PORT, else 127.0.0.1:29500)");
-    commands.push_back({command, [options, &threads] { return run_train(*options, threads); }});
+    commands.push_back({command, [options, command, &threads] { return run_train(*options, *command, threads); }});
 }
 
 }  // namespace oddigit::cli

@@ -5,13 +5,13 @@
 #include <random>
 #include <vector>
 
-#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
 
 #include "oddigit/calibration.h"
 #include "oddigit/drawing.h"
 #include "oddigit/preprocess.h"
+#include "parallel_images.h"
 
 namespace oddigit {
 
@@ -54,8 +54,8 @@ ImageBatch redraw_as_drawn(const ImageBatch& digits, const RedrawParams& params)
     std::vector<char> has_ink(redrawn.size(), 0);
     // Each digit draws its size and pen from its own generator, seeded by the seed and its
     // index, so the set is the same whatever the threads and whichever digits have ink.
-    cv::parallel_for_(cv::Range(0, static_cast<int>(digits.size())), [&](const cv::Range& range) {
-        for (int i = range.start; i < range.end; ++i) {
+    detail::parallel_images(static_cast<int>(digits.size()), [&](int begin, int end) {
+        for (int i = begin; i < end; ++i) {
             std::seed_seq seed{params.seed, static_cast<uint64_t>(i)};
             std::mt19937_64 random(seed);
             const float size = std::uniform_real_distribution<float>(params.min_size, params.max_size)(random);

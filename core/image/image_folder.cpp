@@ -87,23 +87,4 @@ ImageFolder load_image_folder(const std::string& dir, const ImageFolderParams& p
     return folder;
 }
 
-namespace {
-constexpr const char* kImagesSource = "images ";
-constexpr const char* kImagesAsIsSource = "images-as-is ";
-}  // namespace
-
-std::string folder_source(const std::string& dir, bool as_is) {
-    return (as_is ? kImagesAsIsSource : kImagesSource) + fs::absolute(dir).lexically_normal().string();
-}
-
-bool names_folder(const std::string& source, std::string& dir, bool& as_is) {
-    for (const std::string prefix : {kImagesAsIsSource, kImagesSource})
-        if (source.rfind(prefix, 0) == 0) {
-            dir = source.substr(prefix.size());
-            as_is = prefix == kImagesAsIsSource;
-            return true;
-        }
-    return false;
-}
-
 }  // namespace oddigit

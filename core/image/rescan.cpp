@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
 
 #include "oddigit/canvas_calibration.h"
 #include "oddigit/preprocess.h"
+#include "parallel_images.h"
 
 namespace oddigit {
 
@@ -113,8 +113,8 @@ ImageBatch rescanned(const ImageBatch& digits, Rescan rescan, uint64_t seed) {
         for (size_t k = 0; k < where.size(); ++k) std::copy_n(redrawn.image(static_cast<int64_t>(k)), kImagePixels, result.image(where[k]));
         return result;
     }
-    cv::parallel_for_(cv::Range(0, static_cast<int>(digits.size())), [&](const cv::Range& range) {
-        for (int i = range.start; i < range.end; ++i) {
+    detail::parallel_images(static_cast<int>(digits.size()), [&](int begin, int end) {
+        for (int i = begin; i < end; ++i) {
             const Image28 image = rescanned_one(digits.image(i), rescan);
             if (*std::max_element(image.begin(), image.end()) > 0) std::copy(image.begin(), image.end(), result.image(i));
         }

@@ -25,30 +25,6 @@ namespace oddigit {
 
 namespace {
 
-// Runs network forward passes in evaluation mode and restores the previous mode after.
-class EvalModeGuard {
-public:
-    explicit EvalModeGuard(AnomalyModel::Impl& model)
-        : model_(model),
-          was_training_{model.generator->is_training(), model.discriminator->is_training(),
-                        model.encoder->is_training(), model.reader->is_training()} {
-        model.generator->eval();
-        model.discriminator->eval();
-        model.encoder->eval();
-        model.reader->eval();
-    }
-    ~EvalModeGuard() {
-        model_.generator->train(was_training_[0]);
-        model_.discriminator->train(was_training_[1]);
-        model_.encoder->train(was_training_[2]);
-        model_.reader->train(was_training_[3]);
-    }
-
-private:
-    AnomalyModel::Impl& model_;
-    bool was_training_[4];
-};
-
 detail::ScoredChunk score_chunk(AnomalyModel::Impl& model, const torch::Tensor& images, const ScoreParams& params) {
     if (params.mode == ScoreMode::LatentSearch) return detail::latent_search(model, images, params);
     torch::NoGradGuard no_grad;
@@ -59,7 +35,6 @@ detail::ScoredChunk score_chunk(AnomalyModel::Impl& model, const torch::Tensor& 
 template <typename PerChunk>
 void for_each_chunk(AnomalyModel::Impl& model, const ImageBatch& images, const ScoreParams& params,
                     PerChunk&& per_chunk) {
-    EvalModeGuard eval(model);
     const int64_t chunk = std::max(1, params.batch_size);
     for (int64_t begin = 0; begin < images.size(); begin += chunk) {
         const int64_t count = std::min(chunk, images.size() - begin);
@@ -80,6 +55,7 @@ AnomalyModel::Impl::Impl(const Architecture& architecture, torch::Device device_
     info.architecture = architecture;
     info.normal_classes = ClassSet::all(architecture.classes);
     to(device);
+    set_inference();
 }
 
 std::array<std::pair<const char*, torch::nn::Module*>, 5> AnomalyModel::Impl::modules() {
@@ -88,6 +64,13 @@ std::array<std::pair<const char*, torch::nn::Module*>, 5> AnomalyModel::Impl::mo
              {"encoder", encoder.ptr().get()},
              {"density", density.ptr().get()},
              {"reader", reader.ptr().get()}}};
+}
+
+void AnomalyModel::Impl::set_inference() {
+    for (const auto& [prefix, module] : modules()) {
+        module->eval();
+        detail::set_trainable(*module, false);
+    }
 }
 
 void AnomalyModel::Impl::to(torch::Device target) {
@@ -183,7 +166,6 @@ AnomalyModel AnomalyModel::clone() const {
         for (auto& item : target.named_parameters()) item.value().copy_(source_parameters[item.key()]);
         auto source_buffers = source.named_buffers();
         for (auto& item : target.named_buffers()) item.value().copy_(source_buffers[item.key()]);
-        target.train(source.is_training());
     }
     return copy;
 }
@@ -278,7 +260,6 @@ std::vector<float> AnomalyModel::score_values(const ImageBatch& images, const Sc
 }
 
 std::vector<float> AnomalyModel::encode(const ImageBatch& images) const {
-    EvalModeGuard eval(*impl_);
     torch::NoGradGuard no_grad;
     std::vector<float> latents;
     constexpr int64_t kChunk = 1024;
@@ -294,7 +275,6 @@ ImageBatch AnomalyModel::generate(const std::vector<float>& latents) const {
     const int64_t dim = impl_->info.architecture.latent_dim;
     if (latents.size() % dim != 0)
         throw Error("latent codes must come in groups of " + std::to_string(dim) + " values");
-    EvalModeGuard eval(*impl_);
     torch::NoGradGuard no_grad;
     const torch::Tensor z = torch::from_blob(const_cast<float*>(latents.data()),
                                              {static_cast<int64_t>(latents.size()) / dim, dim}, torch::kFloat)

@@ -249,8 +249,13 @@ void read_settings(const std::map<std::string, std::string>& metadata, const std
     info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "",
                                           info.architecture.classes);
     if (metadata.count("oddigit.class_names")) info.class_names = class_names_of(metadata.at("oddigit.class_names"), info, path);
-    if (metadata.count("oddigit.data_source")) info.data_source = metadata.at("oddigit.data_source");
-    if (metadata.count("oddigit.test_data")) info.test_data = metadata.at("oddigit.test_data");
+    try {
+        if (metadata.count("oddigit.data_source")) info.data_source = DataSource::parse(metadata.at("oddigit.data_source"));
+        if (metadata.count("oddigit.test_data") && !metadata.at("oddigit.test_data").empty())
+            info.test_data = DataSource::parse(metadata.at("oddigit.test_data"));
+    } catch (const Error& error) {
+        throw Error("'" + path + "': " + error.what());
+    }
     info.kappa = parse_float(metadata, "oddigit.kappa", path, kLowestWeight);
     if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, kLowestWeight);
     if (info.knows_density) {
@@ -296,8 +301,8 @@ safetensors::File to_file(const AnomalyModel& model) {
         {"oddigit.latent_dim", std::to_string(info.architecture.latent_dim)},
         {"oddigit.width", std::to_string(info.architecture.width)},
         {"oddigit.normal_classes", info.normal_classes.to_string()},
-        {"oddigit.data_source", info.data_source},
-        {"oddigit.test_data", info.test_data},
+        {"oddigit.data_source", info.data_source.record()},
+        {"oddigit.test_data", info.test_data ? info.test_data->record() : std::string()},
         {"oddigit.kappa", exact_text(info.kappa)},
         {"oddigit.threshold_quantile", exact_text(info.threshold_quantile)},
         {"oddigit.shape_share", exact_text(info.shape_share)},

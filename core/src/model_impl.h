@@ -18,6 +18,11 @@ struct AnomalyModel::Impl {
 
     // The model's modules, each with the prefix of its tensors in a model file, in file order.
     std::array<std::pair<const char*, torch::nn::Module*>, 5> modules();
+    // Every network in evaluation mode with no weight taking gradients: the state a model is
+    // in outside training (from create(), load() and train()), which scoring needs and never
+    // changes, so several threads may score one model at once. The trainer turns on what each
+    // phase trains, on its own model, and leaves it in this state.
+    void set_inference();
 
     ModelInfo info;
     torch::Device device;

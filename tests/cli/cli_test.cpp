@@ -304,9 +304,18 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
     CliRun run = cli(train + " --encoder-epochs 1");
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_NE(run.out.find("trained in"), std::string::npos) << run.out;
+    // Resuming needs the model's path alone (the run's settings are in its resume file); options
+    // that must stay as the run had them are refused when they differ, the epochs are taken.
+    for (const std::string contradicting : {"--seed 9", "--normal 0,5", "--batch-size 64", "--limit 100"}) {
+        run = cli("train --out " + model + " --resume " + contradicting);
+        EXPECT_NE(run.exit_code, 0) << contradicting;
+        EXPECT_NE(run.err.find(contradicting.substr(0, contradicting.find(' ')) + " contradicts the run being resumed"),
+                  std::string::npos) << run.err;
+    }
     // Resuming a finished run with one more encoder epoch trains just that epoch.
-    run = cli(train + " --resume --encoder-epochs 2");
+    run = cli("train --out " + model + " --resume --encoder-epochs 2");
     ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find("training on 256 images of classes 0,6"), std::string::npos) << run.out;
     EXPECT_EQ(run.out.find("GAN epoch"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("encoder epoch 2/2"), std::string::npos) << run.out;
     // The figure beside the encoder's loss is the held-out digits' mean score, and says so.
@@ -388,7 +397,7 @@ TEST(Cli, TrainingKilledAtRandomMomentsAndResumedEndsWithTheUninterruptedModel) 
     while (!finished && kills < 4) {
         const bool resumable = std::filesystem::exists(resume);
         resumed += resumable;
-        finished = run_and_kill(settings + " --out " + model + (resumable ? " --resume" : ""), resume,
+        finished = run_and_kill(resumable ? "train --threads 1 --out " + model + " --resume" : settings + " --out " + model, resume,
                                 std::chrono::milliseconds(delay_ms(random)));
         if (finished) break;
         ++kills;
@@ -396,7 +405,8 @@ TEST(Cli, TrainingKilledAtRandomMomentsAndResumedEndsWithTheUninterruptedModel) 
             if (std::filesystem::exists(written)) EXPECT_NO_THROW(safetensors::read(written)) << "torn after kill " << kills;
     }
     if (!finished) {
-        const CliRun last = cli(settings + " --out " + model + (std::filesystem::exists(resume) ? " --resume" : ""));
+        const CliRun last = cli(std::filesystem::exists(resume) ? "train --threads 1 --out " + model + " --resume"
+                                                                : settings + " --out " + model);
         ASSERT_EQ(last.exit_code, 0) << last.err;
     }
     test::print_measured("kills before the run finished", kills);

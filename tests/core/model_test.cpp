@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <thread>
 
 #include "oddigit/error.h"
 #include "oddigit/metrics.h"
@@ -181,6 +182,49 @@ TEST(Model, BatchedSingleAndValueOnlyScoresAgree) {
         EXPECT_NEAR(alone.score, batched[i].score, 1e-3 * (1 + batched[i].score));
         EXPECT_NEAR(chunked[i], batched[i].score, 1e-3 * (1 + batched[i].score));
     }
+}
+
+// Scoring only reads the model: four threads scoring one model at once, one LibTorch thread
+// each, get what one thread alone gets, bit for bit, in both modes (what Explore and the Draw
+// view do with the app's model).
+TEST(Model, FourThreadsScoringOneModelAtOnceGetTheSingleThreadResultsBitForBit) {
+    const AnomalyModel& model = test::fixture_model();
+    const ImageBatch images = test::test_digits(ClassSet::all(), 4);
+    ScoreParams search;
+    search.mode = ScoreMode::LatentSearch;
+    search.search_steps = 15;
+    const int threads_before = set_thread_count(1);
+    const std::vector<ImageScore> alone = model.score(images);
+    const std::vector<float> alone_search = model.score_values(images, search);
+    constexpr int kThreads = 4, kRepeats = 3;
+    std::vector<std::vector<std::vector<ImageScore>>> together(kThreads);
+    std::vector<std::vector<std::vector<float>>> together_search(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            init_worker_thread();
+            set_thread_count(1);
+            for (int repeat = 0; repeat < kRepeats; ++repeat) {
+                together[t].push_back(model.score(images));
+                together_search[t].push_back(model.score_values(images, search));
+            }
+        });
+    for (std::thread& thread : threads) thread.join();
+    set_thread_count(threads_before);
+    const auto same = [](const ImageScore& a, const ImageScore& b) {
+        return a.score == b.score && a.stroke_ratio == b.stroke_ratio && a.shape_ratio == b.shape_ratio &&
+               a.pixel_residual == b.pixel_residual && a.feature_residual == b.feature_residual &&
+               a.not_digit == b.not_digit && a.best_digit == b.best_digit && a.feature_density == b.feature_density &&
+               a.realness == b.realness && a.reader == b.reader && a.heatmap == b.heatmap &&
+               a.reconstruction == b.reconstruction;
+    };
+    for (int t = 0; t < kThreads; ++t)
+        for (int repeat = 0; repeat < kRepeats; ++repeat) {
+            const std::vector<ImageScore>& scores = together[t][repeat];
+            ASSERT_EQ(scores.size(), alone.size());
+            for (size_t i = 0; i < alone.size(); ++i) EXPECT_TRUE(same(scores[i], alone[i])) << "thread " << t << ", image " << i;
+            EXPECT_EQ(together_search[t][repeat], alone_search) << "thread " << t;
+        }
 }
 
 TEST(Model, SavedAndClonedModelsScoreTheSame) {

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string path = oddigit::fuzz::write_input(file.data(), file.size(), "input.resume.safetensors");
     try {
         const oddigit::RunSettings run = oddigit::read_run_settings(path);
-        if (run.gan_epochs_done < 0 || run.encoder_epochs_done < 0 || run.normal_classes.empty()) std::abort();
+        if (run.gan_epochs_done < 0 || run.encoder_epochs_done < 0 || run.params.normal_classes.empty()) std::abort();
     } catch (const oddigit::Error&) {
     }
     return 0;

@@ -54,7 +54,7 @@ private slots:
         QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
         const oddigit::ModelInfo trained = oddigit::AnomalyModel::load(path.toStdString()).info();
         QCOMPARE(trained.class_names, (std::vector<std::string>{"ring", "stick"}));
-        QCOMPARE(trained.test_data, oddigit::folder_source(test, true));
+        QVERIFY(trained.test_data == oddigit::DataSource::image_folder(test, true));
 
         QVERIFY(window_->openModel(path, true));
         DrawView* draw = window_->drawView();

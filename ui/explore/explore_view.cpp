@@ -210,12 +210,12 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     computingTsne_ = false;
     mapStatus_->clear();
     model_ = std::move(model);
-    const std::string source = model_ ? test_set::sourceOf(model_->info()) : std::string();
+    const std::optional<oddigit::DataSource> source = model_ ? test_set::sourceOf(model_->info()) : std::nullopt;
     if (source != testSource_) {
         test_.reset();
         testSource_ = source;
     }
-    scoreButton_->setText(testSource_ == test_set::kMnistSource ? tr("Score the MNIST test set") : tr("Score the test folder"));
+    scoreButton_->setText(scoresMnist() ? tr("Score the MNIST test set") : tr("Score the test folder"));
     setScoring(false);
     results_ = {};
     gallery_.setContents(nullptr, nullptr, {});
@@ -224,15 +224,15 @@ void ExploreView::setModel(std::shared_ptr<const oddigit::AnomalyModel> model) {
     score_plots::showPlaceholder(roc_, tr("The ROC curve appears here\nfor a model with anomalous digits."));
     interpolation_->clear();
     summary_->setText(!model_              ? tr("No model loaded.")
-                      : testSource_.empty() ? tr("This model learnt from an image folder and names no test folder: train "
+                      : !testSource_ ? tr("This model learnt from an image folder and names no test folder: train "
                                                  "it with a test folder (Train › Data) to explore it here.")
                                             : tr("Score the test set to explore it with this model."));
 }
 
 void ExploreView::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
-    if (!model_ || scoring_ || !results_.scores.empty() || testSource_.empty()) return;
-    if (!test_ && testSource_ == test_set::kMnistSource) {
+    if (!model_ || scoring_ || !results_.scores.empty() || !testSource_) return;
+    if (!test_ && scoresMnist()) {
         try {
             oddigit::check_mnist(MnistDialog::folder().toStdString(), oddigit::MnistFiles::TestSet);
         } catch (const std::exception&) {
@@ -250,28 +250,27 @@ void ExploreView::showEvent(QShowEvent* event) {
 
 void ExploreView::setScoring(bool scoring) {
     scoring_ = scoring;
-    scoreButton_->setEnabled(model_ != nullptr && !testSource_.empty() && !scoring);
+    scoreButton_->setEnabled(model_ != nullptr && testSource_.has_value() && !scoring);
     cancelButton_->setEnabled(scoring);
 }
 
 void ExploreView::scoreTestSet() {
-    if (!model_ || scoring_ || testSource_.empty()) return;
+    if (!model_ || scoring_ || !testSource_) return;
     QString mnistFolder;
-    if (!test_ && testSource_ == test_set::kMnistSource) {
+    if (!test_ && scoresMnist()) {
         mnistFolder = MnistDialog::ensure(this, oddigit::MnistFiles::TestSet);
         if (mnistFolder.isEmpty()) return;
     }
     setScoring(true);
     progress_->setValue(0);
     // The pass loads the test set the first time (the view keeps what it hands back), then
-    // clones the model in its own thread and scores the copy.
-    pass_.start([this, model = model_, test = test_, names = testClasses_, source = testSource_,
+    // scores it with the app's model, which the Draw view may be scoring at the same time.
+    pass_.start([this, model = model_, test = test_, names = testClasses_, source = *testSource_,
                  mnistFolder](JobContext& context) {
         QStringList classes = names;
         std::shared_ptr<const oddigit::LabelledImages> data = test;
         if (!data) data = std::make_shared<const oddigit::LabelledImages>(test_set::load(source, mnistFolder, classes));
-        const oddigit::AnomalyModel copy = model->clone();
-        std::optional<TestSetScores> out = test_set::score(copy, data->images, [&context](int64_t done, int64_t total) {
+        std::optional<TestSetScores> out = test_set::score(*model, data->images, [&context](int64_t done, int64_t total) {
             context.progress(done, total);
             return !context.cancelled();
         });
@@ -397,14 +396,14 @@ int ExploreView::nearestOnMap(const QPointF& pixel) const {
 }
 
 QString ExploreView::exportFlagged(const QString& path) const {
-    return test_set::writeFlaggedCsv(path, model_->info(), {test_.get(), &results_, testClasses_, testSource_},
+    return test_set::writeFlaggedCsv(path, model_->info(), {test_.get(), &results_, testClasses_, *testSource_},
                                      gallery_.rows());
 }
 
 void ExploreView::showDetail(int index) {
     if (!model_ || !test_ || results_.scores.empty()) return;
     detail_.start([this, model = model_, image = test_->images.at(index), index](JobContext& context) {
-        oddigit::ImageScore detail = detailSnapshot_.of(model).score(image);
+        oddigit::ImageScore detail = model->score(image);
         context.deliver([this, index, detail = std::move(detail)] { openDetail(index, detail); });
     });
 }
@@ -430,7 +429,7 @@ void ExploreView::interpolateSelection() {
             codes.push_back((1 - t) * results_.codes[static_cast<size_t>(a) * dim + i] + t * results_.codes[static_cast<size_t>(b) * dim + i]);
     }
     detail_.start([this, model = model_, codes = std::move(codes)](JobContext& context) {
-        oddigit::ImageBatch line = detailSnapshot_.of(model).generate(codes);
+        oddigit::ImageBatch line = model->generate(codes);
         context.deliver([this, line = std::move(line)] {
             interpolation_->setPixmap(QPixmap::fromImage(image_conversions::grid(line, kInterpolationSteps, 3)));
         });

@@ -5,11 +5,11 @@
 #include <QStringList>
 #include <QWidget>
 #include <memory>
+#include <optional>
 
 #include "background_job.h"
 #include "explore/flagged_list_model.h"
 #include "explore/test_set_scores.h"
-#include "model_snapshot.h"
 #include "oddigit/latent.h"
 #include "oddigit/mnist.h"
 #include "oddigit/model.h"
@@ -89,7 +89,8 @@ private:
     std::shared_ptr<const oddigit::AnomalyModel> model_;
     // Loaded by the first pass, in its thread; dropped when a model of another test set comes.
     std::shared_ptr<const oddigit::LabelledImages> test_;  // the test set, loaded by the first pass
-    std::string testSource_;   // what test_ is (or will be) loaded from: "MNIST" or a folder's record
+    std::optional<oddigit::DataSource> testSource_;  // what test_ is (or will be) loaded from; none: nothing to score
+    bool scoresMnist() const { return testSource_ && !testSource_->is_folder(); }
     QStringList testClasses_;  // the names of test_'s labels
     TestSetScores results_;
     bool scoring_ = false;
@@ -118,9 +119,7 @@ private:
     QListView* galleryView_ = nullptr;
     QLabel* hoverPreview_ = nullptr;
     QLabel* interpolation_ = nullptr;
-    // Only the detail job's thread touches its snapshot. Both declared last: the jobs stop
-    // their threads first when the view goes.
-    ModelSnapshot detailSnapshot_;
+    // Declared last: the jobs stop their threads first when the view goes.
     BackgroundJob pass_{"explore", JobKind::Batch};
     BackgroundJob detail_{"explore-detail", JobKind::LiveScoring};
     BackgroundJob tsne_{"explore-tsne", JobKind::Batch};

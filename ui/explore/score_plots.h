@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "oddigit/mnist.h"
+#include "oddigit/class_set.h"
 
 class QCustomPlot;
 

@@ -6,30 +6,27 @@
 #include "oddigit/atomic_file.h"
 #include "oddigit/image_folder.h"
 #include "oddigit/latent.h"
+#include "oddigit/mnist.h"
 #include "oddigit/protocol.h"
 #include "oddigit/score_csv.h"
 #include "oddigit/verdict.h"
 
 namespace test_set {
 
-const std::string kMnistSource = "MNIST";
-
-std::string sourceOf(const oddigit::ModelInfo& info) {
-    std::string dir;
-    bool asIs = false;
-    if (oddigit::names_folder(info.test_data, dir, asIs)) return info.test_data;
-    return oddigit::names_digits(info) ? kMnistSource : std::string();
+std::optional<oddigit::DataSource> sourceOf(const oddigit::ModelInfo& info) {
+    if (info.test_data) return info.test_data;
+    if (oddigit::names_digits(info)) return oddigit::DataSource::mnist();
+    return std::nullopt;
 }
 
-oddigit::LabelledImages load(const std::string& source, const QString& mnistFolder, QStringList& classes) {
-    if (source == kMnistSource) {
+oddigit::LabelledImages load(const oddigit::DataSource& source, const QString& mnistFolder, QStringList& classes) {
+    if (!source.is_folder()) {
         classes = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
         return oddigit::load_mnist_test(mnistFolder.toStdString());
     }
-    std::string dir;
     oddigit::ImageFolderParams params;
-    oddigit::names_folder(source, dir, params.as_is);
-    oddigit::ImageFolder folder = oddigit::load_image_folder(dir, params);
+    params.as_is = source.as_is;
+    oddigit::ImageFolder folder = oddigit::load_image_folder(source.folder, params);
     classes.clear();
     for (const std::string& name : folder.class_names) classes << QString::fromStdString(name);
     return std::move(folder.images);
@@ -71,7 +68,7 @@ QString writeFlaggedCsv(const QString& path, const oddigit::ModelInfo& info, con
                         const std::vector<int>& rows) {
     std::ostringstream text;
     oddigit::ScoreCsvWriter csv(text, info, {"label"});
-    const std::string file = scored.source == kMnistSource ? "t10k-images-idx3-ubyte" : scored.source;
+    const std::string file = scored.source.is_folder() ? scored.source.record() : "t10k-images-idx3-ubyte";
     for (int image : rows) {
         oddigit::ScoreRow row;
         row.index = image;

@@ -11,27 +11,23 @@
 
 #include "explore/test_set_scores.h"
 #include "oddigit/image.h"
-#include "oddigit/mnist.h"
 #include "oddigit/model.h"
 
 namespace test_set {
 
-// sourceOf() for MNIST's test set.
-extern const std::string kMnistSource;
-
 // The test set Explore scores with a model: the test folder it records (ModelInfo::test_data),
-// else MNIST's test set for a model of digits; empty for a model of a folder's other classes
+// else MNIST's test set for a model of digits; none for a model of a folder's other classes
 // without a test folder.
-std::string sourceOf(const oddigit::ModelInfo& info);
+std::optional<oddigit::DataSource> sourceOf(const oddigit::ModelInfo& info);
 
 // Loads the test set of source (MNIST's from mnistFolder) and sets classes to its classes'
 // names. Throws oddigit::Error as load_mnist_test() and load_image_folder() do.
-oddigit::LabelledImages load(const std::string& source, const QString& mnistFolder, QStringList& classes);
+oddigit::LabelledImages load(const oddigit::DataSource& source, const QString& mnistFolder, QStringList& classes);
 
 // The test classes (by name) that are normal for the model, as a set over the test's classes.
 oddigit::ClassSet normalClasses(const oddigit::ModelInfo& info, const QStringList& classes);
 
-// Scores images with model (a copy of the app's: this runs in a background pass), and
+// Scores images with model (the app's: this runs in a background pass beside the Draw view's), and
 // encodes them with their PCA map, in chunks; after each, progress(done, total) returns
 // whether to go on. Nothing when it said no.
 std::optional<TestSetScores> score(const oddigit::AnomalyModel& model, const oddigit::ImageBatch& images,
@@ -42,7 +38,7 @@ struct Scored {
     const oddigit::LabelledImages* images;
     const TestSetScores* scores;
     QStringList classes;  // the names of images' labels
-    std::string source;   // sourceOf()
+    oddigit::DataSource source;  // sourceOf()
 };
 
 // Writes the rows (image indices) of the scored test set as CSV (oddigit/score_csv.h, with a

@@ -5,11 +5,13 @@
 // the two channel ratios of oddigit/score.h; the method is in docs/method.md. Holds no torch types in its
 // interface, so the GUI can include it freely.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "oddigit/class_set.h"
+#include "oddigit/data_source.h"
 #include "oddigit/image.h"
-#include "oddigit/mnist.h"
 
 namespace oddigit {
 
@@ -69,8 +71,8 @@ struct ModelInfo {
     Architecture architecture;
     // The classes' names in index order; empty for MNIST's ten digits, named "0" to "9".
     std::vector<std::string> class_names;
-    std::string data_source = "MNIST";  // what it learnt from: "MNIST", "images DIR" or "images-as-is DIR"
-    std::string test_data;              // a test folder of its classes, as data_source names one; empty: none (MNIST's test set for MNIST)
+    DataSource data_source;                // what it learnt from
+    std::optional<DataSource> test_data;   // a test folder of its classes; none: MNIST's test set for MNIST, else none
     ClassSet normal_classes;
     // The score's weights (oddigit/score.h has the formula).
     float kappa = 1.0f;               // weight of the feature residual in the stroke channel
@@ -182,7 +184,7 @@ public:
     AnomalyModel& operator=(AnomalyModel&&) noexcept;
     ~AnomalyModel();
 
-    // A deep copy, e.g. a snapshot to score with while the original keeps training.
+    // A deep copy.
     AnomalyModel clone() const;
 
     // Moves the networks to device, "cpu", "cuda" or "cuda:N"; scoring then runs there (a
@@ -196,7 +198,9 @@ public:
     const ModelInfo& info() const;
     ModelInfo& info();
 
-    // Scores each image. Not safe to call from two threads at once on one model: clone().
+    // Scores each image. Like encode() and generate(), safe to call from several threads at
+    // once on one model (a model outside training only reads its networks), but not beside
+    // set_device() or a change to info().
     std::vector<ImageScore> score(const ImageBatch& images, const ScoreParams& params = {}) const;
     ImageScore score(const Image28& image, const ScoreParams& params = {}) const;
 

@@ -58,8 +58,8 @@ struct TrainParams {
     // The data's classes (their count is normal_classes' size): empty for MNIST's digits, else
     // an image folder's class names; and where it came from. Both go in the model.
     std::vector<std::string> class_names;
-    std::string data_source = "MNIST";
-    std::string test_data;            // a test folder of the same classes, recorded for Explore (ModelInfo::test_data)
+    DataSource data_source;
+    std::optional<DataSource> test_data;  // a test folder of the same classes, recorded for Explore (ModelInfo::test_data)
     ClassSet normal_classes = ClassSet::all();  // recorded in the model; the data is chosen by the caller
     // Epochs of each phase; 0: default_epochs() for the training set's size.
     int gan_epochs = 0;
@@ -129,17 +129,18 @@ int default_epochs(int64_t train_images);
 // output_path with ".safetensors" replaced by ".resume.safetensors".
 std::string resume_path(const std::string& output_path);
 
-// What a run was started with, as its resume file records it: the settings a resumed run must
-// keep (train() refuses to resume with others) and where its images came from.
+// What a run was started with, as its resume file records it, so that resuming needs nothing
+// but the model's path: the settings a resumed run must keep (train() refuses to resume with
+// others: the networks' sizes, the classes, the batch, the seed, the data) and those it may
+// change (the epochs, the learning rates, the score's weights).
 struct RunSettings {
-    std::string normal_classes;  // names (digits for MNIST) joined by commas, or "all"
-    int64_t batch_size = 0;
-    uint64_t seed = 0;
-    int64_t train_images = 0;  // the training images the run learns from
-    int gan_epochs_done = 0;   // a GAN phase the encoder has trained on cannot be extended
+    // As the run recorded them (ModelInfo::training_json and the model's own fields), epochs as
+    // settled; device, threads, files and reader.bank_variations are the caller's to set.
+    TrainParams params;
+    int64_t train_images = 0;       // the training images the run learns from
+    int64_t validation_images = 0;  // the normal images it held out
+    int gan_epochs_done = 0;        // a GAN phase the encoder has trained on cannot be extended
     int encoder_epochs_done = 0;
-    std::string data_source;   // ModelInfo::data_source and test_data of the run's model
-    std::string test_data;
 };
 // Reads them from the resume file at path. Throws Error when it is missing, damaged or not a
 // resume file.

@@ -1,26 +1,13 @@
 #include "latent_search.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/autograd.h>
 #include <torch/nn/functional/activation.h>
 #include <torch/optim/adam.h>
 
 namespace oddigit::detail {
 
 namespace {
-
-// Keeps a network's weights out of autograd for a scope, then restores their setting.
-class FrozenGuard {
-public:
-    explicit FrozenGuard(torch::nn::Module& network)
-        : network_(network), was_trainable_(network.parameters().front().requires_grad()) {
-        set_trainable(network, false);
-    }
-    ~FrozenGuard() { set_trainable(network_, was_trainable_); }
-
-private:
-    torch::nn::Module& network_;
-    bool was_trainable_;
-};
 
 // The L1 residuals of AnoGAN's latent search, per image.
 struct SearchLoss {
@@ -38,8 +25,6 @@ SearchLoss search_loss(DiscriminatorImpl& discriminator, const torch::Tensor& im
 }  // namespace
 
 ScoredChunk latent_search(AnomalyModel::Impl& model, const torch::Tensor& images, const ScoreParams& params) {
-    FrozenGuard frozen_generator(*model.generator);
-    FrozenGuard frozen_discriminator(*model.discriminator);
     torch::Tensor image_features, density;
     DigitReading digits;
     {
@@ -56,9 +41,10 @@ ScoredChunk latent_search(AnomalyModel::Impl& model, const torch::Tensor& images
     torch::optim::Adam optimizer({latent}, torch::optim::AdamOptions(params.search_learning_rate));
     const float lambda = params.search_lambda;
     for (int step = 0; step < params.search_steps; ++step) {
-        SearchLoss loss = search_loss(*model.discriminator, images, image_features, model.generator->forward(latent));
-        optimizer.zero_grad();
-        ((1 - lambda) * loss.pixel + lambda * loss.feature).sum().backward();
+        const SearchLoss loss = search_loss(*model.discriminator, images, image_features, model.generator->forward(latent));
+        // The codes' gradient alone: the networks' weights, which other threads may be scoring
+        // with, get none.
+        latent.mutable_grad() = torch::autograd::grad({((1 - lambda) * loss.pixel + lambda * loss.feature).sum()}, {latent})[0];
         optimizer.step();
     }
     torch::NoGradGuard no_grad;

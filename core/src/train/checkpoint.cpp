@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "model_file.h"
+#include "train/params.h"
 #include "oddigit/error.h"
 
 namespace oddigit::detail {
@@ -250,20 +251,23 @@ RunSettings read_run_settings(const std::string& path) {
     const safetensors::File file = safetensors::read(path);
     const nlohmann::json saved = detail::saved_settings(file, path);
     const ModelInfo info = detail::from_file(file, path, detail::kResumeStates, StaleCalibration::Drop).info();
+    // The whole record of the run's settings; the ones its resume must keep as the resume file has them.
+    nlohmann::json record = nlohmann::json::parse(info.training_json, nullptr, false);
+    if (!record.is_object()) record = nlohmann::json::object();
+    record.update(saved);
     RunSettings run;
     try {
-        run.batch_size = saved.at("batch_size").get<int64_t>();
-        run.seed = saved.at("seed").get<uint64_t>();
+        run.params = detail::recorded_params(record, info);
         run.train_images = saved.at("train_images").get<int64_t>();
+        run.validation_images = record.value("validation_images", int64_t{0});
     } catch (const nlohmann::json::exception&) {
         throw Error("'" + path + "': damaged oddigit.resume.settings");
+    } catch (const Error& error) {
+        throw Error("'" + path + "': " + error.what());
     }
     const detail::EpochsDone done = detail::epochs_done(file, path);
     run.gan_epochs_done = done.gan;
     run.encoder_epochs_done = done.encoder;
-    run.normal_classes = info.normal_classes.names(info.class_names);
-    run.data_source = info.data_source;
-    run.test_data = info.test_data;
     return run;
 }
 

@@ -22,6 +22,25 @@ TrainParams with_epochs_for(TrainParams params, int64_t train_images) {
     return params;
 }
 
+// The settings a resumed run may change, by their keys in a model's record: visit(key, member)
+// for each, so that the record is written and read from one list.
+template <typename Params, typename Visit>
+void for_each_changeable(Params& params, Visit&& visit) {
+    visit("gan_epochs", params.gan_epochs);
+    visit("encoder_epochs", params.encoder_epochs);
+    visit("gan_learning_rate", params.gan_learning_rate);
+    visit("encoder_learning_rate", params.encoder_learning_rate);
+    visit("encoder_corruption", params.encoder_corruption);
+    visit("kappa", params.kappa);
+    visit("digit_weight", params.digit_weight);
+    visit("density_weight", params.density_weight);
+    visit("realness_weight", params.realness_weight);
+    visit("reader_learning_rate", params.reader.learning_rate);
+    visit("reader_weight", params.reader.weight);
+    visit("threshold_quantile", params.threshold_quantile);
+    visit("shape_share", params.shape_share);
+}
+
 }  // namespace
 
 TrainParams settled_params(const TrainParams& requested, const LabelledImages& train_set,
@@ -84,18 +103,39 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
 
 nlohmann::json describe(const TrainParams& params, int64_t train_count, int64_t validation_count) {
     nlohmann::json settings = fixed_settings(params, train_count);
-    settings.update({{"gan_epochs", params.gan_epochs}, {"encoder_epochs", params.encoder_epochs},
-                     {"gan_learning_rate", params.gan_learning_rate},
-                     {"encoder_learning_rate", params.encoder_learning_rate},
-                     {"encoder_corruption", params.encoder_corruption}, {"kappa", params.kappa},
-                     {"digit_weight", params.digit_weight}, {"density_weight", params.density_weight},
-                     {"realness_weight", params.realness_weight},
-                     {"reader_epochs", params.architecture.readers > 0 ? params.reader.epochs : 0},
-                     {"reader_learning_rate", params.reader.learning_rate}, {"reader_weight", params.reader.weight},
-                     {"threshold_quantile", params.threshold_quantile}, {"shape_share", params.shape_share},
+    for_each_changeable(params, [&settings](const char* key, const auto& value) { settings[key] = value; });
+    settings.update({{"reader_epochs", params.architecture.readers > 0 ? params.reader.epochs : 0},
                      {"validation_images", validation_count},
                      {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
     return settings;
+}
+
+TrainParams recorded_params(const nlohmann::json& record, const ModelInfo& info) {
+    TrainParams params;
+    params.architecture = info.architecture;
+    params.class_names = info.class_names;
+    params.data_source = info.data_source;
+    params.test_data = info.test_data;
+    params.normal_classes = info.normal_classes;
+    const auto take = [&record](const char* key, auto& value) { value = record.value(key, value); };
+    for_each_changeable(params, take);
+    take("batch_size", params.batch_size);
+    take("seed", params.seed);
+    take("reader_epochs", params.reader.epochs);
+    take("reader_scanner_variation", params.reader.scanner_variation);
+    take("reader_features", params.reader.features);
+    take("reader_contrastive", params.reader.contrastive);
+    const int term = record.value("reader_term", static_cast<int>(params.reader.term));
+    const int negatives = record.value("reader_negatives", static_cast<int>(params.reader.negatives));
+    if (term < 0 || term > static_cast<int>(ReaderTerm::NotADigit) || negatives < 0 ||
+        negatives > static_cast<int>(ReaderNegatives::GanMixes))
+        throw Error("the run's reader recipe (term " + std::to_string(term) + ", negatives " + std::to_string(negatives) +
+                    ") is not one this build knows");
+    params.reader.term = static_cast<ReaderTerm>(term);
+    params.reader.negatives = static_cast<ReaderNegatives>(negatives);
+    if (info.architecture.readers > 0) params.reader.count = info.architecture.readers;
+    params.distributed.world_size = record.value("world_size", 1);
+    return params;
 }
 
 }  // namespace detail

@@ -16,4 +16,9 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
 // The training record a model keeps: the fixed settings, the rest of TrainParams, the data sizes.
 nlohmann::json describe(const TrainParams& params, int64_t train_count, int64_t validation_count);
 
+// The TrainParams a run was started with, from its record (describe()'s, keys it lacks left at
+// their defaults) and its model's classes and data. Throws nlohmann::json::exception for a value
+// of the wrong type, and Error for a reader recipe this build does not know.
+TrainParams recorded_params(const nlohmann::json& record, const ModelInfo& info);
+
 }  // namespace oddigit::detail

@@ -113,6 +113,8 @@ public:
             impl.generator->synchronise_batch_norm(rank_sum);
             impl.encoder->synchronise_batch_norm(rank_sum);
         }
+        // Every weight learns until its phase ends (a model comes in inference mode).
+        for (const auto& [prefix, module] : impl.modules()) set_trainable(*module, true);
         bool trained = false;  // whether this run trained a network after the density's fit
         const bool finished = gan_phase() && density_phase() && encoder_phase(trained) && reader_phase(trained);
         if (finished && !trained) {
@@ -122,9 +124,7 @@ public:
             if (!params_.output_path.empty()) model_.save(params_.output_path);
             save_resume();
         }
-        set_trainable(*impl.generator, true);
-        set_trainable(*impl.discriminator, true);
-        set_trainable(*impl.encoder, true);
+        impl.set_inference();
         impl.generator->synchronise_batch_norm({});
         impl.encoder->synchronise_batch_norm({});
         impl.to(torch::kCPU);

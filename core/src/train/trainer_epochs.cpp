@@ -80,6 +80,7 @@ bool Trainer::encoder_epoch(int epoch) {
     };
     // The epoch's figure: the held-out images' mean stroke channel.
     const auto finish = [&] {
+        impl.encoder->eval();  // scoring takes the model as it is: in evaluation mode
         calibrate(model_, validation_images_, params_.threshold_quantile);
         const std::vector<float>& strokes = model_.info().mnist.validation_stroke;
         impl.encoder->train();

@@ -66,24 +66,34 @@ TEST(Train, ResumeContinuesExactlyWhereItStopped) {
     EXPECT_EQ(stopped.outcome, TrainOutcome::Cancelled);
     ASSERT_TRUE(std::filesystem::exists(resume_path(params.output_path)));
     EXPECT_FALSE(std::filesystem::exists(params.output_path)) << "no model before the encoder has trained";
-    // The resume file tells what the run must be resumed with (the app's form takes it).
+    // The resume file holds the run's settings: resumed with them alone, the run ends as the
+    // straight one (what `train --out M --resume` and the app's Resume do).
     const RunSettings run = read_run_settings(resume_path(params.output_path));
-    EXPECT_EQ(run.normal_classes, "7");
-    EXPECT_EQ(run.batch_size, params.batch_size);
-    EXPECT_EQ(run.seed, params.seed);
+    EXPECT_EQ(run.params.normal_classes, ClassSet::single(7));
+    EXPECT_EQ(run.params.batch_size, params.batch_size);
+    EXPECT_EQ(run.params.seed, params.seed);
+    EXPECT_EQ(run.params.gan_epochs, params.gan_epochs);
+    EXPECT_EQ(run.params.encoder_epochs, params.encoder_epochs);
+    EXPECT_EQ(run.params.density_weight, params.density_weight);
     EXPECT_EQ(run.train_images, split.train.images.size());
-    EXPECT_EQ(run.data_source, "MNIST");
+    EXPECT_EQ(run.validation_images, split.validation.size());
+    EXPECT_EQ(run.params.data_source, DataSource::mnist());
+    EXPECT_FALSE(run.params.test_data.has_value());
     EXPECT_EQ(run.gan_epochs_done, 1);
     EXPECT_EQ(run.encoder_epochs_done, 0);
     EXPECT_THROW(read_run_settings(dir + "/straight.safetensors"), Error) << "a model is no resume file";
 
-    params.resume = true;
-    const TrainResult resumed = train(split.train, split.validation, params);
+    TrainParams resumed_params = run.params;
+    resumed_params.threads = 1;
+    resumed_params.output_path = params.output_path;
+    resumed_params.resume = true;
+    const TrainResult resumed = train(split.train, split.validation, resumed_params);
     EXPECT_EQ(resumed.outcome, TrainOutcome::Finished);
     for (const std::string name : {"generator.up28.weight", "discriminator.down7.conv.weight", "encoder.project.weight"})
         EXPECT_LT(largest_difference(dir + "/straight.safetensors", dir + "/resumed.safetensors", name), 1e-4) << name;
 
     // A resume with other fixed settings is refused with the reason.
+    params.resume = true;
     params.batch_size = 32;
     try {
         train(split.train, split.validation, params);

@@ -38,11 +38,4 @@ ImageFolder load_image_folder(const std::string& dir, const ImageFolderParams& p
 // read), for a form that offers them. Throws Error as load_image_folder() does for the layout.
 std::vector<std::string> image_folder_classes(const std::string& dir);
 
-// How a model records an image folder as the data it learnt from or is tested on
-// (ModelInfo::data_source, test_data): "images DIR", or "images-as-is DIR" for as_is; DIR absolute.
-std::string folder_source(const std::string& dir, bool as_is);
-// The folder a record names, and whether its images are taken as they are: false for "MNIST"
-// or an empty record.
-bool names_folder(const std::string& source, std::string& dir, bool& as_is);
-
 }  // namespace oddigit
