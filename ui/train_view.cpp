@@ -332,6 +332,7 @@ bool TrainView::takeRunSettings(TrainJob& job) {
     if (run.encoder_epochs_done > 0) ganEpochs_->setValue(run.gan_epochs_done);
     // The run's first images, as many as it learnt from: all of them unless it was cut short.
     job.trainLimit = static_cast<int>(run.train_images);
+    job.heldOut = run.validation_images;
     return true;
 }
 

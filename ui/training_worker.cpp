@@ -82,7 +82,9 @@ void TrainingWorker::run(const TrainJob& job, oddigit::TrainControl& control, Jo
         oddigit::TrainParams params = job.params;
         params.reader.bank_variations = oddigit::bank_rescans;
         const oddigit::LabelledImages data = trainingImages(job, params);
-        oddigit::NormalSplit split = oddigit::split_normal(data, params.normal_classes, job.validationFraction, params.seed);
+        const double fraction = job.heldOut > 0 ? oddigit::fraction_holding_out(job.heldOut, data, params.normal_classes)
+                                                : job.validationFraction;
+        oddigit::NormalSplit split = oddigit::split_normal(data, params.normal_classes, fraction, params.seed);
         if (job.trainLimit > 0) split.train.keep_first(job.trainLimit);
         oddigit::TrainResult result = oddigit::train(split.train, split.validation, params, callbacks, &control);
         const bool finished = result.outcome == oddigit::TrainOutcome::Finished;

@@ -21,6 +21,9 @@ struct TrainJob {
     bool asIs = false;           // the folder's images are 28x28 in MNIST framing already
     std::string normal = "all";  // the normal classes: digits, or the folder's class names
     double validationFraction = 0.1;
+    // A resumed run's held-out images (RunSettings::validation_images): the fraction is then
+    // the one that holds out as many, whatever the run was started with. 0: validationFraction.
+    int64_t heldOut = 0;
     int trainLimit = 0;  // use at most this many training images (0: all), for quick runs
     oddigit::TrainParams params;
 };

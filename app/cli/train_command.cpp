@@ -99,7 +99,7 @@ void must_agree(const CLI::App& command, const char* option, bool agrees, const 
 // given on the command line over them. Given options that a resumed run must keep (the sizes,
 // the batch, the seed, the data, the training images) are refused where they contradict it;
 // the others (epochs, rates, the score's weights, device) are taken.
-ResumedRun take_run_settings(TrainOptions& options, const CLI::App& command) {
+ResumedRun take_run_settings(TrainOptions& options, CLI::App& command) {
     const TrainParams given = options.params;
     if (given.output_path.empty()) throw Error("--resume needs --out on every rank: each reads the resume file beside it");
     ResumedRun resumed{resume_path(rank_output_path(given.output_path, given.distributed.rank)), {}};
@@ -111,8 +111,8 @@ ResumedRun take_run_settings(TrainOptions& options, const CLI::App& command) {
     options.params.resume = true;
     options.params.distributed = given.distributed;
     options.params.reader.bank_variations = given.reader.bank_variations;
-    for (const CLI::Option* option : command.get_options())
-        if (option->count() > 0) const_cast<CLI::Option*>(option)->run_callback();
+    for (CLI::Option* option : command.get_options())
+        if (option->count() > 0) option->run_callback();
 
     must_agree(command, "--seed", given.seed == run.params.seed, resumed, "seed " + std::to_string(run.params.seed));
     must_agree(command, "--batch-size", given.batch_size == run.params.batch_size, resumed,
@@ -136,27 +136,21 @@ ResumedRun take_run_settings(TrainOptions& options, const CLI::App& command) {
 }
 
 // The resumed run's classes and held-out images, once its data is loaded: the normal classes
-// given must be the run's, and the validation images as many as it held out (the fraction
-// that holds out that many, when --validation-fraction is not given).
+// given must be the run's, and without --validation-fraction the fraction is the one that
+// holds out as many images as the run did (checked after the split).
 void hold_out_as_the_run_did(const ResumedRun& resumed, const TrainParams& params, const LabelledImages& data,
                              const CLI::App& command, TrainOptions& options) {
     const RunSettings& run = resumed.run;
     must_agree(command, "--normal", params.normal_classes == run.params.normal_classes, resumed,
                "normal classes " + run.params.normal_classes.names(run.params.class_names));
-    if (run.validation_images == 0) return;  // a run that did not record it: the train images' count checks it
-    const auto normal_images = static_cast<int64_t>(std::count_if(
-        data.labels.begin(), data.labels.end(), [&params](uint8_t label) { return params.normal_classes.contains(label); }));
-    if (normal_images == 0) return;  // split_normal() says so
-    const double fraction = static_cast<double>(run.validation_images) / static_cast<double>(normal_images);
-    const auto held_out = static_cast<int64_t>(options.validation_fraction * normal_images + 0.5);
-    must_agree(command, "--validation-fraction", held_out == run.validation_images, resumed,
-               std::to_string(run.validation_images) + " images held out");
-    options.validation_fraction = fraction;
+    // A run that did not record it: the trainer checks the training images' count.
+    if (run.validation_images > 0 && command.count("--validation-fraction") == 0)
+        options.validation_fraction = fraction_holding_out(run.validation_images, data, params.normal_classes);
 }
 
 // options are the ones the command line's options are bound to: a resume puts the run's settings
 // in them and then the given options over them again.
-int run_train(TrainOptions& options, const CLI::App& command, int threads) {
+int run_train(TrainOptions& options, CLI::App& command, int threads) {
     options.params.distributed = distributed_of(options);
     std::optional<ResumedRun> resumed;
     if (options.params.resume) resumed = take_run_settings(options, command);
@@ -177,6 +171,9 @@ int run_train(TrainOptions& options, const CLI::App& command, int threads) {
                                                      : ClassSet::parse_names(options.normal, data.class_names);
     if (resumed) hold_out_as_the_run_did(*resumed, params, data.images, command, options);
     NormalSplit split = split_normal(data.images, params.normal_classes, options.validation_fraction, params.seed);
+    if (resumed && resumed->run.validation_images > 0)
+        must_agree(command, "--validation-fraction", split.validation.size() == resumed->run.validation_images, *resumed,
+                   std::to_string(resumed->run.validation_images) + " images held out");
     if (options.limit > 0) split.train.keep_first(options.limit);
     std::printf("training on %lld images of classes %s (%lld held out for validation) from %s\n",
                 static_cast<long long>(split.train.images.size()), params.normal_classes.names(data.class_names).c_str(),

@@ -112,6 +112,13 @@ ImageBatch images_of(const LabelledImages& data, const ClassSet& classes) {
     return images;
 }
 
+double fraction_holding_out(int64_t held_out, const LabelledImages& data, const ClassSet& normal) {
+    const auto normal_images = std::count_if(data.labels.begin(), data.labels.end(),
+                                             [&normal](uint8_t label) { return normal.contains(label); });
+    // split_normal() rounds fraction * count to the nearest image: held_out / count gives held_out.
+    return normal_images == 0 ? 0.0 : static_cast<double>(held_out) / static_cast<double>(normal_images);
+}
+
 NormalSplit split_normal(const LabelledImages& data, const ClassSet& normal, double validation_fraction,
                          uint64_t seed) {
     std::vector<int64_t> indices;

@@ -306,7 +306,8 @@ TEST(Cli, TrainsResumesAndDescribesAModel) {
     EXPECT_NE(run.out.find("trained in"), std::string::npos) << run.out;
     // Resuming needs the model's path alone (the run's settings are in its resume file); options
     // that must stay as the run had them are refused when they differ, the epochs are taken.
-    for (const std::string contradicting : {"--seed 9", "--normal 0,5", "--batch-size 64", "--limit 100"}) {
+    for (const std::string contradicting :
+         {"--seed 9", "--normal 0,5", "--batch-size 64", "--limit 100", "--validation-fraction 0.2"}) {
         run = cli("train --out " + model + " --resume " + contradicting);
         EXPECT_NE(run.exit_code, 0) << contradicting;
         EXPECT_NE(run.err.find(contradicting.substr(0, contradicting.find(' ')) + " contradicts the run being resumed"),

@@ -56,4 +56,8 @@ struct NormalSplit {
 NormalSplit split_normal(const LabelledImages& data, const ClassSet& normal,
                          double validation_fraction, uint64_t seed);
 
+// The validation_fraction with which split_normal() holds out exactly held_out of data's images
+// of the normal classes (so a resumed run holds out what the run held out); 0 when data has none.
+double fraction_holding_out(int64_t held_out, const LabelledImages& data, const ClassSet& normal);
+
 }  // namespace oddigit
