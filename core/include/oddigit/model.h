@@ -71,8 +71,10 @@ struct ModelInfo {
     Architecture architecture;
     // The classes' names in index order; empty for MNIST's ten digits, named "0" to "9".
     std::vector<std::string> class_names;
-    DataSource data_source;                // what it learnt from
-    std::optional<DataSource> test_data;   // a test folder of its classes; none: MNIST's test set for MNIST, else none
+    DataSource data_source;               // what it learnt from
+    // A test folder of its classes. None: an MNIST model is tested on MNIST's test set, a
+    // folder's model on nothing (Explore says so).
+    std::optional<DataSource> test_data;
     ClassSet normal_classes;
     // The score's weights (oddigit/score.h has the formula).
     float kappa = 1.0f;               // weight of the feature residual in the stroke channel
