@@ -2,7 +2,7 @@
 // lost the rules of docs/decisions.md ("A digit reader for the shape channel, judged on real
 // non-digits (0.8)", "Shipping the digit reader (0.9)"), so bench/shape-candidates.sh and
 // bench/reader-candidates.sh reproduce their tables. Not installed: the product's train keeps
-// --reader-epochs only.
+// --reader-epochs (and the score's --reader-weight) only.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <map>
@@ -30,9 +30,6 @@ void add_reader_candidates(CLI::App& command, TrainParams& params) {
         ->transform(CLI::CheckedTransformer(negatives, CLI::ignore_case));
     command.add_option("--reader-lr", reader.learning_rate, "the readers' learning rate (Adam)")
         ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    command.add_option("--reader-weight", reader.weight, "weight of the readers' term in the shape channel")
-        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     command.add_option("--reader-features", reader.features, "hidden features of each reader")->capture_default_str();
     command.add_flag("--reader-contrastive", reader.contrastive, "train the readers by a supervised contrastive loss");

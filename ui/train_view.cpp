@@ -153,7 +153,7 @@ void TrainView::createTrainingFields() {
                                       "stays out of the reconstruction"));
     kappa_ = new QDoubleSpinBox;
     kappa_->setRange(0, 100);
-    kappa_->setValue(defaults.kappa);
+    kappa_->setValue(defaults.terms.kappa);
     seed_ = new QSpinBox;
     seed_->setRange(0, 1 << 30);
     seed_->setValue(static_cast<int>(defaults.seed));
@@ -274,7 +274,7 @@ void TrainView::start() {
     job.params.batch_size = batchSize_->value();
     job.params.gan_learning_rate = static_cast<float>(learningRate_->value());
     job.params.encoder_corruption = static_cast<float>(encoderCorruption_->value());
-    job.params.kappa = static_cast<float>(kappa_->value());
+    job.params.terms.kappa = static_cast<float>(kappa_->value());
     job.params.seed = static_cast<uint64_t>(seed_->value());
     if (!job.params.resume) job.trainLimit = limit_;
     QDir().mkpath(QFileInfo(QString::fromStdString(job.params.output_path)).absolutePath());

@@ -83,6 +83,12 @@ void add_device_option(CLI::App& command, std::string& device) {
         ->capture_default_str();
 }
 
+std::string weight_option(ShapeTerm term) { return std::string("--") + names_of(term).key + "-weight"; }
+
+std::string weight_help(ShapeTerm term) {
+    return std::string("weight in the score's shape channel of ") + names_of(term).meaning;
+}
+
 void add_train_settings(CLI::App& command, TrainParams& params) {
     command.add_option("--epochs", params.gan_epochs,
                        "GAN epochs (0: " + std::to_string(kSmallSetEpochs) + " under " + std::to_string(kSmallTrainingSet) +
@@ -102,19 +108,13 @@ void add_train_settings(CLI::App& command, TrainParams& params) {
                        "wiped; it learns to give back the clean digit")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    command.add_option("--kappa", params.kappa, "weight of the discriminator-feature residual")
+    command.add_option("--kappa", params.terms.kappa, "weight of the discriminator-feature residual")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    command.add_option("--digit-weight", params.digit_weight, "weight of the not-a-digit term in the score")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    command.add_option("--density-weight", params.density_weight, "weight of the feature-density term in the score")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    command.add_option("--realness-weight", params.realness_weight,
-                       "weight of the reconstruction's fakeness in the score's shape channel")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
+    for (ShapeTerm term : kShapeTerms)
+        command.add_option(weight_option(term), params.terms[term].weight, weight_help(term))
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
     add_reader_settings(command, params.reader);
     command.add_option("--shape-share", params.shape_share,
                        "the shape channel's share of the held-out images the calibration flags (0.5: as many as the "

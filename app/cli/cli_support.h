@@ -41,6 +41,9 @@ LabelledData load_data(const DataSource& source, const std::string& mnist_dir, M
 void add_device_option(CLI::App& command, std::string& device);
 // The training recipe: epochs, batch, learning rates, the score's weights, sizes, device.
 void add_train_settings(CLI::App& command, TrainParams& params);
+// --<key>-weight (train, calibrate): the option that sets a shape term's weight, and its help.
+std::string weight_option(ShapeTerm term);
+std::string weight_help(ShapeTerm term);
 // The digit readers' epochs (their other settings are the candidates' of bench/reader_lab.cpp).
 void add_reader_settings(CLI::App& command, ReaderParams& params);
 // --mode (encoder or search) and --search-steps.

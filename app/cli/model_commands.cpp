@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -32,25 +33,24 @@ struct CalibrateOptions {
     std::string data_dir;
     std::string output_path;           // default: overwrite the model (atomically)
     double validation_fraction = 0.1;  // as given to train, to rebuild its split
-    float digit_weight = -1;           // >= 0: set the model's digit weight before calibrating
-    float density_weight = -1;         // >= 0: set its density weight, fitting a density it lacks
-    float realness_weight = -1;        // >= 0: set its realness weight
+    // By ShapeTerm, >= 0: set the model's weight of the term before calibrating (fitting a
+    // feature density it lacks).
+    std::array<float, kShapeTerms.size()> weights = {-1, -1, -1, -1};
     float shape_share = -1;            // > 0: set the shape channel's share of the alarms
 };
 
 int run_calibrate(const CalibrateOptions& options) {
     AnomalyModel model = AnomalyModel::load(options.model_path, StaleCalibration::Drop);
     const NormalSplit split = training_split(model, options.model_path, options.data_dir, options.validation_fraction);
-    if (options.digit_weight >= 0) {
-        if (!model.info().knows_digits)
-            throw Error("'" + options.model_path + "' has no digit head (it was trained before there was one); train it again");
-        model.info().digit_weight = options.digit_weight;
+    for (ShapeTerm term : kShapeTerms) {
+        const float weight = options.weights[static_cast<size_t>(term)];
+        if (weight < 0) continue;
+        if (term == ShapeTerm::Density && !model.info().knows_density) fit_density(model, split.train);
+        if (!measures(model.info(), term))
+            throw Error("'" + options.model_path + "' lacks the part its '" + names_of(term).label +
+                        "' term reads (it was trained before there was one, or without it); train it again");
+        model.info().terms[term].weight = weight;
     }
-    if (options.density_weight >= 0) {
-        if (!model.info().knows_density) fit_density(model, split.train);
-        model.info().density_weight = options.density_weight;
-    }
-    if (options.realness_weight >= 0) model.info().realness_weight = options.realness_weight;
     if (options.shape_share > 0) model.info().shape_share = options.shape_share;
     const std::string output = options.output_path.empty() ? options.model_path : options.output_path;
     finish(model, split.validation, output);
@@ -85,28 +85,23 @@ int run_info(const std::string& model_path) {
                 info.normal_classes.names(info.class_names).c_str());
     std::printf("learnt from:     %s%s%s\n", info.data_source.record().c_str(), info.test_data ? "; tested on " : "",
                 info.test_data ? info.test_data->record().c_str() : "");
-    std::printf("kappa:           %g (stroke channel: pixel residual + kappa * feature residual)\n", info.kappa);
-    if (info.knows_digits)
-        std::printf("digit head:      yes, digit_weight %g (shape channel adds digit_weight * -log P(a normal digit))\n",
-                    info.digit_weight);
-    else
-        std::printf("digit head:      none (a model from before 0.2: the score is the residual alone)\n");
-    if (info.knows_density)
-        std::printf("feature density: yes, density_weight %g, density_scale %g (shape channel adds their product times "
-                    "the squared Mahalanobis distance of D's features to the nearest normal class)\n",
-                    info.density_weight, info.density_scale);
-    else
-        std::printf("feature density: none (a model from before it: the score has no density term)\n");
-    std::printf("realness:        realness_weight %g, realness_scale %g (shape channel adds their product times "
-                "-log sigmoid(D's realness logit of the reconstruction))\n",
-                info.realness_weight, info.realness_scale);
+    std::printf("kappa:           %g (stroke channel: pixel residual + kappa * feature residual)\n", info.terms.kappa);
+    for (ShapeTerm term : kShapeTerms) {
+        const std::string title = std::string(names_of(term).label) + ":";
+        const TermWeight& weighed = info.terms[term];
+        if (!measures(info, term))
+            std::printf("%-17snone (the model lacks the part it reads: one from before it, or trained without it)\n",
+                        title.c_str());
+        else if (names_of(term).scaled)
+            std::printf("%-17sweight %g, scale %g (shape channel adds weight * scale * %s)\n", title.c_str(),
+                        weighed.weight, weighed.scale, names_of(term).meaning);
+        else
+            std::printf("%-17sweight %g (shape channel adds weight * %s)\n", title.c_str(), weighed.weight,
+                        names_of(term).meaning);
+    }
     if (info.architecture.readers > 0)
-        std::printf("digit readers:   %d of %d features, term %s, reader_weight %g, reader_scale %g, offset %g (shape "
-                    "channel adds their weighted term)\n",
-                    info.architecture.readers, info.architecture.reader_features, reader_term_name(info.reader_term),
-                    info.reader_weight, info.reader_scale, info.reader_offset);
-    else
-        std::printf("digit readers:   none\n");
+        std::printf("digit readers:   %d of %d features, term %s, offset %g\n", info.architecture.readers,
+                    info.architecture.reader_features, reader_term_name(info.reader_term), info.reader_offset);
     std::printf("flagged:         %.1f%% of the held-out normal images of each calibration; the score fuses the "
                 "channels by tail probability (1 where a channel reaches its threshold)\n",
                 100.0 * (1.0 - info.threshold_quantile));
@@ -132,16 +127,13 @@ void add_model_commands(CLI::App& app, Commands& commands, int& threads) {
     calibrate_command->add_option("--validation-fraction", calibration->validation_fraction, "as given to train")
         ->check(CLI::Range(0.01, 0.5))
         ->capture_default_str();
-    calibrate_command->add_option("--digit-weight", calibration->digit_weight,
-                                  "set the weight of the not-a-digit term in the score first")
-        ->check(CLI::NonNegativeNumber);
-    calibrate_command->add_option("--density-weight", calibration->density_weight,
-                                  "set the weight of the feature-density term first; a model without a feature "
-                                  "density gets one, fitted on the images it learned from")
-        ->check(CLI::NonNegativeNumber);
-    calibrate_command->add_option("--realness-weight", calibration->realness_weight,
-                                  "set the weight of the reconstruction's fakeness in the shape channel first")
-        ->check(CLI::NonNegativeNumber);
+    for (ShapeTerm term : kShapeTerms)
+        calibrate_command->add_option(weight_option(term), calibration->weights[static_cast<size_t>(term)],
+                                      "set the " + weight_help(term) + " first" +
+                                          (term == ShapeTerm::Density ? " (a model without a feature density gets "
+                                                                        "one, fitted on the images it learnt from)"
+                                                                      : ""))
+            ->check(CLI::NonNegativeNumber);
     calibrate_command->add_option("--shape-share", calibration->shape_share,
                                   "set the shape channel's share of the held-out images flagged first (0.5: as many as "
                                   "the stroke channel's)")

@@ -53,7 +53,7 @@ Report recipe(const TrainParams& params) {
     const auto epochs = [](int count) { return count > 0 ? Report(count) : Report("default"); };
     return {{"gan_epochs", epochs(params.gan_epochs)}, {"encoder_epochs", epochs(params.encoder_epochs)},
             {"batch_size", params.batch_size}, {"latent_dim", params.architecture.latent_dim},
-            {"width", params.architecture.width}, {"kappa", params.kappa}};
+            {"width", params.architecture.width}, {"kappa", params.terms.kappa}};
 }
 
 // A protocol's log: each message on its own line, after the training progress line.

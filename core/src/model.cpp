@@ -190,10 +190,10 @@ uint64_t AnomalyModel::fingerprint() const {
     }
     const ModelInfo& info = impl_->info;
     mix(&info.reader_term, sizeof info.reader_term);
-    for (const float* value : {&info.kappa, &info.digit_weight, &info.density_weight, &info.density_scale,
-                               &info.realness_weight, &info.realness_scale, &info.reader_weight, &info.reader_scale,
-                               &info.reader_offset, &info.threshold_quantile, &info.shape_share})
-        mix(value, sizeof *value);
+    mix(&info.terms.kappa, sizeof info.terms.kappa);
+    for (ShapeTerm term : kShapeTerms)
+        if (measures(info, term)) mix(&info.terms[term], sizeof info.terms[term]);
+    for (const float* value : {&info.reader_offset, &info.threshold_quantile, &info.shape_share}) mix(value, sizeof *value);
     for (const Calibration* calibration : {&info.mnist, &info.canvas}) {
         for (const float* value : {&calibration->stroke, &calibration->shape, &calibration->heat_full_scale,
                                    &calibration->channel_quantile})

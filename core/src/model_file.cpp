@@ -256,23 +256,20 @@ void read_settings(const std::map<std::string, std::string>& metadata, const std
     } catch (const Error& error) {
         throw Error("'" + path + "': " + error.what());
     }
-    info.kappa = parse_float(metadata, "oddigit.kappa", path, kLowestWeight);
-    if (info.knows_digits) info.digit_weight = parse_float(metadata, "oddigit.digit_weight", path, kLowestWeight);
-    if (info.knows_density) {
-        info.density_weight = parse_float(metadata, "oddigit.density_weight", path, kLowestWeight);
-        info.density_scale = parse_float(metadata, "oddigit.density_scale", path, kLowestWeight);
+    info.terms.kappa = parse_float(metadata, "oddigit.kappa", path, kLowestWeight);
+    for (ShapeTerm term : kShapeTerms) {
+        TermWeight& weighed = info.terms[term];
+        const std::string key = std::string("oddigit.") + names_of(term).key;
+        // What the file does not record is 0: a term the model does not measure, the realness
+        // of files from before it. A scale is needed where the calibration is current.
+        weighed = {0.0f, names_of(term).scaled ? 0.0f : 1.0f};
+        if (!measures(info, term)) continue;
+        if (term != ShapeTerm::Realness || metadata.count(key + "_weight"))
+            weighed.weight = parse_float(metadata, key + "_weight", path, kLowestWeight);
+        if (names_of(term).scaled && (current || metadata.count(key + "_scale")))
+            weighed.scale = parse_float(metadata, key + "_scale", path, kLowestWeight);
     }
-    // Files from before the realness term have none: its weight is 0 there.
-    if (metadata.count("oddigit.realness_weight"))
-        info.realness_weight = parse_float(metadata, "oddigit.realness_weight", path, kLowestWeight);
-    if (current) info.realness_scale = parse_float(metadata, "oddigit.realness_scale", path, kLowestWeight);
-    if (info.architecture.readers > 0) {
-        info.reader_weight = parse_float(metadata, "oddigit.reader_weight", path, kLowestWeight);
-        if (current) {
-            info.reader_scale = parse_float(metadata, "oddigit.reader_scale", path, kLowestWeight);
-            info.reader_offset = parse_float(metadata, "oddigit.reader_offset", path);
-        }
-    }
+    if (info.architecture.readers > 0 && current) info.reader_offset = parse_float(metadata, "oddigit.reader_offset", path);
     info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, kLowestQuantile, kHighestQuantile);
     // Files from before the share was set split the alarms evenly.
     if (metadata.count("oddigit.shape_share"))
@@ -303,18 +300,17 @@ safetensors::File to_file(const AnomalyModel& model) {
         {"oddigit.normal_classes", info.normal_classes.to_string()},
         {"oddigit.data_source", info.data_source.record()},
         {"oddigit.test_data", info.test_data ? info.test_data->record() : std::string()},
-        {"oddigit.kappa", exact_text(info.kappa)},
+        {"oddigit.kappa", exact_text(info.terms.kappa)},
         {"oddigit.threshold_quantile", exact_text(info.threshold_quantile)},
         {"oddigit.shape_share", exact_text(info.shape_share)},
-        {"oddigit.realness_weight", exact_text(info.realness_weight)},
-        {"oddigit.realness_scale", exact_text(info.realness_scale)},
         {"oddigit.training", info.training_json},
         {"oddigit.created_by", info.created_by},
     };
-    if (info.knows_digits) file.metadata["oddigit.digit_weight"] = exact_text(info.digit_weight);
-    if (info.knows_density) {
-        file.metadata["oddigit.density_weight"] = exact_text(info.density_weight);
-        file.metadata["oddigit.density_scale"] = exact_text(info.density_scale);
+    for (ShapeTerm term : kShapeTerms) {
+        if (!measures(info, term)) continue;
+        const std::string key = std::string("oddigit.") + names_of(term).key;
+        file.metadata[key + "_weight"] = exact_text(info.terms[term].weight);
+        if (names_of(term).scaled) file.metadata[key + "_scale"] = exact_text(info.terms[term].scale);
     }
     if (info.architecture.classes != 10) file.metadata["oddigit.classes"] = std::to_string(info.architecture.classes);
     if (!info.class_names.empty()) file.metadata["oddigit.class_names"] = nlohmann::json(info.class_names).dump();
@@ -322,8 +318,6 @@ safetensors::File to_file(const AnomalyModel& model) {
         file.metadata["oddigit.readers"] = std::to_string(info.architecture.readers);
         file.metadata["oddigit.reader_features"] = std::to_string(info.architecture.reader_features);
         file.metadata["oddigit.reader_term"] = reader_term_name(info.reader_term);
-        file.metadata["oddigit.reader_weight"] = exact_text(info.reader_weight);
-        file.metadata["oddigit.reader_scale"] = exact_text(info.reader_scale);
         file.metadata["oddigit.reader_offset"] = exact_text(info.reader_offset);
     }
     put_calibration(file, kMnistKeys, info.mnist);

@@ -67,15 +67,15 @@ TEST(Model, ScoreFusesTheStrokeAndShapeRatiosByTailProbability) {
     const ModelInfo& info = test::fixture_model().info();
     ASSERT_TRUE(info.knows_digits);
     ASSERT_TRUE(info.knows_density);
-    EXPECT_GT(info.density_weight * info.density_scale, 0.0f);
+    EXPECT_GT(info.terms[ShapeTerm::Density].weight * info.terms[ShapeTerm::Density].scale, 0.0f);
     ASSERT_EQ(scores.size(), 20u);
     ASSERT_GT(info.mnist.stroke, 0.0f);
     ASSERT_GT(info.mnist.shape, 0.0f);
     for (const ImageScore& s : scores) {
-        const float stroke = (s.pixel_residual + info.kappa * s.feature_residual) / info.mnist.stroke;
-        const float shape = (info.digit_weight * s.not_digit + info.density_weight * info.density_scale * s.feature_density +
-                             info.realness_weight * info.realness_scale * s.realness +
-                             info.reader_weight * info.reader_scale * s.reader) /
+        const float stroke = (s.pixel_residual + info.terms.kappa * s.feature_residual) / info.mnist.stroke;
+        const float shape = (info.terms[ShapeTerm::NotAClass].weight * s.not_digit + info.terms[ShapeTerm::Density].weight * info.terms[ShapeTerm::Density].scale * s.feature_density +
+                             info.terms[ShapeTerm::Realness].weight * info.terms[ShapeTerm::Realness].scale * s.realness +
+                             info.terms[ShapeTerm::Reader].weight * info.terms[ShapeTerm::Reader].scale * s.reader) /
                             info.mnist.shape;
         EXPECT_NEAR(s.stroke_ratio, stroke, 1e-5 * (1 + stroke));
         EXPECT_NEAR(s.shape_ratio, shape, 1e-5 * (1 + shape));
@@ -134,7 +134,7 @@ TEST(Model, TheDigitHeadNamesTestDigitsAndDoubtsTurnedOnes) {
 TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
     const AnomalyModel old = AnomalyModel::load(test::old_model_path());
     EXPECT_FALSE(old.info().knows_digits);
-    EXPECT_EQ(old.info().digit_weight, 0.0f);
+    EXPECT_EQ(old.info().terms[ShapeTerm::NotAClass].weight, 0.0f);
     EXPECT_FALSE(old.info().knows_density);
     const ImageBatch images = test::test_digits(ClassSet::all(), 10);
     const auto scores = old.score(images);
@@ -143,7 +143,7 @@ TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
     EXPECT_FALSE(has_shape_channel(old.info()));
     EXPECT_EQ(old.info().mnist.shape, 0.0f);
     for (const ImageScore& s : scores) {
-        const float stroke = s.pixel_residual + old.info().kappa * s.feature_residual;
+        const float stroke = s.pixel_residual + old.info().terms.kappa * s.feature_residual;
         EXPECT_NEAR(s.stroke_ratio, stroke / old.info().mnist.stroke, 1e-5 * s.stroke_ratio);
         for (const ImageScore& other : scores)
             if (other.stroke_ratio < s.stroke_ratio) EXPECT_LE(other.score, s.score);
@@ -243,7 +243,7 @@ TEST(Model, SavedAndClonedModelsScoreTheSame) {
     EXPECT_EQ(loaded.info().mnist.validation_scores, test::fixture_model().info().mnist.validation_scores);
     EXPECT_EQ(loaded.info().normal_classes, test::fixture_model().info().normal_classes);
     EXPECT_TRUE(loaded.info().knows_digits);
-    EXPECT_EQ(loaded.info().digit_weight, test::fixture_model().info().digit_weight);
+    EXPECT_EQ(loaded.info().terms[ShapeTerm::NotAClass].weight, test::fixture_model().info().terms[ShapeTerm::NotAClass].weight);
     // Caches keyed by the fingerprint find their entries again for either copy.
     EXPECT_EQ(loaded.fingerprint(), test::fixture_model().fingerprint());
     EXPECT_EQ(cloned.fingerprint(), test::fixture_model().fingerprint());

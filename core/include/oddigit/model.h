@@ -12,6 +12,7 @@
 #include "oddigit/class_set.h"
 #include "oddigit/data_source.h"
 #include "oddigit/image.h"
+#include "oddigit/score_terms.h"
 
 namespace oddigit {
 
@@ -76,21 +77,12 @@ struct ModelInfo {
     // folder's model on nothing (Explore says so).
     std::optional<DataSource> test_data;
     ClassSet normal_classes;
-    // The score's weights (oddigit/score.h has the formula).
-    float kappa = 1.0f;               // weight of the feature residual in the stroke channel
-    bool knows_digits = false;        // D has a digit head (models from before it have none)
-    float digit_weight = 0.0f;        // weight of -log P(a normal digit) in the shape channel
+    // The score's weights and scales (oddigit/score.h has the formula): its training's. Only
+    // the terms it measures count (measures(), oddigit/score.h), and its file records only theirs.
+    ScoreTerms terms;
+    bool knows_digits = false;        // D has a class head (models from before it have none)
     bool knows_density = false;       // holds the feature density (models from before it have none)
-    float density_weight = 0.0f;      // weight of the density term, in units of density_scale
-    // Set by calibration so that density_weight reads on the residuals' scale: the spread
-    // (95th percentile less median) of the held-out normal images' pixel + feature + digit
-    // parts over that of their density distances.
-    float density_scale = 0.0f;
-    float realness_weight = 0.0f;     // weight of the reconstruction's fakeness, in units of realness_scale
-    float realness_scale = 0.0f;      // as density_scale, for the realness term
     ReaderTerm reader_term = ReaderTerm::Energy;
-    float reader_weight = 0.0f;       // weight of the readers' term, in units of reader_scale
-    float reader_scale = 0.0f;        // as density_scale, for the readers' term
     float reader_offset = 0.0f;       // Energy: r, the held-out images' median logsumexp
     // Both calibrations set their thresholds so that a share 1 - threshold_quantile of their
     // images has a channel at or above its threshold, the shape channel's threshold reached by

@@ -8,6 +8,7 @@
 //          + density_weight * density_scale * density
 //          + realness_weight * realness_scale * realness
 //          + reader_weight * reader_scale * reader
+// (the weights and scales of ScoreTerms, oddigit/score_terms.h, whose names these are)
 // where
 //   pixel_residual   = mean of the heatmap's kHotPixels hottest pixels, the heatmap being (x - x')^2 smoothed;
 //   feature_residual = mean (f(x) - f(x'))^2 over D's last hidden layer f;
@@ -22,11 +23,24 @@
 // the score is the larger tail ratio, so it too reaches 1 exactly when a channel reaches its
 // threshold (score/terms.h computes it).
 // docs/method.md explains each term and docs/decisions.md how the weights were chosen.
+#include <array>
 #include <vector>
 
 #include "oddigit/model.h"
 
 namespace oddigit {
+
+// Whether the model measures a shape term: it has the part the term reads (D's class head, the
+// feature density, the readers); every model measures the realness.
+inline bool measures(const ModelInfo& info, ShapeTerm term) {
+    switch (term) {
+        case ShapeTerm::NotAClass: return info.knows_digits;
+        case ShapeTerm::Density: return info.knows_density;
+        case ShapeTerm::Realness: return true;
+        case ShapeTerm::Reader: return info.architecture.readers > 0;
+    }
+    return false;
+}
 
 // The score's terms as they enter its channels, for any number type with + and float * (a
 // float, or a tensor of a batch's values).
@@ -34,36 +48,37 @@ template <typename Value>
 struct WeightedParts {
     Value pixel_residual;
     Value feature_residual;
-    Value digit;
-    Value density;
-    Value realness;
-    Value reader;
+    std::array<Value, kShapeTerms.size()> shape_terms;  // by ShapeTerm
 
+    const Value& operator[](ShapeTerm term) const { return shape_terms[static_cast<size_t>(term)]; }
     Value stroke() const { return pixel_residual + feature_residual; }
-    Value shape() const { return digit + density + realness + reader; }
-    // The parts the density's and the realness's scales are measured against at calibration:
-    // the residuals and the digit part, so their weights read on the residuals' own scale.
-    Value reference() const { return pixel_residual + feature_residual + digit; }
+    Value shape() const {
+        return shape_terms[0] + shape_terms[1] + shape_terms[2] + shape_terms[3];
+    }
+    // The parts the scaled terms' scales are measured against at calibration: the residuals
+    // and the not-a-class part, so their weights read on the residuals' own scale.
+    Value reference() const { return pixel_residual + feature_residual + (*this)[ShapeTerm::NotAClass]; }
 };
 
-// The weighted parts of one image's (or a batch's) raw terms under the model's weights.
+// The weighted parts of one image's (or a batch's) raw terms under the model's weights, the
+// shape terms' raw values by ShapeTerm.
 template <typename Value>
-WeightedParts<Value> weighted_parts(const ModelInfo& info, const Value& pixel_residual, const Value& feature_residual,
-                                    const Value& not_digit, const Value& density, const Value& realness,
-                                    const Value& reader) {
+WeightedParts<Value> weighted_parts(const ScoreTerms& terms, const Value& pixel_residual, const Value& feature_residual,
+                                    const std::array<Value, kShapeTerms.size()>& shape_values) {
+    const auto weighted = [&](ShapeTerm term) {
+        return terms[term].weight * terms[term].scale * shape_values[static_cast<size_t>(term)];
+    };
     return {pixel_residual,
-            info.kappa * feature_residual,
-            info.digit_weight * not_digit,
-            info.density_weight * info.density_scale * density,
-            info.realness_weight * info.realness_scale * realness,
-            info.reader_weight * info.reader_scale * reader};
+            terms.kappa * feature_residual,
+            {weighted(ShapeTerm::NotAClass), weighted(ShapeTerm::Density), weighted(ShapeTerm::Realness),
+             weighted(ShapeTerm::Reader)}};
 }
 
 // The weighted parts of an image scored in encoder mode (in search mode the score is AnoGAN's
 // search loss and the channels are not computed).
 inline WeightedParts<float> weighted_parts(const ModelInfo& info, const ScoreFigures& score) {
-    return weighted_parts(info, score.pixel_residual, score.feature_residual, score.not_digit, score.feature_density,
-                          score.realness, score.reader);
+    return weighted_parts<float>(info.terms, score.pixel_residual, score.feature_residual,
+                                 {score.not_digit, score.feature_density, score.realness, score.reader});
 }
 
 // One weighted term of a channel, by the name people read ("not a digit", "density", ...).
@@ -72,14 +87,12 @@ struct NamedPart {
     float value;
 };
 
-// The shape channel's terms the model adds, in the formula's order: those with a weight above
-// 0, so that their values add up to the shape channel's value.
+// The shape channel's terms the model adds, in the formula's order: those it measures with a
+// weight above 0, so that their values add up to the shape channel's value.
 inline std::vector<NamedPart> shape_parts(const ModelInfo& info, const WeightedParts<float>& parts) {
     std::vector<NamedPart> named;
-    if (info.knows_digits && info.digit_weight > 0) named.push_back({"not a digit", parts.digit});
-    if (info.knows_density && info.density_weight > 0) named.push_back({"density", parts.density});
-    if (info.realness_weight > 0) named.push_back({"realness", parts.realness});
-    if (info.architecture.readers > 0 && info.reader_weight > 0) named.push_back({"reader", parts.reader});
+    for (ShapeTerm term : kShapeTerms)
+        if (measures(info, term) && info.terms[term].weight > 0) named.push_back({names_of(term).label, parts[term]});
     return named;
 }
 

@@ -38,8 +38,7 @@ struct ReaderParams {
     int count = 1;                    // readers, averaged (each its own start)
     ReaderTerm term = ReaderTerm::Neighbours;
     ReaderNegatives negatives = ReaderNegatives::None;
-    float learning_rate = 1e-3f;      // Adam
-    float weight = 1.0f;              // of their term in the shape channel, beside D's head and the density
+    float learning_rate = 1e-3f;      // Adam (their term's weight is TrainParams::terms')
     bool scanner_variation = false;   // the digits also blurred or scanned coarsely, as other scanners give them
     int features = 128;               // hidden features of each reader (Architecture::reader_features)
     // Trained by a supervised contrastive loss on two writer-varied views (KNN+'s reader)
@@ -67,19 +66,14 @@ struct TrainParams {
     int batch_size = 64;               // the whole batch; each rank of a distributed run takes its share
     float gan_learning_rate = 2e-4f;
     float encoder_learning_rate = 5e-4f;
-    float kappa = 1.0f;                // feature weight, in the encoder loss and in the score
     // Share of the encoder's training digits it sees corrupted (corrupted_digits()) while
     // G(E(x)) must still give back the clean digit, so a foreign or missing stroke stays in
     // the residual instead of being reconstructed. In [0, 1].
     float encoder_corruption = 0.5f;
-    // Weight of -log P(one of the normal digits) in the score (ModelInfo::digit_weight).
-    float digit_weight = 1.0f;
-    // Weight of the feature density in the score (ModelInfo::density_weight); the density is
-    // fitted after the GAN phase on D's features of the training images.
-    float density_weight = 0.25f;
-    // Weight of the reconstruction's fakeness, -log sigmoid(D(G(E(x)))), in the shape channel
-    // (ModelInfo::realness_weight), in units of its held-out spread as for the density.
-    float realness_weight = 0.0f;
+    // The score's weights, which the model keeps (kappa also weighs the features in the
+    // encoder's loss); their scales are the calibration's, not the training's. The feature
+    // density is fitted after the GAN phase on D's features of the training images.
+    ScoreTerms terms;
     ReaderParams reader;
     // docs/decisions.md says how each default above was chosen, without test labels.
     float threshold_quantile = 0.95f;  // share of validation images the calibration leaves unflagged

@@ -169,13 +169,12 @@ void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float q
         realness.push_back(score.realness);
         readers.push_back(score.reader);
     }
-    info.density_scale = info.knows_density
-                             ? spread_scale(reference, densities, info.density_weight, "feature density's distances")
-                             : 0.0f;
-    info.realness_scale = spread_scale(reference, realness, info.realness_weight, "reconstructions' realness values");
-    info.reader_scale = detail::has_reader_term(model.impl())
-                            ? spread_scale(reference, readers, info.reader_weight, "digit readers' terms")
-                            : 0.0f;
+    const auto scale = [&](ShapeTerm term, bool measured, const std::vector<float>& values, const char* what) {
+        info.terms[term].scale = measured ? spread_scale(reference, values, info.terms[term].weight, what) : 0.0f;
+    };
+    scale(ShapeTerm::Density, info.knows_density, densities, "feature density's distances");
+    scale(ShapeTerm::Realness, true, realness, "reconstructions' realness values");
+    scale(ShapeTerm::Reader, detail::has_reader_term(model.impl()), readers, "digit readers' terms");
     info.mnist = calibration_of(info, results, quantile_level);
     info.threshold_quantile = quantile_level;
     // Set against the old scales: calibrate_canvas() sets it again.

@@ -181,7 +181,8 @@ ScoredChunk score_reconstructions(AnomalyModel::Impl& model, const torch::Tensor
     r.realness = torch::nn::functional::softplus(-reconstruction_critique.logits);
     r.reader = reader_term(model, images);
     const WeightedParts<torch::Tensor> parts =
-        weighted_parts(info, r.pixel_residual, r.feature_residual, r.digits.not_digit, r.density, r.realness, r.reader);
+        weighted_parts<torch::Tensor>(info.terms, r.pixel_residual, r.feature_residual,
+                                      {r.digits.not_digit, r.density, r.realness, r.reader});
     r.stroke_ratio = tensor_ratio(parts.stroke(), calibration.stroke);
     r.shape_ratio = tensor_ratio(parts.shape(), calibration.shape);
     r.score = fused_score(calibration, parts.stroke(), parts.shape());

@@ -236,7 +236,7 @@ AnomalyModel networks_of(const std::string& path, const json& settings, AnomalyM
     }
     ModelInfo& info = fresh.info();
     info.knows_density = true;
-    info.density_scale = saved.info().density_scale;
+    info.terms[ShapeTerm::Density].scale = saved.info().terms[ShapeTerm::Density].scale;
     // Both releases, for networks kept from an older one.
     const std::string kept_by = gan_creator(saved.info().created_by);
     if (kept_by != info.created_by) info.created_by += kGanCreatorMark + kept_by + ")";

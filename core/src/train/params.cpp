@@ -31,12 +31,9 @@ void for_each_changeable(Params& params, Visit&& visit) {
     visit("gan_learning_rate", params.gan_learning_rate);
     visit("encoder_learning_rate", params.encoder_learning_rate);
     visit("encoder_corruption", params.encoder_corruption);
-    visit("kappa", params.kappa);
-    visit("digit_weight", params.digit_weight);
-    visit("density_weight", params.density_weight);
-    visit("realness_weight", params.realness_weight);
+    visit("kappa", params.terms.kappa);
+    for (ShapeTerm term : kShapeTerms) visit(std::string(names_of(term).key) + "_weight", params.terms[term].weight);
     visit("reader_learning_rate", params.reader.learning_rate);
-    visit("reader_weight", params.reader.weight);
     visit("threshold_quantile", params.threshold_quantile);
     visit("shape_share", params.shape_share);
 }
@@ -78,18 +75,16 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
         throw Error("the contrastive readers train in one process only");
     check_corruption_share(params.encoder_corruption);
     // The bounds a model file must keep, so that the run writes a model that opens.
-    const auto check_setting = [](const char* name, float value, float lowest, float highest) {
+    const auto check_setting = [](const std::string& name, float value, float lowest, float highest) {
         if (!(std::isfinite(value) && value >= lowest && value <= highest))
             throw Error(std::string("the ") + name + " is " + std::to_string(value) + "; a model's " + name +
                         " must be a finite number from " + std::to_string(lowest) +
                         (highest < std::numeric_limits<float>::max() ? " to " + std::to_string(highest) : std::string(" up")));
     };
     constexpr float kUnbounded = std::numeric_limits<float>::max();
-    check_setting("kappa", params.kappa, kLowestWeight, kUnbounded);
-    check_setting("digit weight", params.digit_weight, kLowestWeight, kUnbounded);
-    check_setting("density weight", params.density_weight, kLowestWeight, kUnbounded);
-    check_setting("realness weight", params.realness_weight, kLowestWeight, kUnbounded);
-    check_setting("reader weight", params.reader.weight, kLowestWeight, kUnbounded);
+    check_setting("kappa", params.terms.kappa, kLowestWeight, kUnbounded);
+    for (ShapeTerm term : kShapeTerms)
+        check_setting(std::string(names_of(term).key) + " weight", params.terms[term].weight, kLowestWeight, kUnbounded);
     check_setting("threshold quantile", params.threshold_quantile, kLowestQuantile, kHighestQuantile);
     check_setting("shape share", params.shape_share, kLowestShapeShare, kHighestShapeShare);
     for (const std::string* from : {&params.gan_from, &params.encoder_from})
@@ -103,7 +98,7 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
 
 nlohmann::json describe(const TrainParams& params, int64_t train_count, int64_t validation_count) {
     nlohmann::json settings = fixed_settings(params, train_count);
-    for_each_changeable(params, [&settings](const char* key, const auto& value) { settings[key] = value; });
+    for_each_changeable(params, [&settings](const std::string& key, const auto& value) { settings[key] = value; });
     settings.update({{"reader_epochs", params.architecture.readers > 0 ? params.reader.epochs : 0},
                      {"validation_images", validation_count},
                      {"objective", "hinge loss, spectral-norm discriminator, digit head on synthetic non-digits"}});
@@ -117,7 +112,7 @@ TrainParams recorded_params(const nlohmann::json& record, const ModelInfo& info)
     params.data_source = info.data_source;
     params.test_data = info.test_data;
     params.normal_classes = info.normal_classes;
-    const auto take = [&record](const char* key, auto& value) { value = record.value(key, value); };
+    const auto take = [&record](const std::string& key, auto& value) { value = record.value(key, value); };
     for_each_changeable(params, take);
     take("batch_size", params.batch_size);
     take("seed", params.seed);

@@ -69,18 +69,10 @@ public:
         info.class_names = params_.class_names;
         info.data_source = params_.data_source;
         info.test_data = params_.test_data;
-        info.kappa = params_.kappa;
+        info.terms = params_.terms;
         info.knows_digits = true;
-        info.digit_weight = params_.digit_weight;
-        info.density_weight = params_.density_weight;
-        info.realness_weight = params_.realness_weight;
-        // A model without readers keeps ModelInfo's defaults, as its file (and so a resume) does.
-        if (params_.architecture.readers > 0) {
-            info.reader_term = params_.reader.term;
-            info.reader_weight = params_.reader.weight;
-        } else {
-            info.reader_weight = 0.0f;
-        }
+        // A model without readers keeps ModelInfo's default term, as its file (and so a resume) does.
+        if (params_.architecture.readers > 0) info.reader_term = params_.reader.term;
         info.threshold_quantile = params_.threshold_quantile;
         info.shape_share = params_.shape_share;
         info.training_json = describe(params_, train_count_, validation_images.size()).dump();

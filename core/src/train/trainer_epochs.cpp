@@ -72,7 +72,7 @@ bool Trainer::encoder_epoch(int epoch) {
         const torch::Tensor clean = share(batch);
         const torch::Tensor input = share(corrupt(batch, params_.encoder_corruption, random));
         const torch::Tensor loss = encoder_step(*impl.encoder, *impl.generator, *impl.discriminator, *optimizers_.encoder,
-                                                clean, input, params_.kappa, batch.size(0), sum_gradients());
+                                                clean, input, params_.terms.kappa, batch.size(0), sum_gradients());
 
         progress.encoder_loss = summed_figures({loss})[0].item<double>();
         check_finite(progress.encoder_loss, "encoder", progress);

@@ -60,7 +60,7 @@ void Trainer::take_networks(const std::string& path, bool with_encoder) {
         settings.update({{"encoder_epochs", params_.encoder_epochs},
                          {"encoder_learning_rate", params_.encoder_learning_rate},
                          {"encoder_corruption", params_.encoder_corruption},
-                         {"kappa", params_.kappa}});
+                         {"kappa", params_.terms.kappa}});
     model_ = networks_of(path, settings, std::move(model_), with_encoder);
     model_.impl().to(device_);
     optimizers_ = make_optimizers(model_.impl(), params_);
@@ -75,11 +75,8 @@ void Trainer::adopt(AnomalyModel saved) {
     const ModelInfo wanted_info = model_.info();
     model_ = std::move(saved);
     model_.info().training_json = wanted_info.training_json;
-    model_.info().kappa = wanted_info.kappa;
-    model_.info().digit_weight = wanted_info.digit_weight;
-    model_.info().density_weight = wanted_info.density_weight;
-    model_.info().realness_weight = wanted_info.realness_weight;
-    model_.info().reader_weight = wanted_info.reader_weight;
+    model_.info().terms.kappa = wanted_info.terms.kappa;
+    for (ShapeTerm term : kShapeTerms) model_.info().terms[term].weight = wanted_info.terms[term].weight;
     model_.info().threshold_quantile = wanted_info.threshold_quantile;
     model_.info().shape_share = wanted_info.shape_share;
     model_.impl().to(device_);

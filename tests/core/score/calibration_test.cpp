@@ -83,9 +83,9 @@ TEST(Calibration, TheTwoThresholdsTogetherFlagTheQuantilesShareOfNormalDigits) {
 // A model whose shape terms all weigh 0 has one channel: its threshold alone takes the share.
 TEST(Calibration, WithoutShapeTermsTheStrokeChannelTakesTheWholeShare) {
     AnomalyModel model = test::fixture_model().clone();
-    model.info().digit_weight = 0;
-    model.info().density_weight = 0;
-    model.info().reader_weight = 0;
+    model.info().terms[ShapeTerm::NotAClass].weight = 0;
+    model.info().terms[ShapeTerm::Density].weight = 0;
+    model.info().terms[ShapeTerm::Reader].weight = 0;
     ASSERT_FALSE(has_shape_channel(model.info()));
     const ImageBatch held_out = test::test_digits(ClassSet::all(), 1000);
     calibrate(model, held_out, 0.9f);
@@ -222,7 +222,7 @@ TEST(Calibration, TheDensityTermIsWeighedOnTheResidualsScaleWhateverItsUnits) {
     const ImageBatch held_out = test::test_digits(ClassSet::all(), 1000);
     calibrate(model, held_out, 0.95f);
     calibrate(larger, held_out, 0.95f);
-    EXPECT_NEAR(larger.info().density_scale, model.info().density_scale / 4, 1e-5 * model.info().density_scale);
+    EXPECT_NEAR(larger.info().terms[ShapeTerm::Density].scale, model.info().terms[ShapeTerm::Density].scale / 4, 1e-5 * model.info().terms[ShapeTerm::Density].scale);
     EXPECT_NEAR(larger.info().mnist.shape, model.info().mnist.shape, 1e-5 * model.info().mnist.shape);
     const ImageBatch others = test::foreign_images(50, 3);
     const std::vector<float> expected = model.score_values(others), got = larger.score_values(others);
@@ -234,18 +234,18 @@ TEST(Calibration, TheDensityTermIsWeighedOnTheResidualsScaleWhateverItsUnits) {
 TEST(Calibration, RefusesADensityItCannotScale) {
     AnomalyModel model = test::fixture_model().clone();
     ASSERT_TRUE(model.info().knows_density);
-    ASSERT_GT(model.info().density_weight, 0.0f);
+    ASSERT_GT(model.info().terms[ShapeTerm::Density].weight, 0.0f);
     const ImageBatch same = test::test_digits(ClassSet::all(), 1);
     try {
         calibrate(model, same, 0.95f);
-        ADD_FAILURE() << "calibrated with density_scale " << model.info().density_scale;
+        ADD_FAILURE() << "calibrated with density_scale " << model.info().terms[ShapeTerm::Density].scale;
     } catch (const Error& error) {
         EXPECT_NE(std::string(error.what()).find("do not spread"), std::string::npos) << error.what();
     }
     // Without a density weight (nor the reader's, whose term does not spread on one image
     // either) the scale does not matter, and the calibration goes on.
-    model.info().density_weight = 0;
-    model.info().reader_weight = 0;
+    model.info().terms[ShapeTerm::Density].weight = 0;
+    model.info().terms[ShapeTerm::Reader].weight = 0;
     EXPECT_NO_THROW(calibrate(model, same, 0.95f));
 }
 
@@ -277,13 +277,13 @@ TEST(Calibration, TheFeatureDensityFindsUnseenDigitsFarAndIsCalibratedAndSaved) 
 
     calibrate(model, normal, 0.95f);
     const ModelInfo& info = model.info();
-    EXPECT_GT(info.density_scale, 0.0f);
+    EXPECT_GT(info.terms[ShapeTerm::Density].scale, 0.0f);
 
     const std::string path = test::scratch_dir() + "/density.safetensors";
     model.save(path);
     const AnomalyModel loaded = AnomalyModel::load(path);
     EXPECT_TRUE(loaded.info().knows_density);
-    EXPECT_EQ(loaded.info().density_scale, info.density_scale);
+    EXPECT_EQ(loaded.info().terms[ShapeTerm::Density].scale, info.terms[ShapeTerm::Density].scale);
     EXPECT_EQ(loaded.fingerprint(), model.fingerprint());
     EXPECT_EQ(loaded.score_values(others), model.score_values(others));
 

@@ -74,7 +74,7 @@ TEST(Train, ResumeContinuesExactlyWhereItStopped) {
     EXPECT_EQ(run.params.seed, params.seed);
     EXPECT_EQ(run.params.gan_epochs, params.gan_epochs);
     EXPECT_EQ(run.params.encoder_epochs, params.encoder_epochs);
-    EXPECT_EQ(run.params.density_weight, params.density_weight);
+    EXPECT_EQ(run.params.terms[ShapeTerm::Density].weight, params.terms[ShapeTerm::Density].weight);
     EXPECT_EQ(run.train_images, split.train.images.size());
     EXPECT_EQ(run.validation_images, split.validation.size());
     EXPECT_EQ(run.params.data_source, DataSource::mnist());
@@ -315,11 +315,11 @@ TEST(Train, ResumingAFinishedRunAppliesTheNewKappaAndRecalibrates) {
     const float first_threshold = train(split.train, split.validation, params).model.info().mnist.stroke;
 
     params.resume = true;
-    params.kappa = 5.0f;
+    params.terms.kappa = 5.0f;
     const TrainResult resumed = train(split.train, split.validation, params);
     const AnomalyModel saved = AnomalyModel::load(params.output_path);
-    EXPECT_EQ(saved.info().kappa, 5.0f);
-    EXPECT_EQ(resumed.model.info().kappa, 5.0f);
+    EXPECT_EQ(saved.info().terms.kappa, 5.0f);
+    EXPECT_EQ(resumed.model.info().terms.kappa, 5.0f);
     EXPECT_GT(saved.info().mnist.stroke, first_threshold) << "a larger feature weight raises every stroke value";
     EXPECT_EQ(saved.info().mnist.stroke, resumed.model.info().mnist.stroke);
     EXPECT_EQ(saved.info().mnist.shape, resumed.model.info().mnist.shape);

@@ -92,11 +92,11 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
 
     const ModelInfo& info = result.model.info();
     EXPECT_TRUE(info.knows_digits);
-    EXPECT_EQ(info.digit_weight, params.digit_weight);
+    EXPECT_EQ(info.terms[ShapeTerm::NotAClass].weight, params.terms[ShapeTerm::NotAClass].weight);
     // The feature density, fitted once D was final, is calibrated into the score.
     EXPECT_TRUE(info.knows_density);
-    EXPECT_EQ(info.density_weight, params.density_weight);
-    EXPECT_GT(info.density_scale, 0.0f);
+    EXPECT_EQ(info.terms[ShapeTerm::Density].weight, params.terms[ShapeTerm::Density].weight);
+    EXPECT_GT(info.terms[ShapeTerm::Density].scale, 0.0f);
     EXPECT_EQ(info.mnist.validation_scores.size(), static_cast<size_t>(split.validation.size()));
     EXPECT_NEAR(result.model.info().mnist.percentile(kFlagRatio), 0.95, 0.01);
     const std::vector<float> held_out = result.model.score_values(split.validation);
@@ -176,10 +176,10 @@ TEST(Train, RefusesScoreSettingsAModelFileCannotHold) {
     };
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const float infinity = std::numeric_limits<float>::infinity();
-    EXPECT_NE(refusal([](TrainParams& p) { p.kappa = -1; }).find("kappa"), std::string::npos);
-    EXPECT_NE(refusal([&](TrainParams& p) { p.kappa = nan; }).find("kappa"), std::string::npos);
-    EXPECT_NE(refusal([](TrainParams& p) { p.digit_weight = -0.5f; }).find("digit weight"), std::string::npos);
-    EXPECT_NE(refusal([&](TrainParams& p) { p.density_weight = infinity; }).find("density weight"), std::string::npos);
+    EXPECT_NE(refusal([](TrainParams& p) { p.terms.kappa = -1; }).find("kappa"), std::string::npos);
+    EXPECT_NE(refusal([&](TrainParams& p) { p.terms.kappa = nan; }).find("kappa"), std::string::npos);
+    EXPECT_NE(refusal([](TrainParams& p) { p.terms[ShapeTerm::NotAClass].weight = -0.5f; }).find("digit weight"), std::string::npos);
+    EXPECT_NE(refusal([&](TrainParams& p) { p.terms[ShapeTerm::Density].weight = infinity; }).find("density weight"), std::string::npos);
     EXPECT_NE(refusal([](TrainParams& p) { p.threshold_quantile = 1.5f; }).find("threshold quantile"), std::string::npos);
     EXPECT_NE(refusal([&](TrainParams& p) { p.threshold_quantile = nan; }).find("threshold quantile"), std::string::npos);
     EXPECT_FALSE(std::filesystem::exists(out));
