@@ -208,12 +208,12 @@ void add_verdict_rates(const AnomalyModel& model, const DrawnSet& set, DrawnRepo
         template_verdicts[set.names[i]].second += verdict.kind == VerdictKind::OddDigit;
         const int foreign_stroke = static_cast<int>(set.drawings[i].strokes.size()) - 1;
         if (set.kinds[i] == GlyphKind::OddDigit)
-            odd_named += verdict.kind == VerdictKind::OddDigit && verdict.digit == set.digits[i] && verdict.odd_stroke == foreign_stroke;
+            odd_named += verdict.kind == VerdictKind::OddDigit && verdict.named_class == set.digits[i] && verdict.odd_stroke == foreign_stroke;
         if (set.held_out[i]) continue;
         if (set.kinds[i] == GlyphKind::Letter) letters += 1, letters_not += not_a_digit;
         if (set.kinds[i] == GlyphKind::Symbol) symbols += 1, symbols_not += not_a_digit;
         if (set.kinds[i] == GlyphKind::Digit && model.info().normal_classes.contains(set.digits[i]))
-            digits += 1, digits_named += verdict.kind == VerdictKind::Normal && verdict.digit == set.digits[i];
+            digits += 1, digits_named += verdict.kind == VerdictKind::Normal && verdict.named_class == set.digits[i];
     }
     for (GlyphRate& glyph : report.glyphs) {
         const int count = static_cast<int>(std::count(set.names.begin(), set.names.end(), glyph.name));
@@ -270,7 +270,7 @@ DrawnTally tally_scores(const ModelInfo& info, const DrawnSet& set, const std::v
         if (digit) {
             ++report.digits;
             tally.digits_flagged += flagged;
-            tally.digits_recognised += scores[i].best_digit == set.digits[i];
+            tally.digits_recognised += scores[i].best_class == set.digits[i];
             for (auto* list : {&tally.chosen_scores, &tally.held_out_scores}) list->push_back(score);
             tally.chosen_not_digit.push_back(scores[i].not_digit);
             tally.chosen_anomalous.push_back(false);
@@ -308,7 +308,7 @@ void add_flag_rates(const ModelInfo& info, const DrawnTally& tally, DrawnReport&
         report.other_digits_auroc = auroc(tally.digit_scores, tally.digit_anomalous);
         report.other_digits_flagged = rate(tally.other_digits_flagged, tally.other_digits);
     }
-    if (info.knows_digits) {
+    if (info.knows_classes) {
         report.best_digit_accuracy = rate(tally.digits_recognised, report.digits);
         report.digit_head_auroc = auroc(tally.chosen_not_digit, tally.chosen_anomalous);
     }

@@ -221,8 +221,8 @@ std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const Scor
                                  not_digit = detail::to_vector(chunk.digits.not_digit),
                                  density = detail::to_vector(chunk.density), realness = detail::to_vector(chunk.realness),
                                  reader = detail::to_vector(chunk.reader);
-        const torch::Tensor best_digit_tensor = chunk.digits.best_digit.to(torch::kCPU).contiguous();
-        const int64_t* best_digit = best_digit_tensor.data_ptr<int64_t>();
+        const torch::Tensor best_digit_tensor = chunk.digits.best_class.to(torch::kCPU).contiguous();
+        const int64_t* best_class = best_digit_tensor.data_ptr<int64_t>();
         const ImageBatch reconstruction = detail::to_images(chunk.reconstruction);
         for (int64_t i = 0; i < count; ++i) {
             ImageScore& result = results[begin + i];
@@ -232,7 +232,7 @@ std::vector<ImageScore> AnomalyModel::score(const ImageBatch& images, const Scor
             result.pixel_residual = pixel[i];
             result.feature_residual = feature[i];
             result.not_digit = not_digit[i];
-            result.best_digit = static_cast<int>(best_digit[i]);
+            result.best_class = static_cast<int>(best_class[i]);
             result.feature_density = density[i];
             result.realness = realness[i];
             result.reader = reader[i];

@@ -55,7 +55,7 @@ bool in_readers(const std::string& tensor_name) { return tensor_name.rfind(kRead
 
 // Whether the model holds the optional part a tensor belongs to (true for the others).
 bool holds_part_of(const ModelInfo& info, const std::string& tensor_name) {
-    return (info.knows_digits || !in_digit_head(tensor_name)) && (info.knows_density || !in_density(tensor_name)) &&
+    return (info.knows_classes || !in_digit_head(tensor_name)) && (info.knows_density || !in_density(tensor_name)) &&
            (info.architecture.readers > 0 || !in_readers(tensor_name));
 }
 
@@ -63,7 +63,7 @@ const char* reader_term_name(ReaderTerm term) { return kReaderTermNames[static_c
 
 // The score a model's calibration is for.
 std::string score_name(const ModelInfo& info) {
-    std::string name = std::string(kScoreName) + (info.knows_digits ? kDigitTerm : "") + (info.knows_density ? kDensityTerm : "");
+    std::string name = std::string(kScoreName) + (info.knows_classes ? kDigitTerm : "") + (info.knows_density ? kDensityTerm : "");
     if (info.architecture.readers > 0)
         name += std::string(" + reader_weight * reader_scale * reader-") + reader_term_name(info.reader_term);
     return name;
@@ -355,7 +355,7 @@ AnomalyModel from_file(const safetensors::File& file, const std::string& path,
     const auto holds_tensor = [&](bool (*in_part)(const std::string&)) {
         return std::any_of(file.tensors.begin(), file.tensors.end(), [&](const auto& entry) { return in_part(entry.first); });
     };
-    info.knows_digits = holds_tensor(in_digit_head);
+    info.knows_classes = holds_tensor(in_digit_head);
     info.knows_density = holds_tensor(in_density);
     std::set<std::string> used;
     load_networks(file, path, model.impl(), used);

@@ -27,7 +27,7 @@ void ScoreCsvWriter::write(const ScoreRow& row) {
     else
         out_ << ",,,,";
     out_ << s.pixel_residual << ',' << s.feature_residual << ',' << s.not_digit << ',' << s.feature_density << ','
-         << s.realness << ',' << s.reader << ',' << s.best_digit << ',';
+         << s.realness << ',' << s.reader << ',' << s.best_class << ',';
     if (row.calibrated) out_ << row.percentile;
     out_ << ',';
     if (row.calibrated) out_ << csv_field(verdict_text(info_, row.verdict));

@@ -45,7 +45,7 @@ Verdict judge(const ScoreFigures& whole) { return judge(whole, {}, {}, Calibrati
 Verdict judge(const ScoreFigures& whole, const std::vector<ScoreFigures>& without, const StrokeBlame& blame,
               const Calibration& calibration) {
     Verdict verdict;
-    verdict.closest_digit = verdict.digit = whole.best_digit;
+    verdict.closest_class = verdict.named_class = whole.best_class;
     const bool stroke_fired = reaches_threshold(whole.stroke_ratio);
     const bool shape_fired = reaches_threshold(whole.shape_ratio);
     if (!stroke_fired && !shape_fired) return verdict;
@@ -66,21 +66,21 @@ Verdict judge(const ScoreFigures& whole, const std::vector<ScoreFigures>& withou
     verdict.kind = VerdictKind::OddDigit;
     verdict.channel = Channel::Stroke;
     verdict.odd_stroke = outlined;
-    if (rest_is_digit) verdict.digit = without[outlined].best_digit;
+    if (rest_is_digit) verdict.named_class = without[outlined].best_class;
     return verdict;
 }
 
 std::string verdict_text(const ModelInfo& info, const Verdict& verdict) {
     const std::string stroke =
         verdict.odd_stroke >= 0 ? " — stroke " + std::to_string(verdict.odd_stroke + 1) + " looks odd" : "";
-    if (!info.knows_digits) {
+    if (!info.knows_classes) {
         switch (verdict.kind) {
             case VerdictKind::Normal: return "Normal";
             case VerdictKind::OddDigit: return "Odd stroke" + stroke;
             case VerdictKind::NotADigit: return "Odd shape";
         }
     }
-    const std::string name = class_name(info, verdict.digit);
+    const std::string name = class_name(info, verdict.named_class);
     switch (verdict.kind) {
         case VerdictKind::Normal: return "Looks like " + with_article(name);
         case VerdictKind::OddDigit: return "An odd " + name + stroke;

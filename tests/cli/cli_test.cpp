@@ -174,15 +174,15 @@ TEST(Cli, ScoresAnIdxFileIntoCsvAndHeatmaps) {
     while (std::getline(csv, line)) {
         std::stringstream fields(line);
         std::string index, score, flagged, channel, stroke, shape, pixel, feature, not_digit, density, realness, reader,
-            best_digit;
+            best_class;
         for (std::string* field : {&index, &score, &flagged, &channel, &stroke, &shape, &pixel, &feature, &not_digit,
-                                   &density, &realness, &reader, &best_digit})
+                                   &density, &realness, &reader, &best_class})
             std::getline(fields, *field, ',');
         EXPECT_EQ(std::stoi(index), rows);
         EXPECT_GE(std::stod(not_digit), 0.0);
         EXPECT_GE(std::stod(density), 0.0);
         EXPECT_GE(std::stod(realness), 0.0);
-        EXPECT_TRUE(std::stoi(best_digit) >= 0 && std::stoi(best_digit) <= 9) << line;
+        EXPECT_TRUE(std::stoi(best_class) >= 0 && std::stoi(best_class) <= 9) << line;
         // Flagged exactly when a channel ratio reaches 1, and so is the fused score; the channel
         // is the verdict's: the shape channel's "not a digit" when it fired (an image has no
         // stroke to be the odd one), else the stroke channel's "odd".

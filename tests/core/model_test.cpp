@@ -65,7 +65,7 @@ TEST(Model, ScoreFusesTheStrokeAndShapeRatiosByTailProbability) {
     const ImageBatch images = test::test_digits(ClassSet::all(), 20);
     const auto scores = test::fixture_model().score(images);
     const ModelInfo& info = test::fixture_model().info();
-    ASSERT_TRUE(info.knows_digits);
+    ASSERT_TRUE(info.knows_classes);
     ASSERT_TRUE(info.knows_density);
     EXPECT_GT(info.terms[ShapeTerm::Density].weight * info.terms[ShapeTerm::Density].scale, 0.0f);
     ASSERT_EQ(scores.size(), 20u);
@@ -116,7 +116,7 @@ TEST(Model, TheDigitHeadNamesTestDigitsAndDoubtsTurnedOnes) {
     std::vector<float> not_digit;
     std::vector<bool> is_turned;
     for (int64_t i = 0; i < count; ++i) {
-        named += upright[i].best_digit == test.labels[i];
+        named += upright[i].best_class == test.labels[i];
         // 0, 1 and 8 turn into themselves, 6 and 9 into each other.
         if (test.labels[i] == 0 || test.labels[i] == 1 || test.labels[i] == 6 || test.labels[i] == 8 || test.labels[i] == 9)
             continue;
@@ -133,7 +133,7 @@ TEST(Model, TheDigitHeadNamesTestDigitsAndDoubtsTurnedOnes) {
 // alone, its ratio flagging as before and the fused score ranking as it does.
 TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
     const AnomalyModel old = AnomalyModel::load(test::old_model_path());
-    EXPECT_FALSE(old.info().knows_digits);
+    EXPECT_FALSE(old.info().knows_classes);
     EXPECT_EQ(old.info().terms[ShapeTerm::NotAClass].weight, 0.0f);
     EXPECT_FALSE(old.info().knows_density);
     const ImageBatch images = test::test_digits(ClassSet::all(), 10);
@@ -149,7 +149,7 @@ TEST(Model, AModelFromBeforeTheDigitHeadStillLoadsAndScores) {
             if (other.stroke_ratio < s.stroke_ratio) EXPECT_LE(other.score, s.score);
         EXPECT_EQ(oddigit::flagged(s), s.stroke_ratio >= 1.0f);
         EXPECT_EQ(s.shape_ratio, 0.0f);
-        EXPECT_EQ(s.best_digit, -1);
+        EXPECT_EQ(s.best_class, -1);
         EXPECT_EQ(s.not_digit, 0.0f);
         EXPECT_EQ(s.feature_density, 0.0f);
         flagged += oddigit::flagged(s);
@@ -214,7 +214,7 @@ TEST(Model, FourThreadsScoringOneModelAtOnceGetTheSingleThreadResultsBitForBit) 
     const auto same = [](const ImageScore& a, const ImageScore& b) {
         return a.score == b.score && a.stroke_ratio == b.stroke_ratio && a.shape_ratio == b.shape_ratio &&
                a.pixel_residual == b.pixel_residual && a.feature_residual == b.feature_residual &&
-               a.not_digit == b.not_digit && a.best_digit == b.best_digit && a.feature_density == b.feature_density &&
+               a.not_digit == b.not_digit && a.best_class == b.best_class && a.feature_density == b.feature_density &&
                a.realness == b.realness && a.reader == b.reader && a.heatmap == b.heatmap &&
                a.reconstruction == b.reconstruction;
     };
@@ -242,7 +242,7 @@ TEST(Model, SavedAndClonedModelsScoreTheSame) {
     EXPECT_EQ(loaded.info().mnist.validation_shape, test::fixture_model().info().mnist.validation_shape);
     EXPECT_EQ(loaded.info().mnist.validation_scores, test::fixture_model().info().mnist.validation_scores);
     EXPECT_EQ(loaded.info().normal_classes, test::fixture_model().info().normal_classes);
-    EXPECT_TRUE(loaded.info().knows_digits);
+    EXPECT_TRUE(loaded.info().knows_classes);
     EXPECT_EQ(loaded.info().terms[ShapeTerm::NotAClass].weight, test::fixture_model().info().terms[ShapeTerm::NotAClass].weight);
     // Caches keyed by the fingerprint find their entries again for either copy.
     EXPECT_EQ(loaded.fingerprint(), test::fixture_model().fingerprint());

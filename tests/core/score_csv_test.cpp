@@ -20,14 +20,14 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 TEST(ScoreCsv, WritesTheHeaderTheVerdictAndQuotedText) {
     ModelInfo info;
-    info.knows_digits = true;
+    info.knows_classes = true;
     std::ostringstream out;
     ScoreCsvWriter csv(out, info, {"label"});
     ScoreRow row;
     row.index = 3;
     row.figures.score = row.figures.shape_ratio = 1.25f;
     row.figures.stroke_ratio = 0.999999881f;  // just under 1: written so that it reads back under 1
-    row.figures.best_digit = 4;
+    row.figures.best_class = 4;
     row.percentile = 0.5;
     row.verdict = judge(row.figures);
     row.blamed_stroke = 1;

@@ -14,7 +14,7 @@ ScoreFigures figures(float stroke, float shape, int digit) {
     score.stroke_ratio = stroke;
     score.shape_ratio = shape;
     score.score = std::max(stroke, shape);
-    score.best_digit = digit;
+    score.best_class = digit;
     return score;
 }
 
@@ -27,7 +27,7 @@ Calibration tenth_steps() {
 
 ModelInfo with_head() {
     ModelInfo info;
-    info.knows_digits = true;
+    info.knows_classes = true;
     return info;
 }
 
@@ -66,8 +66,8 @@ TEST(Verdict, AStrokeAlarmNamesTheOddStrokeAndTheDigitLeft) {
     const Verdict verdict = judged(figures(1.4f, 0.8f, 7), {figures(1.3f, 0.9f, 4), figures(0.2f, 0.3f, 1)});
     EXPECT_EQ(verdict.kind, VerdictKind::OddDigit);
     EXPECT_EQ(verdict.odd_stroke, 1);
-    EXPECT_EQ(verdict.digit, 1);
-    EXPECT_EQ(verdict.closest_digit, 7);
+    EXPECT_EQ(verdict.named_class, 1);
+    EXPECT_EQ(verdict.closest_class, 7);
     EXPECT_EQ(verdict_text(with_head(), verdict), "An odd 1 — stroke 2 looks odd");
 }
 

@@ -64,7 +64,7 @@ void plotMap(QCustomPlot* plot, const std::vector<float>& map, bool tsne, const 
         int group = labels[i];
         switch (colouring) {
             case Colouring::Label: break;
-            case Colouring::BestDigit: group = results.figures[i].best_digit; break;
+            case Colouring::BestDigit: group = results.figures[i].best_class; break;
             case Colouring::Score:
                 group = std::min(groups - 1, static_cast<int>(groups * (std::lower_bound(sorted.begin(), sorted.end(), results.scores[i]) - sorted.begin()) / sorted.size()));
                 break;

@@ -80,7 +80,7 @@ struct ModelInfo {
     // The score's weights and scales (oddigit/score.h has the formula): its training's. Only
     // the terms it measures count (measures(), oddigit/score.h), and its file records only theirs.
     ScoreTerms terms;
-    bool knows_digits = false;        // D has a class head (models from before it have none)
+    bool knows_classes = false;       // D has a class head (models from before it have none)
     bool knows_density = false;       // holds the feature density (models from before it have none)
     ReaderTerm reader_term = ReaderTerm::Energy;
     float reader_offset = 0.0f;       // Energy: r, the held-out images' median logsumexp
@@ -145,7 +145,7 @@ struct ScoreFigures {
                                     // search mode: R, the L1 pixel residual
     float feature_residual = 0.0f;  // search mode: D, the L1 feature residual
     float not_digit = 0.0f;         // -log P(one of the normal digits), from D's digit head
-    int best_digit = -1;            // the normal digit the head finds likeliest; -1 without a head
+    int best_class = -1;            // the normal class the head finds likeliest; -1 without a head
     float feature_density = 0.0f;   // squared Mahalanobis distance of f(x) to the nearest normal
                                     // class; 0 without a density
     float realness = 0.0f;          // -log sigmoid(D's realness logit of the reconstruction)

@@ -34,7 +34,7 @@ namespace oddigit {
 // feature density, the readers); every model measures the realness.
 inline bool measures(const ModelInfo& info, ShapeTerm term) {
     switch (term) {
-        case ShapeTerm::NotAClass: return info.knows_digits;
+        case ShapeTerm::NotAClass: return info.knows_classes;
         case ShapeTerm::Density: return info.knows_density;
         case ShapeTerm::Realness: return true;
         case ShapeTerm::Reader: return info.architecture.readers > 0;

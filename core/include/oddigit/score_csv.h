@@ -4,7 +4,8 @@
 //   index,score,flagged,channel,stroke_ratio,shape_ratio,pixel_residual,feature_residual,
 //   not_digit,feature_density,realness,reader,best_digit,validation_percentile,verdict,blamed_stroke,
 //   source
-// then the caller's extra columns. channel is the verdict's (oddigit/verdict.h): "stroke",
+// then the caller's extra columns. best_digit is the likeliest normal class (ImageScore::best_class;
+// the column keeps its first name for the scripts that read it). channel is the verdict's (oddigit/verdict.h): "stroke",
 // "shape" or empty; blamed_stroke counts from 1 and is empty for a scan. Numbers carry enough
 // digits to read back the same float; text is quoted where RFC 4180 asks.
 #include <cstdint>

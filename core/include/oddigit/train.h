@@ -1,11 +1,13 @@
 #pragma once
-// Training: first the GAN (G and D) on normal images, then the encoder E with G and D
-// frozen (f-AnoGAN's izi_f), then the threshold on held-out normal images. The encoder also
-// sees some digits with a fragment of another digit added or wiped, and learns to give back
-// the clean digit (see corrupted_digits()). While the GAN
-// learns, D's digit head learns which normal digit an image is, or that it is none: its
-// non-digits are made from the batch's own digits (turned, or stitched or overlaid with a
-// digit of another class), so training sees nothing but the normal training images.
+// Training, in four phases (TrainPhase): the GAN (G and D) on normal images; the feature
+// density, fitted on D's features of the training images; the encoder E with G and D frozen
+// (f-AnoGAN's izi_f); the class readers, where the model has them. Then the calibration on the
+// held-out normal images (the one for drawings is finish_model()'s, oddigit/canvas_calibration.h,
+// since core cannot draw). The encoder also sees some images with a fragment of another
+// added or wiped, and learns to give back the clean image (see corrupted_digits()). While the
+// GAN learns, D's class head learns which normal class an image is, or that it is none: its
+// non-members are made from the batch's own images (turned, or stitched or overlaid with an
+// image of another class), so training sees nothing but the normal training images.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>

@@ -21,8 +21,8 @@ struct Verdict {
     VerdictKind kind = VerdictKind::Normal;
     // The channel behind the verdict: none (normal), stroke (an odd digit), shape (not a digit).
     Channel channel = Channel::None;
-    int digit = -1;          // the digit named: the closest, or the one left without the odd stroke; -1 without a digit head
-    int closest_digit = -1;  // the digit head's best match for the whole image; -1 without a head
+    int named_class = -1;    // the class named: the closest, or the one left without the odd stroke; -1 without a class head
+    int closest_class = -1;  // the class head's best match for the whole image; -1 without a head
     int odd_stroke = -1;     // the stroke named (0-based); -1 when the verdict names none
 };
 

@@ -44,7 +44,7 @@ torch::Tensor heatmaps(const torch::Tensor& images, const torch::Tensor& reconst
 DigitReading read_digits(const torch::Tensor& digit_logits, const ModelInfo& info) {
     const int64_t count = digit_logits.size(0);
     const auto long_options = digit_logits.options().dtype(torch::kLong);
-    if (!info.knows_digits) return {torch::zeros({count}, digit_logits.options()), torch::full({count}, -1, long_options)};
+    if (!info.knows_classes) return {torch::zeros({count}, digit_logits.options()), torch::full({count}, -1, long_options)};
     std::vector<int64_t> normal;
     for (int c = 0; c < info.architecture.classes; ++c)
         if (info.normal_classes.contains(c)) normal.push_back(c);

@@ -19,7 +19,7 @@ constexpr int64_t kHotPixels = 20;
 // What D's digit head says of images, given its logits [N, classes + 1].
 struct DigitReading {
     torch::Tensor not_digit;   // [N], -log P(one of the normal classes); zeros without a head
-    torch::Tensor best_digit;  // [N] long, the likeliest normal class; -1 without a head
+    torch::Tensor best_class;  // [N] long, the likeliest normal class; -1 without a head
 };
 DigitReading read_digits(const torch::Tensor& digit_logits, const ModelInfo& info);
 

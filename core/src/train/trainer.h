@@ -70,7 +70,7 @@ public:
         info.data_source = params_.data_source;
         info.test_data = params_.test_data;
         info.terms = params_.terms;
-        info.knows_digits = true;
+        info.knows_classes = true;
         // A model without readers keeps ModelInfo's default term, as its file (and so a resume) does.
         if (params_.architecture.readers > 0) info.reader_term = params_.reader.term;
         info.threshold_quantile = params_.threshold_quantile;

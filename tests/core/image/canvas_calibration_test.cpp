@@ -38,7 +38,7 @@ TEST(RedrawAsDrawn, KeepsEachDigitsShapeAndGivesItTheCanvasPen) {
     int same_digit = 0;
     double overlap = 0;
     for (int64_t i = 0; i < digits.size(); ++i) {
-        same_digit += original_scores[i].best_digit == redrawn_scores[i].best_digit;
+        same_digit += original_scores[i].best_class == redrawn_scores[i].best_class;
         overlap += ink_overlap(digits.image(i), redrawn.image(i));
     }
     test::print_measured("redrawn digits named as the original", same_digit / 300.0);

@@ -86,12 +86,12 @@ TEST(Train, ShortRunReportsFiniteLossesCalibratesAndTheEncoderLearns) {
     first.keep_first(500);
     const std::vector<ImageScore> scores = result.model.score(first.images);
     int named = 0;
-    for (size_t i = 0; i < scores.size(); ++i) named += scores[i].best_digit == first.labels[i];
+    for (size_t i = 0; i < scores.size(); ++i) named += scores[i].best_class == first.labels[i];
     test::print_measured("digit head: share of test digits named right", named / 500.0);
     EXPECT_GT(named / 500.0, 0.5);
 
     const ModelInfo& info = result.model.info();
-    EXPECT_TRUE(info.knows_digits);
+    EXPECT_TRUE(info.knows_classes);
     EXPECT_EQ(info.terms[ShapeTerm::NotAClass].weight, params.terms[ShapeTerm::NotAClass].weight);
     // The feature density, fitted once D was final, is calibrated into the score.
     EXPECT_TRUE(info.knows_density);
