@@ -117,6 +117,8 @@ TEST(DrawingFile, RefusesAMalformedFileSayingWhatIsWrong) {
     };
     EXPECT_NE(refusal("{\"strokes\": [[[1, 2]").find("not JSON"), std::string::npos);
     EXPECT_NE(refusal("{\"paper\": 280}").find("no \"strokes\""), std::string::npos);
+    // Found by fuzz_drawing (a timeout): lists nested far deeper than a drawing's.
+    EXPECT_NE(refusal("{\"strokes\": " + std::string(100000, '[')).find("nests lists deeper"), std::string::npos);
     EXPECT_NE(refusal("{\"strokes\": [[[1, 2, 3]]]}").find("stroke 1 has a point that is not [x, y]"), std::string::npos);
     EXPECT_NE(refusal("{\"strokes\": [[[1, 2]], []]}").find("stroke 2 is not a list"), std::string::npos);
     EXPECT_NE(refusal("{\"strokes\": [[[1, \"2\"]]]}").find("stroke 1's y is not a number"), std::string::npos);
