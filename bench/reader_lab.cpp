@@ -36,7 +36,7 @@ void add_reader_candidates(CLI::App& command, TrainParams& params) {
     command.add_flag("--reader-scanner-variation", reader.scanner_variation,
                      "the readers also learn the digits blurred or scanned coarsely");
     command.add_flag_callback(
-        "--reader-bank-plain", [&reader] { reader.bank_variations = nullptr; },
+        "--reader-bank-plain", [&reader] { reader.bank_rescans = false; },
         "the neighbours' bank holds the training images only, not also as other scanning pipelines give them");
 }
 

@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
         dump("mnist test", mnist.test.images, true);
         dump("bank train", split.train.images, false);
         ImageBatch first;
-        for (int64_t i = 0; i < std::min<int64_t>(kBankVariationImages, split.train.images.size()); ++i)
+        for (int64_t i = 0; i < std::min<int64_t>(kBankRescanImages, split.train.images.size()); ++i)
             first.append(split.train.images.image(i));
         dump("bank variations", bank_rescans(first), false);
         std::ofstream(out + "/sets.json") << nlohmann::json{{"sets", sets}, {"model", model_path}}.dump(2) << "\n";

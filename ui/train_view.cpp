@@ -253,45 +253,47 @@ void TrainView::start() {
                              : tr("Choose at least one normal class."));
         return;
     }
-    TrainJob job;
-    job.params.output_path = output_->text().toStdString();
-    job.params.resume = resume_->isChecked();
-    if (!job.params.resume && !confirmNewRun(job)) return;
-    if (job.params.resume && !takeRunSettings(job)) return;
-    job.normal = classes_->chosen().toStdString();
-    job.imagesDir = source_->folder().toStdString();
-    job.testImagesDir = source_->testFolder().toStdString();
-    job.asIs = source_->asIs();
-    if (job.imagesDir.empty()) {
-        job.dataDir = MnistDialog::ensure(this).toStdString();
-        if (job.dataDir.empty()) {
+    oddigit::RunPlan plan;
+    plan.params.output_path = output_->text().toStdString();
+    plan.params.resume = resume_->isChecked();
+    if (!plan.params.resume && !confirmNewRun(plan)) return;
+    if (plan.params.resume && !takeRunSettings(plan)) return;
+    plan.normal = classes_->chosen().toStdString();
+    const std::string folder = source_->folder().toStdString();
+    if (!folder.empty()) plan.params.data_source = oddigit::DataSource::image_folder(folder, source_->asIs());
+    if (!source_->testFolder().isEmpty())
+        plan.params.test_data = oddigit::DataSource::image_folder(source_->testFolder().toStdString(), source_->asIs());
+    if (folder.empty()) {
+        plan.mnist_dir = MnistDialog::ensure(this).toStdString();
+        if (plan.mnist_dir.empty()) {
             status_->setText(tr("Training needs MNIST."));
             return;
         }
     }
-    job.params.gan_epochs = ganEpochs_->value();
-    job.params.encoder_epochs = encoderEpochs_->value();
-    job.params.batch_size = batchSize_->value();
-    job.params.gan_learning_rate = static_cast<float>(learningRate_->value());
-    job.params.encoder_corruption = static_cast<float>(encoderCorruption_->value());
-    job.params.terms.kappa = static_cast<float>(kappa_->value());
-    job.params.seed = static_cast<uint64_t>(seed_->value());
-    if (!job.params.resume) job.trainLimit = limit_;
-    QDir().mkpath(QFileInfo(QString::fromStdString(job.params.output_path)).absolutePath());
-    worker_.start(job);
-    if (!job.params.resume) plot_->clear();
+    plan.params.gan_epochs = ganEpochs_->value();
+    plan.params.encoder_epochs = encoderEpochs_->value();
+    plan.params.batch_size = batchSize_->value();
+    plan.params.gan_learning_rate = static_cast<float>(learningRate_->value());
+    plan.params.encoder_corruption = static_cast<float>(encoderCorruption_->value());
+    plan.params.terms.kappa = static_cast<float>(kappa_->value());
+    plan.params.seed = static_cast<uint64_t>(seed_->value());
+    plan.params.reader.bank_rescans = true;  // the readers' bank as shipped
+    if (!plan.params.resume) plan.limit = limit_;
+    QDir().mkpath(QFileInfo(QString::fromStdString(plan.params.output_path)).absolutePath());
+    worker_.start(plan);
+    if (!plan.params.resume) plot_->clear();
     finishedModel_.clear();
     load_->setEnabled(false);
     setRunning(true);
-    const QString normal = QString::fromStdString(job.normal);
-    progress_->setFormat(job.imagesDir.empty() ? tr("loading MNIST…") : tr("reading the images…"));
-    status_->setText(job.imagesDir.empty() ? tr("Training on digits %1").arg(normal)
-                                           : tr("Training on %1 of %2").arg(normal, QFileInfo(QString::fromStdString(job.imagesDir)).fileName()));
+    const QString normal = QString::fromStdString(plan.normal);
+    progress_->setFormat(folder.empty() ? tr("loading MNIST…") : tr("reading the images…"));
+    status_->setText(folder.empty() ? tr("Training on digits %1").arg(normal)
+                                    : tr("Training on %1 of %2").arg(normal, QFileInfo(QString::fromStdString(folder)).fileName()));
 }
 
-bool TrainView::confirmNewRun(TrainJob& job) {
-    const QString path = QString::fromStdString(job.params.output_path);
-    const QString resumeFile = QString::fromStdString(oddigit::resume_path(job.params.output_path));
+bool TrainView::confirmNewRun(oddigit::RunPlan& plan) {
+    const QString path = QString::fromStdString(plan.params.output_path);
+    const QString resumeFile = QString::fromStdString(oddigit::resume_path(plan.params.output_path));
     if (!QFileInfo::exists(path) && !QFileInfo::exists(resumeFile)) return true;
     QMessageBox question(QMessageBox::Question, tr("A run is already there"),
                          tr("%1 already holds a trained model or a run to resume. Starting afresh would "
@@ -303,21 +305,21 @@ bool TrainView::confirmNewRun(TrainJob& job) {
     question.setDefaultButton(newName);
     question.exec();
     if (question.clickedButton() == resume) {
-        job.params.resume = true;
+        plan.params.resume = true;
         return true;
     }
     if (question.clickedButton() == newName) {
-        job.params.output_path = freeModelPath(path).toStdString();
-        output_->setText(QString::fromStdString(job.params.output_path));
+        plan.params.output_path = freeModelPath(path).toStdString();
+        output_->setText(QString::fromStdString(plan.params.output_path));
         return true;
     }
     return question.clickedButton() == replace;
 }
 
-bool TrainView::takeRunSettings(TrainJob& job) {
+bool TrainView::takeRunSettings(oddigit::RunPlan& plan) {
     oddigit::RunSettings run;
     try {
-        run = oddigit::read_run_settings(oddigit::resume_path(job.params.output_path));
+        run = oddigit::read_run_settings(oddigit::resume_path(plan.params.output_path));
     } catch (const std::exception& error) {
         status_->setText(tr("Cannot resume: %1").arg(QString::fromStdString(error.what())));
         return false;
@@ -331,8 +333,8 @@ bool TrainView::takeRunSettings(TrainJob& job) {
     // Once the encoder has trained on the GAN, the GAN phase is over at the length it had.
     if (run.encoder_epochs_done > 0) ganEpochs_->setValue(run.gan_epochs_done);
     // The run's first images, as many as it learnt from: all of them unless it was cut short.
-    job.trainLimit = static_cast<int>(run.train_images);
-    job.heldOut = run.validation_images;
+    plan.limit = run.train_images;
+    plan.held_out = run.validation_images;
     return true;
 }
 

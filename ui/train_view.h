@@ -72,11 +72,11 @@ private:
     void refreshResume();
     // Before a new run replaces the files of an earlier one at the same path: asks whether
     // to resume it, use a new name or replace it. False when the user cancels.
-    bool confirmNewRun(TrainJob& job);
+    bool confirmNewRun(oddigit::RunPlan& plan);
     // A resumed run keeps the settings it was started with (train() refuses others): the form
-    // takes them from its resume file, and job the run's image count. False, with the reason
+    // takes them from its resume file, and plan the run's image counts. False, with the reason
     // shown, when the file cannot be read.
-    bool takeRunSettings(TrainJob& job);
+    bool takeRunSettings(oddigit::RunPlan& plan);
     // path-2.safetensors, path-3.safetensors, ...: the first with neither model nor resume file.
     static QString freeModelPath(const QString& taken);
 

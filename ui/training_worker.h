@@ -1,32 +1,16 @@
 #pragma once
-// Runs oddigit::train on a BackgroundJob (kind Training) and reports through signals on the
-// GUI thread.
+// Runs a training run (oddigit/training_run.h) on a BackgroundJob (kind Training) and reports
+// through signals on the GUI thread. Its plan is plain strings, no QString: a QString shared
+// with the GUI thread frees its text in whichever thread drops it last, through Qt's reference
+// count, whose ordering ThreadSanitizer cannot see in Debian's uninstrumented Qt.
 #include <QImage>
 #include <QObject>
 #include <QString>
-#include <atomic>
 #include <memory>
 
 #include "background_job.h"
 
-#include "oddigit/train.h"
-
-// What the training thread is given. Plain strings, no QString: a QString shared with the GUI
-// thread frees its text in whichever thread drops it last, through Qt's reference count,
-// whose ordering ThreadSanitizer cannot see in Debian's uninstrumented Qt.
-struct TrainJob {
-    std::string dataDir;         // MNIST's folder, when no image folder is given
-    std::string imagesDir;       // an image folder to learn from instead (oddigit/image_folder.h)
-    std::string testImagesDir;   // its test folder, recorded in the model for Explore
-    bool asIs = false;           // the folder's images are 28x28 in MNIST framing already
-    std::string normal = "all";  // the normal classes: digits, or the folder's class names
-    double validationFraction = 0.1;
-    // A resumed run's held-out images (RunSettings::validation_images): the fraction is then
-    // the one that holds out as many, whatever the run was started with. 0: validationFraction.
-    int64_t heldOut = 0;
-    int trainLimit = 0;  // use at most this many training images (0: all), for quick runs
-    oddigit::TrainParams params;
-};
+#include "oddigit/run_plan.h"
 
 class TrainingWorker : public QObject {
     Q_OBJECT
@@ -35,7 +19,7 @@ public:
     ~TrainingWorker() override;
 
     // Starts training in the background; false when a run is already going.
-    bool start(const TrainJob& job);
+    bool start(const oddigit::RunPlan& plan);
     // From start() until finished() has been emitted.
     bool running() const { return running_; }
     void pause() { control_->pause(); }
@@ -43,7 +27,7 @@ public:
     void cancel() { control_->cancel(); }
     bool paused() const { return control_->paused(); }
     // Cancels and waits for the training to stop, as when the window closes: the last finished
-    // epoch's files stay, and a cancelled model is left without its canvas calibration.
+    // epoch's files stay.
     void stopAndWait();
 
 signals:
@@ -55,13 +39,10 @@ signals:
     void failed(const QString& message);
 
 private:
-    void run(const TrainJob& job, oddigit::TrainControl& control, JobContext& context);
-    // The job's images, MNIST's or its folder's, with params given the classes and the source.
-    static oddigit::LabelledImages trainingImages(const TrainJob& job, oddigit::TrainParams& params);
+    void run(const oddigit::RunPlan& plan, oddigit::TrainControl& control, JobContext& context);
 
     std::shared_ptr<oddigit::TrainControl> control_ = std::make_shared<oddigit::TrainControl>();
     bool running_ = false;
-    std::atomic<bool> quitting_{false};
     BackgroundJob job_{"trainer", JobKind::Training};
 };
 

@@ -13,8 +13,7 @@
 #include "oddigit/score.h"
 #ifdef ODDIGIT_HAVE_IMAGE_IO
 #include "oddigit/canvas_calibration.h"
-#include "oddigit/image_folder.h"
-#include "oddigit/rescan.h"
+#include "oddigit/training_run.h"
 #endif
 
 namespace oddigit::cli {
@@ -42,9 +41,7 @@ namespace {
 
 LabelledData folder_data(const DataSource& source) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
-    ImageFolderParams params;
-    params.as_is = source.as_is;
-    ImageFolder folder = load_image_folder(source.folder, params);
+    SourceImages folder = load_source_images(source, {});
     return {std::move(folder.images), std::move(folder.class_names), source};
 #else
     throw Error("reading an image folder (" + source.folder + ") needs a build with ODDIGIT_IMAGE_IO");
@@ -136,7 +133,7 @@ void add_reader_settings(CLI::App& command, ReaderParams& params) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
     // The bank also holds training digits as other scanning pipelines give them (a build
     // without image IO cannot make them, and banks the training digits alone).
-    params.bank_variations = bank_rescans;
+    params.bank_rescans = true;
 #endif
 }
 
@@ -195,15 +192,19 @@ NormalSplit training_split(const AnomalyModel& model, const std::string& model_p
     return split;
 }
 
-void finish(AnomalyModel& model, const ImageBatch& validation, const std::string& path) {
+void calibrate_and_save(AnomalyModel& model, const ImageBatch& validation, const std::string& path) {
 #ifdef ODDIGIT_HAVE_IMAGE_IO
-    finish_model(model, validation, path);
+    calibrate_all(model, validation, redraw_as_drawn(validation));
 #else
-    calibrate(model, validation, model.info().threshold_quantile);
+    calibrate_all(model, validation, {});
+    note_no_canvas_calibration();
+#endif
     model.save(path);
+}
+
+void note_no_canvas_calibration() {
     std::fprintf(stderr, "note: this build reads no images (ODDIGIT_IMAGE_IO off), so it cannot redraw digits for the "
                          "canvas calibration; drawings scored with this model use the MNIST thresholds\n");
-#endif
 }
 
 std::string thresholds_text(const ModelInfo& info) {

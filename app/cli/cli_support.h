@@ -1,6 +1,6 @@
 #pragma once
 // What more than one group of oddigit-cli's subcommands (commands.h) shares: options written
-// once, the default files, the training split of a model, the end of training.
+// once, the default files, the training split of a model, its calibration.
 #include <CLI/CLI.hpp>
 #include <string>
 
@@ -65,11 +65,12 @@ std::string progress_text(const TrainProgress& p);
 NormalSplit training_split(const AnomalyModel& model, const std::string& model_path, const std::string& mnist_dir,
                            double validation_fraction);
 
-// The end of training (finish_model() of oddigit/canvas_calibration.h): both calibrations set
-// on the held-out images, the model saved once at path. A build that reads no images
-// (ODDIGIT_IMAGE_IO off) cannot redraw them: it sets the MNIST calibration alone and says on
-// stderr that drawings will be measured against it.
-void finish(AnomalyModel& model, const ImageBatch& validation, const std::string& path);
+// Both calibrations set on the held-out images (calibrate_all() of oddigit/calibration.h), the
+// model saved at path. A build that reads no images (ODDIGIT_IMAGE_IO off) cannot redraw them:
+// it sets the MNIST calibration alone and notes it (note_no_canvas_calibration()).
+void calibrate_and_save(AnomalyModel& model, const ImageBatch& validation, const std::string& path);
+// Says on stderr that drawings will be measured against the MNIST thresholds.
+void note_no_canvas_calibration();
 
 // The calibrations' thresholds, e.g. "stroke 0.34155, shape 0.77121; for drawings (the
 // held-out images redrawn as the canvas draws them): stroke 0.27601, shape 0.20122".

@@ -53,7 +53,7 @@ int run_calibrate(const CalibrateOptions& options) {
     }
     if (options.shape_share > 0) model.info().shape_share = options.shape_share;
     const std::string output = options.output_path.empty() ? options.model_path : options.output_path;
-    finish(model, split.validation, output);
+    calibrate_and_save(model, split.validation, output);
     const ModelInfo& info = model.info();
     std::printf("calibrated on %lld held-out images: thresholds %s, each at its channel's %.4f quantile (%.0f%% of "
                 "the held-out images unflagged); saved to %s\n",

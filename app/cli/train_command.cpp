@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -12,8 +13,12 @@
 #include "oddigit/distributed.h"
 #include "oddigit/error.h"
 #include "oddigit/mnist.h"
+#include "oddigit/run_plan.h"
 #include "oddigit/train.h"
 #include "terminal.h"
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+#include "oddigit/training_run.h"
+#endif
 
 namespace oddigit::cli {
 
@@ -22,15 +27,12 @@ namespace {
 struct TrainOptions {
     DataOptions data;
     std::string test_images_dir;  // recorded in the model, for the app's Explore
-    std::string normal;
-    double validation_fraction = 0.1;
-    int64_t limit = 0;  // use at most this many normal training images (0: all)
+    RunPlan plan;                 // its data source and MNIST folder are set from the two above
     // Distributed runs: "HOST:PORT" of rank 0 (empty: $MASTER_ADDR/$MASTER_PORT or the
     // defaults), and the world size and rank given on the command line (-1: $WORLD_SIZE/$RANK).
     std::string master;
     int world_size = -1;
     int rank = -1;
-    TrainParams params;
 };
 
 TrainCallbacks terminal_callbacks(ProgressLine& line, TrainProgress& last) {
@@ -100,17 +102,17 @@ void must_agree(const CLI::App& command, const char* option, bool agrees, const 
 // the batch, the seed, the data, the training images) are refused where they contradict it;
 // the others (epochs, rates, the score's weights, device) are taken.
 ResumedRun take_run_settings(TrainOptions& options, CLI::App& command) {
-    const TrainParams given = options.params;
+    const TrainParams given = options.plan.params;
     if (given.output_path.empty()) throw Error("--resume needs --out on every rank: each reads the resume file beside it");
     ResumedRun resumed{resume_path(rank_output_path(given.output_path, given.distributed.rank)), {}};
     resumed.run = read_run_settings(resumed.path);
     const RunSettings& run = resumed.run;
-    options.params = run.params;
+    options.plan.params = run.params;
     for (auto caller_set : {&TrainParams::output_path, &TrainParams::device, &TrainParams::gan_from, &TrainParams::encoder_from})
-        options.params.*caller_set = given.*caller_set;
-    options.params.resume = true;
-    options.params.distributed = given.distributed;
-    options.params.reader.bank_variations = given.reader.bank_variations;
+        options.plan.params.*caller_set = given.*caller_set;
+    options.plan.params.resume = true;
+    options.plan.params.distributed = given.distributed;
+    options.plan.params.reader.bank_rescans = given.reader.bank_rescans;
     for (CLI::Option* option : command.get_options())
         if (option->count() > 0) option->run_callback();
 
@@ -121,9 +123,9 @@ ResumedRun take_run_settings(TrainOptions& options, CLI::App& command) {
                "a latent code of " + std::to_string(run.params.architecture.latent_dim));
     must_agree(command, "--width", given.architecture.width == run.params.architecture.width, resumed,
                "width " + std::to_string(run.params.architecture.width));
-    must_agree(command, "--limit", options.limit == run.train_images, resumed,
+    must_agree(command, "--limit", options.plan.limit == run.train_images, resumed,
                std::to_string(run.train_images) + " training images");
-    options.limit = run.train_images;
+    options.plan.limit = run.train_images;
     const DataSource& source = run.params.data_source;
     if (command.count("--images") == 0) options.data.images_dir = source.folder;
     if (command.count("--as-is") == 0) options.data.as_is = source.as_is;
@@ -131,30 +133,59 @@ ResumedRun take_run_settings(TrainOptions& options, CLI::App& command) {
         throw Error("--images and --as-is contradict the run being resumed ('" + resumed.path + "'), which learns from " +
                     source.record() + ": leave them out to continue with the run's");
     if (command.count("--test-images") == 0 && run.params.test_data) options.test_images_dir = run.params.test_data->folder;
-    if (command.count("--normal") == 0) options.normal = run.params.normal_classes.names(run.params.class_names);
+    if (command.count("--normal") == 0) options.plan.normal = run.params.normal_classes.names(run.params.class_names);
     return resumed;
 }
 
-// The resumed run's classes and held-out images, once its data is loaded: the normal classes
-// given must be the run's, and without --validation-fraction the fraction is the one that
-// holds out as many images as the run did (checked after the split).
-void hold_out_as_the_run_did(const ResumedRun& resumed, const TrainParams& params, const LabelledImages& data,
-                             const CLI::App& command, TrainOptions& options) {
+// The resumed run's data, once loaded and split: the normal classes given must be the run's, and
+// so must the images held out, which without --validation-fraction are as many as the run's.
+void check_resumed_data(const ResumedRun& resumed, const RunData& data, const CLI::App& command) {
     const RunSettings& run = resumed.run;
-    must_agree(command, "--normal", params.normal_classes == run.params.normal_classes, resumed,
+    must_agree(command, "--normal", data.params.normal_classes == run.params.normal_classes, resumed,
                "normal classes " + run.params.normal_classes.names(run.params.class_names));
     // A run that did not record it: the trainer checks the training images' count.
-    if (run.validation_images > 0 && command.count("--validation-fraction") == 0)
-        options.validation_fraction = fraction_holding_out(run.validation_images, data, params.normal_classes);
+    if (run.validation_images > 0)
+        must_agree(command, "--validation-fraction", data.split.validation.size() == run.validation_images, resumed,
+                   std::to_string(run.validation_images) + " images held out");
+}
+
+void print_data(const RunData& data) {
+    const TrainParams& params = data.params;
+    std::printf("training on %lld images of classes %s (%lld held out for validation) from %s\n",
+                static_cast<long long>(data.split.train.images.size()),
+                params.normal_classes.names(params.class_names).c_str(),
+                static_cast<long long>(data.split.validation.size()), params.data_source.record().c_str());
+    const DistributedParams& distributed = params.distributed;
+    if (distributed.world_size > 1)
+        std::printf("rank %d of %d, meeting at %s:%d; %d images of each batch of %d\n", distributed.rank,
+                    distributed.world_size, distributed.master_addr.c_str(), distributed.master_port,
+                    params.batch_size / distributed.world_size, params.batch_size);
+    std::fflush(stdout);
+}
+
+// The run, through run_training() of oddigit/training_run.h; a build that reads no images
+// trains on MNIST alone, without the images it cannot make (PreparedImages).
+TrainResult train_as_planned(const RunPlan& plan, const TrainCallbacks& callbacks,
+                             const std::function<void(const RunData&)>& on_data) {
+#ifdef ODDIGIT_HAVE_IMAGE_IO
+    return run_training(plan, callbacks, nullptr, on_data);
+#else
+    const LabelledData source = load_data(plan.params.data_source, plan.mnist_dir, MnistPart::Train);
+    const RunData data = split_for(plan, source.images, source.class_names);
+    on_data(data);
+    note_no_canvas_calibration();
+    return train(data.split.train, data.split.validation, data.params, callbacks);
+#endif
 }
 
 // options are the ones the command line's options are bound to: a resume puts the run's settings
 // in them and then the given options over them again.
 int run_train(TrainOptions& options, CLI::App& command, int threads) {
-    options.params.distributed = distributed_of(options);
+    options.plan.params.distributed = distributed_of(options);
     std::optional<ResumedRun> resumed;
-    if (options.params.resume) resumed = take_run_settings(options, command);
-    TrainParams params = options.params;
+    if (options.plan.params.resume) resumed = take_run_settings(options, command);
+    RunPlan plan = options.plan;
+    TrainParams& params = plan.params;
     params.threads = threads;
     const DistributedParams& distributed = params.distributed;
     // One GPU per rank on a node: torchrun numbers the ranks of each node in $LOCAL_RANK.
@@ -162,33 +193,19 @@ int run_train(TrainOptions& options, CLI::App& command, int threads) {
         if (const char* local_rank = std::getenv("LOCAL_RANK"); local_rank && *local_rank)
             params.device = std::string("cuda:") + local_rank;
     if (params.output_path.empty() && distributed.rank == 0) throw Error("--out is required");
-    if (options.normal.empty()) throw Error("--normal is required (but with --resume, which takes the run's)");
-    const LabelledData data = load_data(options.data, MnistPart::Train);
-    params.class_names = data.class_names;
-    params.data_source = data.source;
+    if (plan.normal.empty()) throw Error("--normal is required (but with --resume, which takes the run's)");
+    params.data_source = source_of(options.data);
+    plan.mnist_dir = data_or_default(options.data.mnist_dir);
     if (!options.test_images_dir.empty()) params.test_data = DataSource::image_folder(options.test_images_dir, options.data.as_is);
-    params.normal_classes = data.class_names.empty() ? ClassSet::parse(options.normal)
-                                                     : ClassSet::parse_names(options.normal, data.class_names);
-    if (resumed) hold_out_as_the_run_did(*resumed, params, data.images, command, options);
-    NormalSplit split = split_normal(data.images, params.normal_classes, options.validation_fraction, params.seed);
-    if (resumed && resumed->run.validation_images > 0)
-        must_agree(command, "--validation-fraction", split.validation.size() == resumed->run.validation_images, *resumed,
-                   std::to_string(resumed->run.validation_images) + " images held out");
-    if (options.limit > 0) split.train.keep_first(options.limit);
-    std::printf("training on %lld images of classes %s (%lld held out for validation) from %s\n",
-                static_cast<long long>(split.train.images.size()), params.normal_classes.names(data.class_names).c_str(),
-                static_cast<long long>(split.validation.size()), data.source.record().c_str());
-    if (distributed.world_size > 1)
-        std::printf("rank %d of %d, meeting at %s:%d; %d images of each batch of %d\n", distributed.rank,
-                    distributed.world_size, distributed.master_addr.c_str(), distributed.master_port,
-                    params.batch_size / distributed.world_size, params.batch_size);
-    std::fflush(stdout);
+    if (resumed && command.count("--validation-fraction") == 0) plan.held_out = resumed->run.validation_images;
 
     ProgressLine line;
     TrainProgress last;
-    TrainResult result = train(split.train, split.validation, params, terminal_callbacks(line, last));
+    const TrainResult result = train_as_planned(plan, terminal_callbacks(line, last), [&](const RunData& data) {
+        if (resumed) check_resumed_data(*resumed, data, command);
+        print_data(data);
+    });
     line.finish();
-    if (!params.output_path.empty()) finish(result.model, split.validation, rank_output_path(params.output_path, distributed.rank));
     const ModelInfo& info = result.model.info();
     std::printf("trained in %s (%.1f s); model %s; thresholds: %s (%.0f%% of held-out images unflagged)\n",
                 format_duration(result.seconds).c_str(), result.seconds,
@@ -212,30 +229,30 @@ void add_train_command(CLI::App& app, Commands& commands, int& threads, const Tr
     command->add_option("--test-images", options->test_images_dir,
                         "with --images: a test folder of the same classes, recorded in the model for the app's Explore view")
         ->check(CLI::ExistingDirectory);
-    command->add_option("--normal", options->normal,
+    command->add_option("--normal", options->plan.normal,
                         "normal classes: a digit, a list like 0,2,5, or all; with --images, class names like cat,dog, "
                         "or all (required but with --resume)");
-    command->add_option("--out", options->params.output_path,
+    command->add_option("--out", options->plan.params.output_path,
                         "model file to write (.safetensors); required on rank 0, other ranks write their copy only when given it (ranks on one machine: each its own file)");
-    command->add_option("--seed", options->params.seed, "random seed")->capture_default_str();
-    command->add_flag("--resume", options->params.resume,
+    command->add_option("--seed", options->plan.params.seed, "random seed")->capture_default_str();
+    command->add_flag("--resume", options->plan.params.resume,
                       "continue from OUT's .resume.safetensors with the run's own settings: an option given may "
                       "change the epochs, rates and the score's weights, and must agree with the rest");
-    command->add_option("--gan-from", options->params.gan_from,
+    command->add_option("--gan-from", options->plan.params.gan_from,
                         "keep this finished model's GAN (trained with the same settings) and train only a new "
                         "encoder, written to OUT")
         ->check(CLI::ExistingFile);
-    command->add_option("--encoder-from", options->params.encoder_from,
+    command->add_option("--encoder-from", options->plan.params.encoder_from,
                         "keep this finished model's GAN and encoder (trained with the same settings) and train only "
                         "the digit readers, written to OUT")
         ->check(CLI::ExistingFile);
-    command->add_option("--validation-fraction", options->validation_fraction, "share of normal images held out")
+    command->add_option("--validation-fraction", options->plan.validation_fraction, "share of normal images held out")
         ->check(CLI::Range(0.01, 0.5))
         ->capture_default_str();
-    command->add_option("--limit", options->limit, "use at most this many training images")->check(CLI::NonNegativeNumber);
+    command->add_option("--limit", options->plan.limit, "use at most this many training images")->check(CLI::NonNegativeNumber);
     add_threads_option(*command, threads);
-    add_train_settings(*command, options->params);
-    if (more_options) more_options(*command, options->params);
+    add_train_settings(*command, options->plan.params);
+    if (more_options) more_options(*command, options->plan.params);
     command->add_option("--world-size", options->world_size, "processes training together (default: $WORLD_SIZE, else 1)")
         ->check(CLI::PositiveNumber);
     command->add_option("--rank", options->rank, "this process among them, from 0 (default: $RANK, else 0)")

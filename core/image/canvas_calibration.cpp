@@ -8,7 +8,6 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
 
-#include "oddigit/calibration.h"
 #include "oddigit/drawing.h"
 #include "oddigit/preprocess.h"
 #include "parallel_images.h"
@@ -70,12 +69,6 @@ ImageBatch redraw_as_drawn(const ImageBatch& digits, const RedrawParams& params)
     for (size_t i = 0; i < redrawn.size(); ++i)
         if (has_ink[i]) batch.append(redrawn[i].data());
     return batch;
-}
-
-void finish_model(AnomalyModel& model, const ImageBatch& validation_images, const std::string& path) {
-    calibrate(model, validation_images, model.info().threshold_quantile);
-    calibrate_canvas(model, redraw_as_drawn(validation_images));
-    model.save(path);
 }
 
 }  // namespace oddigit

@@ -140,6 +140,11 @@ torch::Tensor from_safetensor(const safetensors::Tensor& tensor) {
 
 namespace {
 
+// A shape term's key in the file: oddigit.<key>_weight or oddigit.<key>_scale (ShapeTermNames::key).
+std::string term_key(ShapeTerm term, const char* field) {
+    return std::string("oddigit.") + names_of(term).key + "_" + field;
+}
+
 void put_calibration(safetensors::File& file, const CalibrationKeys& keys, const Calibration& calibration) {
     file.metadata[keys.stroke] = exact_text(calibration.stroke);
     file.metadata[keys.shape] = exact_text(calibration.shape);
@@ -259,15 +264,15 @@ void read_settings(const std::map<std::string, std::string>& metadata, const std
     info.terms.kappa = parse_float(metadata, "oddigit.kappa", path, kLowestWeight);
     for (ShapeTerm term : kShapeTerms) {
         TermWeight& weighed = info.terms[term];
-        const std::string key = std::string("oddigit.") + names_of(term).key;
+        const std::string weight_key = term_key(term, "weight"), scale_key = term_key(term, "scale");
         // What the file does not record is 0: a term the model does not measure, the realness
         // of files from before it. A scale is needed where the calibration is current.
         weighed = {0.0f, names_of(term).scaled ? 0.0f : 1.0f};
         if (!measures(info, term)) continue;
-        if (term != ShapeTerm::Realness || metadata.count(key + "_weight"))
-            weighed.weight = parse_float(metadata, key + "_weight", path, kLowestWeight);
-        if (names_of(term).scaled && (current || metadata.count(key + "_scale")))
-            weighed.scale = parse_float(metadata, key + "_scale", path, kLowestWeight);
+        if (term != ShapeTerm::Realness || metadata.count(weight_key))
+            weighed.weight = parse_float(metadata, weight_key, path, kLowestWeight);
+        if (names_of(term).scaled && (current || metadata.count(scale_key)))
+            weighed.scale = parse_float(metadata, scale_key, path, kLowestWeight);
     }
     if (info.architecture.readers > 0 && current) info.reader_offset = parse_float(metadata, "oddigit.reader_offset", path);
     info.threshold_quantile = parse_float(metadata, "oddigit.threshold_quantile", path, kLowestQuantile, kHighestQuantile);
@@ -308,9 +313,8 @@ safetensors::File to_file(const AnomalyModel& model) {
     };
     for (ShapeTerm term : kShapeTerms) {
         if (!measures(info, term)) continue;
-        const std::string key = std::string("oddigit.") + names_of(term).key;
-        file.metadata[key + "_weight"] = exact_text(info.terms[term].weight);
-        if (names_of(term).scaled) file.metadata[key + "_scale"] = exact_text(info.terms[term].scale);
+        file.metadata[term_key(term, "weight")] = exact_text(info.terms[term].weight);
+        if (names_of(term).scaled) file.metadata[term_key(term, "scale")] = exact_text(info.terms[term].scale);
     }
     if (info.architecture.classes != 10) file.metadata["oddigit.classes"] = std::to_string(info.architecture.classes);
     if (!info.class_names.empty()) file.metadata["oddigit.class_names"] = nlohmann::json(info.class_names).dump();

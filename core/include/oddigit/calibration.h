@@ -28,4 +28,10 @@ void calibrate(AnomalyModel& model, const ImageBatch& validation_images, float q
 // set is empty, or when a threshold comes out at 0.
 void calibrate_canvas(AnomalyModel& model, const ImageBatch& redrawn_validation_images);
 
+// Both, as training does after each epoch and `oddigit-cli calibrate` does: calibrate() at the
+// model's threshold_quantile on the held-out images, then calibrate_canvas() on the same images
+// as the canvas draws them (PreparedImages::validation_drawn of oddigit/train.h) where given;
+// empty, the model keeps no canvas calibration. Throws Error as they do.
+void calibrate_all(AnomalyModel& model, const ImageBatch& validation_images, const ImageBatch& validation_drawn);
+
 }  // namespace oddigit

@@ -1,11 +1,12 @@
 #pragma once
 // Training, in four phases (TrainPhase): the GAN (G and D) on normal images; the feature
 // density, fitted on D's features of the training images; the encoder E with G and D frozen
-// (f-AnoGAN's izi_f); the class readers, where the model has them. Then the calibration on the
-// held-out normal images (the one for drawings is finish_model()'s, oddigit/canvas_calibration.h,
-// since core cannot draw). The encoder also sees some images with a fragment of another
-// added or wiped, and learns to give back the clean image (see corrupted_digits()). While the
-// GAN learns, D's class head learns which normal class an image is, or that it is none: its
+// (f-AnoGAN's izi_f); the class readers, where the model has them. Each calibration (after every
+// epoch of the encoder and the readers) sets the thresholds on the held-out normal images, and
+// those for drawings on the same images as the canvas draws them where the caller gives them
+// (PreparedImages: core cannot draw; run_training() of oddigit/training_run.h makes them). The
+// encoder also sees some images with a fragment of another added or wiped, and learns to give
+// back the clean image (see corrupted_digits()). While the GAN learns, D's class head learns which normal class an image is, or that it is none: its
 // non-members are made from the batch's own images (turned, or stitched or overlaid with an
 // image of another class), so training sees nothing but the normal training images.
 #include <atomic>
@@ -46,13 +47,25 @@ struct ReaderParams {
     // Trained by a supervised contrastive loss on two writer-varied views (KNN+'s reader)
     // instead of cross-entropy; one process only.
     bool contrastive = false;
-    // Neighbours: the bank also holds these variations of the first kBankVariationImages
-    // training images (each as other scanning pipelines give it: oddigit/rescan.h's
-    // bank_rescans(), which the command line and the app pass; core cannot read OpenCV).
-    std::function<ImageBatch(const ImageBatch& training_images)> bank_variations;
+    // Neighbours: the bank also holds the first kBankRescanImages training images as other
+    // scanning pipelines give them (PreparedImages::bank_rescans; the app and the command line
+    // turn it on, and run_training() makes them).
+    bool bank_rescans = false;
 };
-// The training images bank_variations() is given.
-constexpr int64_t kBankVariationImages = 4000;
+// The training images the readers' bank holds rescanned.
+constexpr int64_t kBankRescanImages = 4000;
+
+// The images a run needs that core cannot make, since they are drawn or rescanned: the caller
+// makes them before training (run_training() of oddigit/training_run.h does).
+struct PreparedImages {
+    // The held-out normal images as the app's canvas draws them (redraw_as_drawn() of
+    // oddigit/canvas_calibration.h), for the thresholds of drawings (calibrate_canvas()). Empty:
+    // the model has none, and drawings are measured as scans.
+    ImageBatch validation_drawn;
+    // Where banks_rescans(): the first kBankRescanImages training images through every scanning
+    // pipeline (bank_rescans() of oddigit/rescan.h).
+    ImageBatch bank_rescans;
+};
 
 struct TrainParams {
     Architecture architecture;        // its readers and classes follow the settings below (settled by train())
@@ -109,6 +122,11 @@ struct TrainParams {
     DistributedParams distributed;
 };
 
+// Whether a run with these settings trains readers: reader epochs and two or more normal classes.
+bool trains_readers(const TrainParams& params);
+// Whether its readers' bank holds rescanned training images (PreparedImages::bank_rescans).
+bool banks_rescans(const TrainParams& params);
+
 // A duration for people: "1h 02m", "3m 07s", "12s" (e.g. TrainProgress::eta_seconds).
 std::string format_duration(double seconds);
 
@@ -131,7 +149,7 @@ std::string resume_path(const std::string& output_path);
 // change (the epochs, the learning rates, the score's weights).
 struct RunSettings {
     // As the run recorded them (ModelInfo::training_json and the model's own fields), epochs as
-    // settled; device, threads, files and reader.bank_variations are the caller's to set.
+    // settled; device, threads, files and reader.bank_rescans are the caller's to set.
     TrainParams params;
     int64_t train_images = 0;       // the training images the run learns from
     int64_t validation_images = 0;  // the normal images it held out
@@ -237,13 +255,15 @@ struct TrainResult {
 ImageBatch corrupted_digits(const ImageBatch& digits, float share, uint64_t seed);
 
 // Trains on the normal training images and their digits; validation images (normal, held
-// out) set the threshold and the reported validation loss. Calls init_worker_thread() itself.
-// Throws Error when an input set is empty, labels and images differ in number or a label is
-// not a digit, a resume file is missing or belongs to other settings, the gan_from model is
-// unreadable or was trained with other settings, a loss becomes NaN or infinite (the last
-// saved files are kept), or a file cannot be written.
+// out) set the thresholds and the reported validation loss, the prepared images the thresholds
+// of drawings and the readers' bank. Calls init_worker_thread() itself. The model is saved,
+// calibrated, after every epoch of the encoder and the readers. Throws Error when an input set
+// is empty, labels and images differ in number or a label is not a digit, the readers' bank
+// wants rescans and none are prepared, a resume file is missing or belongs to other settings,
+// the gan_from model is unreadable or was trained with other settings, a loss becomes NaN or
+// infinite (the last saved files are kept), or a file cannot be written.
 TrainResult train(const LabelledImages& train_set, const ImageBatch& validation_images,
                   const TrainParams& params, const TrainCallbacks& callbacks = {},
-                  TrainControl* control = nullptr);
+                  TrainControl* control = nullptr, const PreparedImages& prepared = {});
 
 }  // namespace oddigit

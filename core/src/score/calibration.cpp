@@ -188,4 +188,9 @@ void calibrate_canvas(AnomalyModel& model, const ImageBatch& redrawn_validation_
     info.canvas = calibration_of(info, model.score(redrawn_validation_images), info.threshold_quantile);
 }
 
+void calibrate_all(AnomalyModel& model, const ImageBatch& validation_images, const ImageBatch& validation_drawn) {
+    calibrate(model, validation_images, model.info().threshold_quantile);
+    if (!validation_drawn.empty()) calibrate_canvas(model, validation_drawn);
+}
+
 }  // namespace oddigit

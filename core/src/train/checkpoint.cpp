@@ -115,7 +115,7 @@ json fixed_settings(const TrainParams& params, int64_t train_count) {
                          {"reader_term", static_cast<int>(params.reader.term)},
                          {"reader_negatives", static_cast<int>(params.reader.negatives)},
                          {"reader_scanner_variation", params.reader.scanner_variation},
-                         {"reader_bank_variations", static_cast<bool>(params.reader.bank_variations)}});
+                         {"reader_bank_variations", params.reader.bank_rescans}});
     // Only when set, so resume files of 0.8's readers stay valid.
     if (params.architecture.readers > 0 && params.reader.features != 128) settings["reader_features"] = params.reader.features;
     if (params.architecture.readers > 0 && params.reader.contrastive) settings["reader_contrastive"] = true;

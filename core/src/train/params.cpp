@@ -67,7 +67,7 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
         throw Error("the training data names " + std::to_string(params.class_names.size()) + " classes, its normal ones are "
                     "of " + std::to_string(params.architecture.classes));
     // Readers for a model of two or more classes: one class is all there is to name.
-    params.architecture.readers = params.reader.epochs > 0 && params.normal_classes.count() >= 2 ? params.reader.count : 0;
+    params.architecture.readers = trains_readers(params) ? params.reader.count : 0;
     if (params.reader.features < 8 || params.reader.features > 1024)
         throw Error("a digit reader needs 8 to 1024 hidden features");
     params.architecture.reader_features = params.reader.features;
@@ -134,6 +134,14 @@ TrainParams recorded_params(const nlohmann::json& record, const ModelInfo& info)
 }
 
 }  // namespace detail
+
+bool trains_readers(const TrainParams& params) {
+    return params.reader.epochs > 0 && params.normal_classes.count() >= 2;
+}
+
+bool banks_rescans(const TrainParams& params) {
+    return trains_readers(params) && params.reader.term == ReaderTerm::Neighbours && params.reader.bank_rescans;
+}
 
 int default_epochs(int64_t train_images) {
     return train_images < kSmallTrainingSet ? kSmallSetEpochs : kLargeSetEpochs;

@@ -51,10 +51,11 @@ inline int steps_per_epoch(const TrainParams& params, int64_t train_images) {
 class Trainer {
 public:
     Trainer(const LabelledImages& train_set, const ImageBatch& validation_images, const TrainParams& requested,
-            const TrainCallbacks& callbacks, TrainControl* control)
+            const TrainCallbacks& callbacks, TrainControl* control, const PreparedImages& prepared)
         : params_(settled_params(requested, train_set, validation_images)),
           control_(control),
           validation_images_(validation_images),
+          prepared_(prepared),
           model_(AnomalyModel::create(params_.architecture, params_.seed)),
           device_(usable_device(params_.device)),
           noise_(at::detail::createCPUGenerator(params_.seed + 1)),
@@ -63,6 +64,9 @@ public:
           steps_(steps_per_epoch(params_, train_count_)),
           progress_(callbacks, params_.gan_epochs, params_.encoder_epochs,
                     params_.architecture.readers > 0 ? params_.reader.epochs : 0, steps_) {
+        if (banks_rescans(params_) && prepared.bank_rescans.empty())
+            throw Error("the readers' bank is to hold rescanned training images (reader.bank_rescans) and none were "
+                        "prepared: run_training() of oddigit/training_run.h makes them");
         model_.impl().to(device_);
         ModelInfo& info = model_.info();
         info.normal_classes = params_.normal_classes;
@@ -112,7 +116,7 @@ public:
         if (finished && !trained) {
             // A resumed run that had already finished: nothing left to train, but kappa or the
             // threshold quantile may have changed, or the calibration may be for an older score.
-            calibrate(model_, validation_images_, params_.threshold_quantile);
+            calibrate_all(model_, validation_images_, prepared_.validation_drawn);
             if (!params_.output_path.empty()) model_.save(params_.output_path);
             save_resume();
         }
@@ -194,9 +198,6 @@ private:
     // The first reader's unit-length features of up to kBankImages training digits, for the
     // Neighbours term: a seeded choice, the same on every rank.
     torch::Tensor bank_features();
-    // The bank's pipeline variations (ReaderParams::bank_variations), made once: the readers
-    // change from epoch to epoch, the images do not.
-    std::optional<ImageBatch> bank_variation_images_;
 
     // Every rank given an output path writes its copy of the model and resume file, rank R > 0
     // at rank_output_path(). Two ranks on one machine writing one file would tear it: every
@@ -293,6 +294,7 @@ private:
     TrainParams params_;
     TrainControl* control_;
     const ImageBatch& validation_images_;
+    const PreparedImages& prepared_;
     AnomalyModel model_;
     torch::Device device_;
     at::Generator noise_;

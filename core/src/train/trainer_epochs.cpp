@@ -81,7 +81,7 @@ bool Trainer::encoder_epoch(int epoch) {
     // The epoch's figure: the held-out images' mean stroke channel.
     const auto finish = [&] {
         impl.encoder->eval();  // scoring takes the model as it is: in evaluation mode
-        calibrate(model_, validation_images_, params_.threshold_quantile);
+        calibrate_all(model_, validation_images_, prepared_.validation_drawn);
         const std::vector<float>& strokes = model_.info().mnist.validation_stroke;
         impl.encoder->train();
         return std::accumulate(strokes.begin(), strokes.end(), 0.0) / static_cast<double>(strokes.size());
@@ -115,7 +115,7 @@ bool Trainer::reader_epoch(int epoch) {
     const auto finish = [&] {
         impl.reader->eval();
         if (model_.info().reader_term == ReaderTerm::Neighbours) impl.reader->set_bank(bank_features());
-        calibrate(model_, validation_images_, params_.threshold_quantile);
+        calibrate_all(model_, validation_images_, prepared_.validation_drawn);
         return 0.0;
     };
     return run_epoch(TrainPhase::Reader, epoch, params_.reader.epochs, step, finish);
@@ -135,12 +135,7 @@ torch::Tensor Trainer::bank_features() {
         const torch::Tensor images = images_.index_select(0, chosen.narrow(0, begin, std::min(kChunk, chosen.size(0) - begin)));
         features.push_back(model_.impl().reader->reader(0)->forward(images).features);
     }
-    if (!bank_variation_images_)
-        bank_variation_images_ =
-            params_.reader.bank_variations
-                ? params_.reader.bank_variations(to_images(images_.narrow(0, 0, std::min(kBankVariationImages, train_count_))))
-                : ImageBatch{};
-    const ImageBatch& extra = *bank_variation_images_;
+    const ImageBatch& extra = banks_rescans(params_) ? prepared_.bank_rescans : ImageBatch{};
     for (int64_t begin = 0; begin < extra.size(); begin += kChunk)
         features.push_back(
             model_.impl().reader->reader(0)->forward(to_tensor(extra, begin, std::min(kChunk, extra.size() - begin), device_)).features);

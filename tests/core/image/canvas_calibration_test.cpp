@@ -5,11 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "oddigit/calibration.h"
 #include "oddigit/drawn.h"
-#include "oddigit/error.h"
 #include "oddigit/score.h"
 #include "test_support.h"
 
@@ -106,27 +104,6 @@ TEST(CalibrateCanvas, DrawnLettersAreFlaggedMoreOftenAndDrawnDigitsStillPass) {
     EXPECT_GT(after.symbols_flagged, before.symbols_flagged);
     EXPECT_GT(after.letters_flagged, 0.85);
     EXPECT_LE(after.digits_flagged, 0.05);
-}
-
-// The end of training, one step for every trainer: both calibrations set on the held-out
-// images, and one save that holds them; the MNIST one as calibrate() sets it, the canvas one
-// as calibrate_canvas() on the images redrawn.
-TEST(FinishModel, SetsBothCalibrationsAndSavesThemOnce) {
-    const ImageBatch held_out = test::held_out_digits(600);
-    AnomalyModel expected = test::fixture_model().clone();
-    calibrate(expected, held_out, expected.info().threshold_quantile);
-    calibrate_canvas(expected, redraw_as_drawn(held_out));
-
-    AnomalyModel model = test::fixture_model().clone();
-    model.info().canvas = {};
-    model.info().mnist = {};
-    const std::string path = test::scratch_dir() + "/finished.safetensors";
-    std::filesystem::remove(path);
-    finish_model(model, held_out, path);
-    EXPECT_EQ(model.fingerprint(), expected.fingerprint());
-    EXPECT_EQ(AnomalyModel::load(path).fingerprint(), expected.fingerprint());
-    EXPECT_EQ(model.info().canvas.validation_stroke.size(), static_cast<size_t>(held_out.size()));
-    EXPECT_THROW(finish_model(model, held_out, test::scratch_dir() + "/no-such-folder/model.safetensors"), Error);
 }
 
 }  // namespace

@@ -158,6 +158,24 @@ TEST(Train, RejectsUnusableInput) {
     EXPECT_THROW(train(split.train, split.validation, params), Error);
 }
 
+// A run whose readers' bank is to hold rescanned training images is refused, saying where they
+// come from, when none are prepared: core cannot make them.
+TEST(Train, RefusesABankOfRescansThatWasNotPrepared) {
+    const NormalSplit split = subset(ClassSet::parse("1,7"), 100);
+    TrainParams params = quick_params(1, 1);
+    params.normal_classes = ClassSet::parse("1,7");
+    params.reader.epochs = 1;
+    params.reader.bank_rescans = true;
+    try {
+        train(split.train, split.validation, params);
+        FAIL() << "trained without the bank's rescans";
+    } catch (const Error& error) {
+        EXPECT_NE(std::string(error.what()).find("run_training()"), std::string::npos) << error.what();
+    }
+    params.reader.epochs = 0;  // no readers, no bank
+    EXPECT_EQ(train(split.train, split.validation, params).outcome, TrainOutcome::Finished);
+}
+
 // A setting that load() refuses in a model file is refused before training, naming it: no
 // run writes a model that will not open.
 TEST(Train, RefusesScoreSettingsAModelFileCannotHold) {

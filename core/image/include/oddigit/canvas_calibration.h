@@ -1,14 +1,12 @@
 #pragma once
-// The canvas calibration: normal digits as the app's canvas would draw them, and the Draw
-// view's thresholds set on them. A drawing has even strokes of the pen's width and no blots
+// The canvas calibration's images: normal digits as the app's canvas would draw them, on which
+// training sets the Draw view's thresholds (oddigit/train.h's PreparedImages). A drawing has even strokes of the pen's width and no blots
 // or breaks, so MNIST's worst held-out digits, whose odd strokes set the MNIST thresholds, say
 // little about how odd a drawing may look (docs/decisions.md, "A canvas calibration"). The
 // redrawing is ours alone: it shares no template or generator with the drawn protocol.
 #include <cstdint>
-#include <string>
 
 #include "oddigit/image.h"
-#include "oddigit/model.h"
 
 namespace oddigit {
 
@@ -26,11 +24,5 @@ struct RedrawParams {
 // A digit with no pixel at half intensity has no strokes and is left out. Never throws for
 // images in [0, 1].
 ImageBatch redraw_as_drawn(const ImageBatch& digits, const RedrawParams& params = {});
-
-// The end of training, one step for every trainer: calibrates the model on its held-out
-// normal images (calibrate() of oddigit/calibration.h, at the model's threshold_quantile),
-// sets its canvas calibration on them redrawn (calibrate_canvas()), and saves it once,
-// atomically, at path. Throws Error as those do, and when the file cannot be written.
-void finish_model(AnomalyModel& model, const ImageBatch& validation_images, const std::string& path);
 
 }  // namespace oddigit

@@ -31,7 +31,7 @@ std::string rescan_name(Rescan rescan);
 ImageBatch rescanned(const ImageBatch& digits, Rescan rescan, uint64_t seed = 1);
 
 // The digits through every pipeline, one batch after another in all_rescans()' order: the digit
-// readers' bank variations (oddigit/train.h's ReaderParams::bank_variations).
+// readers' bank rescans (oddigit/train.h's PreparedImages::bank_rescans).
 ImageBatch bank_rescans(const ImageBatch& digits);
 
 }  // namespace oddigit
