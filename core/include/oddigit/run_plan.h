@@ -14,7 +14,7 @@ namespace oddigit {
 struct RunPlan {
     // params.data_source says where the images are; the classes are set from normal.
     TrainParams params;
-    std::string mnist_dir;       // MNIST's four files, for an MNIST source
+    std::string mnist_dir;  // MNIST's four files, for an MNIST source
     std::string normal;  // the normal classes: digits ("3", "0,2,5", "all"), or an image folder's class names
     // Exactly this many normal images held out (a resumed run's count); 0: validation_fraction of them.
     int64_t held_out = 0;

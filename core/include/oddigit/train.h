@@ -6,9 +6,10 @@
 // those for drawings on the same images as the canvas draws them where the caller gives them
 // (PreparedImages: core cannot draw; run_training() of oddigit/training_run.h makes them). The
 // encoder also sees some images with a fragment of another added or wiped, and learns to give
-// back the clean image (see corrupted_digits()). While the GAN learns, D's class head learns which normal class an image is, or that it is none: its
-// non-members are made from the batch's own images (turned, or stitched or overlaid with an
-// image of another class), so training sees nothing but the normal training images.
+// back the clean image (see corrupted_digits()). While the GAN learns, D's class head learns
+// which normal class an image is, or that it is none: its non-members are made from the batch's
+// own images (turned, or stitched or overlaid with an image of another class), so training sees
+// nothing but the normal training images.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>

@@ -1,9 +1,10 @@
 #pragma once
 // The canvas calibration's images: normal digits as the app's canvas would draw them, on which
-// training sets the Draw view's thresholds (oddigit/train.h's PreparedImages). A drawing has even strokes of the pen's width and no blots
-// or breaks, so MNIST's worst held-out digits, whose odd strokes set the MNIST thresholds, say
-// little about how odd a drawing may look (docs/decisions.md, "A canvas calibration"). The
-// redrawing is ours alone: it shares no template or generator with the drawn protocol.
+// training sets the Draw view's thresholds (oddigit/train.h's PreparedImages). A drawing has
+// even strokes of the pen's width and no blots or breaks, so MNIST's worst held-out digits,
+// whose odd strokes set the MNIST thresholds, say little about how odd a drawing may look
+// (docs/decisions.md, "A canvas calibration"). The redrawing is ours alone: it shares no
+// template or generator with the drawn protocol.
 #include <cstdint>
 
 #include "oddigit/image.h"
