@@ -183,7 +183,7 @@ QString DrawView::drawPrompt() const {
     QStringList names;
     const oddigit::ModelInfo& info = model_->info();
     for (int c = 0; c < info.architecture.classes; ++c)
-        if (info.normal_classes.contains(c)) names << QString::fromStdString(oddigit::class_name(info, c));
+        if (info.normal_classes.contains(c)) names << QString::fromStdString(info.normal_classes.name(c));
     return tr("Draw a %1").arg(names.join(tr(" or ")));
 }
 
@@ -204,7 +204,7 @@ void DrawView::showDrawing(const oddigit::Drawing& drawing) {
 QImage DrawView::overlayImage() const { return canvas_->snapshot(); }
 
 void DrawView::clearVerdict() {
-    verdict_->setText(!model_ ? tr("No model loaded") : oddigit::names_digits(model_->info()) ? tr("Draw a digit") : drawPrompt());
+    verdict_->setText(!model_ ? tr("No model loaded") : model_->info().normal_classes.names_digits() ? tr("Draw a digit") : drawPrompt());
     verdict_->setStyleSheet({});
     gauge_->setRatios(-1, -1, !model_ || oddigit::has_shape_channel(model_->info()));
     details_->clear();

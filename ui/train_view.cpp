@@ -327,7 +327,7 @@ bool TrainView::takeRunSettings(oddigit::RunPlan& plan) {
     const oddigit::TrainParams& params = run.params;
     const QString testFolder = params.test_data ? QString::fromStdString(params.test_data->folder) : QString();
     source_->setFolder(QString::fromStdString(params.data_source.folder), params.data_source.as_is, testFolder);
-    classes_->setChosen(QString::fromStdString(params.normal_classes.names(params.class_names)));
+    classes_->setChosen(QString::fromStdString(params.normal_classes.names()));
     batchSize_->setValue(static_cast<int>(params.batch_size));
     seed_->setValue(static_cast<int>(params.seed));
     // Once the encoder has trained on the GAN, the GAN phase is over at the length it had.

@@ -79,10 +79,10 @@ int run_info(const std::string& model_path) {
     std::printf("created by:      %s\n", info.created_by.c_str());
     std::printf("architecture:    latent_dim %d, width %d\n", info.architecture.latent_dim, info.architecture.width);
     std::string class_names;
-    for (const std::string& name : info.class_names) class_names += (class_names.empty() ? "" : ",") + name;
+    for (const std::string& name : info.normal_classes.class_names()) class_names += (class_names.empty() ? "" : ",") + name;
     std::printf("classes:         %d (%s), normal %s\n", info.architecture.classes,
                 class_names.empty() ? "MNIST's digits" : class_names.c_str(),
-                info.normal_classes.names(info.class_names).c_str());
+                info.normal_classes.names().c_str());
     std::printf("learnt from:     %s%s%s\n", info.data_source.record().c_str(), info.test_data ? "; tested on " : "",
                 info.test_data ? info.test_data->record().c_str() : "");
     std::printf("kappa:           %g (stroke channel: pixel residual + kappa * feature residual)\n", info.terms.kappa);

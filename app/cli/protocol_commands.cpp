@@ -71,8 +71,9 @@ TrainCallbacks progress_callbacks(ProgressLine& line) {
     return callbacks;
 }
 
-// The training and test sets of the one-class protocol: MNIST's, or a folder and its test folder.
-MnistSet one_class_data(const OneClassOptions& options, std::vector<std::string>& class_names, DataSource& source) {
+// The training and test sets of the one-class protocol: MNIST's, or a folder and its test folder;
+// sets params' data source and classes (all of them, named as the data names them).
+MnistSet one_class_data(const OneClassOptions& options, TrainParams& params) {
     if (options.data.images_dir.empty() != options.test_images_dir.empty())
         throw Error("the one-class protocol on images takes --images and --test-images together");
     const LabelledData train = load_data(options.data, MnistPart::Train);
@@ -81,8 +82,8 @@ MnistSet one_class_data(const OneClassOptions& options, std::vector<std::string>
     LabelledData test = load_data(test_options, MnistPart::Test);
     if (test.class_names != train.class_names)
         throw Error("the test folder's classes differ from the training folder's: each needs the same class folders");
-    class_names = train.class_names;
-    source = train.source;
+    params.normal_classes = ClassSet::parse_names("all", train.class_names);
+    params.data_source = train.source;
     return {train.images, std::move(test.images)};
 }
 
@@ -91,26 +92,26 @@ int run_one_class_protocol(const OneClassOptions& options, int threads) {
     params.seeds = options.seeds;
     params.train = options.params;
     params.train.threads = threads;
-    const MnistSet data = one_class_data(options, params.train.class_names, params.train.data_source);
-    const std::vector<std::string>& names = params.train.class_names;
-    params.digits = class_list(names.empty() ? ClassSet::parse(options.digits) : ClassSet::parse_names(options.digits, names));
+    const MnistSet data = one_class_data(options, params.train);
+    const ClassSet& classes = params.train.normal_classes;
+    params.classes = class_list(ClassSet::parse_names(options.digits, classes.class_names()));
     ProgressLine line;
     const OneClassReport result = run_one_class(data, params, protocol_log(line), progress_callbacks(line));
     line.finish();
-    Report digits = Report::array();
-    for (int d : params.digits) {
+    Report per_class = Report::array();  // "digits" in the report, as its readers know it
+    for (int c : params.classes) {
         Report runs = Report::array();
         for (const OneClassRun& run : result.runs)
-            if (run.digit == d) runs.push_back({{"seed", run.seed}, {"auroc", run.auroc}, {"seconds", run.seconds}});
-        digits.push_back({{names.empty() ? "digit" : "class", names.empty() ? std::to_string(d) : names[d]},
-                          {"mean", result.mean_auroc(d)},
-                          {"std", result.std_auroc(d)},
+            if (run.class_index == c) runs.push_back({{"seed", run.seed}, {"auroc", run.auroc}, {"seconds", run.seconds}});
+        per_class.push_back({{classes.class_names().empty() ? "digit" : "class", classes.name(c)},
+                          {"mean", result.mean_auroc(c)},
+                          {"std", result.std_auroc(c)},
                           {"runs", runs}});
     }
     const Report report = {{"protocol", "one-class (train on class k, test on the whole test set)"},
                            {"data", params.train.data_source.record()},
                            {"seeds", params.seeds},
-                           {"digits", digits},
+                           {"digits", per_class},
                            {"mean_auroc", result.mean_auroc()},
                            {"seconds", result.seconds},
                            {"settings", recipe(params.train)}};

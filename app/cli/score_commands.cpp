@@ -242,7 +242,7 @@ int run_eval(const EvalOptions& options) {
                            {"auroc", defined(evaluation.auroc_per_class[c])}});
     const Report report = {{"model", model_path},
                            {"test_data", test.source.record()},
-                           {"normal_classes", info.normal_classes.names(info.class_names)},
+                           {"normal_classes", info.normal_classes.names()},
                            {"test_images", test.images.images.size()},
                            {"stroke_threshold", info.mnist.stroke},
                            {"shape_threshold", info.mnist.shape},

@@ -133,7 +133,7 @@ ResumedRun take_run_settings(TrainOptions& options, CLI::App& command) {
         throw Error("--images and --as-is contradict the run being resumed ('" + resumed.path + "'), which learns from " +
                     source.record() + ": leave them out to continue with the run's");
     if (command.count("--test-images") == 0 && run.params.test_data) options.test_images_dir = run.params.test_data->folder;
-    if (command.count("--normal") == 0) options.plan.normal = run.params.normal_classes.names(run.params.class_names);
+    if (command.count("--normal") == 0) options.plan.normal = run.params.normal_classes.names();
     return resumed;
 }
 
@@ -142,7 +142,7 @@ ResumedRun take_run_settings(TrainOptions& options, CLI::App& command) {
 void check_resumed_data(const ResumedRun& resumed, const RunData& data, const CLI::App& command) {
     const RunSettings& run = resumed.run;
     must_agree(command, "--normal", data.params.normal_classes == run.params.normal_classes, resumed,
-               "normal classes " + run.params.normal_classes.names(run.params.class_names));
+               "normal classes " + run.params.normal_classes.names());
     // A run that did not record it: the trainer checks the training images' count.
     if (run.validation_images > 0)
         must_agree(command, "--validation-fraction", data.split.validation.size() == run.validation_images, resumed,
@@ -153,7 +153,7 @@ void print_data(const RunData& data) {
     const TrainParams& params = data.params;
     std::printf("training on %lld images of classes %s (%lld held out for validation) from %s\n",
                 static_cast<long long>(data.split.train.images.size()),
-                params.normal_classes.names(params.class_names).c_str(),
+                params.normal_classes.names().c_str(),
                 static_cast<long long>(data.split.validation.size()), params.data_source.record().c_str());
     const DistributedParams& distributed = params.distributed;
     if (distributed.world_size > 1)

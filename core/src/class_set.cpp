@@ -34,7 +34,7 @@ void ClassSet::insert(int index) {
     mask_ |= 1u << index;
 }
 
-bool ClassSet::is_all() const { return *this == all(size_); }
+bool ClassSet::is_all() const { return mask_ == all(size_).mask_; }
 
 int ClassSet::count() const {
     int n = 0;
@@ -68,9 +68,9 @@ ClassSet ClassSet::parse(const std::string& text, int size) {
 }
 
 ClassSet ClassSet::parse_names(const std::string& text, const std::vector<std::string>& names) {
-    const int size = static_cast<int>(names.size());
-    if (text == "all") return all(size);
-    ClassSet set(size);
+    if (names.empty()) return parse(text);
+    if (text == "all") return all(static_cast<int>(names.size())).named(names);
+    ClassSet set = ClassSet(static_cast<int>(names.size())).named(names);
     std::stringstream items(text);
     std::string item;
     while (std::getline(items, item, ',')) {
@@ -86,6 +86,31 @@ ClassSet ClassSet::parse_names(const std::string& text, const std::vector<std::s
     return set;
 }
 
+ClassSet ClassSet::named(std::vector<std::string> names) const {
+    if (!names.empty() && static_cast<int>(names.size()) != size_)
+        throw Error(std::to_string(names.size()) + " names for " + std::to_string(size_) + " classes");
+    ClassSet set = *this;
+    set.names_ = std::move(names);
+    return set;
+}
+
+ClassSet ClassSet::only(int index) const {
+    ClassSet set = *this;
+    set.mask_ = 0;
+    set.insert(index);
+    return set;
+}
+
+std::string ClassSet::name(int index) const {
+    return index >= 0 && index < static_cast<int>(names_.size()) ? names_[index] : std::to_string(index);
+}
+
+bool ClassSet::names_digits() const {
+    return std::all_of(names_.begin(), names_.end(), [](const std::string& name) {
+        return name.size() == 1 && std::isdigit(static_cast<unsigned char>(name[0]));
+    });
+}
+
 std::string ClassSet::to_string() const {
     if (is_all()) return "all";
     std::string text;
@@ -97,11 +122,11 @@ std::string ClassSet::to_string() const {
     return text;
 }
 
-std::string ClassSet::names(const std::vector<std::string>& names) const {
-    if (is_all() || names.empty()) return to_string();
+std::string ClassSet::names() const {
+    if (is_all()) return "all";
     std::string text;
-    for (int c = 0; c < size_ && c < static_cast<int>(names.size()); ++c)
-        if (contains(c)) text += (text.empty() ? "" : ",") + names[c];
+    for (int c = 0; c < size_; ++c)
+        if (contains(c)) text += (text.empty() ? "" : ",") + name(c);
     return text;
 }
 

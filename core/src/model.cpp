@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <cstdlib>
 #include <cstdio>
-#include <cctype>
 #include <cstring>
 #include <limits>
 #include <mutex>
@@ -280,16 +279,6 @@ ImageBatch AnomalyModel::generate(const std::vector<float>& latents) const {
                                              {static_cast<int64_t>(latents.size()) / dim, dim}, torch::kFloat)
                                 .to(impl_->device);
     return detail::to_images(impl_->generator->forward(z));
-}
-
-std::string class_name(const ModelInfo& info, int index) {
-    if (index >= 0 && index < static_cast<int>(info.class_names.size())) return info.class_names[index];
-    return std::to_string(index);
-}
-
-bool names_digits(const ModelInfo& info) {
-    return std::all_of(info.class_names.begin(), info.class_names.end(),
-                       [](const std::string& name) { return name.size() == 1 && std::isdigit(static_cast<unsigned char>(name[0])); });
 }
 
 const Calibration& calibration_for(const ModelInfo& info, InputKind input) {

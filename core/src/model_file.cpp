@@ -253,7 +253,8 @@ void read_settings(const std::map<std::string, std::string>& metadata, const std
                   ModelInfo& info) {
     info.normal_classes = ClassSet::parse(metadata.count("oddigit.normal_classes") ? metadata.at("oddigit.normal_classes") : "",
                                           info.architecture.classes);
-    if (metadata.count("oddigit.class_names")) info.class_names = class_names_of(metadata.at("oddigit.class_names"), info, path);
+    if (metadata.count("oddigit.class_names"))
+        info.normal_classes = info.normal_classes.named(class_names_of(metadata.at("oddigit.class_names"), info, path));
     try {
         if (metadata.count("oddigit.data_source")) info.data_source = DataSource::parse(metadata.at("oddigit.data_source"));
         if (metadata.count("oddigit.test_data") && !metadata.at("oddigit.test_data").empty())
@@ -317,7 +318,8 @@ safetensors::File to_file(const AnomalyModel& model) {
         if (names_of(term).scaled) file.metadata[term_key(term, "scale")] = exact_text(info.terms[term].scale);
     }
     if (info.architecture.classes != 10) file.metadata["oddigit.classes"] = std::to_string(info.architecture.classes);
-    if (!info.class_names.empty()) file.metadata["oddigit.class_names"] = nlohmann::json(info.class_names).dump();
+    if (!info.normal_classes.class_names().empty())
+        file.metadata["oddigit.class_names"] = nlohmann::json(info.normal_classes.class_names()).dump();
     if (info.architecture.readers > 0) {
         file.metadata["oddigit.readers"] = std::to_string(info.architecture.readers);
         file.metadata["oddigit.reader_features"] = std::to_string(info.architecture.reader_features);

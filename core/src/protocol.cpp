@@ -22,7 +22,7 @@ TestEvaluation evaluate(const AnomalyModel& model, const LabelledImages& test, c
 std::vector<bool> normal_test_classes(const ModelInfo& info, const std::vector<std::string>& test_class_names) {
     std::vector<std::string> names = test_class_names;
     if (names.empty()) {
-        if (!names_digits(info))
+        if (!info.normal_classes.names_digits())
             throw Error("this model knows an image folder's classes, not MNIST's digits: test it on a folder of them");
         for (int digit = 0; digit < 10; ++digit) names.push_back(std::to_string(digit));
     }
@@ -30,7 +30,7 @@ std::vector<bool> normal_test_classes(const ModelInfo& info, const std::vector<s
     for (const std::string& name : names) {
         int index = -1;
         for (int c = 0; c < info.architecture.classes; ++c)
-            if (class_name(info, c) == name) index = c;
+            if (info.normal_classes.name(c) == name) index = c;
         normal.push_back(index >= 0 && info.normal_classes.contains(index));
     }
     return normal;
@@ -100,11 +100,11 @@ NormalModel train_normal(const LabelledImages& data, const ClassSet& normal, Tra
     return {train(split.train, split.validation, params, callbacks).model, split.train.images.size()};
 }
 
-// A model of one class from the training set (a digit of MNIST's, or of the classes params names).
+// A model of one class from the training set (a digit of MNIST's, or of the classes of
+// params.normal_classes).
 AnomalyModel train_one_class(const MnistSet& data, int index, const TrainParams& params, uint64_t seed,
                              double validation_fraction, const TrainCallbacks& callbacks = {}) {
-    const int classes = params.class_names.empty() ? 10 : static_cast<int>(params.class_names.size());
-    return train_normal(data.train, ClassSet::single(index, classes), params, seed, validation_fraction, callbacks).model;
+    return train_normal(data.train, params.normal_classes.only(index), params, seed, validation_fraction, callbacks).model;
 }
 
 // GANomaly's split for one anomaly digit: the normal images of both MNIST sets pooled and
@@ -145,10 +145,10 @@ PooledSplit pooled_split(const MnistSet& mnist, int anomaly, double test_fractio
     return split;
 }
 
-std::vector<double> digit_aurocs(const OneClassReport& report, int digit) {
+std::vector<double> class_aurocs(const OneClassReport& report, int class_index) {
     std::vector<double> values;
     for (const OneClassRun& run : report.runs)
-        if (run.digit == digit) values.push_back(run.auroc);
+        if (run.class_index == class_index) values.push_back(run.auroc);
     return values;
 }
 
@@ -174,48 +174,48 @@ double auroc_against_clean(const std::vector<float>& clean, const std::vector<fl
 
 }  // namespace
 
-double OneClassReport::mean_auroc(int digit) const {
-    const std::vector<double> values = digit_aurocs(*this, digit);
+double OneClassReport::mean_auroc(int class_index) const {
+    const std::vector<double> values = class_aurocs(*this, class_index);
     if (values.empty()) return 0.0;
     double sum = 0;
     for (double v : values) sum += v;
     return sum / values.size();
 }
 
-double OneClassReport::std_auroc(int digit) const {
-    const std::vector<double> values = digit_aurocs(*this, digit);
+double OneClassReport::std_auroc(int class_index) const {
+    const std::vector<double> values = class_aurocs(*this, class_index);
     if (values.size() < 2) return 0.0;
-    const double mean = mean_auroc(digit);
+    const double mean = mean_auroc(class_index);
     double squares = 0;
     for (double v : values) squares += (v - mean) * (v - mean);
     return std::sqrt(squares / (values.size() - 1));
 }
 
 double OneClassReport::mean_auroc() const {
-    std::vector<int> digits;
+    std::vector<int> classes;
     for (const OneClassRun& run : runs)
-        if (std::find(digits.begin(), digits.end(), run.digit) == digits.end()) digits.push_back(run.digit);
-    if (digits.empty()) return 0.0;
+        if (std::find(classes.begin(), classes.end(), run.class_index) == classes.end()) classes.push_back(run.class_index);
+    if (classes.empty()) return 0.0;
     double sum = 0;
-    for (int d : digits) sum += mean_auroc(d);
-    return sum / digits.size();
+    for (int c : classes) sum += mean_auroc(c);
+    return sum / classes.size();
 }
 
-OneClassReport run_one_class(const MnistSet& mnist, const OneClassParams& params,
+OneClassReport run_one_class(const MnistSet& data, const OneClassParams& params,
                              const std::function<void(const std::string&)>& log, const TrainCallbacks& callbacks) {
-    if (params.digits.empty() || params.seeds.empty()) throw Error("the protocol needs at least one class and one seed");
+    if (params.classes.empty() || params.seeds.empty()) throw Error("the protocol needs at least one class and one seed");
     const Stopwatch start;
     OneClassReport report;
-    for (int digit : params.digits) {
+    for (int class_index : params.classes) {
         for (int seed : params.seeds) {
             const Stopwatch run_start;
-            const AnomalyModel model = train_one_class(mnist, digit, params.train, static_cast<uint64_t>(seed),
+            const AnomalyModel model = train_one_class(data, class_index, params.train, static_cast<uint64_t>(seed),
                                                        params.validation_fraction, callbacks);
-            const TestEvaluation evaluation = evaluate(model, mnist.test);
-            OneClassRun run{digit, static_cast<uint64_t>(seed), evaluation.auroc, run_start.seconds()};
+            const TestEvaluation evaluation = evaluate(model, data.test);
+            OneClassRun run{class_index, static_cast<uint64_t>(seed), evaluation.auroc, run_start.seconds()};
             report.runs.push_back(run);
             if (log)
-                log("class " + std::to_string(digit) + " seed " + std::to_string(seed) + ": AUROC " +
+                log("class " + params.train.normal_classes.name(class_index) + " seed " + std::to_string(seed) + ": AUROC " +
                     std::to_string(run.auroc) + " (" + std::to_string(static_cast<int>(run.seconds)) + " s)");
         }
     }

@@ -80,12 +80,12 @@ std::string verdict_text(const ModelInfo& info, const Verdict& verdict) {
             case VerdictKind::NotADigit: return "Odd shape";
         }
     }
-    const std::string name = class_name(info, verdict.named_class);
+    const std::string name = info.normal_classes.name(verdict.named_class);
     switch (verdict.kind) {
         case VerdictKind::Normal: return "Looks like " + with_article(name);
         case VerdictKind::OddDigit: return "An odd " + name + stroke;
         case VerdictKind::NotADigit:
-            return (names_digits(info) ? "Not a digit (closest: " : "Not one of the classes (closest: ") + name + ")";
+            return (info.normal_classes.names_digits() ? "Not a digit (closest: " : "Not one of the classes (closest: ") + name + ")";
     }
     return {};
 }

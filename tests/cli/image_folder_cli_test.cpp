@@ -99,5 +99,33 @@ TEST(CliImageFolder, NamedClassesAreKeptMatchedAndChecked) {
     expect_one_line_error(cli("train --normal all --images " + dir + "/missing --out " + model), "does not exist");
 }
 
+// The one-class protocol on a folder runs each class asked for by name, reports it by name, and
+// refuses a name the folder has not.
+TEST(CliImageFolder, TheOneClassProtocolRunsTheNamedClasses) {
+    const std::string dir = test::scratch_dir();
+    test::write_image_folder(dir + "/train", test::mnist().train, {"ring", "stick", "", "", "", "", "", "", "", ""}, 1200);
+    test::write_image_folder(dir + "/test", test::mnist().test, {"ring", "stick", "", "", "", "", "", "", "", ""}, 400);
+    const std::string protocol = "protocol one-class --images " + dir + "/train --test-images " + dir +
+                                 "/test --as-is --epochs 1 --encoder-epochs 1 --batch-size 32 --threads 1 --seeds 2";
+
+    const CliRun run = cli(protocol + " --digits stick --json " + dir + "/one-class.json");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find("class stick seed 2: AUROC"), std::string::npos) << run.out;
+    const json report = json::parse(slurp(dir + "/one-class.json"));
+    EXPECT_EQ(report.at("data"), "images-as-is " + dir + "/train");
+    ASSERT_EQ(report.at("digits").size(), 1u);
+    const json& stick = report["digits"][0];
+    EXPECT_EQ(stick.at("class"), "stick");
+    ASSERT_EQ(stick.at("runs").size(), 1u);
+    EXPECT_EQ(stick["runs"][0].at("seed"), 2);
+    const double auroc = stick["runs"][0].at("auroc").get<double>();
+    EXPECT_GT(auroc, 0.0);
+    EXPECT_LE(auroc, 1.0);
+    EXPECT_DOUBLE_EQ(stick.at("mean").get<double>(), auroc);
+    EXPECT_DOUBLE_EQ(report.at("mean_auroc").get<double>(), auroc);
+
+    expect_one_line_error(cli(protocol + " --digits stick,cat"), "no class 'cat' here; the classes are ring, stick");
+}
+
 }  // namespace
 }  // namespace oddigit

@@ -196,6 +196,32 @@ TEST(ModelFile, RefusesForeignDamagedAndMismatchedFiles) {
     EXPECT_FALSE(load_error(dir + "/truncated.safetensors").empty());
 }
 
+// A folder's model keeps its classes' names with the set of normal ones; a count of names that
+// is not the model's classes is refused.
+TEST(ModelFile, KeepsTheNamesOfItsClasses) {
+    const std::string dir = test::scratch_dir();
+    Architecture architecture;
+    architecture.classes = 3;
+    AnomalyModel model = AnomalyModel::create(architecture, 3);
+    model.info().normal_classes = ClassSet::parse_names("eel,cat", {"cat", "dog", "eel"});
+    model.save(dir + "/named.safetensors");
+    const ClassSet loaded = AnomalyModel::load(dir + "/named.safetensors").info().normal_classes;
+    EXPECT_EQ(loaded, model.info().normal_classes);
+    EXPECT_EQ(loaded.names(), "cat,eel");
+
+    safetensors::File file = safetensors::read(dir + "/named.safetensors");
+    EXPECT_EQ(file.metadata.at("oddigit.class_names"), R"(["cat","dog","eel"])");
+    file.metadata["oddigit.class_names"] = R"(["cat","dog"])";
+    safetensors::write(dir + "/misnamed.safetensors", file);
+    try {
+        AnomalyModel::load(dir + "/misnamed.safetensors");
+        FAIL() << "two names for three classes loaded";
+    } catch (const Error& error) {
+        EXPECT_NE(std::string(error.what()).find("oddigit.class_names is not a list of 3 names"), std::string::npos)
+            << error.what();
+    }
+}
+
 // A save replaces the file with a new one instead of rewriting it in place: whoever holds
 // the old file (a reader, or a crash in the middle of the save) sees it whole.
 TEST(ModelFile, SaveReplacesTheFileWholeAndLeavesNoTemporaryFile) {

@@ -53,7 +53,7 @@ private slots:
         QVERIFY(finished.wait(120000));
         QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(2).toString()));
         const oddigit::ModelInfo trained = oddigit::AnomalyModel::load(path.toStdString()).info();
-        QCOMPARE(trained.class_names, (std::vector<std::string>{"ring", "stick"}));
+        QCOMPARE(trained.normal_classes.class_names(), (std::vector<std::string>{"ring", "stick"}));
         QVERIFY(trained.test_data == oddigit::DataSource::image_folder(test, true));
 
         QVERIFY(window_->openModel(path, true));

@@ -386,7 +386,7 @@ void ExploreView::refreshMap() {
     // The "Colour by" choices are in Colouring's order.
     QStringList modelClasses;
     for (int c = 0; c < model_->info().architecture.classes; ++c)
-        modelClasses << QString::fromStdString(oddigit::class_name(model_->info(), c));
+        modelClasses << QString::fromStdString(model_->info().normal_classes.name(c));
     latent_map::plotMap(map_, map, tsne, results_, test_->labels, {testClasses_, modelClasses},
                         static_cast<latent_map::Colouring>(colourBy_->currentIndex()), threshold_);
 }

@@ -15,7 +15,7 @@ namespace test_set {
 
 std::optional<oddigit::DataSource> sourceOf(const oddigit::ModelInfo& info) {
     if (info.test_data) return info.test_data;
-    if (oddigit::names_digits(info)) return oddigit::DataSource::mnist();
+    if (info.normal_classes.names_digits()) return oddigit::DataSource::mnist();
     return std::nullopt;
 }
 

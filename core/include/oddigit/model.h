@@ -70,12 +70,11 @@ struct Calibration {
 
 struct ModelInfo {
     Architecture architecture;
-    // The classes' names in index order; empty for MNIST's ten digits, named "0" to "9".
-    std::vector<std::string> class_names;
     DataSource data_source;               // what it learnt from
     // A test folder of its classes. None: an MNIST model is tested on MNIST's test set, a
     // folder's model on nothing (Explore says so).
     std::optional<DataSource> test_data;
+    // Its classes, named (an image folder's) or by index (MNIST's digits), and which are normal.
     ClassSet normal_classes;
     // The score's weights and scales (oddigit/score.h has the formula): its training's. Only
     // the terms it measures count (measures(), oddigit/score.h), and its file records only theirs.
@@ -99,12 +98,6 @@ struct ModelInfo {
     std::string training_json;        // the TrainParams and data sizes it was trained with
     std::string created_by;           // "oddigit 0.1.0"
 };
-
-// The name of class index (a digit's own number for MNIST).
-std::string class_name(const ModelInfo& info, int index);
-// Whether the model's classes are digits: MNIST's, or a folder's classes all named by a digit.
-// The app then says "digit"; other models say "one of the classes".
-bool names_digits(const ModelInfo& info);
 
 // What an image is, which decides the calibration its channels are measured against.
 enum class InputKind {

@@ -42,17 +42,19 @@ std::vector<bool> normal_test_classes(const ModelInfo& info, const std::vector<s
 
 // One-class protocol (Deep SVDD, OCGAN "protocol 2"): train on the training images of one
 // class, score the whole test set, the other classes are the anomalies. On MNIST: one digit,
-// all 10,000 test images; on an image folder, its classes (train.class_names), the test
-// folder's images labelled by the same classes.
+// all 10,000 test images; on an image folder, its classes (named by train.normal_classes),
+// the test folder's images labelled by the same classes.
 struct OneClassParams {
-    std::vector<int> digits = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};  // the classes run, by index
+    std::vector<int> classes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};  // the classes run, by index
     std::vector<int> seeds = {1};     // one run per class and seed
     double validation_fraction = 0.1; // of the class's training images, for the threshold
-    TrainParams train;                // normal_classes, seed and output are set per run
+    // normal_classes gives the data's classes; which of them is normal, the seed and the output
+    // are set per run.
+    TrainParams train;
 };
 
 struct OneClassRun {
-    int digit = 0;                    // the class's index
+    int class_index = 0;
     uint64_t seed = 0;
     double auroc = 0;
     double seconds = 0;
@@ -61,14 +63,13 @@ struct OneClassRun {
 struct OneClassReport {
     std::vector<OneClassRun> runs;
     double seconds = 0;
-    // Per digit over seeds, and over digits of the per-digit means.
-    double mean_auroc(int digit) const;
-    double std_auroc(int digit) const;
+    // Per class over seeds, and over classes of the per-class means.
+    double mean_auroc(int class_index) const;
+    double std_auroc(int class_index) const;
     double mean_auroc() const;
 };
 
-// data: the training and test images, labelled by the classes of params.train.class_names
-// (MNIST's digits when empty).
+// data: the training and test images, labelled by the classes of params.train.normal_classes.
 OneClassReport run_one_class(const MnistSet& data, const OneClassParams& params,
                              const std::function<void(const std::string&)>& log = {},
                              const TrainCallbacks& callbacks = {});

@@ -70,12 +70,11 @@ struct PreparedImages {
 
 struct TrainParams {
     Architecture architecture;        // its readers and classes follow the settings below (settled by train())
-    // The data's classes (their count is normal_classes' size): empty for MNIST's digits, else
-    // an image folder's class names; and where it came from. Both go in the model.
-    std::vector<std::string> class_names;
+    // Where the data came from, and its classes (MNIST's digits, or an image folder's, named)
+    // with the normal ones among them. All go in the model; the data is chosen by the caller.
     DataSource data_source;
     std::optional<DataSource> test_data;  // a test folder of the same classes, recorded for Explore (ModelInfo::test_data)
-    ClassSet normal_classes = ClassSet::all();  // recorded in the model; the data is chosen by the caller
+    ClassSet normal_classes = ClassSet::all();
     // Epochs of each phase; 0: default_epochs() for the training set's size.
     int gan_epochs = 0;
     int encoder_epochs = 0;

@@ -106,7 +106,7 @@ json fixed_settings(const TrainParams& params, int64_t train_count) {
                      {"normal_classes", params.normal_classes.to_string()}, {"batch_size", params.batch_size},
                      {"seed", params.seed}, {"train_images", train_count}, {"digit_head", true}};
     // Only for an image folder's classes, so resume files of MNIST models stay valid.
-    if (!params.class_names.empty()) settings["class_names"] = params.class_names;
+    if (!params.normal_classes.class_names().empty()) settings["class_names"] = params.normal_classes.class_names();
     // Only when distributed, so resume files from one process stay valid.
     if (params.distributed.world_size > 1) settings["world_size"] = params.distributed.world_size;
     // Only for a model with readers, so resume files from before them stay valid.

@@ -63,9 +63,6 @@ TrainParams settled_params(const TrainParams& requested, const LabelledImages& t
     if (params.reader.epochs < 0 || params.reader.count < 1 || params.reader.count > 16 || !(params.reader.learning_rate > 0))
         throw Error("the digit readers need 0 or more epochs, 1 to 16 readers and a learning rate above 0");
     params.architecture.classes = params.normal_classes.size();
-    if (!params.class_names.empty() && static_cast<int>(params.class_names.size()) != params.architecture.classes)
-        throw Error("the training data names " + std::to_string(params.class_names.size()) + " classes, its normal ones are "
-                    "of " + std::to_string(params.architecture.classes));
     // Readers for a model of two or more classes: one class is all there is to name.
     params.architecture.readers = trains_readers(params) ? params.reader.count : 0;
     if (params.reader.features < 8 || params.reader.features > 1024)
@@ -108,7 +105,6 @@ nlohmann::json describe(const TrainParams& params, int64_t train_count, int64_t 
 TrainParams recorded_params(const nlohmann::json& record, const ModelInfo& info) {
     TrainParams params;
     params.architecture = info.architecture;
-    params.class_names = info.class_names;
     params.data_source = info.data_source;
     params.test_data = info.test_data;
     params.normal_classes = info.normal_classes;

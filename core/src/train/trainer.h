@@ -38,7 +38,7 @@ constexpr uint64_t kPhaseStride = 10007;
 inline torch::Tensor class_digits(const TrainParams& params) {
     std::vector<int64_t> digits;
     for (int c = 0; c < params.architecture.classes; ++c) {
-        const std::string name = c < static_cast<int>(params.class_names.size()) ? params.class_names[c] : std::to_string(c);
+        const std::string name = params.normal_classes.name(c);
         digits.push_back(name.size() == 1 && std::isdigit(static_cast<unsigned char>(name[0])) ? name[0] - '0' : -1);
     }
     return torch::tensor(digits, torch::kLong);
@@ -70,7 +70,6 @@ public:
         model_.impl().to(device_);
         ModelInfo& info = model_.info();
         info.normal_classes = params_.normal_classes;
-        info.class_names = params_.class_names;
         info.data_source = params_.data_source;
         info.test_data = params_.test_data;
         info.terms = params_.terms;

@@ -47,7 +47,7 @@ TEST(RunTraining, SplitsAsPlannedAndSavesAModelCalibratedForScansAndDrawings) {
     });
     ASSERT_EQ(result.outcome, TrainOutcome::Finished);
     EXPECT_EQ(reports, 1);
-    EXPECT_EQ(seen.params.class_names, (std::vector<std::string>{"1", "7"}));
+    EXPECT_EQ(seen.params.normal_classes.class_names(), (std::vector<std::string>{"1", "7"}));
     EXPECT_EQ(seen.split.train.images.size(), 200);
     EXPECT_EQ(seen.split.validation.size(), 40);
 
